@@ -1,0 +1,1 @@
+"""Dân Vận Số — the platform for mass-mobilisation work."""

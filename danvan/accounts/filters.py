@@ -1,0 +1,30 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from danvan.accounts.models import Role, RoleAssignment, User
+from danvan.core.filters import StyledFilterSet
+from danvan.core.text import clean
+
+
+class UserFilter(StyledFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search", widget=forms.TextInput(attrs={"type": "search"}))
+    is_active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = User
+        fields = ["q", "is_active"]
+
+    def search(self, qs, name, value):
+        value = clean(value)
+        return qs.filter(Q(username__icontains=value) | Q(full_name__icontains=value) | Q(email__icontains=value))
+
+
+class AssignmentFilter(StyledFilterSet):
+    role = django_filters.ModelChoiceFilter(label=_("Role"), queryset=Role.objects.all())
+    user__username = django_filters.CharFilter(label=_("Username"), lookup_expr="icontains")
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["role", "user__username"]

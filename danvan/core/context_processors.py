@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from danvan.core.navigation import visible_sections
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from danvan.accounts.selectors import scope_summary
+
+    return {
+        "nav_sections": visible_sections(user, request.path),
+        "user_scope": scope_summary(actor=user),
+    }

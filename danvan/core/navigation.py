@@ -1,0 +1,70 @@
+"""The navigation by module. A module adds its entries here; an entry shows only with its permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+    perm: str | None = None
+    superuser_only: bool = False
+
+
+@dataclass(frozen=True)
+class NavSection:
+    label: str
+    items: tuple[NavItem, ...]
+
+
+SECTIONS: list[NavSection] = [
+    NavSection(
+        _("Overview"),
+        (NavItem(_("Home"), "core:home", "house"),),
+    ),
+    NavSection(
+        _("Structure"),
+        (
+            NavItem(_("Administrative units"), "structure:unit-list", "diagram-3", "structure.view_unit"),
+            NavItem(_("Organisations"), "structure:organisation-list", "building", "structure.view_organisation"),
+            NavItem(_("Branches"), "structure:branch-list", "people", "structure.view_branch"),
+        ),
+    ),
+    NavSection(
+        _("Administration"),
+        (
+            NavItem(_("Users"), "accounts:user-list", "person-badge", "accounts.view_user"),
+            NavItem(_("Role assignments"), "accounts:assignment-list", "shield-lock", "accounts.view_roleassignment"),
+            NavItem(_("Roles"), "accounts:role-list", "key", "accounts.view_role"),
+            NavItem(_("Change history"), "core:audit", "clock-history", "core.view_accesslog"),
+            NavItem(_("Sensitive data reads"), "core:access-log", "eye", "core.view_accesslog"),
+            NavItem(_("Background jobs"), "core:job-list", "hourglass-split"),
+        ),
+    ),
+]
+
+
+def visible_sections(user, current_path: str) -> list[dict]:
+    result = []
+    for section in SECTIONS:
+        items = []
+        for item in section.items:
+            if item.superuser_only and not user.is_superuser:
+                continue
+            if item.perm and not user.has_perm(item.perm):
+                continue
+            try:
+                url = reverse(item.url_name)
+            except NoReverseMatch:
+                continue
+            active = current_path == url or (url != "/" and current_path.startswith(url))
+            items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+        if items:
+            result.append({"label": section.label, "items": items})
+    return result

@@ -1,0 +1,1 @@
+"""Vietnamese NLP engine (plain Python, no Django)."""
