@@ -1,0 +1,39 @@
+"""Test set-up: the embedded PostgreSQL (or DATABASE_URL), reference data loaded once per session,
+and factories for scoped users."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database starts with the official units, organisation types and roles."""
+    with django_db_blocker.unblock():
+        call_command("setup_platform", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _eager_jobs(settings, tmp_path):
+    settings.DANVAN_JOBS_EAGER = True
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def make_user(db):
+    from tests.factories import make_user as factory
+
+    return factory
+
+
+@pytest.fixture
+def demo_world(db):
+    """Two provinces with communes, villages, organisations and branches, and scoped users."""
+    from tests.factories import build_world
+
+    return build_world()
