@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -51,6 +52,52 @@ def _check_admin_scope(actor, perm: str, unit: Unit, organisation: Organisation 
         raise PermissionDenied(_("You can only manage accounts and assignments within your own scope."))
 
 
+def _perm_label(perm: Permission) -> str:
+    return f"{perm.content_type.app_label}.{perm.codename}"
+
+
+def _missing_permission(actor, role: Role, unit_path: str, org_path: str | None) -> Permission | None:
+    """The first permission of ``role`` that ``actor`` does not hold over (unit_path, org_path), if any."""
+    if getattr(actor, "is_superuser", False):
+        return None
+    for perm in role.permissions.select_related("content_type"):
+        if not any(s.covers(unit_path, org_path) for s in user_scopes(actor, _perm_label(perm))):
+            return perm
+    return None
+
+
+def _check_user_in_scope(actor, user: User, perm: str) -> None:
+    """``user``'s home unit must lie in a scope where ``actor`` holds ``perm`` (accounts without a home
+    unit are managed by superusers only)."""
+    if not has_scope_permission(actor, perm, user.home_unit_path or "~", None):
+        raise PermissionDenied(_("You can only manage accounts and assignments within your own scope."))
+
+
+def _check_outranks(actor, user: User) -> None:
+    """Taking over an account (its e-mail, its password, its second factor) would hand the actor the
+    account's permissions: only allowed when the actor already holds them all, wherever the account does."""
+    if getattr(actor, "is_superuser", False) or user.pk == getattr(actor, "pk", None):
+        return
+    if user.is_superuser:
+        raise PermissionDenied(_("Only a superuser can manage a superuser's account."))
+    today = timezone.localdate()
+    pending = (
+        RoleAssignment.objects.filter(user=user)
+        .exclude(valid_to__lt=today)
+        .select_related("role", "unit", "organisation")
+    )
+    for assignment in pending:
+        perm = _missing_permission(actor, assignment.role, assignment.unit_path, assignment.org_path or None)
+        if perm is not None:
+            raise PermissionDenied(
+                _(
+                    "This account holds permissions you do not hold yourself (%(perm)s in %(scope)s); "
+                    "an administrator with a wider scope must manage it."
+                )
+                % {"perm": perm.name, "scope": assignment.organisation or assignment.unit}
+            )
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -66,6 +113,16 @@ def user_create(
     _check_admin_scope(actor, "accounts.add_user", home_unit, None)
     username = clean(username).lower()
     email = clean(email).lower()
+    if not username:
+        raise ValidationError({"username": _("Enter a username.")})
+    if "@" in username:
+        raise ValidationError(
+            {
+                "username": _(
+                    'A username cannot contain "@": people sign in with it or with their e-mail address.'
+                )
+            }
+        )
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This username is already taken.")})
     if email and User.objects.filter(email__iexact=email).exists():
@@ -80,9 +137,10 @@ def user_create(
         home_unit_path=home_unit.path,
     )
     if password:
-        from django.contrib.auth.password_validation import validate_password
-
-        validate_password(password, user)
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -91,15 +149,31 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, actor, user: User, full_name: str, email: str, phone: str, position: str, home_unit: Unit, is_active: bool) -> User:
-    _check_admin_scope(actor, "accounts.change_user", Unit(path=user.home_unit_path or "~"), None)
+def user_update(
+    *,
+    actor,
+    user: User,
+    full_name: str,
+    email: str,
+    phone: str,
+    position: str,
+    home_unit: Unit,
+    is_active: bool,
+) -> User:
+    _check_user_in_scope(actor, user, "accounts.change_user")
     _check_admin_scope(actor, "accounts.change_user", home_unit, None)
+    _check_outranks(actor, user)
     email = clean(email).lower()
     if email and User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
         raise ValidationError({"email": _("This e-mail address is already used by another account.")})
     if user.pk == getattr(actor, "pk", None) and not is_active:
         raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
-    user.full_name, user.email, user.phone, user.position = clean(full_name), email, clean(phone), clean(position)
+    user.full_name, user.email, user.phone, user.position = (
+        clean(full_name),
+        email,
+        clean(phone),
+        clean(position),
+    )
     user.home_unit, user.home_unit_path, user.is_active = home_unit, home_unit.path, is_active
     user.save()
     return user
@@ -119,16 +193,23 @@ def assignment_create(
     """Give ``user`` the ``role`` over ``unit``'s subtree (and ``organisation``'s). The actor must hold the
     assignment permission there and may not hand out permissions it does not hold there itself."""
     _check_admin_scope(actor, "accounts.add_roleassignment", unit, organisation)
-    if organisation is not None and not organisation.unit_path.startswith(unit.path) and not unit.path.startswith(organisation.unit_path):
+    if (
+        not getattr(actor, "is_superuser", False)
+        and not User.objects.visible_to(actor).filter(pk=user.pk).exists()
+    ):
+        raise PermissionDenied(_("You can only manage accounts and assignments within your own scope."))
+    if (
+        organisation is not None
+        and not organisation.unit_path.startswith(unit.path)
+        and not unit.path.startswith(organisation.unit_path)
+    ):
         raise ValidationError({"organisation": _("The organisation must be in or above the chosen unit.")})
-    if not getattr(actor, "is_superuser", False):
-        for perm in role.permissions.select_related("content_type"):
-            label = f"{perm.content_type.app_label}.{perm.codename}"
-            if not any(s.covers(unit.path, organisation.path if organisation else None) for s in user_scopes(actor, label)):
-                raise PermissionDenied(
-                    _("You cannot give a role with permissions you do not hold yourself in this scope (%(perm)s).")
-                    % {"perm": perm.name}
-                )
+    missing = _missing_permission(actor, role, unit.path, organisation.path if organisation else None)
+    if missing is not None:
+        raise PermissionDenied(
+            _("You cannot give a role with permissions you do not hold yourself in this scope (%(perm)s).")
+            % {"perm": missing.name}
+        )
     valid_from = valid_from or timezone.localdate()
     if valid_to and valid_to < valid_from:
         raise ValidationError({"valid_to": _("The end date cannot be before the start date.")})
@@ -149,14 +230,114 @@ def assignment_create(
 
 @transaction.atomic
 def assignment_end(*, actor, assignment: RoleAssignment, on: date | None = None) -> RoleAssignment:
+    """Stop ``assignment`` from granting anything from ``on`` (default: today, i.e. at once).
+
+    The assignment then ends the day before ``on``. One that would end before it starts (it starts on
+    ``on`` or later) never took effect before and is deleted; its row history keeps the trace.
+    """
     _check_admin_scope(actor, "accounts.delete_roleassignment", assignment.unit, assignment.organisation)
     on = on or timezone.localdate()
-    if on < assignment.valid_from:
-        on = assignment.valid_from
-    assignment.valid_to = on
-    assignment.save(update_fields=["valid_to"])
+    last_day = on - timedelta(days=1)
+    if assignment.valid_to is not None and assignment.valid_to <= last_day:
+        return assignment  # already over by then
+    if last_day < assignment.valid_from:
+        assignment.delete()
+    else:
+        assignment.valid_to = last_day
+        assignment.save(update_fields=["valid_to"])
     forget_scopes(assignment.user)
     return assignment
+
+
+@transaction.atomic
+def user_set_password(*, actor, user: User, password: str) -> User:
+    """Set ``user``'s password (validated); clears a sign-in lock. An account's own holder may always
+    do it; anyone else must manage the account and hold every permission it holds."""
+    if user.pk != getattr(actor, "pk", None):
+        _check_user_in_scope(actor, user, "accounts.change_user")
+        _check_outranks(actor, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.save(update_fields=["password", "failed_login_count", "locked_until"])
+    return user
+
+
+def password_reset_send(*, user: User, domain: str, use_https: bool, new_account: bool = False) -> bool:
+    """E-mail ``user`` a one-time link to choose a password. False when the account has no e-mail."""
+    from django.contrib.auth.forms import PasswordResetForm
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    if not user.email or not user.is_active:
+        return False
+    context = {
+        "email": user.email,
+        "domain": domain,
+        "site_name": domain,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "user": user,
+        "token": default_token_generator.make_token(user),
+        "protocol": "https" if use_https else "http",
+        "new_account": new_account,
+    }
+    PasswordResetForm().send_mail(
+        "accounts/password_reset_subject.txt",
+        "accounts/password_reset_email.txt",
+        context,
+        None,
+        user.email,
+    )
+    return True
+
+
+def user_send_password_reset(
+    *, actor, user: User, domain: str, use_https: bool, new_account: bool = False
+) -> None:
+    """An administrator sends ``user`` a link to choose a (new) password."""
+    _check_user_in_scope(actor, user, "accounts.change_user")
+    _check_outranks(actor, user)
+    if not user.is_active:
+        raise ValidationError(_("This account is disabled: activate it first."))
+    if not user.email:
+        raise ValidationError(_("This account has no e-mail address: add one first, or set a password."))
+    password_reset_send(user=user, domain=domain, use_https=use_https, new_account=new_account)
+
+
+@transaction.atomic
+def user_unlock(*, actor, user: User) -> User:
+    """Lift a sign-in lock before its time."""
+    _check_user_in_scope(actor, user, "accounts.change_user")
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.save(update_fields=["failed_login_count", "locked_until"])
+    return user
+
+
+@transaction.atomic
+def user_reset_second_factor(*, actor, user: User) -> int:
+    """Remove the account's authenticator devices (a lost phone): it enrols a new one at next sign-in."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _check_user_in_scope(actor, user, "accounts.change_user")
+    _check_outranks(actor, user)
+    deleted, _details = TOTPDevice.objects.filter(user=user).delete()
+    return deleted
+
+
+@transaction.atomic
+def role_set_requires_2fa(*, actor, role: Role, requires_2fa: bool) -> Role:
+    """Roles are platform-wide: only a superuser may change one."""
+    if not getattr(actor, "is_superuser", False):
+        raise PermissionDenied(_("Roles are shared by the whole platform: only a superuser can change them."))
+    role.requires_2fa = requires_2fa
+    role.save(update_fields=["requires_2fa"])
+    return role
 
 
 def login_failed(*, user: User) -> None:

@@ -84,7 +84,6 @@ class EventTable(tables.Table):
         model = MiddlewareEvents
         fields = ("pgh_created_at", "pgh_label", "pgh_obj_model", "pgh_obj_id", "user", "url", "pgh_diff")
         attrs = {"class": "table table-sm table-hover mb-0 small"}
-        order_by = ("-pgh_created_at",)
 
     def render_pgh_label(self, value):
         return {"insert": _("Created"), "update": _("Changed"), "delete": _("Deleted")}.get(value, value)
@@ -126,7 +125,7 @@ class AuditView(LoginRequiredMixin, SingleTableMixin, FilterView):
         if fmt in exports.FORMATS:
             filterset = self.get_filterset(self.get_filterset_class())
             qs = filterset.qs if filterset.is_valid() else self.get_queryset().none()
-            return exports.table_export(EventTable(qs[:100000]), fmt, "lich-su-thay-doi")
+            return exports.table_export(EventTable(qs), fmt, "lich-su-thay-doi")
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

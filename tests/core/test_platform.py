@@ -1,0 +1,170 @@
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from danvan.core import crypto, demo, jobs
+from danvan.core.exports import xlsx_bytes
+from danvan.core.models import AccessLog, Job, JobStatus, WorkerHeartbeat
+from danvan.core.services import access_log_record, job_start
+from danvan.core.text import fold
+from danvan.structure.models import Branch, Organisation, Unit, UnitLevel
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reference_units_are_complete():
+    assert Unit.objects.filter(level=UnitLevel.PROVINCE).count() == 34
+    assert Unit.objects.filter(level=UnitLevel.COMMUNE).count() == 3321
+    legacy = Unit.objects.filter(level=UnitLevel.LEGACY_PROVINCE)
+    assert legacy.count() == 63
+    assert not legacy.filter(successor__isnull=True).exists()
+    assert not legacy.filter(valid_to__isnull=True).exists()
+    # the trap: old Lào Cai (10) and old Yên Bái (15) both roll up to today's Lào Cai, code 15
+    lao_cai = Unit.objects.get(code="15", level=UnitLevel.PROVINCE)
+    assert set(legacy.filter(successor=lao_cai).values_list("code", flat=True)) == {"10", "15"}
+    assert Unit.objects.get(code="10", level=UnitLevel.LEGACY_PROVINCE).current == lao_cai
+    assert Unit.objects.get(code="00004", level=UnitLevel.COMMUNE).path == "01/00004/"
+
+
+def test_setup_is_idempotent():
+    from django.core.management import call_command
+
+    before = Unit.objects.count()
+    call_command("setup_platform", verbosity=0)
+    assert Unit.objects.count() == before
+
+
+def test_fold_matches_accentless_and_old_tone_marks():
+    assert fold("Nguyễn Văn Ấ") == "nguyen van a"
+    assert fold("Thanh Hoá") == fold("Thanh Hóa") == "thanh hoa"
+    assert fold("Đặc khu Phú Quốc") == "dac khu phu quoc"
+
+
+def test_accent_insensitive_search_on_units(client, demo_world):
+    client.force_login(demo_world.users["admin_a"])
+    target = demo_world.village_a  # "Ấp Phú Hòa"
+    body = client.get("/structure/units/?q=phu+hoa").content.decode()
+    assert target.name in body
+
+
+def test_encryption_round_trip_and_context_binding():
+    token = crypto.encrypt("079201001234", context="members.person.citizen_id")
+    assert "079201001234" not in token
+    assert crypto.decrypt(token, context="members.person.citizen_id") == "079201001234"
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(token, context="cases.denouncer.name")
+    a = crypto.lookup_hash("079201001234", context="cccd")
+    assert a == crypto.lookup_hash("079201001234", context="cccd") != crypto.lookup_hash("079201001235", context="cccd")
+    assert crypto.mask("079201001234") == "•••••••••234"
+
+
+def test_access_log_records_reads_without_the_value(demo_world):
+    w = demo_world
+    entry = access_log_record(actor=w.users["admin_a"], obj=w.branches["women_va"], field="leader_phone", purpose="kiểm tra")
+    assert entry.unit_path == w.village_a.path
+    assert AccessLog.objects.visible_to(w.users["admin_a"]).filter(pk=entry.pk).exists()
+    assert not AccessLog.objects.visible_to(w.users["admin_b"]).filter(pk=entry.pk).exists()
+    assert not AccessLog.objects.visible_to(w.users["officer_ca"]).exists()
+
+
+@jobs.register("tests.count")
+def _count_job(job, ctx):
+    ctx.set_total(3)
+    for i in range(1, 4):
+        ctx.progress(i, force=True)
+    return {"summary": "ok", "n": job.params["n"]}
+
+
+@jobs.register("tests.fail")
+def _failing_job(job, ctx):
+    raise jobs.JobError("Tệp không hợp lệ")
+
+
+@jobs.register("tests.crash")
+def _crashing_job(job, ctx):
+    raise RuntimeError("secret internal detail")
+
+
+def test_jobs_run_and_report(demo_world):
+    user = demo_world.users["admin_a"]
+    job = job_start(actor=user, kind="tests.count", title="Đếm", params={"n": 7})
+    assert job.status == JobStatus.SUCCEEDED and job.result == {"summary": "ok", "n": 7}
+    assert job.progress == 3 and job.percent == 100
+    failed = job_start(actor=user, kind="tests.fail", title="Hỏng")
+    assert failed.status == JobStatus.FAILED and failed.error == "Tệp không hợp lệ"
+    crashed = job_start(actor=user, kind="tests.crash", title="Lỗi")
+    assert crashed.status == JobStatus.FAILED and "secret" not in crashed.error
+    with pytest.raises(ValueError):
+        job_start(actor=user, kind="no.such.kind", title="?")
+
+
+def test_jobs_are_seen_by_their_owner_only(client, demo_world):
+    w = demo_world
+    job = job_start(actor=w.users["admin_a"], kind="tests.count", title="Việc của A", params={"n": 1})
+    assert list(Job.objects.visible_to(w.users["admin_b"])) == []
+    client.force_login(w.users["admin_a"])
+    assert "Việc của A" in client.get("/jobs/").content.decode()
+    progress = client.get(f"/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "100%" in progress and "hx-trigger" not in progress  # finished: polling stops
+    client.force_login(w.users["admin_b"])
+    assert client.get(f"/jobs/{job.pk}/").status_code == 404
+
+
+def test_queued_job_is_deferred_to_procrastinate(settings, demo_world):
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    settings.DANVAN_JOBS_EAGER = False
+    job = job_start(actor=demo_world.users["admin_a"], kind="tests.count", title="Hàng đợi", params={"n": 2})
+    assert job.status == JobStatus.QUEUED
+    queued = ProcrastinateJob.objects.filter(task_name="core.run_job").order_by("-id").first()
+    assert queued is not None and queued.args == {"job_id": job.pk}
+    jobs.run(job.pk)  # what the worker does
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
+
+
+def test_health_reports_worker_heartbeat(client):
+    response = client.get("/health/")
+    assert response.status_code == 503 and response.json()["worker"] == "none"
+    WorkerHeartbeat.objects.create(worker="w1", beat_at=timezone.now())
+    response = client.get("/health/")
+    assert response.status_code == 200 and response.json() == {**response.json(), "database": "ok", "worker": "ok"}
+    WorkerHeartbeat.objects.update(beat_at=timezone.now() - timedelta(minutes=10))
+    assert client.get("/health/").json()["worker"] == "stale"
+
+
+def test_xlsx_export_keeps_vietnamese_and_numbers():
+    data = xlsx_bytes(["Tên", "Số"], [["Ấp Phú Hòa", 777283]])
+    ws = load_workbook(io.BytesIO(data)).active
+    assert [c.value for c in ws[1]] == ["Tên", "Số"]
+    assert [c.value for c in ws[2]] == ["Ấp Phú Hòa", 777283]
+
+
+def test_list_export_contains_every_filtered_row_not_just_a_page(client, demo_world):
+    client.force_login(demo_world.users["admin_a"])
+    response = client.get("/structure/units/?level=commune&export=csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    communes_86 = Unit.objects.filter(level=UnitLevel.COMMUNE, path__startswith="86/").count()
+    assert communes_86 == 124
+    assert len(text.strip().splitlines()) == communes_86 + 1  # header + every commune, beyond the page size of 50
+
+
+def test_demo_generator_small_runs_once_and_scopes_accounts():
+    first = demo.generate(province_code="86", villages_per_commune=(1, 2), max_communes=3, size="small")
+    assert first.created
+    assert first.counts["communes"] == 124 and first.counts["villages"] >= 3
+    villages = list(Unit.objects.filter(level=UnitLevel.VILLAGE, source="demo").order_by("code").values_list("code", "name"))
+    assert Branch.objects.filter(unit_path__startswith="86/").count() == len(villages) * len(demo.BRANCH_SPECS)
+    assert Organisation.objects.filter(unit_path="86/").count() == len(demo.PROVINCE_TYPES)
+    again = demo.generate(province_code="86", villages_per_commune=(1, 2), max_communes=3, size="small")
+    assert not again.created
+    assert len(again.accounts) == 12
+    from danvan.accounts.models import User
+
+    dvan_xa = User.objects.get(username="dvan.xa")
+    assert dvan_xa.check_password(demo.DEMO_PASSWORD)
+    visible = Unit.objects.visible_to(dvan_xa)
+    assert visible.filter(level=UnitLevel.COMMUNE).count() == 1
