@@ -74,7 +74,7 @@ def main() -> None:
         long_docs = kind == "vntc"
         rows: list[dict] = []
 
-        def log(row: dict, tag: str) -> None:
+        def log(row: dict, tag: str, rows: list = rows, name: str = name) -> None:
             row = {"experiment": tag, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in row.items()}}
             rows.append(row)
             print(name, json.dumps(row, ensure_ascii=False), flush=True)

@@ -15,7 +15,9 @@ class UsernameOrEmailBackend(ModelBackend):
         if not username or password is None:
             return None
         login = username.strip()
-        user = User.objects.filter(Q(username__iexact=login) | (Q(email__iexact=login) & ~Q(email=""))).first()
+        user = User.objects.filter(
+            Q(username__iexact=login) | (Q(email__iexact=login) & ~Q(email=""))
+        ).first()
         if user is None:
             User().set_password(password)  # same time as a real check: no user enumeration by timing
             return None

@@ -65,7 +65,8 @@ class LoginForm(forms.Form):
                 if locked is not None:
                     seconds = (locked.locked_until - timezone.now()).total_seconds()
                     raise forms.ValidationError(
-                        self.error_messages["locked"] % {"minutes": max(1, math.ceil(seconds / 60))}, code="locked"
+                        self.error_messages["locked"] % {"minutes": max(1, math.ceil(seconds / 60))},
+                        code="locked",
                     )
                 failed = getattr(self.request, "danvan_failed_user", None)
                 if failed is not None:
@@ -83,7 +84,12 @@ class TokenForm(StyledForm):
         label=_("Six-digit code from your authenticator app"),
         max_length=12,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "pattern": "[0-9 ]*"}
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "pattern": "[0-9 ]*",
+            }
         ),
     )
 
@@ -211,7 +217,10 @@ class UserCreateForm(_UserFieldsForm):
 
     def clean(self):
         # Passwords bypass the text normalisation of StyledForm.
-        raw1, raw2 = self.data.get(self.add_prefix("password1"), ""), self.data.get(self.add_prefix("password2"), "")
+        raw1, raw2 = (
+            self.data.get(self.add_prefix("password1"), ""),
+            self.data.get(self.add_prefix("password2"), ""),
+        )
         cleaned = super().clean()
         cleaned["password1"], cleaned["password2"] = raw1, raw2
         if raw1 != raw2:
@@ -252,7 +261,10 @@ class AssignmentForm(StyledForm):
     )
     valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput)
     valid_to = forms.DateField(
-        label=_("Valid until"), required=False, widget=forms.DateInput, help_text=_("Leave empty: no end date.")
+        label=_("Valid until"),
+        required=False,
+        widget=forms.DateInput,
+        help_text=_("Leave empty: no end date."),
     )
 
     def __init__(self, *args, users=None, units=None, organisations=None, fixed_user=None, **kwargs):

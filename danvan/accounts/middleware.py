@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.shortcuts import redirect
 from django.urls import reverse
 
-ALLOWED_PREFIXES = ("/accounts/", "/static/", "/health/")
+# Until the second factor is passed, only signing in or out, the second-factor page itself and the
+# password reset by e-mail are reachable: account administration under /accounts/ is not.
+ALLOWED_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/two-factor/",
+    "/accounts/password-reset/",
+    "/static/",
+    "/health/",
+)
 
 
 class SecondFactorMiddleware:
@@ -23,7 +34,10 @@ class SecondFactorMiddleware:
         ):
             if request.path.startswith("/api/"):
                 from django.http import JsonResponse
+                from django.utils.translation import gettext as _
 
-                return JsonResponse({"detail": "Cần xác thực hai lớp."}, status=403)
-            return redirect(reverse("accounts:two-factor") + "?next=" + request.get_full_path())
+                return JsonResponse({"detail": _("Two-factor sign-in is required.")}, status=403)
+            return redirect(
+                reverse("accounts:two-factor") + "?" + urlencode({"next": request.get_full_path()})
+            )
         return self.get_response(request)

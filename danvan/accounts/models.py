@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-
+import pghistory
 from django.contrib.auth.models import AbstractUser, Permission, UserManager
 from django.db import models
 from django.db.models import Q
@@ -22,6 +22,9 @@ class DanvanUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignor
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
 
 
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=["password", "last_login"]
+)
 class User(AbstractUser):
     """An account. Administrators see and manage the accounts whose unit is in their scope."""
 
@@ -52,9 +55,7 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         ordering = ["username"]
         constraints = [
-            models.UniqueConstraint(
-                Lower("email"), condition=~Q(email=""), name="user_email_unique_ci"
-            ),
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="user_email_unique_ci"),
         ]
 
     def __str__(self) -> str:
@@ -102,8 +103,12 @@ class RoleAssignment(ScopedModel):
 
     scope_org_field = "org_path"
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="assignments")
-    role = models.ForeignKey(Role, verbose_name=_("role"), on_delete=models.PROTECT, related_name="assignments")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    role = models.ForeignKey(
+        Role, verbose_name=_("role"), on_delete=models.PROTECT, related_name="assignments"
+    )
     unit = models.ForeignKey(
         "structure.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="role_assignments"
     )

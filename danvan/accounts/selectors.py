@@ -64,7 +64,9 @@ def user_get(*, actor, pk: int, action: str = "view") -> User | None:
 
 
 def assignments_visible(*, actor, action: str = "view"):
-    return RoleAssignment.objects.visible_to(actor, action).select_related("user", "role", "unit", "organisation")
+    return RoleAssignment.objects.visible_to(actor, action).select_related(
+        "user", "role", "unit", "organisation"
+    )
 
 
 def assignment_get(*, actor, pk: int, action: str = "view") -> RoleAssignment | None:
@@ -157,7 +159,9 @@ def role_permission_matrix(*, role: Role) -> list[PermissionGroup]:
 
     groups: dict[str, PermissionGroup] = {}
     rows: dict[tuple[str, str], PermissionRow] = {}
-    perms = role.permissions.select_related("content_type").order_by("content_type__app_label", "content_type__model")
+    perms = role.permissions.select_related("content_type").order_by(
+        "content_type__app_label", "content_type__model"
+    )
     for perm in perms:
         ct = perm.content_type
         model = ct.model_class()

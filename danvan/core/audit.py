@@ -39,8 +39,8 @@ def _model_choices():
 
     choices = []
     for model in apps.get_models():
-        if getattr(model, "pgh_event_models", None) or model.__name__.endswith("Event"):
-            continue
+        if not getattr(model, "pgh_event_models", None):
+            continue  # only models whose rows have history
         if model._meta.app_label in {"core", "structure", "accounts"} or model._meta.app_label.startswith("danvan"):
             choices.append((model._meta.label, str(model._meta.verbose_name).capitalize()))
     return sorted(set(choices), key=lambda c: c[1])

@@ -367,7 +367,7 @@ class Classifier:
                 f"{directory}: trained with scikit-learn {trained_with}, running {installed}", stacklevel=2
             )
         with open(model_path, "rb") as fh:
-            payload = pickle.load(fh)  # noqa: S301 - integrity checked above
+            payload = pickle.load(fh)
         return cls(payload["featurizer"], payload["model"], payload["labels"], card)
 
 

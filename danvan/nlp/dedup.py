@@ -216,7 +216,7 @@ class DuplicateIndex:
     def load(cls, path: str | Path) -> DuplicateIndex:
         """Load an index written by :meth:`save` (a pickle: only load files this application wrote)."""
         with open(path, "rb") as fh:
-            index = pickle.load(fh)  # noqa: S301 - the application's own file
+            index = pickle.load(fh)
         if not isinstance(index, cls):
             raise TypeError(f"{path}: not a DuplicateIndex")
         return index

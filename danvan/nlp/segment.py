@@ -9,7 +9,7 @@ here and many times faster, so ``syllable`` is the default; the others stay avai
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache
 from typing import Protocol
 
 __all__ = ["SEGMENTERS", "Segmenter", "get_segmenter"]
@@ -76,7 +76,7 @@ class Pyvi:
 SEGMENTERS = {"syllable": SyllableSegmenter, "underthesea": Underthesea, "pyvi": Pyvi}
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_segmenter(name: str = "syllable") -> Segmenter:
     """A shared segmenter instance by name: ``syllable`` (none), ``underthesea`` or ``pyvi``."""
     try:

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -209,6 +210,8 @@ def village_create(
         raise ValidationError({"commune": _("A village must belong to a commune in force.")})
     _require(actor, "structure.add_unit", commune.path)
     name = _check_village_name(commune, name)
+    # Serialise code allocation per commune: two villages created at once must not get the same code.
+    Unit.objects.select_for_update().filter(pk=commune.pk).values_list("pk", flat=True).first()
     code = _next_village_code(commune)
     return Unit.objects.create(
         code=code,
@@ -401,3 +404,236 @@ def branch_set_active(*, actor, branch: Branch, active: bool) -> Branch:
     branch.is_active = active
     branch.save(update_fields=["is_active"])
     return branch
+
+
+# --- bulk imports (all or nothing) ---------------------------------------------------------------
+
+RowErrors = dict[int, list[str]]
+
+
+@dataclass
+class VillageItem:
+    """One row of a village import, with its references already resolved."""
+
+    row: int
+    commune: Unit
+    name: str
+    village_kind: str = VillageKind.THON
+    population: int | None = None
+
+
+@dataclass
+class BranchItem:
+    """One row of a branch import, with its references already resolved."""
+
+    row: int
+    organisation: Organisation
+    unit: Unit
+    name: str
+    kind: str = BranchKind.CHI_HOI
+    leader_name: str = ""
+    leader_phone: str = ""
+    founded_on: date | None = None
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+def _rows_error(errors: RowErrors) -> ValidationError:
+    return ValidationError(
+        [
+            _("Row %(row)s: %(message)s") % {"row": row, "message": "; ".join(messages)}
+            for row, messages in sorted(errors.items())
+        ]
+    )
+
+
+def villages_import_check(*, actor, items: list[VillageItem]) -> RowErrors:
+    """Every reason each row would be rejected (empty when all rows can be created). Reads only."""
+    errors: RowErrors = {}
+
+    def reject(item: VillageItem, message: str) -> None:
+        errors.setdefault(item.row, []).append(message)
+
+    max_name = Unit._meta.get_field("name").max_length
+    kinds = set(VillageKind.values)
+    wanted: set[tuple[int, str]] = set()
+    for item in items:
+        if item.commune.level != UnitLevel.COMMUNE or not item.commune.is_active:
+            reject(item, _("%(unit)s is not a commune in force.") % {"unit": item.commune.name})
+        elif not has_scope_permission(actor, "structure.add_unit", item.commune.path):
+            reject(item, _("You do not have permission to add villages in %(commune)s.") % {"commune": item.commune.name})
+        if item.village_kind not in kinds:
+            reject(item, _("Unknown village kind."))
+        if item.population is not None and item.population < 0:
+            reject(item, _("The population cannot be negative."))
+        name = clean(item.name)
+        if not name:
+            reject(item, _("The name is required."))
+        elif len(name) > max_name:
+            reject(item, _("The name is longer than %(max)s characters.") % {"max": max_name})
+        else:
+            wanted.add((item.commune.pk, fold(name)))
+    existing = set()
+    if wanted:
+        existing = set(
+            Unit.objects.filter(
+                level=UnitLevel.VILLAGE,
+                valid_to__isnull=True,
+                parent_id__in={c for c, _n in wanted},
+                search_name__in={n for _c, n in wanted},
+            ).values_list("parent_id", "search_name")
+        )
+    first_row: dict[tuple[int, str], int] = {}
+    for item in items:
+        name = clean(item.name)
+        if not name:
+            continue
+        key = (item.commune.pk, fold(name))
+        if key in existing:
+            reject(
+                item,
+                _("%(commune)s already has a village named “%(name)s”.") % {"commune": item.commune.name, "name": name},
+            )
+        if key in first_row:
+            reject(item, _("The same village is already in row %(row)s of this file.") % {"row": first_row[key]})
+        else:
+            first_row[key] = item.row
+    return errors
+
+
+@transaction.atomic
+def villages_import(*, actor, items: list[VillageItem]) -> list[Unit]:
+    """Create every village of ``items``, or none: any rejected row raises a ValidationError listing all."""
+    errors = villages_import_check(actor=actor, items=items)
+    if errors:
+        raise _rows_error(errors)
+    if not items:
+        return []
+    communes = {item.commune.pk: item.commune for item in items}
+    # Lock the communes (in a fixed order) so that concurrent creations cannot allocate the same codes.
+    list(Unit.objects.select_for_update().filter(pk__in=communes).order_by("pk").values_list("pk", flat=True))
+    prefixes = {f"{c.code}-": c.pk for c in communes.values()}
+    last: dict[int, int] = dict.fromkeys(communes, 0)
+    codes = (
+        Unit.objects.filter(level=UnitLevel.VILLAGE)
+        .annotate(prefix=Substr("code", 1, 6))
+        .filter(prefix__in=list(prefixes))
+        .values_list("code", flat=True)
+    )
+    for code in codes:
+        prefix, number = code[:6], code[6:]
+        if number.isdigit():
+            commune_pk = prefixes[prefix]
+            last[commune_pk] = max(last[commune_pk], int(number))
+    today = timezone.localdate()
+    source = _("Imported by %(user)s") % {"user": getattr(actor, "username", "system")}
+    villages = []
+    for item in items:
+        commune = communes[item.commune.pk]
+        last[commune.pk] += 1
+        code = f"{commune.code}-{last[commune.pk]:03d}"
+        name = clean(item.name)
+        villages.append(
+            Unit(
+                code=code,
+                name=name,
+                level=UnitLevel.VILLAGE,
+                village_kind=item.village_kind,
+                parent=commune,
+                path=f"{commune.path}{code}/",
+                depth=3,
+                search_name=fold(name),
+                valid_from=today,
+                population=item.population,
+                source=source,
+            )
+        )
+    return Unit.objects.bulk_create(villages, batch_size=1000)
+
+
+def branches_import_check(*, actor, items: list[BranchItem]) -> RowErrors:
+    """Every reason each row would be rejected (empty when all rows can be created). Reads only."""
+    errors: RowErrors = {}
+
+    def reject(item: BranchItem, message: str) -> None:
+        errors.setdefault(item.row, []).append(message)
+
+    max_name = Branch._meta.get_field("name").max_length
+    kinds = set(BranchKind.values)
+    wanted: set[tuple[int, str]] = set()
+    for item in items:
+        organisation = item.organisation
+        if not organisation.is_active:
+            reject(item, _("This organisation is no longer active."))
+        try:
+            _check_branch_place(organisation, item.unit)
+        except ValidationError as exc:
+            for message in _messages(exc):
+                reject(item, message)
+        else:
+            if not has_scope_permission(actor, "structure.add_branch", item.unit.path, organisation.path):
+                reject(item, _("You do not have permission to add branches to this organisation in this unit."))
+        if item.kind not in kinds:
+            reject(item, _("Unknown branch kind."))
+        if item.founded_on and item.founded_on > timezone.localdate():
+            reject(item, _("The founding date cannot be in the future."))
+        name = clean(item.name)
+        if not name:
+            reject(item, _("The name is required."))
+        elif len(name) > max_name:
+            reject(item, _("The name is longer than %(max)s characters.") % {"max": max_name})
+        else:
+            wanted.add((organisation.pk, fold(name)))
+    existing = set()
+    if wanted:
+        existing = set(
+            Branch.objects.filter(
+                is_active=True,
+                organisation_id__in={o for o, _n in wanted},
+                search_name__in={n for _o, n in wanted},
+            ).values_list("organisation_id", "search_name")
+        )
+    first_row: dict[tuple[int, str], int] = {}
+    for item in items:
+        name = clean(item.name)
+        if not name:
+            continue
+        key = (item.organisation.pk, fold(name))
+        if key in existing:
+            reject(item, _("This organisation already has a branch with this name."))
+        if key in first_row:
+            reject(item, _("The same branch is already in row %(row)s of this file.") % {"row": first_row[key]})
+        else:
+            first_row[key] = item.row
+    return errors
+
+
+@transaction.atomic
+def branches_import(*, actor, items: list[BranchItem]) -> list[Branch]:
+    """Create every branch of ``items``, or none: any rejected row raises a ValidationError listing all."""
+    errors = branches_import_check(actor=actor, items=items)
+    if errors:
+        raise _rows_error(errors)
+    ids = next_ids(Branch, len(items))
+    branches = []
+    for pk, item in zip(ids, items, strict=True):
+        name = clean(item.name)
+        branches.append(
+            Branch(
+                pk=pk,
+                organisation=item.organisation,
+                parent=None,
+                kind=item.kind,
+                name=name,
+                unit=item.unit,
+                unit_path=item.unit.path,
+                path=f"{item.organisation.path}b{pk}/",
+                search_name=fold(name),
+                leader_name=clean(item.leader_name),
+                leader_phone=clean(item.leader_phone),
+                founded_on=item.founded_on,
+            )
+        )
+    return Branch.objects.bulk_create(branches, batch_size=1000)

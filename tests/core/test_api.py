@@ -1,0 +1,55 @@
+import pytest
+from rest_framework.authtoken.models import Token
+
+pytestmark = pytest.mark.django_db
+
+
+def test_api_requires_authentication(client):
+    assert client.get("/api/units/").status_code in (401, 403)
+
+
+def test_api_token_auth_and_scope(client, demo_world):
+    w = demo_world
+    token = Token.objects.create(user=w.users["officer_ca"])
+    response = client.get("/api/units/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    codes = {u["code"] for u in response.json()["results"]}
+    assert codes == {w.commune_a.code, w.village_a.code}
+    assert client.get(f"/api/units/{w.commune_b.pk}/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 404
+    branches = client.get("/api/branches/?q=phu hoa", HTTP_AUTHORIZATION=f"Token {token.key}").json()
+    assert {b["name"] for b in branches["results"]} == {w.branches["women_va"].name, w.branches["farmers_va"].name}
+
+
+def test_openapi_schema_and_docs_are_served_locally(client, demo_world):
+    client.force_login(demo_world.users["admin_a"])
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    for endpoint in ("/api/units/", "/api/organisations/", "/api/branches/"):
+        assert endpoint in text
+    docs = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in docs and "cdn" not in docs.lower() and "unpkg" not in docs.lower()
+
+
+def test_row_history_records_the_acting_user(client, demo_world):
+    from pghistory.models import MiddlewareEvents
+
+    from danvan.structure.models import Unit
+
+    w = demo_world
+    client.force_login(w.users["admin_a"])
+    # a change made through a request carries the user in its history context
+    from danvan.structure import services
+
+    import pghistory
+
+    with pghistory.context(user=w.users["admin_a"].pk, url="/test"):
+        services.village_update(actor=w.users["admin_a"], village=w.village_a, name="Ấp Phú Hòa Mới", village_kind="ap", population=10)
+    event = MiddlewareEvents.objects.filter(pgh_obj_model="structure.Unit", pgh_obj_id=str(w.village_a.pk), pgh_label="update").first()
+    assert event is not None and event.pgh_context["user"] == w.users["admin_a"].pk
+    assert event.pgh_diff["name"] == ["Ấp Phú Hòa", "Ấp Phú Hòa Mới"]
+    body = client.get("/audit/?pgh_obj_model=structure.Unit").content.decode()
+    assert "Ấp Phú Hòa Mới" in body or str(w.village_a.pk) in body
+    client.force_login(w.users["officer_ca"])
+    assert client.get("/audit/").status_code == 403
+    assert Unit.objects.get(pk=w.village_a.pk).name == "Ấp Phú Hòa Mới"
