@@ -200,6 +200,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+FILTERS_EMPTY_CHOICE_LABEL = "—"
+FILTERS_NULL_CHOICE_LABEL = "(trống)"
 
 PROCRASTINATE_ON_APP_READY = "danvan.core.tasks.on_app_ready"
 

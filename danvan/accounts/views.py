@@ -116,7 +116,10 @@ def two_factor_view(request):
         )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        allowed, _info = device.verify_is_allowed()
+        if not allowed:
+            form.add_error("token", _("Too many wrong codes in a row: wait a few seconds, then try again."))
+        elif device.verify_token(form.cleaned_data["token"]):
             if enrolling:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
@@ -124,7 +127,8 @@ def two_factor_view(request):
             otp_login(request, device)
             request.session["danvan_2fa_required"] = False
             return redirect(_safe_next(request))
-        form.add_error("token", _("The code is wrong or has expired. Wait for the next code and try again."))
+        else:
+            form.add_error("token", _("The code is wrong or has expired. Wait for the next code and try again."))
     context = {
         "form": form,
         "enrolling": enrolling,

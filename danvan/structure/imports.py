@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -77,6 +76,7 @@ class Table:
     header: list[str]
     rows: list[Row]
     ignored_columns: list[str] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)  # the columns found in the file
 
 
 def _is_blank(value: Any) -> bool:
@@ -86,17 +86,28 @@ def _is_blank(value: Any) -> bool:
 def _records_xlsx(fh) -> Iterable[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
+    unreadable = _(
+        "The file could not be read as an Excel .xlsx workbook. Save it again from Excel as .xlsx, or start from the template."
+    )
     try:
         workbook = load_workbook(fh, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ImportFileError(
-            _("The file could not be read as an Excel .xlsx workbook. Save it again from Excel as .xlsx, or start from the template.")
-        ) from exc
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        raise ImportFileError(unreadable) from exc
     try:
         if not workbook.worksheets:
             return
         sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        sheet.reset_dimensions()  # some programs write wrong dimensions; read every row there is
+        rows = sheet.iter_rows(values_only=True)
+        number = 0
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                break
+            except Exception as exc:
+                raise ImportFileError(unreadable) from exc
+            number += 1
             yield number, list(values)
     finally:
         workbook.close()
@@ -162,7 +173,7 @@ def read_table(fh, filename: str, columns: Sequence[Column], *, max_rows: int = 
         raise ImportFileError(_("The file is empty: its first row must hold the column names of the template."))
     if not rows:
         raise ImportFileError(_("The file has no data rows below the column names."))
-    return Table(header=header, rows=rows, ignored_columns=ignored)
+    return Table(header=header, rows=rows, ignored_columns=ignored, keys=set(positions))
 
 
 def _match_header(header: list[str], columns: Sequence[Column]) -> tuple[dict[str, int], list[str]]:
@@ -355,6 +366,7 @@ class Importer:
     columns: tuple[Column, ...]
     permission: str
     sheet_title: Promise | str
+    kind_choices: Any
 
     def parse(self, *, actor, table: Table, progress: Progress | None = None) -> tuple[list[Any], RowErrors]:
         raise NotImplementedError
@@ -387,6 +399,7 @@ class VillageImporter(Importer):
     kind = "structure.import_villages"
     permission = "structure.add_unit"
     sheet_title = gettext_lazy("Villages")
+    kind_choices = VillageKind
     columns = (
         Column("commune_code", gettext_lazy("Commune code"), gettext_lazy("5 digits, for example 29242."), width=16),
         Column("name", gettext_lazy("Village name"), gettext_lazy("The name in full, for example “Ấp Phú Hòa”."), width=36),
@@ -486,6 +499,7 @@ class BranchImporter(Importer):
     kind = "structure.import_branches"
     permission = "structure.add_branch"
     sheet_title = gettext_lazy("Branches")
+    kind_choices = BranchKind
     columns = (
         Column(
             "organisation_id",
@@ -529,7 +543,7 @@ class BranchImporter(Importer):
 
     def parse(self, *, actor, table: Table, progress: Progress | None = None):
         errors: RowErrors = {}
-        present = {key for row in table.rows[:1] for key in row.values}
+        present = table.keys
         if "organisation_id" not in present and not {"organisation_type", "organisation_unit"} <= present:
             cols = {c.key: str(c.label) for c in self.columns}
             raise ImportFileError(
@@ -758,15 +772,14 @@ def _save(workbook) -> bytes:
 def template_bytes(importer: Importer, *, actor) -> bytes:
     """The import template: the data sheet (column names only), instructions, and reference lists."""
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     workbook = Workbook(write_only=True)
-    sheet = _sheet(workbook, str(importer.sheet_title), [str(c.label) for c in importer.columns], [], [c.width for c in importer.columns])
+    header = [str(c.label) for c in importer.columns]
+    sheet = _sheet(workbook, str(importer.sheet_title), header, [], [c.width for c in importer.columns])
     kind_index = next(i for i, c in enumerate(importer.columns) if c.key == "kind")
-    from openpyxl.utils import get_column_letter
-
-    kinds = VillageKind if isinstance(importer, VillageImporter) else BranchKind
-    terms = ",".join(choice_terms(kinds))
+    terms = ",".join(choice_terms(importer.kind_choices))
     if len(terms) < 250:  # Excel's limit for an inline list
         validation = DataValidation(type="list", formula1=f'"{terms}"', allow_blank=True, showErrorMessage=False)
         letter = get_column_letter(kind_index + 1)
