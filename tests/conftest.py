@@ -14,6 +14,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("setup_platform", verbosity=0)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test flushes every table when it ends: load the reference data again afterwards,
+    so that the tests that follow on the same worker find it."""
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            call_command("setup_platform", verbosity=0)
+    return result
+
+
 @pytest.fixture(autouse=True)
 def _eager_jobs(settings, tmp_path):
     settings.DANVAN_JOBS_EAGER = True

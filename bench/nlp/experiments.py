@@ -38,7 +38,9 @@ def _split(data: tuple[list[str], list[str], list[str]], fraction: float, seed: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", default=os.environ.get("DANVAN_SHARED_DATA", str(REPO.parent / "shared" / "data")))
+    parser.add_argument(
+        "--shared", default=os.environ.get("DANVAN_SHARED_DATA", str(REPO.parent / "shared" / "data"))
+    )
     parser.add_argument("--out", default=str(REPO / "bench" / "nlp" / "experiments.json"))
     parser.add_argument("--only", nargs="*", default=None, help="subset of experiments")
     args = parser.parse_args()
@@ -84,28 +86,63 @@ def main() -> None:
             started = time.perf_counter()
             chars = [None] if long_docs else [None, (1, 4)]
             tune(
-                train, dev, replace(base, segmenter=segmenter), {"char_ngrams": chars, "C": [0.1, 0.3, 1.0]},
-                metric=metric, log=lambda r: log(r, "segmenter"),
+                train,
+                dev,
+                replace(base, segmenter=segmenter),
+                {"char_ngrams": chars, "C": [0.1, 0.3, 1.0]},
+                metric=metric,
+                log=lambda r: log(r, "segmenter"),
             )
             print(name, segmenter, "seconds", round(time.perf_counter() - started, 1), flush=True)
         # 2. normalisation steps, word n-gram range, folded features, class weights (syllables)
         char = None if long_docs else (1, 4)
         syll = replace(base, char_ngrams=char)
-        tune(train, dev, syll, {"word_ngrams": [(1, 1), (1, 2), (1, 3)], "C": [0.3, 1.0]}, metric=metric,
-             log=lambda r: log(r, "word_ngrams"))
+        tune(
+            train,
+            dev,
+            syll,
+            {"word_ngrams": [(1, 1), (1, 2), (1, 3)], "C": [0.3, 1.0]},
+            metric=metric,
+            log=lambda r: log(r, "word_ngrams"),
+        )
         no_slang = NormalizerConfig(slang=False).to_dict()
-        raw = NormalizerConfig(slang=False, numbers=False, placeholders=False, emoji=False, repeats=False,
-                               tones=False).to_dict()
-        tune(train, dev, syll, {"normalizer": [NormalizerConfig().to_dict(), no_slang, raw], "C": [0.3, 1.0]},
-             metric=metric, log=lambda r: log(r, "normalizer"))
+        raw = NormalizerConfig(
+            slang=False, numbers=False, placeholders=False, emoji=False, repeats=False, tones=False
+        ).to_dict()
+        tune(
+            train,
+            dev,
+            syll,
+            {"normalizer": [NormalizerConfig().to_dict(), no_slang, raw], "C": [0.3, 1.0]},
+            metric=metric,
+            log=lambda r: log(r, "normalizer"),
+        )
         if not long_docs:
-            tune(train, dev, syll, {"folded_ngrams": [None, (1, 2)], "C": [0.3, 1.0]}, metric=metric,
-                 log=lambda r: log(r, "folded"))
-            tune(train, dev, syll, {"class_weight": [None, "balanced"], "C": [0.1, 0.3, 1.0]}, metric=metric,
-                 log=lambda r: log(r, "class_weight"))
+            tune(
+                train,
+                dev,
+                syll,
+                {"folded_ngrams": [None, (1, 2)], "C": [0.3, 1.0]},
+                metric=metric,
+                log=lambda r: log(r, "folded"),
+            )
+            tune(
+                train,
+                dev,
+                syll,
+                {"class_weight": [None, "balanced"], "C": [0.1, 0.3, 1.0]},
+                metric=metric,
+                log=lambda r: log(r, "class_weight"),
+            )
         if kind in ("domain", "victsd"):
-            tune(train, dev, syll, {"use_context": [False, True], "C": [0.3, 1.0]}, metric=metric,
-                 log=lambda r: log(r, "context"))
+            tune(
+                train,
+                dev,
+                syll,
+                {"use_context": [False, True], "C": [0.3, 1.0]},
+                metric=metric,
+                log=lambda r: log(r, "context"),
+            )
         results[name] = rows
         Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1))
     print("written", args.out)

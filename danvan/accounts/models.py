@@ -23,7 +23,10 @@ class DanvanUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignor
 
 
 @pghistory.track(
-    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=["password", "last_login"]
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["password", "last_login"],
 )
 class User(AbstractUser):
     """An account. Administrators see and manage the accounts whose unit is in their scope."""

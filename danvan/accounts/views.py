@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,6 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -22,6 +25,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django.views.generic import View
+from django.views.generic.detail import SingleObjectMixin
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -42,10 +47,17 @@ from danvan.accounts.forms import (
 )
 from danvan.accounts.models import Role, RoleAssignment, User
 from danvan.accounts.tables import AssignmentTable, RoleTable, UserTable
-from danvan.core.views import ScopedDetailView, ScopedListView
+from danvan.core.views import ScopedDetailView, ScopedListView, ScopedQuerysetMixin
+
+logger = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------------------------------------
 # Sign-in, second factor, own account
+
+
+def _posted(request):
+    """The submitted data on POST (even when empty: a lone unticked checkbox), else None."""
+    return request.POST if request.method == "POST" else None
 
 
 def _safe_next(request, default: str = "/") -> str:
@@ -63,7 +75,7 @@ def _safe_next(request, default: str = "/") -> str:
 def login_view(request):
     if request.user.is_authenticated:
         return redirect(_safe_next(request))
-    form = LoginForm(request, data=request.POST or None)
+    form = LoginForm(request, data=_posted(request))
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
         auth_login(request, user)
@@ -114,7 +126,7 @@ def two_factor_view(request):
         device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
             user=user, name=_("Authenticator app"), confirmed=False
         )
-    form = TokenForm(request.POST or None)
+    form = TokenForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         allowed, _info = device.verify_is_allowed()
         if not allowed:
@@ -128,7 +140,9 @@ def two_factor_view(request):
             request.session["danvan_2fa_required"] = False
             return redirect(_safe_next(request))
         else:
-            form.add_error("token", _("The code is wrong or has expired. Wait for the next code and try again."))
+            form.add_error(
+                "token", _("The code is wrong or has expired. Wait for the next code and try again.")
+            )
     context = {
         "form": form,
         "enrolling": enrolling,
@@ -193,28 +207,64 @@ def _error_text(exc: ValidationError | PermissionDenied) -> str:
     return " ".join(exc.messages)
 
 
-def _user_or_404(request, pk: int, action: str = "view") -> User:
-    account = selectors.user_get(actor=request.user, pk=pk, action=action)
-    if account is None:
-        raise Http404
-    return account
+class ScopedObjectView(ScopedQuerysetMixin, SingleObjectMixin, View):
+    """A page about one record, looked up through ``visible_to(user, scope_action)`` before anything else:
+    a record out of scope answers 404 whatever the method."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
 
 
-def _confirm_or_run(request, *, title, question, button, run, success, back_url, danger=False):
+class ConfirmActionView(ScopedObjectView):
     """GET: a confirmation page (works without JavaScript). POST: run the service, report, go back."""
-    if request.method == "POST":
+
+    http_method_names = ["get", "post"]
+    danger = False
+
+    def texts(self) -> dict:
+        raise NotImplementedError
+
+    def run(self) -> None:
+        raise NotImplementedError
+
+    def back_url(self) -> str:
+        return reverse("accounts:user-detail", args=[self.object.pk])
+
+    def crumbs(self) -> list[tuple[str, str]]:
+        return [
+            (_("Users"), reverse("accounts:user-list")),
+            (self.object.username, reverse("accounts:user-detail", args=[self.object.pk])),
+        ]
+
+    def get(self, request, *args, **kwargs):
+        texts = self.texts()
+        return render(
+            request,
+            "accounts/confirm.html",
+            {
+                "object": self.object,
+                "crumbs": self.crumbs(),
+                "title": texts["title"],
+                "question": texts["question"],
+                "button": texts["button"],
+                "back_url": self.back_url(),
+                "danger": self.danger,
+            },
+        )
+
+    def post(self, request, *args, **kwargs):
         try:
-            run()
+            self.run()
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
         else:
-            messages.success(request, success)
-        return redirect(back_url)
-    return render(
-        request,
-        "accounts/confirm.html",
-        {"title": title, "question": question, "button": button, "back_url": back_url, "danger": danger},
-    )
+            success = self.texts().get("success")
+            if success:
+                messages.success(request, success)
+        return redirect(self.back_url())
 
 
 class UserListView(ScopedListView):
@@ -235,8 +285,6 @@ class UserDetailView(ScopedDetailView):
     context_object_name = "account"
 
     def get_context_data(self, **kwargs):
-        from django.utils import timezone
-
         context = super().get_context_data(**kwargs)
         actor, account = self.request.user, self.object
         today = timezone.localdate()
@@ -262,7 +310,7 @@ def user_create_view(request):
     units = selectors.units_where(actor=actor, perm="accounts.add_user")
     if not units.exists():
         raise PermissionDenied
-    form = UserCreateForm(request.POST or None, units=units)
+    form = UserCreateForm(_posted(request), units=units)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -288,8 +336,6 @@ def user_create_view(request):
 
 
 def _send_reset(request, account: User, *, new_account: bool = False) -> bool:
-    import logging
-
     try:
         services.user_send_password_reset(
             actor=request.user,
@@ -301,8 +347,8 @@ def _send_reset(request, account: User, *, new_account: bool = False) -> bool:
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
         return False
-    except Exception:  # the mail server: the account itself is saved
-        logging.getLogger(__name__).exception("password e-mail to user %s failed", account.pk)
+    except Exception:  # the mail server failed: what was saved stays saved
+        logger.exception("password e-mail to user %s failed", account.pk)
         messages.warning(request, _("The e-mail could not be sent. Try again later, or set a password."))
         return False
     messages.success(
@@ -311,116 +357,137 @@ def _send_reset(request, account: User, *, new_account: bool = False) -> bool:
     return True
 
 
-@login_required
-def user_update_view(request, pk: int):
-    actor = request.user
-    account = _user_or_404(request, pk, "change")
-    is_self = account.pk == actor.pk
-    initial = {
-        "full_name": account.full_name,
-        "email": account.email,
-        "phone": account.phone,
-        "position": account.position,
-        "home_unit": account.home_unit_id,
-        "is_active": account.is_active,
-    }
-    units = selectors.units_where(actor=actor, perm="accounts.change_user")
-    form = UserUpdateForm(request.POST or None, initial=initial, units=units, is_self=is_self)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.user_update(
-                actor=actor,
-                user=account,
-                full_name=data["full_name"],
-                email=data["email"],
-                phone=data["phone"],
-                position=data["position"],
-                home_unit=data["home_unit"],
-                is_active=data["is_active"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Saved: %(obj)s") % {"obj": account})
-            return redirect("accounts:user-detail", pk=account.pk)
-    return render(request, "accounts/user_form.html", {"form": form, "account": account, "creating": False})
+class UserUpdateView(ScopedObjectView):
+    model = User
+    scope_action = "change"
+
+    def get(self, request, *args, **kwargs):
+        return self._handle(request)
+
+    def post(self, request, *args, **kwargs):
+        return self._handle(request)
+
+    def _handle(self, request):
+        actor, account = request.user, self.object
+        initial = {
+            "full_name": account.full_name,
+            "email": account.email,
+            "phone": account.phone,
+            "position": account.position,
+            "home_unit": account.home_unit_id,
+            "is_active": account.is_active,
+        }
+        units = selectors.units_where(actor=actor, perm="accounts.change_user")
+        form = UserUpdateForm(_posted(request), initial=initial, units=units, is_self=account.pk == actor.pk)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.user_update(
+                    actor=actor,
+                    user=account,
+                    full_name=data["full_name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    position=data["position"],
+                    home_unit=data["home_unit"],
+                    is_active=data["is_active"],
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                add_service_error(form, exc)
+                account.refresh_from_db()
+            else:
+                messages.success(request, _("Saved: %(obj)s") % {"obj": account})
+                return redirect("accounts:user-detail", pk=account.pk)
+        return render(
+            request, "accounts/user_form.html", {"form": form, "account": account, "creating": False}
+        )
 
 
-@sensitive_post_parameters("new_password1", "new_password2")
-@login_required
-def user_password_view(request, pk: int):
-    account = _user_or_404(request, pk, "change")
-    if account.pk == request.user.pk:
-        return redirect("accounts:password-change")
-    form = AdminSetPasswordForm(account, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_set_password(
-                actor=request.user, user=account, password=form.cleaned_data["new_password1"]
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(
-                request, _("The password of %(name)s has been set.") % {"name": account.username}
-            )
-            return redirect("accounts:user-detail", pk=account.pk)
-    return render(request, "accounts/user_password.html", {"form": form, "account": account})
+@method_decorator(sensitive_post_parameters("new_password1", "new_password2"), name="dispatch")
+class UserPasswordView(ScopedObjectView):
+    """An administrator sets someone's password (or sends a reset link from the same page)."""
+
+    model = User
+    scope_action = "change"
+
+    def get(self, request, *args, **kwargs):
+        return self._handle(request)
+
+    def post(self, request, *args, **kwargs):
+        return self._handle(request)
+
+    def _handle(self, request):
+        account = self.object
+        if account.pk == request.user.pk:
+            return redirect("accounts:password-change")
+        form = AdminSetPasswordForm(account, _posted(request))
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.user_set_password(
+                    actor=request.user, user=account, password=form.cleaned_data["new_password1"]
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(
+                    request, _("The password of %(name)s has been set.") % {"name": account.username}
+                )
+                return redirect("accounts:user-detail", pk=account.pk)
+        return render(request, "accounts/user_password.html", {"form": form, "account": account})
 
 
-@login_required
-def user_send_reset_view(request, pk: int):
-    account = _user_or_404(request, pk, "change")
-    back = reverse("accounts:user-detail", args=[account.pk])
-    if request.method == "POST":
-        _send_reset(request, account)
-        return redirect(back)
-    return render(
-        request,
-        "accounts/confirm.html",
-        {
+class UserSendResetView(ConfirmActionView):
+    model = User
+    scope_action = "change"
+
+    def texts(self):
+        return {
             "title": _("Send a password reset link"),
             "question": _("E-mail %(name)s a one-time link to choose a new password, at %(email)s?")
-            % {"name": account.display_name, "email": account.email or "—"},
+            % {"name": self.object.display_name, "email": self.object.email or "—"},
             "button": _("Send the link"),
-            "back_url": back,
-        },
-    )
+        }
+
+    def run(self):
+        _send_reset(self.request, self.object)  # reports success or failure itself
 
 
-@login_required
-def user_unlock_view(request, pk: int):
-    account = _user_or_404(request, pk, "change")
-    return _confirm_or_run(
-        request,
-        title=_("Unlock the account"),
-        question=_("Allow %(name)s to sign in again now, before the lock expires?")
-        % {"name": account.display_name},
-        button=_("Unlock"),
-        run=lambda: services.user_unlock(actor=request.user, user=account),
-        success=_("The account is unlocked."),
-        back_url=reverse("accounts:user-detail", args=[account.pk]),
-    )
+class UserUnlockView(ConfirmActionView):
+    model = User
+    scope_action = "change"
+
+    def texts(self):
+        return {
+            "title": _("Unlock the account"),
+            "question": _("Allow %(name)s to sign in again now, before the lock expires?")
+            % {"name": self.object.display_name},
+            "button": _("Unlock"),
+            "success": _("The account is unlocked."),
+        }
+
+    def run(self):
+        services.user_unlock(actor=self.request.user, user=self.object)
 
 
-@login_required
-def user_reset_2fa_view(request, pk: int):
-    account = _user_or_404(request, pk, "change")
-    return _confirm_or_run(
-        request,
-        title=_("Reset two-factor sign-in"),
-        question=_(
-            "Remove the authenticator app of %(name)s (for example after a lost phone)? "
-            "The person will set up a new one at the next sign-in."
-        )
-        % {"name": account.display_name},
-        button=_("Reset"),
-        run=lambda: services.user_reset_second_factor(actor=request.user, user=account),
-        success=_("Two-factor sign-in has been reset for this account."),
-        back_url=reverse("accounts:user-detail", args=[account.pk]),
-        danger=True,
-    )
+class UserResetSecondFactorView(ConfirmActionView):
+    model = User
+    scope_action = "change"
+    danger = True
+
+    def texts(self):
+        return {
+            "title": _("Reset two-factor sign-in"),
+            "question": _(
+                "Remove the authenticator app of %(name)s (for example after a lost phone)? "
+                "The person will set up a new one at the next sign-in."
+            )
+            % {"name": self.object.display_name},
+            "button": _("Reset"),
+            "success": _("Two-factor sign-in has been reset for this account."),
+        }
+
+    def run(self):
+        services.user_reset_second_factor(actor=self.request.user, user=self.object)
 
 
 class AssignmentListView(ScopedListView):
@@ -451,7 +518,7 @@ def assignment_create_view(request):
         if fixed_user is None:
             raise Http404
     form = AssignmentForm(
-        request.POST or None,
+        _posted(request),
         users=users,
         units=units,
         organisations=selectors.organisations_where(actor=actor, perm="accounts.add_roleassignment"),
@@ -477,31 +544,37 @@ def assignment_create_view(request):
     return render(request, "accounts/assignment_form.html", {"form": form, "fixed_user": fixed_user})
 
 
-@login_required
-def assignment_end_view(request, pk: int):
-    from django.utils import timezone
+class AssignmentEndView(ConfirmActionView):
+    model = RoleAssignment
+    scope_action = "delete"
+    danger = True
 
-    assignment = selectors.assignment_get(actor=request.user, pk=pk, action="delete")
-    if assignment is None:
-        raise Http404
-    default = reverse("accounts:assignment-list")
-    if selectors.user_get(actor=request.user, pk=assignment.user_id) is not None:
-        default = reverse("accounts:user-detail", args=[assignment.user_id])
-    back = _safe_next(request, default)
-    if assignment.valid_to is not None and assignment.valid_to < timezone.localdate():
-        messages.info(request, _("This assignment has already ended."))
-        return redirect(back)
-    return _confirm_or_run(
-        request,
-        title=_("End the role assignment"),
-        question=_("End %(assignment)s now? The person loses this role's permissions at once.")
-        % {"assignment": assignment},
-        button=_("End the assignment"),
-        run=lambda: services.assignment_end(actor=request.user, assignment=assignment),
-        success=_("The assignment has ended."),
-        back_url=back,
-        danger=True,
-    )
+    def back_url(self):
+        default = reverse("accounts:assignment-list")
+        if selectors.user_get(actor=self.request.user, pk=self.object.user_id) is not None:
+            default = reverse("accounts:user-detail", args=[self.object.user_id])
+        return _safe_next(self.request, default)
+
+    def crumbs(self):
+        return [(_("Role assignments"), reverse("accounts:assignment-list"))]
+
+    def get(self, request, *args, **kwargs):
+        if self.object.valid_to is not None and self.object.valid_to < timezone.localdate():
+            messages.info(request, _("This assignment has already ended."))
+            return redirect(self.back_url())
+        return super().get(request, *args, **kwargs)
+
+    def texts(self):
+        return {
+            "title": _("End the role assignment"),
+            "question": _("End %(assignment)s now? The person loses this role's permissions at once.")
+            % {"assignment": self.object},
+            "button": _("End the assignment"),
+            "success": _("The assignment has ended."),
+        }
+
+    def run(self):
+        services.assignment_end(actor=self.request.user, assignment=self.object)
 
 
 class RoleListView(ScopedListView):
@@ -519,44 +592,55 @@ class RoleListView(ScopedListView):
         return selectors.roles_all()
 
 
-def _role_or_404(request, pk: int):
-    role = selectors.role_get(actor=request.user, pk=pk)
-    if role is None:
-        raise Http404
-    return role
+class RoleObjectView(ScopedObjectView):
+    """Roles are platform-wide, not scoped: whoever may view roles sees every one; others get 404."""
+
+    model = Role
+
+    def get_object(self, queryset=None):
+        role = selectors.role_get(actor=self.request.user, pk=self.kwargs["pk"])
+        if role is None:
+            raise Http404
+        return role
 
 
-@login_required
-def role_detail_view(request, pk: int):
-    from django.utils import timezone
+class RoleDetailView(RoleObjectView):
+    def get(self, request, *args, **kwargs):
+        role = self.object
+        holders = (
+            selectors.assignments_visible(actor=request.user)
+            .filter(role=role)
+            .active_on(timezone.localdate())
+        )
+        return render(
+            request,
+            "accounts/role_detail.html",
+            {
+                "role": role,
+                "groups": selectors.role_permission_matrix(role=role),
+                "actions": selectors.ACTIONS,
+                "holders": holders.count(),
+            },
+        )
 
-    role = _role_or_404(request, pk)
-    holders = (
-        selectors.assignments_visible(actor=request.user).filter(role=role).active_on(timezone.localdate())
-    )
-    return render(
-        request,
-        "accounts/role_detail.html",
-        {
-            "role": role,
-            "groups": selectors.role_permission_matrix(role=role),
-            "actions": selectors.ACTIONS,
-            "holders": holders.count(),
-        },
-    )
 
+class RoleUpdateView(RoleObjectView):
+    """Only superusers change roles (they are shared by every province); others see the page read-only."""
 
-@login_required
-def role_update_view(request, pk: int):
-    role = _role_or_404(request, pk)
-    may_edit = request.user.is_superuser
-    form = RoleSecondFactorForm(request.POST or None, initial={"requires_2fa": role.requires_2fa})
-    if not may_edit:
-        form.fields["requires_2fa"].disabled = True
-    if request.method == "POST":
-        if not may_edit:
+    def get(self, request, *args, **kwargs):
+        return self._handle(request)
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.is_superuser:
             raise PermissionDenied
-        if form.is_valid():
+        return self._handle(request)
+
+    def _handle(self, request):
+        role, may_edit = self.object, request.user.is_superuser
+        form = RoleSecondFactorForm(_posted(request), initial={"requires_2fa": role.requires_2fa})
+        if not may_edit:
+            form.fields["requires_2fa"].disabled = True
+        if request.method == "POST" and form.is_valid():
             try:
                 services.role_set_requires_2fa(
                     actor=request.user, role=role, requires_2fa=form.cleaned_data["requires_2fa"]
@@ -566,4 +650,4 @@ def role_update_view(request, pk: int):
             else:
                 messages.success(request, _("Saved: %(obj)s") % {"obj": role})
                 return redirect("accounts:role-detail", pk=role.pk)
-    return render(request, "accounts/role_form.html", {"role": role, "form": form, "may_edit": may_edit})
+        return render(request, "accounts/role_form.html", {"role": role, "form": form, "may_edit": may_edit})

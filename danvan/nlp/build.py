@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ class ModelSpec:
     holdout: float = 0.1
     cv_folds: int = 0
     published: str = ""
-    target: dict[str, float] = field(default_factory=dict)
+    target: dict[str, float] = dataclass_field(default_factory=dict)
 
 
 MODEL_SPECS: list[ModelSpec] = [
@@ -136,8 +137,10 @@ def build_models(
             "selection_metric": spec.metric,
             "dev": {k: dev[k] for k in ("n", "accuracy", "macro_f1", "weighted_f1", "calibration_error")},
             "dev_per_class_f1": {label: row["f1"] for label, row in dev["per_class"].items()},
-            "config": {k: classifier.card["config"][k] for k in ("segmenter", "word_ngrams", "char_ngrams",
-                                                                 "use_context", "C", "class_weight")},  # fmt: skip
+            "config": {
+                k: classifier.card["config"][k]
+                for k in ("segmenter", "word_ngrams", "char_ngrams", "use_context", "C", "class_weight")
+            },  # fmt: skip
             "published": spec.published,
             "targets": spec.target,
             "licence": classifier.card["training_data"].get("licence"),

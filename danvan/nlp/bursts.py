@@ -79,7 +79,7 @@ def robust_zscores(
 def detect_bursts(
     counts: Sequence[float],
     window: int = 28,
-    threshold: float = 3.5,
+    threshold: float = 4.0,
     min_count: float = 5,
     min_periods: int = 7,
 ) -> list[Burst]:

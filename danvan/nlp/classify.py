@@ -126,9 +126,14 @@ class Featurizer:
             "max_features": cfg.max_features,
             "dtype": np.float32,
         }
-        blocks = {"words": (TfidfVectorizer(token_pattern=r"\S+", ngram_range=cfg.word_ngrams, **common), "words")}
+        blocks = {
+            "words": (TfidfVectorizer(token_pattern=r"\S+", ngram_range=cfg.word_ngrams, **common), "words")
+        }
         if cfg.char_ngrams:
-            blocks["chars"] = (TfidfVectorizer(analyzer="char_wb", ngram_range=cfg.char_ngrams, **common), "norm")
+            blocks["chars"] = (
+                TfidfVectorizer(analyzer="char_wb", ngram_range=cfg.char_ngrams, **common),
+                "norm",
+            )
         if cfg.folded_ngrams:
             blocks["folded"] = (
                 TfidfVectorizer(token_pattern=r"\S+", ngram_range=cfg.folded_ngrams, **common),
@@ -214,7 +219,9 @@ def _sha256(path: Path) -> str:
 class Classifier:
     """A fitted text classifier; build with :meth:`train` or :meth:`load`."""
 
-    def __init__(self, featurizer: Featurizer, model: Any, labels: list[str], card: dict[str, Any] | None = None):
+    def __init__(
+        self, featurizer: Featurizer, model: Any, labels: list[str], card: dict[str, Any] | None = None
+    ):
         self.featurizer = featurizer
         self.model = model
         self.labels = labels
@@ -383,7 +390,13 @@ def tune(
     grid: dict[str, list[Any]],
     metric: str = "accuracy",
     feature_keys: Sequence[str] = (
-        "segmenter", "word_ngrams", "char_ngrams", "folded_ngrams", "min_df", "max_features", "use_context",
+        "segmenter",
+        "word_ngrams",
+        "char_ngrams",
+        "folded_ngrams",
+        "min_df",
+        "max_features",
+        "use_context",
         "normalizer",
     ),
     log: Any = None,

@@ -164,7 +164,9 @@ def cmd_places(args: argparse.Namespace) -> None:
                 record_as_of = date.fromisoformat(str(record["date"])[:10])
             except ValueError:
                 record_as_of = None
-        mentions = gazetteer.link(_text(record, args.text_field), as_of=record_as_of, province_hint=args.province)
+        mentions = gazetteer.link(
+            _text(record, args.text_field), as_of=record_as_of, province_hint=args.province
+        )
         provinces = sorted({m.province_code for m in mentions if m.province_code})
         _emit({**record, "places": [m.to_dict() for m in mentions], "province_codes": provinces})
 
@@ -222,12 +224,15 @@ def cmd_bursts(args: argparse.Namespace) -> None:
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError("each item must be a number or an object with 'count'") from exc
     try:
-        flagged = detect_bursts(counts, window=args.window, threshold=args.threshold, min_count=args.min_count)
+        flagged = detect_bursts(
+            counts, window=args.window, threshold=args.threshold, min_count=args.min_count
+        )
         states = kleinberg_states(counts, s=args.s, gamma=args.gamma)
         result: dict[str, Any] = {
             "bursts": [{**b.to_dict(), "bucket": buckets[b.index]} for b in flagged],
             "kleinberg": [
-                {"start": buckets[s], "end": buckets[e], "level": level} for s, e, level in burst_intervals(states)
+                {"start": buckets[s], "end": buckets[e], "level": level}
+                for s, e, level in burst_intervals(states)
             ],
         }
         if args.horizon:
@@ -255,15 +260,21 @@ def cmd_models(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m danvan.nlp", description="Vietnamese NLP engine of Dân Vận Số")
+    parser = argparse.ArgumentParser(
+        prog="python -m danvan.nlp", description="Vietnamese NLP engine of Dân Vận Số"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("convert", help="convert a public dataset to JSON Lines (text, label)")
-    p.add_argument("--from", dest="kind", required=True, choices=["vntc", "vsfc", "vihsd", "victsd", "domain"])
+    p.add_argument(
+        "--from", dest="kind", required=True, choices=["vntc", "vsfc", "vihsd", "victsd", "domain"]
+    )
     p.add_argument("src", help="dataset file or folder")
     p.add_argument("--out", required=True, help="FILE.jsonl or FILE.jsonl.gz ('-' = stdout)")
     p.add_argument("--split", choices=["train", "dev", "test"], help="split to take when SRC is a folder")
-    p.add_argument("--field", help="vsfc: sentiment|topic; victsd: toxicity|constructiveness; domain: field|sentiment")
+    p.add_argument(
+        "--field", help="vsfc: sentiment|topic; victsd: toxicity|constructiveness; domain: field|sentiment"
+    )
     p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("train", help="train a classifier and write its artefact folder")
@@ -279,9 +290,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--char-ngrams", default="1,4", help="'none' to switch off (advised for long documents)")
     p.add_argument("--folded-ngrams", default="none", help="word n-grams of the diacritic-free text")
     p.add_argument("--min-df", type=int, default=1)
-    p.add_argument("--use-context", action="store_true", help="append the record's context (title) to the text")
+    p.add_argument(
+        "--use-context", action="store_true", help="append the record's context (title) to the text"
+    )
     p.add_argument("--estimator", default="svm", choices=["svm", "logreg"])
-    p.add_argument("--holdout", type=float, default=0.1, help="share of train held out when there is no --dev")
+    p.add_argument(
+        "--holdout", type=float, default=0.1, help="share of train held out when there is no --dev"
+    )
     p.add_argument("--no-refit", action="store_true", help="do not refit on all of train after holding out")
     p.add_argument("--cv", type=int, default=0, help="also report k-fold cross-validation on train")
     p.add_argument("--label-field", default="label")
@@ -323,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bursts", help="bursts and forecast for counts per bucket (JSON array or JSONL)")
     p.add_argument("--in", dest="input", help="input (default stdin)")
     p.add_argument("--window", type=int, default=28)
-    p.add_argument("--threshold", type=float, default=3.5)
+    p.add_argument("--threshold", type=float, default=4.0)
     p.add_argument("--min-count", type=float, default=5)
     p.add_argument("--s", type=float, default=2.0, help="Kleinberg rate ratio between states")
     p.add_argument("--gamma", type=float, default=1.0, help="Kleinberg cost of moving up a state")

@@ -214,7 +214,9 @@ def convert_vihsd(src: Path, split: str | None = None, **_: Any) -> Iterator[Rec
         yield {"id": f"{path.stem}-{i}", "text": row["free_text"] or "", "label": VIHSD_LABELS[label]}
 
 
-def convert_victsd(src: Path, split: str | None = None, field: str = "toxicity", **_: Any) -> Iterator[Record]:
+def convert_victsd(
+    src: Path, split: str | None = None, field: str = "toxicity", **_: Any
+) -> Iterator[Record]:
     """UIT-ViCTSD: CSV with Comment, Constructiveness, Toxicity, Title, Topic (``--field`` picks the label)."""
     field = field.lower()
     if field not in VICTSD_LABELS:
@@ -273,7 +275,9 @@ CONVERTERS = {
 }
 
 
-def convert(kind: str, src: str | Path, out: str | Path, split: str | None = None, field: str | None = None) -> dict:
+def convert(
+    kind: str, src: str | Path, out: str | Path, split: str | None = None, field: str | None = None
+) -> dict:
     """Convert dataset *kind* at *src* to JSON Lines at *out*; returns a summary (count, label counts).
 
     A sidecar ``<out>.meta.json`` records the dataset's source and licence, which ``train`` copies into the
@@ -328,6 +332,7 @@ def read_texts_labels(
             raise DatasetError(f"{path}:{number}: needs {text_field!r} and {label_field!r}")
         texts.append(str(record[text_field] or ""))
         labels.append(str(record[label_field]))
-        contexts.append(str(record.get("context") or record.get("article_title") or record.get("title") or ""))
+        contexts.append(
+            str(record.get("context") or record.get("article_title") or record.get("title") or "")
+        )
     return texts, labels, contexts
-

@@ -122,7 +122,9 @@ class DuplicateIndex:
         similarity = (self._signatures[numbers] == signature).mean(axis=1)
         keep = similarity >= self.threshold
         order = np.argsort(-similarity[keep], kind="stable")
-        return [(int(n), float(s)) for n, s in zip(numbers[keep][order], similarity[keep][order], strict=True)]
+        return [
+            (int(n), float(s)) for n, s in zip(numbers[keep][order], similarity[keep][order], strict=True)
+        ]
 
     # public API ---------------------------------------------------------------------------------------
 

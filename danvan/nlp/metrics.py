@@ -25,7 +25,9 @@ def classification_scores(
     return {
         "n": len(y_true),
         "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
-        "macro_f1": round(float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)), 4),
+        "macro_f1": round(
+            float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)), 4
+        ),
         "weighted_f1": round(
             float(f1_score(y_true, y_pred, labels=present, average="weighted", zero_division=0)), 4
         ),

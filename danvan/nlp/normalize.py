@@ -107,9 +107,7 @@ def _tone_pairs() -> tuple[dict[str, str], dict[str, str]]:
 _TO_FIRST, _TO_SECOND = _tone_pairs()
 _LETTER = r"[^\W\d_]"
 # open syllable: the pair ends the word; "qu" + "y" keeps the mark on y (quý)
-_OPEN_RE = re.compile(
-    r"(?<![qQ])([oO][àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ])(?!" + _LETTER + ")"
-)
+_OPEN_RE = re.compile(r"(?<![qQ])([oO][àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ])(?!" + _LETTER + ")")
 # closed syllable: the pair is followed by a final consonant (n, ng, nh, c, ch, m, p, t)
 _CLOSED_RE = re.compile(
     r"(?<![qQ])([òóỏõọÒÓỎÕỌ][aAeE]|[ùúủũụÙÚỦŨỤ][yY])(?=(?i:ng|nh|ch|[nctmp])(?!" + _LETTER + "))"
@@ -143,6 +141,8 @@ _NUMBER_RE = re.compile(
 def _number_sub(match: re.Match[str]) -> str:
     unit = match.group(1)
     return f"{NUMBER_TOKEN} {unit}" if unit else NUMBER_TOKEN
+
+
 _EMOJI_RE = re.compile(
     "["
     "\U0001f000-\U0001faff"  # pictographs, emoticons, transport, supplemental symbols

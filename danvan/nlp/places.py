@@ -127,7 +127,9 @@ class PlaceMention:
     unit: Unit | None
     candidates: list[Unit] = field(default_factory=list)
     method: str = "name"  # "name", "alias", "prefixed" or "context"
-    written_type: str = field(default="", repr=False)  # "phường", "xã", "đặc khu" when written before the name
+    written_type: str = field(
+        default="", repr=False
+    )  # "phường", "xã", "đặc khu" when written before the name
 
     @property
     def province_code(self) -> str | None:
@@ -148,7 +150,9 @@ class PlaceMention:
             "unit": self.unit.to_dict() if self.unit else None,
             "province_code": self.province_code,
             "method": self.method,
-            "candidates": [c.id for c in self.candidates] if len(self.candidates) > 1 or not self.unit else [],
+            "candidates": [c.id for c in self.candidates]
+            if len(self.candidates) > 1 or not self.unit
+            else [],
         }
 
 
@@ -210,7 +214,9 @@ class Gazetteer:
         for unit_id, aliases in _CASE_SENSITIVE_ALIASES.items():
             if unit_id in self.units:
                 for alias in aliases:
-                    self._add_province_name(alias, _Entry(self.units[unit_id], method="alias", upper_only=True))
+                    self._add_province_name(
+                        alias, _Entry(self.units[unit_id], method="alias", upper_only=True)
+                    )
         self._max_province = max(len(k) for k in self._province_folded)
         self._max_commune = max((len(k) for k in self._commune_folded), default=1)
         self._first_words = {k[0] for k in self._province_folded} | {k[0] for k in self._province_names}
@@ -241,7 +247,10 @@ class Gazetteer:
             return
         if key in _NEEDS_PREFIX:
             entry.needs_prefix = True
-        for index, k in ((self._province_names, key), (self._province_folded, tuple(map(fold_diacritics, key)))):
+        for index, k in (
+            (self._province_names, key),
+            (self._province_folded, tuple(map(fold_diacritics, key))),
+        ):
             entries = index.setdefault(k, [])
             if all(e.unit.id != entry.unit.id for e in entries):
                 entries.append(entry)
@@ -265,7 +274,9 @@ class Gazetteer:
 
     # linking -----------------------------------------------------------------------------------------------
 
-    def link(self, text: str, as_of: date | None = None, province_hint: str | None = None) -> list[PlaceMention]:
+    def link(
+        self, text: str, as_of: date | None = None, province_hint: str | None = None
+    ) -> list[PlaceMention]:
         """Place mentions in *text*, in order.
 
         ``as_of``: the date the text refers to; before 1 July 2025 a province name links to the former
@@ -352,8 +363,10 @@ class Gazetteer:
         elif i + 1 < len(tokens) and (token.lower, tokens[i + 1].lower) in _PROVINCE_PREFIXES:
             prefix_len = 2
         # an alias can itself start with the prefix ("TP.HCM"): try the longest reading first
-        for start in ((i, i + prefix_len) if prefix_len else (i,)):
-            if start >= len(tokens) or (start > i and not self._gap_ok(text, tokens[start - 1], tokens[start])):
+        for start in (i, i + prefix_len) if prefix_len else (i,):
+            if start >= len(tokens) or (
+                start > i and not self._gap_ok(text, tokens[start - 1], tokens[start])
+            ):
                 continue
             if tokens[start].lower not in self._first_words and tokens[start].folded not in self._first_words:
                 continue
@@ -361,7 +374,9 @@ class Gazetteer:
             for length in range(min(self._max_province, len(tokens) - start), 0, -1):
                 if not self._span(text, tokens, start, length):
                     continue
-                entries = self._lookup_span(tokens, start, length, self._province_names, self._province_folded)
+                entries = self._lookup_span(
+                    tokens, start, length, self._province_names, self._province_folded
+                )
                 if not entries:
                     continue
                 window = tokens[start : start + length]
@@ -395,7 +410,11 @@ class Gazetteer:
         taken = [(m.start, m.end) for m in mentions]
         starts = {t.start: k for k, t in enumerate(tokens)}
         for mention in mentions:
-            if mention.method == "prefixed" and mention.candidates and mention.candidates[0].kind == "commune":
+            if (
+                mention.method == "prefixed"
+                and mention.candidates
+                and mention.candidates[0].kind == "commune"
+            ):
                 continue
             province_codes = {u.province_code for u in mention.candidates}
             k = starts.get(mention.start)
@@ -418,15 +437,23 @@ class Gazetteer:
                 if units:
                     found.append(
                         PlaceMention(
-                            window[0].start, window[-1].end, text[window[0].start : window[-1].end],
-                            units[0] if len(units) == 1 else None, units, "context",
+                            window[0].start,
+                            window[-1].end,
+                            text[window[0].start : window[-1].end],
+                            units[0] if len(units) == 1 else None,
+                            units,
+                            "context",
                         )  # fmt: skip
                     )
                     break
         return found
 
     def _resolve(
-        self, mention: PlaceMention, mentions: list[PlaceMention], legacy_first: bool, province_hint: str | None
+        self,
+        mention: PlaceMention,
+        mentions: list[PlaceMention],
+        legacy_first: bool,
+        province_hint: str | None,
     ) -> None:
         candidates = mention.candidates
         kinds = {c.kind for c in candidates}

@@ -52,7 +52,11 @@ def cross_validate(data: Data, config: ClassifierConfig, folds: int = 5, seed: i
     per_fold: list[dict[str, Any]] = []
     predicted = np.empty(len(labels), dtype=object)
     for train_idx, test_idx in splitter.split(np.zeros(len(labels)), labels):
-        fold_train = [data[0][i] for i in train_idx], [data[1][i] for i in train_idx], [data[2][i] for i in train_idx]
+        fold_train = (
+            [data[0][i] for i in train_idx],
+            [data[1][i] for i in train_idx],
+            [data[2][i] for i in train_idx],
+        )
         clf = Classifier.train(fold_train[0], fold_train[1], config, contexts=fold_train[2])
         texts = [data[0][i] for i in test_idx]
         contexts = [data[2][i] for i in test_idx]

@@ -126,7 +126,7 @@ class VillageForm(StyledForm):
 
 
 class VillageDeactivateForm(StyledForm):
-    on = forms.DateField(label=_("No longer in force from"))
+    on = forms.DateField(label=_("In force until"), help_text=_("The last day the village is in force."))
     successor = ScopedChoiceField(
         label=_("Successor village"),
         label_from=unit_label,
@@ -245,6 +245,9 @@ class BranchForm(StyledForm):
             )
         else:
             del self.fields["parent"]  # the branch tree is kept as created (paths)
+            if not self.fields["unit"].queryset.filter(pk=branch.unit_id).exists():
+                # The current place is outside what the user may see: keep it rather than offer to change it.
+                del self.fields["unit"]
 
     def clean_founded_on(self):
         value = self.cleaned_data.get("founded_on")

@@ -141,8 +141,9 @@ def _records_csv(fh) -> Iterable[tuple[int, list[Any]]]:
         raise ImportFileError(_("The CSV file is malformed: %(error)s") % {"error": exc}) from exc
 
 
-def read_table(fh, filename: str, columns: Sequence[Column], *, max_rows: int = MAX_ROWS) -> Table:
+def read_table(fh, filename: str, columns: Sequence[Column], *, max_rows: int | None = None) -> Table:
     """Read the first sheet (or the CSV) of an upload: a header row, then data rows; blank rows are skipped."""
+    max_rows = max_rows or MAX_ROWS
     name = (filename or "").lower()
     if name.endswith(".csv"):
         records = _records_csv(fh)

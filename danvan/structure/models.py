@@ -8,7 +8,6 @@ Organisations: "o12/o57/"; a branch lives in the organisation's path: "o12/o57/b
 
 from __future__ import annotations
 
-
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q

@@ -66,7 +66,7 @@ def may_act_within(*, actor, perm: str, unit_path: str, org_path: str | None = N
     return False
 
 
-def _folded_search(qs, q: str, code_field: str | None = "code"):
+def folded_search(qs, q: str, code_field: str | None = "code"):
     """Accent-insensitive search on ``search_name`` (every word must match), or an exact code."""
     words = fold(q).split()
     if not words:
@@ -133,7 +133,7 @@ def unit_tree_children(*, actor, unit: Unit):
 def unit_search(*, actor, q: str, limit: int = 100) -> tuple[list[Unit], dict[str, Unit]]:
     """Units matching ``q`` (accent-insensitive), and the visible ancestors of each by path."""
     results = list(
-        _folded_search(Unit.objects.visible_to(actor), q).order_by(LEVEL_ORDER, "valid_to", "search_name")[:limit]
+        folded_search(Unit.objects.visible_to(actor), q).order_by(LEVEL_ORDER, "valid_to", "search_name")[:limit]
     )
     wanted = {p for u in results for p in _prefixes(u.path)}
     ancestors = {u.path: u for u in Unit.objects.visible_to(actor).filter(path__in=wanted)} if wanted else {}
@@ -223,8 +223,8 @@ def branch_tree_children(*, actor, branch: Branch):
 
 
 def organisation_search(*, actor, q: str, limit: int = 100):
-    orgs = _folded_search(Organisation.objects.visible_to(actor), q, code_field=None)
-    branches = _folded_search(Branch.objects.visible_to(actor), q, code_field=None)
+    orgs = folded_search(Organisation.objects.visible_to(actor), q, code_field=None)
+    branches = folded_search(Branch.objects.visible_to(actor), q, code_field=None)
     return (
         list(orgs.select_related("type", "unit", "parent").order_by("-is_active", "depth", "search_name")[:limit]),
         list(branches.select_related("organisation", "unit").order_by("-is_active", "search_name")[:limit]),

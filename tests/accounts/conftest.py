@@ -25,6 +25,16 @@ def link_in(body: str) -> str:
     return match.group(1)
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Tests compare messages by their English msgid, whatever the Vietnamese catalogue says."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def world(demo_world):
     return demo_world

@@ -61,7 +61,9 @@ def test_reset_clears_a_sign_in_lock(client, officer):
 def test_reset_rejects_a_weak_password(client, officer):
     client.post(reverse("accounts:password-reset"), {"email": officer.email})
     page = client.get(link_in(mail.outbox[0].body), follow=True)
-    response = client.post(page.redirect_chain[-1][0], {"new_password1": "12345678", "new_password2": "12345678"})
+    response = client.post(
+        page.redirect_chain[-1][0], {"new_password1": "12345678", "new_password2": "12345678"}
+    )
     assert response.status_code == 200
     assert form_errors(response)
     officer.refresh_from_db()
@@ -78,7 +80,9 @@ def test_reset_for_an_unknown_address_sends_nothing_and_looks_the_same(client, o
 def test_change_own_password(client, officer):
     client.force_login(officer)
     url = reverse("accounts:password-change")
-    wrong = client.post(url, {"old_password": "nope", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    wrong = client.post(
+        url, {"old_password": "nope", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
     assert wrong.status_code == 200
     assert form_errors(wrong)
     response = client.post(

@@ -83,7 +83,9 @@ def test_lockout_after_threshold_then_unlock_after_period(client, officer):
     assert "temporarily locked" in message
     assert f"{settings.LOCKOUT_MINUTES} minutes" in message
     assert _signed_in_as(client) is None
-    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=settings.LOCKOUT_MINUTES, seconds=5)):
+    with time_machine.travel(
+        timezone.now() + timezone.timedelta(minutes=settings.LOCKOUT_MINUTES, seconds=5)
+    ):
         response = sign_in(client, "officer_ca")
         assert response.status_code == 302
     officer.refresh_from_db()
@@ -102,7 +104,9 @@ def test_four_failures_do_not_lock_and_success_resets_the_count(client, officer)
 
 
 def test_lock_message_shows_remaining_minutes(client, officer):
-    User.objects.filter(pk=officer.pk).update(locked_until=timezone.now() + timezone.timedelta(minutes=3, seconds=10))
+    User.objects.filter(pk=officer.pk).update(
+        locked_until=timezone.now() + timezone.timedelta(minutes=3, seconds=10)
+    )
     [message] = form_errors(sign_in(client, "officer_ca"))
     assert "4 minutes" in message
 

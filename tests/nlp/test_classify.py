@@ -77,17 +77,24 @@ def test_context_is_used_when_configured(sentiment_data):
     texts = ["bình luận"] * 12
     contexts = ["bóng đá"] * 6 + ["giá vàng"] * 6
     labels = ["sport"] * 6 + ["economy"] * 6
-    clf = Classifier.train(texts, labels, ClassifierConfig(use_context=True, C=1.0, calibration_cv=2), contexts)
+    clf = Classifier.train(
+        texts, labels, ClassifierConfig(use_context=True, C=1.0, calibration_cv=2), contexts
+    )
     assert clf.predict(["bình luận", "bình luận"], ["trận bóng đá", "giá vàng tăng"]) == ["sport", "economy"]
 
 
-def test_tune_picks_the_better_setting(sentiment_data):
-    texts, labels = sentiment_data
-    data = (texts, labels, [""] * len(texts))
-    rest, held = stratified_split(data, 0.25)
-    best, rows = tune(rest, held, ClassifierConfig(), {"C": [1e-4, 1.0]}, metric="macro_f1")
-    assert len(rows) == 2
-    assert best.C == 1.0  # a tiny C cannot separate the classes
+def test_tune_picks_the_better_setting():
+    # the texts are all the same: only the context tells the classes apart
+    texts = ["bình luận của bạn đọc"] * 24
+    contexts = ["trận bóng đá tối qua", "giá vàng hôm nay"] * 12
+    labels = ["sport", "economy"] * 12
+    rest, held = stratified_split((texts, labels, contexts), 0.25)
+    best, rows = tune(
+        rest, held, ClassifierConfig(), {"use_context": [False, True], "C": [1.0]}, metric="macro_f1"
+    )
+    assert [row["use_context"] for row in rows] == [False, True]
+    assert rows[0]["macro_f1"] < 0.5 < rows[1]["macro_f1"]
+    assert best.use_context is True
 
 
 def test_stratified_split_keeps_every_label():

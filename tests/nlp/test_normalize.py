@@ -70,7 +70,7 @@ def test_repeated_characters_and_punctuation():
 
 def test_slang_and_abbreviations():
     assert normalize("ko đc đâu") == "không được đâu"
-    assert normalize("khong dong y") .startswith("không")
+    assert normalize("khong dong y").startswith("không")
     assert normalize("tại shao") == "tại sao"
 
 
