@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "danvan.core",
     "danvan.accounts",
     "danvan.structure",
+    "danvan.members",
 ]
 
 MIDDLEWARE = [

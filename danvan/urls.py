@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("danvan.core.urls")),
     path("accounts/", include("danvan.accounts.urls")),
     path("structure/", include("danvan.structure.urls")),
+    path("members/", include("danvan.members.urls")),
     path("api/", include("danvan.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

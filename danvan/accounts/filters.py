@@ -13,7 +13,10 @@ class UserFilter(StyledFilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search", widget=forms.TextInput(attrs={"type": "search"})
     )
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = django_filters.BooleanFilter(
+        label=_("Status"),
+        widget=forms.Select(choices=[("", _("All")), ("true", _("Active")), ("false", _("Disabled"))]),
+    )
 
     class Meta:
         model = User

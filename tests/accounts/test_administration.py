@@ -34,6 +34,11 @@ def test_user_list_shows_only_accounts_in_scope(client, world, admin_a):
     assert {"admin_a", "officer_ca", "women_ca"} <= names
     assert "admin_b" not in names
     assert "nobody" not in names  # no home unit: superusers only
+    User.objects.filter(pk=world.users["officer_ca"].pk).update(is_active=False)
+    disabled = client.get(reverse("accounts:user-list") + "?is_active=false")
+    assert [row.record.username for row in disabled.context["table"].rows] == ["officer_ca"]
+    active = client.get(reverse("accounts:user-list") + "?is_active=true")
+    assert "officer_ca" not in {row.record.username for row in active.context["table"].rows}
     export = b"".join(client.get(reverse("accounts:user-list") + "?export=csv").streaming_content)
     assert b"admin_b" not in export and b"officer_ca" in export
 

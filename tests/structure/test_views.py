@@ -29,6 +29,8 @@ def test_commune_page_shows_ancestors_counts_children_and_actions(world, client_
     assert world.village_a.name in html and world.orgs["women_ca"].name in html
     assert page.context["counts"] == {"communes": 0, "villages": 1, "organisations": 2, "branches": 2}
     assert url("unit-create", world.commune_a.pk) in html and url("unit-import") in html
+    assert world.commune_a.pk > 999  # so that a localised "3.558" would show below
+    assert f"{url('organisation-create')}?unit={world.commune_a.pk}" in html
 
 
 def test_view_only_user_sees_no_actions(world, client_for):
@@ -87,7 +89,8 @@ def test_out_of_scope_objects_answer_404_to_every_method(world, client_for, name
     obj = getattr(world, key, None) or world.orgs.get(key) or world.branches.get(key)
     client = client_for(world.users["admin_a"])
     assert client.get(url(name, obj.pk)).status_code == 404
-    assert client.post(url(name, obj.pk), {"name": "X"}).status_code == 404
+    read_only = name.endswith(("-detail", "-children"))
+    assert client.post(url(name, obj.pk), {"name": "X"}).status_code == (405 if read_only else 404)
     assert client.get(url(name, 999_999)).status_code == 404
     # …while the same page for the other province's administrator works
     assert client_for(world.users["admin_b"]).get(url(name, obj.pk)).status_code in (200, 405)
