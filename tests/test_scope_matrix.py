@@ -83,6 +83,9 @@ def matrix(demo_world):
     in_user = make_user(MARK_IN.lower(), "leader", w.commune_a)
     out_job = Job.objects.create(kind="x", title=f"Job {MARK_OUT}", created_by=w.users["admin_b"])
     in_job = Job.objects.create(kind="x", title=f"Job {MARK_IN}", created_by=w.users["admin_a"])
+    from django.core.files.base import ContentFile
+
+    in_job.result_file.save("ket-qua.csv", ContentFile(b"ok"), save=True)
     return {
         "viewer": w.users["admin_a"],
         Unit: (out_village, in_village),
@@ -125,9 +128,10 @@ def test_every_url_and_endpoint_hides_out_of_scope_records(client, matrix):
             problems.append(f"{route} ({name}): unknown URL kwargs {kwargs}")
             continue
         url = fill(route, "")
-        for query in ("", f"?q={MARK_OUT}", "?export=csv", "?export=xlsx"):
+        # The search uses part of the marker: pages echo the query, but only a leaked record shows it whole.
+        for query in ("", f"?q={MARK_OUT[:7].lower()}", "?export=csv", "?export=xlsx"):
             response = client.get(url + query)
-            if response.status_code >= 500:
+            if response.status_code >= 500 and not (name == "health" and response.status_code == 503):
                 problems.append(f"GET {url}{query} failed with {response.status_code}")
                 continue
             body = _body(response)
@@ -156,14 +160,9 @@ def _body(response) -> str:
 def test_lists_do_show_in_scope_records(client, matrix):
     """The matrix above would pass on empty pages: prove the lists really list what is in scope."""
     client.force_login(matrix["viewer"])
-    for url in ("/structure/units/?q=zzinscope", "/structure/organisations/", "/structure/branches/?q=zzinscope",
-                "/api/branches/?q=zzinscope", "/accounts/users/"):
-        body = client.get(url + ("&" if "?" in url else "?") + "export=csv").content if "api" not in url else client.get(url).content
-        if isinstance(body, bytes):
-            text = body.decode()
-        else:
-            text = b"".join(body).decode()
-        assert MARK_IN.lower() in text.lower(), url
+    for url in ("/structure/units/?q=zzinsc&export=csv", "/structure/organisations/?export=csv",
+                "/structure/branches/?q=zzinsc&export=csv", "/api/branches/?q=zzinsc", "/accounts/users/?export=csv"):
+        assert MARK_IN.lower() in _body(client.get(url)).lower(), url
 
 
 def _scoped_model_names() -> set[str]:

@@ -180,18 +180,40 @@ def synthetic_posts(seed_texts: list[str], n: int, duplicate_share: float = 0.1)
     return posts
 
 
-def bench_minhash(shared: Path, work: Path, n_docs: int, runs: int, compare_docs: int) -> dict[str, Any]:
-    seed_texts = []
+def _seed_texts(shared: Path, work: Path) -> list[str]:
+    seed_texts: list[str] = []
     for kind, src, field in (("vihsd", "raw/vihsd", None), ("victsd", "raw/uit-victsd", "toxicity")):
         path = work / f"{kind}-train.jsonl"
-        convert(kind, shared / src, path, "train", field)
+        if not path.exists():
+            convert(kind, shared / src, path, "train", field)
         seed_texts.extend(read_texts_labels(path)[0])
-    print(f"minhash: generating {n_docs} posts", file=sys.stderr, flush=True)
-    posts = synthetic_posts(seed_texts, n_docs + 10_000)
+    return seed_texts
+
+
+def _minhash_child(shared: str, work: str, n_docs: int, runs: int, engine: str) -> dict[str, Any]:
+    """Runs in a fresh process so that its memory figure is not blurred by earlier allocations."""
+    posts = synthetic_posts(_seed_texts(Path(shared), Path(work)), n_docs + 10_000)
     queries, posts = posts[-10_000:], posts[:n_docs]
+    index = DuplicateIndex(threshold=0.8, num_perm=128)
+    index.signature(posts[0])  # warm-up: loads the normaliser's tables outside the measured window
+    if engine == "datasketch":
+        from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+        signatures = [index.signature(t) for t in posts]
+        gc.collect()
+        before = rss_mb()
+        lsh = MinHashLSH(threshold=0.8, num_perm=128)
+        started = time.perf_counter()
+        for i, sig in enumerate(signatures):
+            if sig is not None:
+                lean = LeanMinHash(MinHash(num_perm=128, hashvalues=sig, scheme="affine32"))
+                lsh.query(lean)
+                lsh.insert(i, lean, check_duplication=False)
+        seconds = time.perf_counter() - started
+        gc.collect()
+        return {"memory_mb": round(rss_mb() - before, 1), "query_insert_per_s": round(n_docs / seconds, 1)}
     gc.collect()
     before = rss_mb()
-    index = DuplicateIndex(threshold=0.8, num_perm=128)
     started = time.perf_counter()
     checkpoints = {}
     for i, text in enumerate(posts):
@@ -200,11 +222,11 @@ def bench_minhash(shared: Path, work: Path, n_docs: int, runs: int, compare_docs
             checkpoints[i + 1] = round((i + 1) / (time.perf_counter() - started), 1)
     add_seconds = time.perf_counter() - started
     gc.collect()
-    index_mb = rss_mb() - before
+    memory = rss_mb() - before
     query_rate = timed_rate(lambda i=index: [i.query(q) for q in queries], len(queries), max(1, runs // 2))
-    clusters = index.clusters()
     signature_rate = timed_rate(lambda i=index: [i.signature(q) for q in queries[:5000]], 5000, runs)
-    result = {
+    clusters = index.clusters()
+    return {
         "docs": n_docs,
         "threshold": 0.8,
         "num_perm": 128,
@@ -214,46 +236,31 @@ def bench_minhash(shared: Path, work: Path, n_docs: int, runs: int, compare_docs
         "add_seconds": round(add_seconds, 1),
         "query_per_s": query_rate["median"],
         "signature_per_s": signature_rate["median"],
-        "index_memory_mb": round(index_mb, 1),
-        "bytes_per_doc": round(index_mb * 1024 * 1024 / n_docs),
+        "index_memory_mb": round(memory, 1),
+        "bytes_per_doc": round(memory * 1024 * 1024 / n_docs),
         "clusters_found": len(clusters),
         "docs_in_clusters": sum(len(c) for c in clusters),
     }
-    del index
-    gc.collect()
-    # datasketch's own MinHashLSH on a smaller set, same signatures, for the memory comparison
-    from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-    mine = DuplicateIndex(threshold=0.8, num_perm=128)
-    subset = posts[:compare_docs]
-    signatures = [mine.signature(t) for t in subset]
-    gc.collect()
-    before = rss_mb()
-    started = time.perf_counter()
-    for i, text in enumerate(subset):
-        mine.add(i, text)
-    mine_seconds = time.perf_counter() - started
-    gc.collect()
-    mine_mb = rss_mb() - before
-    del mine
-    gc.collect()
-    before = rss_mb()
-    lsh = MinHashLSH(threshold=0.8, num_perm=128)
-    started = time.perf_counter()
-    for i, sig in enumerate(signatures):
-        if sig is not None:
-            lean = LeanMinHash(MinHash(num_perm=128, hashvalues=sig, scheme="affine32"))
-            lsh.query(lean)
-            lsh.insert(i, lean, check_duplication=False)
-    lsh_seconds = time.perf_counter() - started
-    gc.collect()
-    lsh_mb = rss_mb() - before
+
+def bench_minhash(shared: Path, work: Path, n_docs: int, runs: int, compare_docs: int) -> dict[str, Any]:
+    import multiprocessing
+
+    _seed_texts(shared, work)
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        print(f"minhash: {n_docs} posts", file=sys.stderr, flush=True)
+        result = pool.apply(_minhash_child, (str(shared), str(work), n_docs, runs, "danvan"))
+    with context.Pool(1) as pool:
+        small = pool.apply(_minhash_child, (str(shared), str(work), compare_docs, 1, "danvan"))
+    with context.Pool(1) as pool:
+        theirs = pool.apply(_minhash_child, (str(shared), str(work), compare_docs, 1, "datasketch"))
     result["comparison"] = {
         "docs": compare_docs,
-        "danvan_index_mb": round(mine_mb, 1),
-        "danvan_add_per_s": round(compare_docs / mine_seconds, 1),
-        "datasketch_minhashlsh_mb": round(lsh_mb, 1),
-        "datasketch_query_insert_per_s_excluding_signatures": round(compare_docs / lsh_seconds, 1),
+        "danvan_index_mb": small["index_memory_mb"],
+        "danvan_add_per_s": small["add_per_s"],
+        "datasketch_minhashlsh_mb": theirs["memory_mb"],
+        "datasketch_query_insert_per_s_excluding_signatures": theirs["query_insert_per_s"],
     }
     return result
 
@@ -375,7 +382,7 @@ def main() -> None:
     if not (shared / "raw").exists():
         print(f"skipped: shared datasets not found at {shared} (set DANVAN_SHARED_DATA or --shared)")
         return
-    if hasattr(os, "sched_setaffinity"):
+    if hasattr(os, "sched_setaffinity"):  # one core (child processes inherit it)
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[-1]})
     if args.quick:
         args.minhash_docs = min(args.minhash_docs, 20_000)

@@ -126,15 +126,17 @@ def can(actor, perm: str, unit_path: str, org_path: str | None = None) -> bool:
     return has_scope_permission(actor, perm, unit_path, org_path)
 
 
-def second_factor_status(*, user: User) -> dict:
+def totp_device(*, user: User):
+    """The account's confirmed authenticator device, if any."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def second_factor_status(*, user: User) -> dict:
     from danvan.accounts.services import requires_second_factor
 
-    return {
-        "enrolled": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
-        "required": requires_second_factor(user),
-    }
+    return {"enrolled": totp_device(user=user) is not None, "required": requires_second_factor(user)}
 
 
 ACTIONS = ("view", "add", "change", "delete")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -356,6 +357,40 @@ def login_failed(*, user: User) -> None:
 def login_succeeded(*, user: User) -> None:
     if user.failed_login_count or user.locked_until:
         User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+
+
+class TotpResult(enum.Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    THROTTLED = "throttled"
+
+
+def totp_enrolment_start(*, user: User):
+    """The account's unconfirmed authenticator device, created on first need (its secret stays the same
+    until the enrolment is confirmed, so a reloaded page shows the same QR code)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_verify(*, user: User, device, token: str) -> TotpResult:
+    """Check a one-time code of the user's device (replays and bursts of wrong codes are refused by
+    django-otp); a first right code confirms an enrolment."""
+    if device.user_id != user.pk:
+        raise PermissionDenied
+    allowed, _info = device.verify_is_allowed()
+    if not allowed:
+        return TotpResult.THROTTLED
+    if not device.verify_token(token):
+        return TotpResult.WRONG
+    if not device.confirmed:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    return TotpResult.OK
 
 
 def requires_second_factor(user: User) -> bool:

@@ -79,10 +79,7 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
         auth_login(request, user)
-        needs_2fa = (
-            services.requires_second_factor(user)
-            or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-        )
+        needs_2fa = services.requires_second_factor(user) or selectors.totp_device(user=user) is not None
         if needs_2fa:
             request.session["danvan_2fa_required"] = True
             return redirect(reverse("accounts:two-factor") + "?" + urlencode({"next": _safe_next(request)}))
@@ -116,33 +113,29 @@ def _grouped(secret: str) -> str:
 def two_factor_view(request):
     """Verify the one-time code; a user without a confirmed device enrols one here first."""
     user = request.user
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = selectors.totp_device(user=user)
     if device is not None and user.is_verified():
         return render(
             request, "accounts/two_factor.html", {"verified": True, "status": _two_factor_status(user)}
         )
     enrolling = device is None
     if enrolling:
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
-            user=user, name=_("Authenticator app"), confirmed=False
-        )
+        device = services.totp_enrolment_start(user=user)
     form = TokenForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        allowed, _info = device.verify_is_allowed()
-        if not allowed:
+        result = services.totp_verify(user=user, device=device, token=form.cleaned_data["token"])
+        if result == services.TotpResult.THROTTLED:
             form.add_error("token", _("Too many wrong codes in a row: wait a few seconds, then try again."))
-        elif device.verify_token(form.cleaned_data["token"]):
+        elif result == services.TotpResult.WRONG:
+            form.add_error(
+                "token", _("The code is wrong or has expired. Wait for the next code and try again.")
+            )
+        else:
             if enrolling:
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
                 messages.success(request, _("Two-factor sign-in is now active for your account."))
             otp_login(request, device)
             request.session["danvan_2fa_required"] = False
             return redirect(_safe_next(request))
-        else:
-            form.add_error(
-                "token", _("The code is wrong or has expired. Wait for the next code and try again.")
-            )
     context = {
         "form": form,
         "enrolling": enrolling,

@@ -2,7 +2,7 @@
 
 Public API (imported lazily, so ``import danvan.nlp`` stays cheap)::
 
-    from danvan.nlp import normalize, fold_diacritics           # text normalisation
+    from danvan.nlp import normalize_text, fold_diacritics      # text normalisation
     from danvan.nlp import get_segmenter                        # word segmentation (syllable/underthesea/pyvi)
     from danvan.nlp import Classifier, ClassifierConfig         # Classifier.load(dir).predict(texts)
     from danvan.nlp import DuplicateIndex                       # near-duplicates (MinHash LSH)
@@ -18,7 +18,7 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "normalize": "normalize",
+    "normalize_text": "normalize",
     "Normalizer": "normalize",
     "NormalizerConfig": "normalize",
     "fold_diacritics": "normalize",
@@ -46,6 +46,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'danvan.nlp' has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
+    source = "normalize" if name == "normalize_text" else name
+    value = getattr(import_module(f".{module}", __name__), source)
     globals()[name] = value
     return value

@@ -8,10 +8,10 @@
 
 Texts are normalised (NFC, one tone placement, case, placeholders, slang) and stripped of diacritics, so a
 copy typed without diacritics is still a duplicate; shingles are runs of ``shingle_size`` syllables.
-Signatures are datasketch MinHashes (scheme ``affine32``, stored as uint32). The LSH band tables are plain
-dicts from a 64-bit band key to document numbers — a third of the memory of ``datasketch.MinHashLSH`` at a
-million documents (docs/nlp.md) — with the band count and width chosen by datasketch's own optimiser for the
-Jaccard threshold. Candidates are verified with the signatures' Jaccard estimate before they count.
+Signatures are datasketch MinHashes (scheme ``affine32``, stored as uint32, kept to verify candidates). The
+LSH band tables are plain dicts from a 64-bit band key to document numbers (memory measured against
+``datasketch.MinHashLSH`` in bench/nlp/RESULTS.md), with the band count and width chosen by datasketch's own
+optimiser for the Jaccard threshold. Candidates are verified with the signatures' Jaccard estimate before they count.
 Documents are added one at a time (incremental); each addition joins the clusters of its near-duplicates.
 """
 
@@ -90,14 +90,10 @@ class DuplicateIndex:
         items = shingles(text, self.shingle_size)
         if not items:
             return None
-        minhash = MinHash(
-            num_perm=self.num_perm,
-            hashfunc=zlib.crc32,
-            permutations=self._prototype.permutations,
-            scheme=self._prototype.scheme,
-        )
+        minhash = self._prototype  # reused: clear() is much cheaper than building a MinHash
+        minhash.clear()
         minhash.update_batch(items)
-        return np.asarray(minhash.hashvalues, dtype=np.uint32)
+        return np.array(minhash.hashvalues, dtype=np.uint32)
 
     def _band_keys(self, signature: np.ndarray) -> list[int]:
         bands = signature[: self.bands * self.rows].reshape(self.bands, self.rows).astype(np.uint64)

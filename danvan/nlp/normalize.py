@@ -67,9 +67,13 @@ _FOLD_TABLE = _build_fold_table()
 _NON_ASCII_LETTERS = frozenset(chr(c) for c in _FOLD_TABLE)
 
 
+_COMBINING_RE = re.compile("[\u0300-\u036f]")
+
+
 def fold_diacritics(text: str) -> str:
-    """Remove Vietnamese diacritics and map đ → d (``Đồng ý`` → ``Dong y``). Expects NFC input."""
-    return text.translate(_FOLD_TABLE)
+    """Remove Vietnamese diacritics and map đ → d (``Đồng ý`` → ``Dong y``)."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return unicodedata.normalize("NFC", _COMBINING_RE.sub("", unicodedata.normalize("NFD", text)))
 
 
 def has_diacritics(text: str) -> bool:
@@ -200,36 +204,41 @@ def _slang_table() -> tuple[dict[str, str], dict[tuple[str, ...], str], int]:
 
 
 def _apply_slang(text: str) -> str:
-    single, multi, longest = _slang_table()
-    firsts = _multi_first_words()
+    single, _, _ = _slang_table()
+    pairs = _multi_by_pair()
     tokens = text.split(" ")
     lowered = [t.lower() for t in tokens]
-    if single.keys().isdisjoint(lowered) and firsts.isdisjoint(lowered):
-        return text
+    n = len(tokens)
     out: list[str] = []
     i = 0
-    n = len(tokens)
     while i < n:
-        low = lowered[i]
-        if low in firsts:
-            value = None
-            for size in range(min(longest, n - i), 1, -1):
-                value = multi.get(tuple(lowered[i : i + size]))
-                if value is not None:
-                    break
-            if value is not None:
-                out.append(value)
-                i += size
-                continue
-        value = single.get(low)
+        if i + 1 < n:
+            phrases = pairs.get((lowered[i], lowered[i + 1]))
+            if phrases is not None:
+                for words, value in phrases:  # longest first
+                    if tuple(lowered[i : i + len(words)]) == words:
+                        out.append(value)
+                        i += len(words)
+                        break
+                else:
+                    phrases = None
+                if phrases is not None:
+                    continue
+        value = single.get(lowered[i])
         out.append(tokens[i] if value is None else value)
         i += 1
     return " ".join(out)
 
 
 @lru_cache(maxsize=1)
-def _multi_first_words() -> frozenset[str]:
-    return frozenset(words[0] for words in _slang_table()[1])
+def _multi_by_pair() -> dict[tuple[str, str], list[tuple[tuple[str, ...], str]]]:
+    """Multi-word entries indexed by their first two words, longest first."""
+    index: dict[tuple[str, str], list[tuple[tuple[str, ...], str]]] = {}
+    for words, value in _slang_table()[1].items():
+        index.setdefault((words[0], words[1]), []).append((words, value))
+    for phrases in index.values():
+        phrases.sort(key=lambda item: -len(item[0]))
+    return index
 
 
 # --- the normaliser -----------------------------------------------------------------------------------

@@ -104,6 +104,16 @@ def validate_phone(value: str) -> str:
     return value
 
 
+def mark_invalid(form: forms.Form) -> None:
+    """Bootstrap's red border on the widgets of fields that have errors."""
+    for name in form.errors:
+        if name in form.fields:
+            widget = form.fields[name].widget
+            classes = widget.attrs.get("class", "")
+            if "is-invalid" not in classes:
+                widget.attrs["class"] = f"{classes} is-invalid".strip()
+
+
 def service_errors(form: forms.Form, exc: ValidationError | PermissionDenied) -> None:
     """Show a service's refusal on the form: on the field it names when the form has it, else on top."""
     if isinstance(exc, PermissionDenied):

@@ -10,11 +10,15 @@ when no row was rejected. The job in ``jobs.py`` ties the steps together and wri
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
 import io
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +44,11 @@ class ImportFileError(Exception):
 # --- columns and the table read from a file ------------------------------------------------------------
 
 
+@functools.cache
+def _aliases() -> dict[str, dict[str, list[str]]]:
+    return json.loads((Path(__file__).with_name("import_columns.json")).read_text(encoding="utf-8"))
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -47,10 +56,13 @@ class Column:
     help: Promise | str = ""
     required: bool = True  # the column must be in the file
     width: int = 20
+    group: str = ""  # the section of import_columns.json holding other names of this column
 
     def header_keys(self) -> set[str]:
-        """Every spelling of this column's header we accept, folded: the label in each language, the key."""
+        """Every spelling of this column's header we accept, folded: the label in each language, the key,
+        and the other names listed in import_columns.json."""
         keys = {_header_key(self.key.replace("_", " "))}
+        keys |= {_header_key(alias) for alias in _aliases().get(self.group, {}).get(self.key, [])}
         for code, _name in settings.LANGUAGES:
             with translation.override(code):
                 keys.add(_header_key(str(self.label)))
@@ -391,6 +403,10 @@ class Importer:
         return []
 
 
+def _columns(group: str, *columns: Column) -> tuple[Column, ...]:
+    return tuple(dataclasses.replace(c, group=group) for c in columns)
+
+
 def _progress(progress: Progress | None, done: int) -> None:
     if progress is not None:
         progress(done, _("Checking the rows…"))
@@ -401,7 +417,8 @@ class VillageImporter(Importer):
     permission = "structure.add_unit"
     sheet_title = gettext_lazy("Villages")
     kind_choices = VillageKind
-    columns = (
+    columns = _columns(
+        "villages",
         Column("commune_code", gettext_lazy("Commune code"), gettext_lazy("5 digits, for example 29242."), width=16),
         Column("name", gettext_lazy("Village name"), gettext_lazy("The name in full, for example “Ấp Phú Hòa”."), width=36),
         Column(
@@ -501,7 +518,8 @@ class BranchImporter(Importer):
     permission = "structure.add_branch"
     sheet_title = gettext_lazy("Branches")
     kind_choices = BranchKind
-    columns = (
+    columns = _columns(
+        "branches",
         Column(
             "organisation_id",
             gettext_lazy("Organisation ID"),
@@ -810,7 +828,7 @@ def rejected_bytes(table: Table, errors: RowErrors) -> bytes:
     header = [_("Row"), *table.header, _("Errors")]
     by_number = {row.number: row for row in table.rows}
     rows = (
-        [number, *[text(c) for c in by_number[number].cells], "; ".join(messages)]
+        [number, *[text(c) for c in by_number[number].cells], " ".join(messages)]
         for number, messages in sorted(errors.items())
         if number in by_number
     )

@@ -58,11 +58,11 @@ def run_import(job: Job, ctx: JobContext, importer: imports.Importer) -> dict[st
                     "Fix the rows listed below (the result file lists them all, with their data) and upload the whole file again."
                 ),
                 errors=[
-                    {"row": row, "message": "; ".join(messages)}
+                    {"row": row, "message": " ".join(messages)}
                     for row, messages in sorted(errors.items())[:MAX_ERRORS_SHOWN]
                 ],
             )
-            job_mark(job, result=result, progress=total)
+            job_mark(job, result=result, progress=total, message="")
             _save_result_file(job, "loi-nhap", imports.rejected_bytes(table, errors))
             raise JobError(
                 ngettext(
@@ -78,7 +78,7 @@ def run_import(job: Job, ctx: JobContext, importer: imports.Importer) -> dict[st
             # The data changed between the check and the writing (another import, an edit): nothing was written.
             messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
             raise JobError(_("Nothing was imported: %(reason)s") % {"reason": " ".join(messages)}) from exc
-        ctx.progress(total, force=True)
+        ctx.progress(total, _("Import finished."), force=True)
         _save_result_file(job, "ket-qua-nhap", imports.created_bytes(importer, items, objects))
         result.update(
             created=len(objects),

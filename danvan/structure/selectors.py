@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from danvan.core.scoping import user_scopes
@@ -96,6 +96,10 @@ LEVEL_ORDER = Case(
 )
 
 
+# Units in force (no end date) first, then the others by end date.
+ACTIVE_FIRST = F("valid_to").asc(nulls_first=True)
+
+
 def _prefixes(path: str) -> list[str]:
     parts = path.strip("/").split("/")
     return ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
@@ -121,19 +125,19 @@ def unit_tree_roots(*, actor):
     """The highest units ``actor`` may see: provinces for a national user, their commune for a commune officer."""
     visible = Unit.objects.visible_to(actor)
     roots = visible.filter(Q(parent__isnull=True) | ~Q(parent__in=visible.values("pk")))
-    return _with_child_counts(roots).order_by(LEVEL_ORDER, "valid_to", "search_name")
+    return _with_child_counts(roots).order_by(LEVEL_ORDER, ACTIVE_FIRST, "search_name")
 
 
 def unit_tree_children(*, actor, unit: Unit):
     """Children of ``unit`` in the tree: units in force first, then former ones."""
     children = Unit.objects.visible_to(actor).filter(parent=unit)
-    return _with_child_counts(children).order_by(LEVEL_ORDER, "valid_to", "search_name")
+    return _with_child_counts(children).order_by(LEVEL_ORDER, ACTIVE_FIRST, "search_name")
 
 
 def unit_search(*, actor, q: str, limit: int = 100) -> tuple[list[Unit], dict[str, Unit]]:
     """Units matching ``q`` (accent-insensitive), and the visible ancestors of each by path."""
     results = list(
-        folded_search(Unit.objects.visible_to(actor), q).order_by(LEVEL_ORDER, "valid_to", "search_name")[:limit]
+        folded_search(Unit.objects.visible_to(actor), q).order_by(LEVEL_ORDER, ACTIVE_FIRST, "search_name")[:limit]
     )
     wanted = {p for u in results for p in _prefixes(u.path)}
     ancestors = {u.path: u for u in Unit.objects.visible_to(actor).filter(path__in=wanted)} if wanted else {}

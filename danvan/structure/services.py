@@ -443,7 +443,7 @@ def _messages(exc: ValidationError) -> list[str]:
 def _rows_error(errors: RowErrors) -> ValidationError:
     return ValidationError(
         [
-            _("Row %(row)s: %(message)s") % {"row": row, "message": "; ".join(messages)}
+            _("Row %(row)s: %(message)s") % {"row": row, "message": " ".join(messages)}
             for row, messages in sorted(errors.items())
         ]
     )

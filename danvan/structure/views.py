@@ -22,7 +22,7 @@ from danvan.core.scoping import has_scope_permission
 from danvan.core.views import ScopedDetailView, ScopedListView
 from danvan.structure import forms, imports, selectors, services
 from danvan.structure.filters import BranchFilter, OrganisationFilter, UnitFilter
-from danvan.structure.models import Branch, Organisation, Unit, UnitLevel
+from danvan.structure.models import Branch, Organisation, OrgKind, Unit, UnitLevel
 from danvan.structure.tables import BranchTable, OrganisationTable, UnitTable
 
 CHOICES_LIMIT = 50
@@ -99,6 +99,8 @@ class FormPageMixin:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        if "form" in context and context["form"].is_bound:
+            forms.mark_invalid(context["form"])
         context.update(
             page_title=self.page_title,
             breadcrumbs=self.get_breadcrumbs(),
@@ -526,7 +528,9 @@ class OrganisationCreateView(PermissionGateMixin, FormPageMixin, FormView):
         if getattr(user, "is_authenticated", False):
             parent_pk, unit_pk = _int(request.GET.get("parent")), _int(request.GET.get("unit"))
             if parent_pk:
-                self.parent = Organisation.objects.visible_to(user).filter(pk=parent_pk, is_active=True).first()
+                self.parent = (
+                    Organisation.objects.visible_to(user).filter(pk=parent_pk, is_active=True).select_related("type").first()
+                )
             if unit_pk:
                 self.unit = Unit.objects.visible_to(user).filter(pk=unit_pk, valid_to__isnull=True).first()
 
@@ -546,6 +550,8 @@ class OrganisationCreateView(PermissionGateMixin, FormPageMixin, FormView):
         if self.parent is not None:
             initial["parent"] = self.parent.pk
             initial["unit"] = self.parent.unit_id
+            if self.parent.type.kind not in (OrgKind.FRONT, OrgKind.GOVERNMENT, OrgKind.COMMISSION):
+                initial["type"] = self.parent.type_id  # a union's sub-organisation is usually of its type
         if self.unit is not None:
             initial["unit"] = self.unit.pk
         return initial

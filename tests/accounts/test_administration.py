@@ -371,3 +371,15 @@ def test_without_permissions_nothing_is_reachable(client, world):
     client.force_login(world.users["officer_ca"])
     assert client.get(reverse("accounts:user-detail", args=[world.users["officer_ca"].pk])).status_code == 404
     assert client.get(reverse("accounts:user-create")).status_code == 403
+
+
+def test_home_unit_choices_follow_the_account_permission_not_the_view_scope(client, world):
+    """Seeing the whole province is not managing it: choices come from where one may add accounts."""
+    mixed = make_user("mixed", "commission_officer", world.province_a)
+    services.assignment_create(
+        actor=superuser(), user=mixed, role=Role.objects.get(code="system_admin"), unit=world.commune_a
+    )
+    client.force_login(mixed)
+    units = _choices(client.get(reverse("accounts:user-create")), "home_unit")
+    assert world.commune_a.pk in units and world.village_a.pk in units
+    assert world.province_a.pk not in units and world.commune_a2.pk not in units
