@@ -25,9 +25,11 @@ class Scope:
     org_path: str | None = None
 
     def covers(self, unit_path: str, org_path: str | None = None) -> bool:
+        """Does this scope cover a record at ``unit_path``? ``org_path`` None means the record has no
+        organisation (a unit, an account): the unit part decides."""
         if not unit_path.startswith(self.unit_path):
             return False
-        if self.org_path is None:
+        if self.org_path is None or org_path is None:
             return True
         return bool(org_path) and org_path.startswith(self.org_path)
 
@@ -99,14 +101,11 @@ class ScopedQuerySet(models.QuerySet):
         condition = Q()
         for scope in scopes:
             part = Q(**{f"{unit_field}__startswith": scope.unit_path})
-            if scope.org_path:
-                if not org_field:
-                    # An organisation-bound assignment grants nothing on records that have no organisation.
-                    continue
+            if scope.org_path and org_field:
                 part &= Q(**{f"{org_field}__startswith": scope.org_path})
+            # A model without an organisation (units, accounts) is seen through the unit part alone: an
+            # officer narrowed to the Women's Union of a commune still sees the commune's villages.
             condition |= part
-        if not condition:
-            return self.none()
         return self.filter(condition)
 
 

@@ -115,7 +115,7 @@ def rebuild(*, branch_ids: Iterable[int] | None = None) -> int:
             cursor.execute("DELETE FROM members_dailycount WHERE branch_id = ANY(%s)", [ids])
             source = _SOURCE.format(where="WHERE branch_id = ANY(%s)", and_where="AND branch_id = ANY(%s)")
             params = [ids, ids]
-        sums = ", ".join(f"SUM({c})" for c in COUNT_COLUMNS)
+        sums = ", ".join(f"SUM({c}) AS {c}" for c in COUNT_COLUMNS)
         cursor.execute(
             f"""
             INSERT INTO members_dailycount (branch_id, day, org_type_id, unit_path, org_path,

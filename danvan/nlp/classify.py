@@ -64,7 +64,7 @@ class ClassifierConfig:
     estimator: str = "svm"  # "svm" (LinearSVC) or "logreg"
     C: float = 0.5
     class_weight: str | None = None  # None or "balanced"
-    calibration: str = "sigmoid"  # "sigmoid" or "isotonic"
+    calibration: str = "temperature"  # "temperature", or scikit-learn's "sigmoid" / "isotonic"
     calibration_cv: int = 3
     normalizer: dict[str, bool] = field(default_factory=lambda: NormalizerConfig().to_dict())
 
@@ -170,6 +170,52 @@ def _linear(config: ClassifierConfig, C: float | None = None) -> Any:
     raise ValueError(f"unknown estimator {config.estimator!r}: 'svm' or 'logreg'")
 
 
+class TemperatureCalibrated:
+    """A linear model whose decision values become probabilities by a softmax with one temperature.
+
+    The temperature is fitted (log loss) on out-of-fold decision values, so the probabilities are
+    calibrated in confidence while the arg-max — the predicted label — stays exactly the linear model's
+    (per-class sigmoid calibration can undo class weighting and lowered macro F1 on ViHSD by 0.03).
+    """
+
+    def __init__(self, estimator: Any, temperature: float) -> None:
+        self.estimator = estimator
+        self.temperature = temperature
+        self.classes_ = estimator.classes_
+
+    @staticmethod
+    def _columns(scores: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.zeros_like(scores), scores]) if scores.ndim == 1 else scores
+
+    @staticmethod
+    def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+        z = scores / temperature
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+    @classmethod
+    def fit_temperature(cls, scores: np.ndarray, y_index: np.ndarray) -> float:
+        from scipy.optimize import minimize_scalar
+
+        scores = cls._columns(scores)
+
+        def loss(log_t: float) -> float:
+            p = cls.softmax(scores, float(np.exp(log_t)))
+            return float(-np.mean(np.log(p[np.arange(len(y_index)), y_index] + 1e-12)))
+
+        result = minimize_scalar(loss, bounds=(-6.0, 4.0), method="bounded")
+        return float(np.exp(result.x))
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        return self.estimator.decision_function(X)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return self.softmax(self._columns(self.decision_function(X)), self.temperature)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
 def _fit_calibrated(config: ClassifierConfig, X: sp.csr_matrix, y: np.ndarray, n_jobs: int = 1) -> Any:
     counts = np.bincount(np.unique(y, return_inverse=True)[1])
     cv = int(min(config.calibration_cv, counts.min()))
@@ -178,6 +224,14 @@ def _fit_calibrated(config: ClassifierConfig, X: sp.csr_matrix, y: np.ndarray, n
         model = _linear(config)
         model.fit(X, y)
         return model
+    if config.calibration == "temperature":
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+        folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=13)
+        scores = cross_val_predict(_linear(config), X, y, cv=folds, method="decision_function", n_jobs=n_jobs)
+        model = _linear(config).fit(X, y)
+        y_index = np.searchsorted(model.classes_, y)
+        return TemperatureCalibrated(model, TemperatureCalibrated.fit_temperature(scores, y_index))
     calibrated = CalibratedClassifierCV(
         _linear(config), method=config.calibration, cv=cv, ensemble=False, n_jobs=n_jobs
     )
@@ -187,11 +241,11 @@ def _fit_calibrated(config: ClassifierConfig, X: sp.csr_matrix, y: np.ndarray, n
 
 def _shrink(model: Any) -> None:
     """Store linear coefficients as float32 (halves the artefact; scores change by < 1e-6)."""
-    estimators = [model]
+    estimators = [model, getattr(model, "estimator", None)]
     for calibrated in getattr(model, "calibrated_classifiers_", []):
         estimators.append(calibrated.estimator)
     for est in estimators:
-        if hasattr(est, "coef_") and est.coef_.dtype == np.float64:
+        if est is not None and hasattr(est, "coef_") and est.coef_.dtype == np.float64:
             est.coef_ = est.coef_.astype(np.float32)
 
 

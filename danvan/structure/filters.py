@@ -54,7 +54,9 @@ class OrganisationFilter(StyledFilterSet):
 class BranchFilter(StyledFilterSet):
     q = FoldedSearchFilter(widget=forms.TextInput(attrs={"type": "search"}))
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=BranchKind.choices)
-    organisation__type = django_filters.ModelChoiceFilter(label=_("Organisation type"), queryset=OrgType.objects.all())
+    organisation__type = django_filters.ModelChoiceFilter(
+        label=_("Organisation type"), queryset=OrgType.objects.all()
+    )
     is_active = ActiveFilter()
 
     class Meta:

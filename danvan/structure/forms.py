@@ -130,7 +130,9 @@ def service_errors(form: forms.Form, exc: ValidationError | PermissionDenied) ->
 
 
 class VillageForm(StyledForm):
-    name = forms.CharField(label=_("Name"), max_length=200, help_text=_("For example “Ấp Phú Hòa” or “Tổ dân phố 3”."))
+    name = forms.CharField(
+        label=_("Name"), max_length=200, help_text=_("For example “Ấp Phú Hòa” or “Tổ dân phố 3”.")
+    )
     village_kind = forms.ChoiceField(label=_("Kind"), choices=VillageKind.choices, initial=VillageKind.THON)
     population = forms.IntegerField(label=_("Population"), min_value=0, required=False)
 
@@ -151,7 +153,9 @@ class VillageDeactivateForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["on"].initial = timezone.localdate()
         self.fields["successor"].limit(
-            selectors.unit_choices(actor=actor, levels=[UnitLevel.VILLAGE], parent=village.parent).exclude(pk=village.pk),
+            selectors.unit_choices(actor=actor, levels=[UnitLevel.VILLAGE], parent=village.parent).exclude(
+                pk=village.pk
+            ),
             choices_url("unit", levels=UnitLevel.VILLAGE, parent=village.parent_id, exclude=village.pk),
         )
 
@@ -167,7 +171,9 @@ class OrganisationContactFields(StyledForm):
 
 class OrganisationCreateForm(OrganisationContactFields):
     type = forms.ModelChoiceField(label=_("Type"), queryset=OrgType.objects.filter(is_active=True))
-    unit = ScopedChoiceField(label=_("Unit"), label_from=unit_label, help_text=_("Where the organisation works."))
+    unit = ScopedChoiceField(
+        label=_("Unit"), label_from=unit_label, help_text=_("Where the organisation works.")
+    )
     parent = ScopedChoiceField(
         label=_("Parent organisation"),
         label_from=organisation_label,
@@ -216,11 +222,15 @@ class BranchOrganisationForm(StyledForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].limit(selectors.organisation_choices(actor=actor), choices_url("organisation"))
+        self.fields["organisation"].limit(
+            selectors.organisation_choices(actor=actor), choices_url("organisation")
+        )
 
 
 class BranchForm(StyledForm):
-    name = forms.CharField(label=_("Name"), max_length=255, help_text=_("For example “Chi hội Phụ nữ ấp Phú Hòa”."))
+    name = forms.CharField(
+        label=_("Name"), max_length=255, help_text=_("For example “Chi hội Phụ nữ ấp Phú Hòa”.")
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=BranchKind.choices)
     unit = ScopedChoiceField(
         label=_("Located in"),

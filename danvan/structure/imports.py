@@ -177,13 +177,17 @@ def read_table(fh, filename: str, columns: Sequence[Column], *, max_rows: int | 
             continue
         if len(rows) >= max_rows:
             raise ImportFileError(
-                _("The file has more than %(max)s data rows. Split it into files of at most %(max)s rows each.")
+                _(
+                    "The file has more than %(max)s data rows. Split it into files of at most %(max)s rows each."
+                )
                 % {"max": formats.number_format(max_rows, force_grouping=True)}
             )
         values = {key: (cells[i] if i < len(cells) else None) for key, i in positions.items()}
         rows.append(Row(number=number, values=values, cells=cells[: len(header)]))
     if header is None:
-        raise ImportFileError(_("The file is empty: its first row must hold the column names of the template."))
+        raise ImportFileError(
+            _("The file is empty: its first row must hold the column names of the template.")
+        )
     if not rows:
         raise ImportFileError(_("The file has no data rows below the column names."))
     return Table(header=header, rows=rows, ignored_columns=ignored, keys=set(positions))
@@ -203,13 +207,17 @@ def _match_header(header: list[str], columns: Sequence[Column]) -> tuple[dict[st
         if column is None:
             ignored.append(title)
         elif column.key in positions:
-            raise ImportFileError(_("The column “%(column)s” appears twice in the first row.") % {"column": title})
+            raise ImportFileError(
+                _("The column “%(column)s” appears twice in the first row.") % {"column": title}
+            )
         else:
             positions[column.key] = i
     missing = [str(c.label) for c in columns if c.required and c.key not in positions]
     if missing:
         raise ImportFileError(
-            _("Missing columns: %(missing)s. The first row must hold the column names of the template: %(expected)s.")
+            _(
+                "Missing columns: %(missing)s. The first row must hold the column names of the template: %(expected)s."
+            )
             % {"missing": ", ".join(missing), "expected": ", ".join(str(c.label) for c in columns)}
         )
     return positions, ignored
@@ -277,7 +285,9 @@ def commune_code(value: Any) -> str:
     if raw.isdigit() and len(raw) <= 5:
         raw = raw.zfill(5)  # Excel drops the leading zeros of codes stored as numbers
     if not re.fullmatch(r"\d{5}", raw):
-        raise CellError(_("The commune code must have 5 digits (e.g. 29242), not “%(value)s”.") % {"value": raw})
+        raise CellError(
+            _("The commune code must have 5 digits (e.g. 29242), not “%(value)s”.") % {"value": raw}
+        )
     return raw
 
 
@@ -292,7 +302,8 @@ def place_code(value: Any) -> tuple[str, str]:
     if raw.isdigit() and len(raw) <= 5:
         return raw.zfill(5), UnitLevel.COMMUNE
     raise CellError(
-        _("“%(value)s” is not a commune code (5 digits) or a village code (such as 29242-001).") % {"value": raw}
+        _("“%(value)s” is not a commune code (5 digits) or a village code (such as 29242-001).")
+        % {"value": raw}
     )
 
 
@@ -419,8 +430,18 @@ class VillageImporter(Importer):
     kind_choices = VillageKind
     columns = _columns(
         "villages",
-        Column("commune_code", gettext_lazy("Commune code"), gettext_lazy("5 digits, for example 29242."), width=16),
-        Column("name", gettext_lazy("Village name"), gettext_lazy("The name in full, for example “Ấp Phú Hòa”."), width=36),
+        Column(
+            "commune_code",
+            gettext_lazy("Commune code"),
+            gettext_lazy("5 digits, for example 29242."),
+            width=16,
+        ),
+        Column(
+            "name",
+            gettext_lazy("Village name"),
+            gettext_lazy("The name in full, for example “Ấp Phú Hòa”."),
+            width=36,
+        ),
         Column(
             "kind",
             gettext_lazy("Kind"),
@@ -446,7 +467,9 @@ class VillageImporter(Importer):
                 _add(errors, row.number, str(exc))
         communes = {
             u.code: u
-            for u in Unit.objects.visible_to(actor).filter(level=UnitLevel.COMMUNE, code__in=set(codes.values()))
+            for u in Unit.objects.visible_to(actor).filter(
+                level=UnitLevel.COMMUNE, code__in=set(codes.values())
+            )
         }
         kinds = choice_lookup(VillageKind)
         items = []
@@ -457,7 +480,9 @@ class VillageImporter(Importer):
             if code is not None:
                 commune = communes.get(code)
                 if commune is None:
-                    _add(errors, row.number, _("No commune with code %(code)s in your scope.") % {"code": code})
+                    _add(
+                        errors, row.number, _("No commune with code %(code)s in your scope.") % {"code": code}
+                    )
             name = text(row.values["name"])
             if not name:
                 _add(errors, row.number, _("The village name is required."))
@@ -505,7 +530,9 @@ class VillageImporter(Importer):
             .select_related("parent")
             .order_by("path")
         )
-        rows = ((c.code, c.name, c.parent.name if c.parent else "") for c in communes.iterator(chunk_size=2000))
+        rows = (
+            (c.code, c.name, c.parent.name if c.parent else "") for c in communes.iterator(chunk_size=2000)
+        )
         kinds = [(term,) for term in choice_terms(VillageKind)]
         return [
             (_("Communes"), [_("Commune code"), _("Commune"), _("Province")], rows),
@@ -523,7 +550,9 @@ class BranchImporter(Importer):
         Column(
             "organisation_id",
             gettext_lazy("Organisation ID"),
-            gettext_lazy("The number shown on the organisation's page. Or leave it empty and give the next two columns."),
+            gettext_lazy(
+                "The number shown on the organisation's page. Or leave it empty and give the next two columns."
+            ),
             required=False,
             width=16,
         ),
@@ -541,16 +570,34 @@ class BranchImporter(Importer):
             required=False,
             width=20,
         ),
-        Column("name", gettext_lazy("Branch name"), gettext_lazy("The name in full, for example “Chi hội Phụ nữ ấp Phú Hòa”."), width=36),
-        Column("kind", gettext_lazy("Kind"), gettext_lazy("chi hội, tổ hội, chi đoàn, phân hội, công đoàn cơ sở…"), width=18),
+        Column(
+            "name",
+            gettext_lazy("Branch name"),
+            gettext_lazy("The name in full, for example “Chi hội Phụ nữ ấp Phú Hòa”."),
+            width=36,
+        ),
+        Column(
+            "kind",
+            gettext_lazy("Kind"),
+            gettext_lazy("chi hội, tổ hội, chi đoàn, phân hội, công đoàn cơ sở…"),
+            width=18,
+        ),
         Column(
             "place",
             gettext_lazy("Location code"),
-            gettext_lazy("Where the branch is: a commune code (5 digits) or a village code such as 29242-001."),
+            gettext_lazy(
+                "Where the branch is: a commune code (5 digits) or a village code such as 29242-001."
+            ),
             width=16,
         ),
         Column("leader_name", gettext_lazy("Leader"), gettext_lazy("Optional."), required=False, width=24),
-        Column("leader_phone", gettext_lazy("Leader's phone"), gettext_lazy("Optional."), required=False, width=16),
+        Column(
+            "leader_phone",
+            gettext_lazy("Leader's phone"),
+            gettext_lazy("Optional."),
+            required=False,
+            width=16,
+        ),
         Column(
             "founded_on",
             gettext_lazy("Founded on"),
@@ -566,8 +613,14 @@ class BranchImporter(Importer):
         if "organisation_id" not in present and not {"organisation_type", "organisation_unit"} <= present:
             cols = {c.key: str(c.label) for c in self.columns}
             raise ImportFileError(
-                _("The file needs the column “%(id)s”, or both “%(type)s” and “%(unit)s”, to know each branch's organisation.")
-                % {"id": cols["organisation_id"], "type": cols["organisation_type"], "unit": cols["organisation_unit"]}
+                _(
+                    "The file needs the column “%(id)s”, or both “%(type)s” and “%(unit)s”, to know each branch's organisation."
+                )
+                % {
+                    "id": cols["organisation_id"],
+                    "type": cols["organisation_type"],
+                    "unit": cols["organisation_unit"],
+                }
             )
         # First pass: parse the references of every row, then resolve them all in a few queries.
         refs: dict[int, dict[str, Any]] = {}
@@ -577,7 +630,11 @@ class BranchImporter(Importer):
             try:
                 ref["org_id"] = whole_number(org_id)
             except CellError:
-                _add(errors, row.number, _("The organisation ID must be a number, not “%(value)s”.") % {"value": text(org_id)})
+                _add(
+                    errors,
+                    row.number,
+                    _("The organisation ID must be a number, not “%(value)s”.") % {"value": text(org_id)},
+                )
                 ref["org_id"] = False
             if ref["org_id"] is None:
                 type_code = text(row.values.get("organisation_type")).lower()
@@ -586,7 +643,9 @@ class BranchImporter(Importer):
                     _add(
                         errors,
                         row.number,
-                        _("Give the organisation ID, or both the organisation type code and the organisation unit code."),
+                        _(
+                            "Give the organisation ID, or both the organisation type code and the organisation unit code."
+                        ),
                     )
                 else:
                     try:
@@ -608,7 +667,9 @@ class BranchImporter(Importer):
         unit_codes = {code for r in refs.values() if "org_key" in r for code, _level in r["org_key"][1]}
         by_key: dict[tuple[str, str, str], list[Organisation]] = {}
         if type_codes:
-            for org in visible_orgs.filter(is_active=True, type__code__in=type_codes, unit__code__in=unit_codes):
+            for org in visible_orgs.filter(
+                is_active=True, type__code__in=type_codes, unit__code__in=unit_codes
+            ):
                 by_key.setdefault((org.type.code, org.unit.code, org.unit.level), []).append(org)
         known_types = set(OrgType.objects.filter(code__in=type_codes).values_list("code", flat=True))
         place_codes = {r["place"][0] for r in refs.values() if "place" in r}
@@ -637,7 +698,11 @@ class BranchImporter(Importer):
                 type_code, candidates = ref["org_key"]
                 found = [o for code, level in candidates for o in by_key.get((type_code, code, level), [])]
                 if type_code not in known_types:
-                    _add(errors, row.number, _("Unknown organisation type code “%(code)s”.") % {"code": type_code})
+                    _add(
+                        errors,
+                        row.number,
+                        _("Unknown organisation type code “%(code)s”.") % {"code": type_code},
+                    )
                 elif not found:
                     _add(
                         errors,
@@ -658,7 +723,12 @@ class BranchImporter(Importer):
             if "place" in ref:
                 place = places.get(ref["place"])
                 if place is None:
-                    _add(errors, row.number, _("No commune or village with code %(code)s in your scope.") % {"code": ref["place"][0]})
+                    _add(
+                        errors,
+                        row.number,
+                        _("No commune or village with code %(code)s in your scope.")
+                        % {"code": ref["place"][0]},
+                    )
             name = text(row.values["name"])
             if not name:
                 _add(errors, row.number, _("The branch name is required."))
@@ -675,7 +745,13 @@ class BranchImporter(Importer):
                 founded_on = day(row.values.get("founded_on"))
             except CellError as exc:
                 _add(errors, row.number, str(exc))
-            if organisation is not None and place is not None and name and kind is not None and leader_phone is not None:
+            if (
+                organisation is not None
+                and place is not None
+                and name
+                and kind is not None
+                and leader_phone is not None
+            ):
                 items.append(
                     services.BranchItem(
                         row=row.number,
@@ -697,7 +773,15 @@ class BranchImporter(Importer):
         return services.branches_import(actor=actor, items=items)
 
     def created_header(self):
-        return [_("Row"), _("ID"), _("Branch name"), _("Kind"), _("Organisation"), _("Location code"), _("Located in")]
+        return [
+            _("Row"),
+            _("ID"),
+            _("Branch name"),
+            _("Kind"),
+            _("Organisation"),
+            _("Location code"),
+            _("Located in"),
+        ]
 
     def created_rows(self, items, objects: list[Branch]):
         for item, branch in zip(items, objects, strict=True):
@@ -719,7 +803,8 @@ class BranchImporter(Importer):
             .order_by("path")
         )
         org_rows = (
-            (o.pk, o.type.code, o.unit.code, o.name, o.unit.name) for o in organisations.iterator(chunk_size=2000)
+            (o.pk, o.type.code, o.unit.code, o.name, o.unit.name)
+            for o in organisations.iterator(chunk_size=2000)
         )
         places = (
             Unit.objects.visible_to(actor)
@@ -736,11 +821,21 @@ class BranchImporter(Importer):
         return [
             (
                 _("Organisations"),
-                [_("Organisation ID"), _("Organisation type code"), _("Organisation unit code"), _("Organisation"), _("Unit")],
+                [
+                    _("Organisation ID"),
+                    _("Organisation type code"),
+                    _("Organisation unit code"),
+                    _("Organisation"),
+                    _("Unit"),
+                ],
                 org_rows,
             ),
             (_("Locations"), [_("Location code"), _("Name"), _("Level"), _("Belongs to")], place_rows),
-            (_("Organisation types"), [_("Organisation type code"), _("Name"), _("Name of its branches")], types),
+            (
+                _("Organisation types"),
+                [_("Organisation type code"), _("Name"), _("Name of its branches")],
+                types,
+            ),
             (_("Kinds"), [_("Kind")], kinds),
         ]
 
@@ -751,7 +846,9 @@ IMPORTERS: dict[str, Importer] = {i.kind: i for i in (VillageImporter(), BranchI
 # --- workbooks: the template and the result files ---------------------------------------------------------
 
 
-def _sheet(workbook, title: str, header: Sequence[Any], rows: Iterable[Sequence[Any]], widths: Sequence[int] = ()):
+def _sheet(
+    workbook, title: str, header: Sequence[Any], rows: Iterable[Sequence[Any]], widths: Sequence[int] = ()
+):
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -800,13 +897,20 @@ def template_bytes(importer: Importer, *, actor) -> bytes:
     kind_index = next(i for i, c in enumerate(importer.columns) if c.key == "kind")
     terms = ",".join(choice_terms(importer.kind_choices))
     if len(terms) < 250:  # Excel's limit for an inline list
-        validation = DataValidation(type="list", formula1=f'"{terms}"', allow_blank=True, showErrorMessage=False)
+        validation = DataValidation(
+            type="list", formula1=f'"{terms}"', allow_blank=True, showErrorMessage=False
+        )
         letter = get_column_letter(kind_index + 1)
         validation.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
         sheet.data_validations.append(validation)
     notes = [
         (_("Fill one row per record, from row 2 of the first sheet. Do not change the column names."), ""),
-        (_("The import is all or nothing: if any row has an error, nothing is imported and every error is listed."), ""),
+        (
+            _(
+                "The import is all or nothing: if any row has an error, nothing is imported and every error is listed."
+            ),
+            "",
+        ),
         (
             _("At most %(max)s rows per file. CSV files must be saved as UTF-8.")
             % {"max": formats.number_format(MAX_ROWS, force_grouping=True)},
@@ -841,5 +945,7 @@ def created_bytes(importer: Importer, items: list[Any], objects: list[Any]) -> b
 
     workbook = Workbook(write_only=True)
     header = importer.created_header()
-    _sheet(workbook, _("Created"), header, importer.created_rows(items, objects), [8] + [28] * (len(header) - 1))
+    _sheet(
+        workbook, _("Created"), header, importer.created_rows(items, objects), [8] + [28] * (len(header) - 1)
+    )
     return _save(workbook)

@@ -53,7 +53,12 @@ class Unit(ScopedModel):
     division_type = models.CharField(_("division type"), max_length=50, blank=True)
     village_kind = models.CharField(_("village kind"), max_length=20, choices=VillageKind.choices, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(_("path"), max_length=255, unique=True)
     depth = models.PositiveSmallIntegerField(default=1)
@@ -86,7 +91,9 @@ class Unit(ScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["code", "level"], name="unit_code_level_unique"),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="unit_valid_period",
             ),
         ]
@@ -170,9 +177,13 @@ class OrgType(models.Model):
 class Organisation(ScopedModel):
     scope_org_field = "path"
 
-    type = models.ForeignKey(OrgType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="organisations")
+    type = models.ForeignKey(
+        OrgType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="organisations"
+    )
     name = models.CharField(_("name"), max_length=255)
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="organisations")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="organisations"
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent organisation"),
@@ -224,11 +235,18 @@ class Branch(ScopedModel):
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="branches"
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent branch"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent branch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     kind = models.CharField(_("kind"), max_length=30, choices=BranchKind.choices)
     name = models.CharField(_("name"), max_length=255)
-    unit = models.ForeignKey(Unit, verbose_name=_("located in"), on_delete=models.PROTECT, related_name="branches")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("located in"), on_delete=models.PROTECT, related_name="branches"
+    )
     path = models.CharField(max_length=255, unique=True, editable=False)
     search_name = models.CharField(max_length=255, db_index=True, editable=False)
     leader_name = models.CharField(_("leader"), max_length=120, blank=True)

@@ -28,8 +28,12 @@ def unit_counts(*, actor, unit: Unit) -> dict[str, int]:
     return {
         "communes": units.filter(level=UnitLevel.COMMUNE).count(),
         "villages": units.filter(level=UnitLevel.VILLAGE).count(),
-        "organisations": Organisation.objects.visible_to(actor).filter(unit_path__startswith=unit.path, is_active=True).count(),
-        "branches": Branch.objects.visible_to(actor).filter(unit_path__startswith=unit.path, is_active=True).count(),
+        "organisations": Organisation.objects.visible_to(actor)
+        .filter(unit_path__startswith=unit.path, is_active=True)
+        .count(),
+        "branches": Branch.objects.visible_to(actor)
+        .filter(unit_path__startswith=unit.path, is_active=True)
+        .count(),
     }
 
 
@@ -137,7 +141,9 @@ def unit_tree_children(*, actor, unit: Unit):
 def unit_search(*, actor, q: str, limit: int = 100) -> tuple[list[Unit], dict[str, Unit]]:
     """Units matching ``q`` (accent-insensitive), and the visible ancestors of each by path."""
     results = list(
-        folded_search(Unit.objects.visible_to(actor), q).order_by(LEVEL_ORDER, ACTIVE_FIRST, "search_name")[:limit]
+        folded_search(Unit.objects.visible_to(actor), q).order_by(LEVEL_ORDER, ACTIVE_FIRST, "search_name")[
+            :limit
+        ]
     )
     wanted = {p for u in results for p in _prefixes(u.path)}
     ancestors = {u.path: u for u in Unit.objects.visible_to(actor).filter(path__in=wanted)} if wanted else {}
@@ -199,14 +205,16 @@ def _org_tree_qs(actor, qs):
 def organisation_tree_roots(*, actor, limit: int = 500):
     visible = Organisation.objects.visible_to(actor)
     roots = visible.filter(Q(parent__isnull=True) | ~Q(parent__in=visible.values("pk")))
-    return _org_tree_qs(actor, roots).order_by("-is_active", "depth", "type__sort_order", "search_name")[:limit]
+    return _org_tree_qs(actor, roots).order_by("-is_active", "depth", "type__sort_order", "search_name")[
+        :limit
+    ]
 
 
 def organisation_tree_children(*, actor, organisation: Organisation):
     """Sub-organisations and top-level branches of ``organisation`` that ``actor`` may see."""
-    children = _org_tree_qs(actor, Organisation.objects.visible_to(actor).filter(parent=organisation)).order_by(
-        "-is_active", "type__sort_order", "search_name"
-    )
+    children = _org_tree_qs(
+        actor, Organisation.objects.visible_to(actor).filter(parent=organisation)
+    ).order_by("-is_active", "type__sort_order", "search_name")
     branches = branch_tree_qs(
         actor, Branch.objects.visible_to(actor).filter(organisation=organisation, parent__isnull=True)
     )
@@ -230,15 +238,21 @@ def organisation_search(*, actor, q: str, limit: int = 100):
     orgs = folded_search(Organisation.objects.visible_to(actor), q, code_field=None)
     branches = folded_search(Branch.objects.visible_to(actor), q, code_field=None)
     return (
-        list(orgs.select_related("type", "unit", "parent").order_by("-is_active", "depth", "search_name")[:limit]),
+        list(
+            orgs.select_related("type", "unit", "parent").order_by("-is_active", "depth", "search_name")[
+                :limit
+            ]
+        ),
         list(branches.select_related("organisation", "unit").order_by("-is_active", "search_name")[:limit]),
     )
 
 
 def organisation_counts(*, actor, organisation: Organisation) -> dict[str, int]:
     """Figures of an organisation's subtree, counting only what ``actor`` may see."""
-    below = Organisation.objects.visible_to(actor).filter(path__startswith=organisation.path).exclude(
-        pk=organisation.pk
+    below = (
+        Organisation.objects.visible_to(actor)
+        .filter(path__startswith=organisation.path)
+        .exclude(pk=organisation.pk)
     )
     branches = Branch.objects.visible_to(actor).filter(path__startswith=organisation.path)
     return {

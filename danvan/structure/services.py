@@ -72,7 +72,12 @@ def _int(value: str) -> int | None:
 def units_load(*, data_dir: Path = DATA_DIR) -> LoadReport:
     """Load (or refresh) the 34 provinces, 3,321 communes and 63 former provinces. Idempotent."""
     report = LoadReport()
-    existing = {(u.code, u.level): u for u in Unit.objects.filter(level__in=[UnitLevel.PROVINCE, UnitLevel.COMMUNE, UnitLevel.LEGACY_PROVINCE])}
+    existing = {
+        (u.code, u.level): u
+        for u in Unit.objects.filter(
+            level__in=[UnitLevel.PROVINCE, UnitLevel.COMMUNE, UnitLevel.LEGACY_PROVINCE]
+        )
+    }
 
     def upsert(code: str, level: str, **fields) -> Unit:
         fields["search_name"] = fold(fields["name"])
@@ -185,7 +190,9 @@ def org_types_seed(*, data_dir: Path = DATA_DIR) -> int:
 
 def _next_village_code(commune: Unit) -> str:
     prefix = f"{commune.code}-"
-    codes = Unit.objects.filter(level=UnitLevel.VILLAGE, code__startswith=prefix).values_list("code", flat=True)
+    codes = Unit.objects.filter(level=UnitLevel.VILLAGE, code__startswith=prefix).values_list(
+        "code", flat=True
+    )
     numbers = [int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()]
     return f"{prefix}{(max(numbers) + 1) if numbers else 1:03d}"
 
@@ -194,11 +201,18 @@ def _check_village_name(commune: Unit, name: str, exclude_pk: int | None = None)
     name = clean(name)
     if not name:
         raise ValidationError({"name": _("The name is required.")})
-    clash = Unit.objects.filter(parent=commune, level=UnitLevel.VILLAGE, search_name=fold(name), valid_to__isnull=True)
+    clash = Unit.objects.filter(
+        parent=commune, level=UnitLevel.VILLAGE, search_name=fold(name), valid_to__isnull=True
+    )
     if exclude_pk:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
-        raise ValidationError({"name": _("%(commune)s already has a village named “%(name)s”.") % {"commune": commune.name, "name": name}})
+        raise ValidationError(
+            {
+                "name": _("%(commune)s already has a village named “%(name)s”.")
+                % {"commune": commune.name, "name": name}
+            }
+        )
     return name
 
 
@@ -231,7 +245,9 @@ def village_create(
 @transaction.atomic
 def village_update(*, actor, village: Unit, name: str, village_kind: str, population: int | None) -> Unit:
     if village.level != UnitLevel.VILLAGE:
-        raise ValidationError(_("Only villages can be edited here; provinces and communes follow the official list."))
+        raise ValidationError(
+            _("Only villages can be edited here; provinces and communes follow the official list.")
+        )
     _require(actor, "structure.change_unit", village.path)
     village.name = _check_village_name(village.parent, name, exclude_pk=village.pk)
     village.search_name = fold(village.name)
@@ -253,7 +269,11 @@ def unit_deactivate(*, actor, unit: Unit, on: date | None = None, successor: Uni
     if successor is not None and (successor.pk == unit.pk or successor.parent_id != unit.parent_id):
         raise ValidationError(_("The successor must be another village of the same commune."))
     if Branch.objects.filter(unit=unit, is_active=True).exists() and successor is None:
-        raise ValidationError(_("Active branches are located in this village: move or deactivate them first, or name a successor."))
+        raise ValidationError(
+            _(
+                "Active branches are located in this village: move or deactivate them first, or name a successor."
+            )
+        )
     unit.valid_to = on
     unit.successor = successor
     unit.save(update_fields=["valid_to", "successor"])
@@ -305,7 +325,9 @@ def organisation_create(
 
 
 @transaction.atomic
-def organisation_update(*, actor, organisation: Organisation, name: str, address: str, phone: str, email: str) -> Organisation:
+def organisation_update(
+    *, actor, organisation: Organisation, name: str, address: str, phone: str, email: str
+) -> Organisation:
     _require(actor, "structure.change_organisation", organisation.unit_path, organisation.path)
     name = clean(name)
     if not name:
@@ -331,8 +353,13 @@ def organisation_set_active(*, actor, organisation: Organisation, active: bool) 
 
 
 def _check_branch_place(organisation: Organisation, unit: Unit) -> None:
-    if not unit.path.startswith(organisation.unit_path) or unit.level not in (UnitLevel.COMMUNE, UnitLevel.VILLAGE):
-        raise ValidationError({"unit": _("A branch must be located in a commune or village within its organisation's unit.")})
+    if not unit.path.startswith(organisation.unit_path) or unit.level not in (
+        UnitLevel.COMMUNE,
+        UnitLevel.VILLAGE,
+    ):
+        raise ValidationError(
+            {"unit": _("A branch must be located in a commune or village within its organisation's unit.")}
+        )
     if not unit.is_active:
         raise ValidationError({"unit": _("This unit is no longer in force.")})
 
@@ -381,7 +408,15 @@ def branch_create(
 
 @transaction.atomic
 def branch_update(
-    *, actor, branch: Branch, name: str, kind: str, unit: Unit, leader_name: str, leader_phone: str, founded_on
+    *,
+    actor,
+    branch: Branch,
+    name: str,
+    kind: str,
+    unit: Unit,
+    leader_name: str,
+    leader_phone: str,
+    founded_on,
 ) -> Branch:
     _require(actor, "structure.change_branch", branch.unit_path, branch.path)
     _check_branch_place(branch.organisation, unit)
@@ -391,7 +426,11 @@ def branch_update(
         raise ValidationError({"name": _("The name is required.")})
     branch.name, branch.search_name, branch.kind = name, fold(name), kind
     branch.unit, branch.unit_path = unit, unit.path
-    branch.leader_name, branch.leader_phone, branch.founded_on = clean(leader_name), clean(leader_phone), founded_on
+    branch.leader_name, branch.leader_phone, branch.founded_on = (
+        clean(leader_name),
+        clean(leader_phone),
+        founded_on,
+    )
     branch.save()
     return branch
 
@@ -463,7 +502,11 @@ def villages_import_check(*, actor, items: list[VillageItem]) -> RowErrors:
         if item.commune.level != UnitLevel.COMMUNE or not item.commune.is_active:
             reject(item, _("%(unit)s is not a commune in force.") % {"unit": item.commune.name})
         elif not has_scope_permission(actor, "structure.add_unit", item.commune.path):
-            reject(item, _("You do not have permission to add villages in %(commune)s.") % {"commune": item.commune.name})
+            reject(
+                item,
+                _("You do not have permission to add villages in %(commune)s.")
+                % {"commune": item.commune.name},
+            )
         if item.village_kind not in kinds:
             reject(item, _("Unknown village kind."))
         if item.population is not None and item.population < 0:
@@ -494,10 +537,13 @@ def villages_import_check(*, actor, items: list[VillageItem]) -> RowErrors:
         if key in existing:
             reject(
                 item,
-                _("%(commune)s already has a village named “%(name)s”.") % {"commune": item.commune.name, "name": name},
+                _("%(commune)s already has a village named “%(name)s”.")
+                % {"commune": item.commune.name, "name": name},
             )
         if key in first_row:
-            reject(item, _("The same village is already in row %(row)s of this file.") % {"row": first_row[key]})
+            reject(
+                item, _("The same village is already in row %(row)s of this file.") % {"row": first_row[key]}
+            )
         else:
             first_row[key] = item.row
     return errors
@@ -574,7 +620,9 @@ def branches_import_check(*, actor, items: list[BranchItem]) -> RowErrors:
                 reject(item, message)
         else:
             if not has_scope_permission(actor, "structure.add_branch", item.unit.path, organisation.path):
-                reject(item, _("You do not have permission to add branches to this organisation in this unit."))
+                reject(
+                    item, _("You do not have permission to add branches to this organisation in this unit.")
+                )
         if item.kind not in kinds:
             reject(item, _("Unknown branch kind."))
         if item.founded_on and item.founded_on > timezone.localdate():
@@ -604,7 +652,9 @@ def branches_import_check(*, actor, items: list[BranchItem]) -> RowErrors:
         if key in existing:
             reject(item, _("This organisation already has a branch with this name."))
         if key in first_row:
-            reject(item, _("The same branch is already in row %(row)s of this file.") % {"row": first_row[key]})
+            reject(
+                item, _("The same branch is already in row %(row)s of this file.") % {"row": first_row[key]}
+            )
         else:
             first_row[key] = item.row
     return errors

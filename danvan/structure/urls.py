@@ -23,20 +23,30 @@ urlpatterns = [
     path("organisations/choices/", views.OrganisationChoicesView.as_view(), name="organisation-choices"),
     path("organisations/new/", views.OrganisationCreateView.as_view(), name="organisation-create"),
     path("organisations/<int:pk>/", views.OrganisationDetailView.as_view(), name="organisation-detail"),
-    path("organisations/<int:pk>/children/", views.OrganisationChildrenView.as_view(), name="organisation-children"),
+    path(
+        "organisations/<int:pk>/children/",
+        views.OrganisationChildrenView.as_view(),
+        name="organisation-children",
+    ),
     path("organisations/<int:pk>/edit/", views.OrganisationUpdateView.as_view(), name="organisation-update"),
     path(
         "organisations/<int:pk>/deactivate/",
         views.OrganisationDeactivateView.as_view(),
         name="organisation-deactivate",
     ),
-    path("organisations/<int:pk>/activate/", views.OrganisationActivateView.as_view(), name="organisation-activate"),
+    path(
+        "organisations/<int:pk>/activate/",
+        views.OrganisationActivateView.as_view(),
+        name="organisation-activate",
+    ),
     # branches
     path("branches/", views.BranchListView.as_view(), name="branch-list"),
     path("branches/choices/", views.BranchChoicesView.as_view(), name="branch-choices"),
     path("branches/new/", views.BranchCreateView.as_view(), name="branch-create"),
     path("branches/import/", views.BranchImportView.as_view(), name="branch-import"),
-    path("branches/import/template/", views.BranchImportTemplateView.as_view(), name="branch-import-template"),
+    path(
+        "branches/import/template/", views.BranchImportTemplateView.as_view(), name="branch-import-template"
+    ),
     path("branches/<int:pk>/", views.BranchDetailView.as_view(), name="branch-detail"),
     path("branches/<int:pk>/children/", views.BranchChildrenView.as_view(), name="branch-children"),
     path("branches/<int:pk>/edit/", views.BranchUpdateView.as_view(), name="branch-update"),

@@ -112,17 +112,20 @@ class FormPageMixin:
 
 
 def _unit_crumbs(user, unit: Unit, *, include_self: bool = True) -> list[tuple[str, str]]:
-    crumbs = [(str(gettext_lazy("Administrative units")), reverse("structure:unit-tree"))]
+    crumbs = [(_("Administrative units"), reverse("structure:unit-tree"))]
     crumbs += [(u.name, u.get_absolute_url()) for u in selectors.unit_ancestors(actor=user, unit=unit)]
     if include_self:
         crumbs.append((unit.name, unit.get_absolute_url()))
     return crumbs
 
 
-def _organisation_crumbs(user, organisation: Organisation, *, include_self: bool = True) -> list[tuple[str, str]]:
-    crumbs = [(str(gettext_lazy("Organisations")), reverse("structure:organisation-tree"))]
+def _organisation_crumbs(
+    user, organisation: Organisation, *, include_self: bool = True
+) -> list[tuple[str, str]]:
+    crumbs = [(_("Organisations"), reverse("structure:organisation-tree"))]
     crumbs += [
-        (o.name, o.get_absolute_url()) for o in selectors.organisation_ancestors(actor=user, organisation=organisation)
+        (o.name, o.get_absolute_url())
+        for o in selectors.organisation_ancestors(actor=user, organisation=organisation)
     ]
     if include_self:
         crumbs.append((organisation.name, organisation.get_absolute_url()))
@@ -131,7 +134,7 @@ def _organisation_crumbs(user, organisation: Organisation, *, include_self: bool
 
 def _branch_crumbs(user, branch: Branch, *, include_self: bool = True) -> list[tuple[str, str]]:
     orgs, parents = selectors.branch_ancestors(actor=user, branch=branch)
-    crumbs = [(str(gettext_lazy("Organisations")), reverse("structure:organisation-tree"))]
+    crumbs = [(_("Organisations"), reverse("structure:organisation-tree"))]
     crumbs += [(o.name, o.get_absolute_url()) for o in orgs]
     crumbs += [(b.name, b.get_absolute_url()) for b in parents]
     if include_self:
@@ -233,7 +236,9 @@ class OrganisationTreeView(LoginRequiredMixin, TemplateView):
     roots_limit = 500
 
     def get_template_names(self):
-        return ["structure/_organisation_tree_body.html"] if _is_partial(self.request) else [self.template_name]
+        return (
+            ["structure/_organisation_tree_body.html"] if _is_partial(self.request) else [self.template_name]
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -291,15 +296,21 @@ class UnitDetailView(ScopedDetailView):
         context["counts"] = selectors.unit_counts(actor=user, unit=unit)
         context["organisations"] = selectors.organisations_visible(actor=user).filter(unit=unit)
         context["branches"] = selectors.branches_visible(actor=user).filter(unit=unit)
-        context["successor"] = visible_units.filter(pk=unit.successor_id).first() if unit.successor_id else None
+        context["successor"] = (
+            visible_units.filter(pk=unit.successor_id).first() if unit.successor_id else None
+        )
         context["predecessors"] = visible_units.filter(successor=unit).order_by("search_name")
         is_village = unit.level == UnitLevel.VILLAGE
         is_commune = unit.level == UnitLevel.COMMUNE
         active = unit.valid_to is None
         context["can"] = {
-            "add_village": is_commune and active and has_scope_permission(user, "structure.add_unit", unit.path),
+            "add_village": is_commune
+            and active
+            and has_scope_permission(user, "structure.add_unit", unit.path),
             "change": is_village and has_scope_permission(user, "structure.change_unit", unit.path),
-            "deactivate": is_village and active and has_scope_permission(user, "structure.delete_unit", unit.path),
+            "deactivate": is_village
+            and active
+            and has_scope_permission(user, "structure.delete_unit", unit.path),
             "add_organisation": active
             and unit.level in (UnitLevel.PROVINCE, UnitLevel.COMMUNE, UnitLevel.VILLAGE)
             and has_scope_permission(user, "structure.add_organisation", unit.path),
@@ -320,7 +331,9 @@ class OrganisationDetailView(ScopedDetailView):
         user, org = self.request.user, self.object
         context["ancestors"] = selectors.organisation_ancestors(actor=user, organisation=org)
         context["children"] = (
-            selectors.organisations_visible(actor=user).filter(parent=org).order_by("-is_active", "search_name")
+            selectors.organisations_visible(actor=user)
+            .filter(parent=org)
+            .order_by("-is_active", "search_name")
         )
         context["branches"] = (
             selectors.branches_visible(actor=user).filter(organisation=org).order_by("-is_active", "path")
@@ -329,11 +342,17 @@ class OrganisationDetailView(ScopedDetailView):
         context["unit_visible"] = Unit.objects.visible_to(user).filter(pk=org.unit_id).exists()
         context["can"] = {
             "change": has_scope_permission(user, "structure.change_organisation", org.unit_path, org.path),
-            "set_active": has_scope_permission(user, "structure.delete_organisation", org.unit_path, org.path),
+            "set_active": has_scope_permission(
+                user, "structure.delete_organisation", org.unit_path, org.path
+            ),
             "add_child": org.is_active
-            and selectors.may_act_within(actor=user, perm="structure.add_organisation", unit_path=org.unit_path, org_path=org.path),
+            and selectors.may_act_within(
+                actor=user, perm="structure.add_organisation", unit_path=org.unit_path, org_path=org.path
+            ),
             "add_branch": org.is_active
-            and selectors.may_act_within(actor=user, perm="structure.add_branch", unit_path=org.unit_path, org_path=org.path),
+            and selectors.may_act_within(
+                actor=user, perm="structure.add_branch", unit_path=org.unit_path, org_path=org.path
+            ),
         }
         return context
 
@@ -350,8 +369,10 @@ class BranchDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         user, branch = self.request.user, self.object
         orgs, parents = selectors.branch_ancestors(actor=user, branch=branch)
-        context["crumbs"] = [(str(gettext_lazy("Organisations")), reverse("structure:organisation-tree"))]
-        context["crumbs"] += [(o.name, o.get_absolute_url()) for o in orgs] + [(b.name, b.get_absolute_url()) for b in parents]
+        context["crumbs"] = [(_("Organisations"), reverse("structure:organisation-tree"))]
+        context["crumbs"] += [(o.name, o.get_absolute_url()) for o in orgs] + [
+            (b.name, b.get_absolute_url()) for b in parents
+        ]
         context["parent"] = parents[-1] if parents and parents[-1].pk == branch.parent_id else None
         context["organisation_visible"] = bool(orgs) and orgs[-1].pk == branch.organisation_id
         context["children"] = (
@@ -360,7 +381,9 @@ class BranchDetailView(ScopedDetailView):
         context["unit_visible"] = Unit.objects.visible_to(user).filter(pk=branch.unit_id).exists()
         context["can"] = {
             "change": has_scope_permission(user, "structure.change_branch", branch.unit_path, branch.path),
-            "set_active": has_scope_permission(user, "structure.delete_branch", branch.unit_path, branch.path),
+            "set_active": has_scope_permission(
+                user, "structure.delete_branch", branch.unit_path, branch.path
+            ),
             "add_child": branch.is_active
             and branch.organisation.is_active
             and has_scope_permission(user, "structure.add_branch", branch.unit_path, branch.path),
@@ -409,7 +432,9 @@ class UnitCreateView(ScopedObjectMixin, FormPageMixin, FormView):
             forms.service_errors(form, exc)
             return self.form_invalid(form)
         messages.success(
-            self.request, _("Village “%(name)s” created with code %(code)s.") % {"name": village.name, "code": village.code}
+            self.request,
+            _("Village “%(name)s” created with code %(code)s.")
+            % {"name": village.name, "code": village.code},
         )
         if "add_another" in self.request.POST:
             return redirect("structure:unit-create", pk=self.object.pk)
@@ -423,7 +448,10 @@ class UnitUpdateView(ScopedObjectMixin, FormPageMixin, FormView):
 
     def object_response(self, request):
         if self.object.level != UnitLevel.VILLAGE:
-            messages.error(request, _("Only villages can be edited here; provinces and communes follow the official list."))
+            messages.error(
+                request,
+                _("Only villages can be edited here; provinces and communes follow the official list."),
+            )
             return redirect(self.object)
         return None
 
@@ -529,7 +557,10 @@ class OrganisationCreateView(PermissionGateMixin, FormPageMixin, FormView):
             parent_pk, unit_pk = _int(request.GET.get("parent")), _int(request.GET.get("unit"))
             if parent_pk:
                 self.parent = (
-                    Organisation.objects.visible_to(user).filter(pk=parent_pk, is_active=True).select_related("type").first()
+                    Organisation.objects.visible_to(user)
+                    .filter(pk=parent_pk, is_active=True)
+                    .select_related("type")
+                    .first()
                 )
             if unit_pk:
                 self.unit = Unit.objects.visible_to(user).filter(pk=unit_pk, valid_to__isnull=True).first()
@@ -539,7 +570,7 @@ class OrganisationCreateView(PermissionGateMixin, FormPageMixin, FormView):
             return _organisation_crumbs(self.request.user, self.parent)
         if self.unit is not None:
             return _unit_crumbs(self.request.user, self.unit)
-        return [(str(gettext_lazy("Organisations")), reverse("structure:organisation-tree"))]
+        return [(_("Organisations"), reverse("structure:organisation-tree"))]
 
     def get_cancel_url(self):
         target = self.parent or self.unit
@@ -674,7 +705,10 @@ class BranchCreateView(PermissionGateMixin, FormPageMixin, FormView):
         user = request.user
         if getattr(user, "is_authenticated", False) and self.org_pk:
             self.organisation = (
-                Organisation.objects.visible_to(user).filter(pk=self.org_pk, is_active=True).select_related("type").first()
+                Organisation.objects.visible_to(user)
+                .filter(pk=self.org_pk, is_active=True)
+                .select_related("type")
+                .first()
             )
             if self.organisation is None:
                 raise Http404
@@ -698,7 +732,7 @@ class BranchCreateView(PermissionGateMixin, FormPageMixin, FormView):
             return _branch_crumbs(self.request.user, self.parent)
         if self.organisation is not None:
             return _organisation_crumbs(self.request.user, self.organisation)
-        return [(str(gettext_lazy("Branches")), reverse("structure:branch-list"))]
+        return [(_("Branches"), reverse("structure:branch-list"))]
 
     def get_cancel_url(self):
         target = self.parent or self.organisation
@@ -939,7 +973,9 @@ class ChoicesView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        qs = selectors.folded_search(self.get_queryset(), self.request.GET.get("q", ""), code_field=self.code_field)
+        qs = selectors.folded_search(
+            self.get_queryset(), self.request.GET.get("q", ""), code_field=self.code_field
+        )
         exclude = _int(self.request.GET.get("exclude"))
         if exclude:
             qs = qs.exclude(pk=exclude)
@@ -981,7 +1017,11 @@ class BranchChoicesView(ChoicesView):
 
     def get_queryset(self):
         user = self.request.user
-        organisation = Organisation.objects.visible_to(user).filter(pk=_int(self.request.GET.get("organisation"))).first()
+        organisation = (
+            Organisation.objects.visible_to(user)
+            .filter(pk=_int(self.request.GET.get("organisation")))
+            .first()
+        )
         if organisation is None:
             return Branch.objects.visible_to(user).none()
         return selectors.branch_choices(actor=user, organisation=organisation)

@@ -73,3 +73,13 @@ def test_path_prefix_does_not_match_sibling_codes(demo_world):
     assert all(u.path.endswith("/") for u in Unit.objects.filter(pk__in=[w.province_a.pk, w.commune_a.pk]))
     assignment = RoleAssignment.objects.get(user=w.users["officer_ca"])
     assert Unit.objects.filter(path__startswith=assignment.unit_path).exclude(path__startswith=w.commune_a.path).count() == 0
+
+
+def test_organisation_narrowed_assignment_sees_the_units_of_its_subtree(demo_world):
+    """Units and accounts have no organisation: the unit part of the assignment decides."""
+    w = demo_world
+    officer = w.users["women_officer_ca"]
+    units = set(Unit.objects.visible_to(officer).values_list("pk", flat=True))
+    assert units == {w.commune_a.pk, w.village_a.pk}
+    # …while organisation-bound records stay narrowed to the Women's Union
+    assert not Branch.objects.visible_to(officer).filter(pk=w.branches["farmers_va"].pk).exists()

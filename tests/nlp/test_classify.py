@@ -103,3 +103,12 @@ def test_stratified_split_keeps_every_label():
     assert sorted(held[1]) == ["a", "a", "b", "b"]
     assert len(rest[0]) + len(held[0]) == 20
     assert not set(rest[0]) & set(held[0])
+
+
+def test_temperature_calibration_keeps_the_linear_models_choice(trained):
+    texts = ["thầy giảng hay", "phòng nóng", "bình thường", "wifi yếu nhưng cô nhiệt tình"]
+    X = trained.featurizer.transform(trained.featurizer.prepare(texts))
+    decision = trained.model.decision_function(X)
+    by_margin = [trained.labels[int(d > 0)] for d in decision]
+    assert trained.predict(texts) == by_margin
+    assert trained.model.temperature > 0

@@ -12,6 +12,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from danvan.core.models import Job, JobStatus
+from danvan.core.text import fold
 from danvan.structure import imports
 from danvan.structure.models import Branch, BranchKind, Unit, UnitLevel, VillageKind
 
@@ -72,7 +73,11 @@ def test_a_valid_file_creates_every_village(world, client_for):
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.result["created"] == 3 and job.result["rejected"] == 0 and job.progress == job.total == 3
     binh_an = Unit.objects.get(parent=ca, name="Ấp Bình An")
-    assert binh_an.village_kind == VillageKind.AP and binh_an.population == 1250 and binh_an.code == f"{ca.code}-002"
+    assert (
+        binh_an.village_kind == VillageKind.AP
+        and binh_an.population == 1250
+        and binh_an.code == f"{ca.code}-002"
+    )
     assert Unit.objects.get(parent=ca2, name="Tổ dân phố 5").village_kind == VillageKind.TO_DAN_PHO
     assert Unit.objects.get(parent=ca, name="Bản Mòng").population == 1300
     # the result file lists what was created, with the new codes
@@ -165,7 +170,9 @@ def test_empty_sheets_are_refused(world, client_for, rows, message):
 
 
 def test_a_file_that_is_not_a_workbook(world, client_for):
-    _response, job = upload(client_for(world.users["admin_a"]), "structure:unit-import", b"PK\x03\x04 not really a zip")
+    _response, job = upload(
+        client_for(world.users["admin_a"]), "structure:unit-import", b"PK\x03\x04 not really a zip"
+    )
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and ".xlsx" in job.error
 
@@ -181,7 +188,9 @@ def test_too_many_rows(world, client_for, monkeypatch):
 
 def test_headers_match_whatever_the_case_accents_and_notes():
     table = imports.read_table(
-        io.BytesIO(xlsx([["  commune CODE * ", "Village name (full)", "KIND", "STT"], ["29242", "A", "thôn", 1]])),
+        io.BytesIO(
+            xlsx([["  commune CODE * ", "Village name (full)", "KIND", "STT"], ["29242", "A", "thôn", 1]])
+        ),
         "x.xlsx",
         imports.VillageImporter.columns,
     )
@@ -193,7 +202,9 @@ def test_headers_match_whatever_the_case_accents_and_notes():
 def test_a_column_twice_is_refused():
     with pytest.raises(imports.ImportFileError, match="twice"):
         imports.read_table(
-            io.BytesIO(xlsx([["Commune code", "Village name", "Kind", "Kind"], ["29242", "A", "thôn", "ấp"]])),
+            io.BytesIO(
+                xlsx([["Commune code", "Village name", "Kind", "Kind"], ["29242", "A", "thôn", "ấp"]])
+            ),
             "x.xlsx",
             imports.VillageImporter.columns,
         )
@@ -201,7 +212,15 @@ def test_a_column_twice_is_refused():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(1250, 1250), (1250.0, 1250), ("1.250", 1250), ("1,250", 1250), (" 980 ", 980), (None, None), ("", None)],
+    [
+        (1250, 1250),
+        (1250.0, 1250),
+        ("1.250", 1250),
+        ("1,250", 1250),
+        (" 980 ", 980),
+        (None, None),
+        ("", None),
+    ],
 )
 def test_whole_numbers(value, expected):
     assert imports.whole_number(value) == expected
@@ -215,7 +234,11 @@ def test_not_whole_numbers(value):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("05/03/2020", date(2020, 3, 5)), ("2020-03-05", date(2020, 3, 5)), (datetime(2020, 3, 5, 0, 0), date(2020, 3, 5))],
+    [
+        ("05/03/2020", date(2020, 3, 5)),
+        ("2020-03-05", date(2020, 3, 5)),
+        (datetime(2020, 3, 5, 0, 0), date(2020, 3, 5)),
+    ],
 )
 def test_dates(value, expected):
     assert imports.day(value) == expected
@@ -229,14 +252,21 @@ def test_dates_must_be_day_month_year():
 def test_the_view_needs_the_permission(world, client_for):
     client = client_for(world.users["officer_ca"])  # view only
     assert client.get(reverse("structure:unit-import")).status_code == 403
-    assert client.post(reverse("structure:unit-import"), {"file": SimpleUploadedFile("a.xlsx", b"x")}).status_code == 403
+    assert (
+        client.post(
+            reverse("structure:unit-import"), {"file": SimpleUploadedFile("a.xlsx", b"x")}
+        ).status_code
+        == 403
+    )
     assert client.get(reverse("structure:unit-import-template")).status_code == 403
     assert not Job.objects.exists()
 
 
 def test_the_upload_form_refuses_other_file_types(world, client_for):
     client = client_for(world.users["admin_a"])
-    response = client.post(reverse("structure:unit-import"), {"file": SimpleUploadedFile("a.xls", b"old excel")})
+    response = client.post(
+        reverse("structure:unit-import"), {"file": SimpleUploadedFile("a.xls", b"old excel")}
+    )
     assert response.status_code == 200 and "Unsupported file type" in response.content.decode()
     assert not Job.objects.exists()
 
@@ -268,15 +298,37 @@ def test_branches_import_by_id_or_by_type_and_unit(world, client_for):
     content = xlsx(
         [
             BRANCH_HEADER,
-            [women_ca.pk, None, None, "Tổ Phụ nữ số 1", "tổ hội", world.village_a.code, "Lê Thị B", 912345678, "05/03/2020"],
-            [None, "farmers", world.commune_a.code, "Chi hội Nông dân 2", "chi hoi", world.commune_a.code, "", "", ""],
+            [
+                women_ca.pk,
+                None,
+                None,
+                "Tổ Phụ nữ số 1",
+                "tổ hội",
+                world.village_a.code,
+                "Lê Thị B",
+                912345678,
+                "05/03/2020",
+            ],
+            [
+                None,
+                "farmers",
+                world.commune_a.code,
+                "Chi hội Nông dân 2",
+                "chi hoi",
+                world.commune_a.code,
+                "",
+                "",
+                "",
+            ],
         ]
     )
     _response, job = upload(client_for(world.users["admin_a"]), "structure:branch-import", content)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, (job.error, job.result)
     first = Branch.objects.get(name="Tổ Phụ nữ số 1")
-    assert first.organisation == women_ca and first.unit == world.village_a and first.kind == BranchKind.TO_HOI
+    assert (
+        first.organisation == women_ca and first.unit == world.village_a and first.kind == BranchKind.TO_HOI
+    )
     assert first.leader_phone == "0912345678" and first.founded_on == date(2020, 3, 5)
     assert first.path == f"{women_ca.path}b{first.pk}/"
     second = Branch.objects.get(name="Chi hội Nông dân 2")
@@ -289,11 +341,41 @@ def test_branches_import_with_bad_rows_creates_nothing(world, client_for):
         [
             BRANCH_HEADER,
             [women_ca.pk, None, None, "Tổ Tốt", "tổ hội", world.village_a.code, "", "", ""],  # 2 fine
-            [world.orgs["women_cb"].pk, None, None, "Tổ B", "tổ hội", world.village_b.code, "", "", ""],  # 3 out of scope
-            [women_ca.pk, None, None, "Tổ Xa", "tổ hội", world.village_a2.code, "", "", ""],  # 4 outside org's unit
+            [
+                world.orgs["women_cb"].pk,
+                None,
+                None,
+                "Tổ B",
+                "tổ hội",
+                world.village_b.code,
+                "",
+                "",
+                "",
+            ],  # 3 out of scope
+            [
+                women_ca.pk,
+                None,
+                None,
+                "Tổ Xa",
+                "tổ hội",
+                world.village_a2.code,
+                "",
+                "",
+                "",
+            ],  # 4 outside org's unit
             [None, "nobody", "86", "Tổ C", "tổ hội", world.village_a.code, "", "", ""],  # 5 unknown type
             [None, None, None, "Tổ D", "tổ hội", world.village_a.code, "", "", ""],  # 6 no organisation
-            [women_ca.pk, None, None, "Tổ E", "đội", "ABC", "", "12", "32/01/2020"],  # 7 kind, place, phone, date
+            [
+                women_ca.pk,
+                None,
+                None,
+                "Tổ E",
+                "đội",
+                "ABC",
+                "",
+                "12",
+                "32/01/2020",
+            ],  # 7 kind, place, phone, date
         ]
     )
     _response, job = upload(client_for(world.users["admin_a"]), "structure:branch-import", content)
@@ -325,3 +407,48 @@ def test_branch_template_lists_only_what_is_in_scope(world, client_for):
     assert world.orgs["women_ca"].pk in org_ids and world.orgs["women_cb"].pk not in org_ids
     places = {row[0] for row in wb["Locations"].iter_rows(min_row=2, values_only=True)}
     assert world.village_a.code in places and world.village_b.code not in places
+
+
+def test_vietnamese_column_names_are_understood(world, client_for):
+    """Headers people write in Vietnamese match (import_columns.json), with or without accents."""
+    content = xlsx(
+        [
+            ["Mã xã", "Tên thôn", "Loại", "Số dân"],
+            [world.commune_a.code, "Ấp Tân Thành", "ấp", 640],
+            [world.commune_a.code, "Ap Tan Hoa", "AP", None],
+        ]
+    )
+    _response, job = upload(client_for(world.users["admin_a"]), "structure:unit-import", content)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert villages_of(world.commune_a).get(name="Ấp Tân Thành").population == 640
+    table = imports.read_table(
+        io.BytesIO(
+            xlsx(
+                [
+                    ["ma to chuc", "TÊN CHI HỘI", "Loại", "Mã địa bàn", "SĐT", "Ngày thành lập"],
+                    [1, "A", "chi hội", "29242", "", ""],
+                ]
+            )
+        ),
+        "x.xlsx",
+        imports.BranchImporter.columns,
+    )
+    assert table.keys == {"organisation_id", "name", "kind", "place", "leader_phone", "founded_on"}
+
+
+@pytest.mark.parametrize("importer", list(imports.IMPORTERS.values()))
+def test_no_two_columns_share_a_header(importer):
+    seen: dict[str, str] = {}
+    for column in importer.columns:
+        for key in column.header_keys():
+            assert seen.setdefault(key, column.key) == column.key, (
+                f"{key!r} names {seen[key]} and {column.key}"
+            )
+
+
+def test_every_kind_can_be_written_as_its_vietnamese_term():
+    for choices in (VillageKind, BranchKind):
+        lookup = imports.choice_lookup(choices)
+        for value, term in zip(choices.values, imports.choice_terms(choices), strict=True):
+            assert lookup[fold(term)] == value

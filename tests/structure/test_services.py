@@ -23,7 +23,9 @@ def test_village_codes_follow_the_commune_code_and_count_up(world):
     root = superuser()
     commune = world.commune_a  # already has one village (…-001)
     second = services.village_create(actor=root, commune=commune, name="Ấp Mới")
-    third = services.village_create(actor=root, commune=commune, name="Tổ dân phố 3", village_kind=VillageKind.TO_DAN_PHO)
+    third = services.village_create(
+        actor=root, commune=commune, name="Tổ dân phố 3", village_kind=VillageKind.TO_DAN_PHO
+    )
     assert world.village_a.code == f"{commune.code}-001"
     assert second.code == f"{commune.code}-002"
     assert third.code == f"{commune.code}-003"
@@ -68,7 +70,11 @@ def test_villages_only_under_a_commune_in_force(world):
 
 def test_village_update_renames_and_keeps_the_code(world):
     village = services.village_update(
-        actor=world.users["admin_a"], village=world.village_a, name="Ấp  Phú Hòa 2", village_kind=VillageKind.AP, population=1200
+        actor=world.users["admin_a"],
+        village=world.village_a,
+        name="Ấp  Phú Hòa 2",
+        village_kind=VillageKind.AP,
+        population=1200,
     )
     village.refresh_from_db()
     assert village.name == "Ấp Phú Hòa 2" and village.search_name == "ap phu hoa 2"
@@ -77,7 +83,9 @@ def test_village_update_renames_and_keeps_the_code(world):
 
 def test_only_villages_can_be_edited_or_deactivated(world):
     with pytest.raises(ValidationError):
-        services.village_update(actor=superuser(), village=world.commune_a, name="X", village_kind="thon", population=None)
+        services.village_update(
+            actor=superuser(), village=world.commune_a, name="X", village_kind="thon", population=None
+        )
     with pytest.raises(ValidationError):
         services.unit_deactivate(actor=superuser(), unit=world.commune_a)
 
@@ -124,7 +132,9 @@ def test_view_only_and_other_province_users_cannot_change_villages(world):
         with pytest.raises(PermissionDenied):
             services.village_create(actor=user, commune=world.commune_a, name="Ấp Cấm")
         with pytest.raises(PermissionDenied):
-            services.village_update(actor=user, village=world.village_a, name="X", village_kind="thon", population=None)
+            services.village_update(
+                actor=user, village=world.village_a, name="X", village_kind="thon", population=None
+            )
     assert not Unit.objects.filter(name="Ấp Cấm").exists()
 
 
@@ -137,18 +147,26 @@ def test_province_admin_manages_villages_in_the_province_only(world):
 
 def test_organisation_officer_adds_branches_of_her_organisation_only(world):
     officer = world.users["women_officer_ca"]
-    branch = services.branch_create(actor=officer, organisation=world.orgs["women_ca"], unit=world.village_a, name="Tổ Phụ nữ 1")
+    branch = services.branch_create(
+        actor=officer, organisation=world.orgs["women_ca"], unit=world.village_a, name="Tổ Phụ nữ 1"
+    )
     assert branch.path.startswith(world.orgs["women_ca"].path)
     with pytest.raises(PermissionDenied):
-        services.branch_create(actor=officer, organisation=world.orgs["farmers_ca"], unit=world.village_a, name="Tổ Nông dân 1")
+        services.branch_create(
+            actor=officer, organisation=world.orgs["farmers_ca"], unit=world.village_a, name="Tổ Nông dân 1"
+        )
     with pytest.raises(PermissionDenied):  # same organisation tree, but in another commune
-        services.branch_create(actor=officer, organisation=world.orgs["women_ca2"], unit=world.village_a2, name="Chi hội X")
+        services.branch_create(
+            actor=officer, organisation=world.orgs["women_ca2"], unit=world.village_a2, name="Chi hội X"
+        )
 
 
 def test_commission_officer_cannot_change_organisations_or_branches(world):
     officer = world.users["officer_ca"]
     with pytest.raises(PermissionDenied):
-        services.organisation_update(actor=officer, organisation=world.orgs["women_ca"], name="X", address="", phone="", email="")
+        services.organisation_update(
+            actor=officer, organisation=world.orgs["women_ca"], name="X", address="", phone="", email=""
+        )
     with pytest.raises(PermissionDenied):
         services.branch_set_active(actor=officer, branch=world.branches["women_va"], active=False)
 
@@ -158,7 +176,9 @@ def test_commission_officer_cannot_change_organisations_or_branches(world):
 
 def test_organisation_defaults_its_name_and_nests_its_path(world):
     farmers = OrgType.objects.get(code="farmers")
-    org = services.organisation_create(actor=world.users["admin_a"], type=farmers, unit=world.commune_a2, parent=world.orgs["front_a"])
+    org = services.organisation_create(
+        actor=world.users["admin_a"], type=farmers, unit=world.commune_a2, parent=world.orgs["front_a"]
+    )
     assert org.name == f"{farmers.name} {world.commune_a2.name}"
     assert org.path == f"{world.orgs['front_a'].path}o{org.pk}/" and org.unit_path == world.commune_a2.path
 
@@ -166,7 +186,9 @@ def test_organisation_defaults_its_name_and_nests_its_path(world):
 def test_organisation_parent_must_be_at_the_same_unit_or_above(world):
     women = OrgType.objects.get(code="women")
     with pytest.raises(ValidationError) as exc:
-        services.organisation_create(actor=superuser(), type=women, unit=world.commune_a2, parent=world.orgs["women_ca"])
+        services.organisation_create(
+            actor=superuser(), type=women, unit=world.commune_a2, parent=world.orgs["women_ca"]
+        )
     assert "parent" in exc.value.message_dict
 
 
@@ -184,14 +206,20 @@ def test_organisation_with_active_branches_cannot_be_deactivated(world):
 
 def test_branch_must_be_within_its_organisations_unit(world):
     with pytest.raises(ValidationError) as exc:
-        services.branch_create(actor=superuser(), organisation=world.orgs["women_ca"], unit=world.village_a2, name="Sai chỗ")
+        services.branch_create(
+            actor=superuser(), organisation=world.orgs["women_ca"], unit=world.village_a2, name="Sai chỗ"
+        )
     assert "unit" in exc.value.message_dict
 
 
 def test_branch_must_be_at_a_commune_or_village(world):
     with pytest.raises(ValidationError):
-        services.branch_create(actor=superuser(), organisation=world.orgs["women_a"], unit=world.province_a, name="Tỉnh")
-    branch = services.branch_create(actor=superuser(), organisation=world.orgs["women_a"], unit=world.commune_a2, name="Xã")
+        services.branch_create(
+            actor=superuser(), organisation=world.orgs["women_a"], unit=world.province_a, name="Tỉnh"
+        )
+    branch = services.branch_create(
+        actor=superuser(), organisation=world.orgs["women_a"], unit=world.commune_a2, name="Xã"
+    )
     assert branch.unit == world.commune_a2
 
 
@@ -202,7 +230,9 @@ def test_branch_cannot_be_placed_in_a_village_no_longer_in_force(world):
     world.village_a2.refresh_from_db()
     services.unit_deactivate(actor=root, unit=world.village_a2, on=timezone.localdate() - timedelta(days=1))
     with pytest.raises(ValidationError):
-        services.branch_create(actor=root, organisation=world.orgs["women_ca2"], unit=world.village_a2, name="Chi hội cũ")
+        services.branch_create(
+            actor=root, organisation=world.orgs["women_ca2"], unit=world.village_a2, name="Chi hội cũ"
+        )
 
 
 def test_parent_branch_must_belong_to_the_same_organisation(world):
@@ -215,14 +245,23 @@ def test_parent_branch_must_belong_to_the_same_organisation(world):
             parent=world.branches["farmers_va"],
         )
     child = services.branch_create(
-        actor=superuser(), organisation=world.orgs["women_ca"], unit=world.village_a, name="Tổ 1", parent=world.branches["women_va"]
+        actor=superuser(),
+        organisation=world.orgs["women_ca"],
+        unit=world.village_a,
+        name="Tổ 1",
+        parent=world.branches["women_va"],
     )
     assert child.path.startswith(world.branches["women_va"].path)
 
 
 def test_branch_names_are_unique_within_an_organisation(world):
     with pytest.raises(ValidationError):
-        services.branch_create(actor=superuser(), organisation=world.orgs["women_ca"], unit=world.village_a, name="chi hoi phu nu ap phu hoa")
+        services.branch_create(
+            actor=superuser(),
+            organisation=world.orgs["women_ca"],
+            unit=world.village_a,
+            name="chi hoi phu nu ap phu hoa",
+        )
 
 
 # --- bulk imports ---------------------------------------------------------------------------------
@@ -231,7 +270,9 @@ def test_branch_names_are_unique_within_an_organisation(world):
 def test_villages_import_creates_all_with_consecutive_codes(world):
     items = [
         services.VillageItem(row=2, commune=world.commune_a, name="Ấp Một"),
-        services.VillageItem(row=3, commune=world.commune_a2, name="Ấp Hai", village_kind=VillageKind.AP, population=900),
+        services.VillageItem(
+            row=3, commune=world.commune_a2, name="Ấp Hai", village_kind=VillageKind.AP, population=900
+        ),
         services.VillageItem(row=4, commune=world.commune_a, name="Ấp Ba"),
     ]
     created = services.villages_import(actor=world.users["admin_a"], items=items)
@@ -268,11 +309,21 @@ def test_branches_import_checks_place_permission_and_duplicates(world):
     officer = world.users["women_officer_ca"]
     women_ca = world.orgs["women_ca"]
     items = [
-        services.BranchItem(row=2, organisation=women_ca, unit=world.village_a, name="Tổ 1", kind=BranchKind.TO_HOI),
-        services.BranchItem(row=3, organisation=women_ca, unit=world.village_a2, name="Tổ 2"),  # outside the org's unit
-        services.BranchItem(row=4, organisation=world.orgs["farmers_ca"], unit=world.village_a, name="Tổ 3"),  # no permission
-        services.BranchItem(row=5, organisation=women_ca, unit=world.village_a, name="Chi hội Phụ nữ ấp Phú Hòa"),  # exists
-        services.BranchItem(row=6, organisation=women_ca, unit=world.village_a, name="Tổ 4", founded_on=date(2999, 1, 1)),
+        services.BranchItem(
+            row=2, organisation=women_ca, unit=world.village_a, name="Tổ 1", kind=BranchKind.TO_HOI
+        ),
+        services.BranchItem(
+            row=3, organisation=women_ca, unit=world.village_a2, name="Tổ 2"
+        ),  # outside the org's unit
+        services.BranchItem(
+            row=4, organisation=world.orgs["farmers_ca"], unit=world.village_a, name="Tổ 3"
+        ),  # no permission
+        services.BranchItem(
+            row=5, organisation=women_ca, unit=world.village_a, name="Chi hội Phụ nữ ấp Phú Hòa"
+        ),  # exists
+        services.BranchItem(
+            row=6, organisation=women_ca, unit=world.village_a, name="Tổ 4", founded_on=date(2999, 1, 1)
+        ),
     ]
     errors = services.branches_import_check(actor=officer, items=items)
     assert sorted(errors) == [3, 4, 5, 6]

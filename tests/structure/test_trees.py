@@ -24,7 +24,9 @@ def test_unit_tree_starts_at_the_top_of_the_users_scope(world, client_for):
     assert response.status_code == 200
     assert [u.pk for u in response.context["nodes"]] == [world.province_a.pk]
     html = response.content.decode()
-    assert f'hx-get="{url("unit-children", world.province_a.pk)}"' in html and 'hx-trigger="toggle once"' in html
+    assert (
+        f'hx-get="{url("unit-children", world.province_a.pk)}"' in html and 'hx-trigger="toggle once"' in html
+    )
 
     officer = client_for(world.users["officer_ca"]).get(url("unit-tree"))
     assert [u.pk for u in officer.context["nodes"]] == [world.commune_a.pk]
@@ -58,7 +60,9 @@ def test_villages_no_longer_in_force_stay_in_the_tree_after_the_others(world, cl
     root = superuser()
     old = services.village_create(actor=root, commune=world.commune_a, name="Ấp A Cũ")
     services.unit_deactivate(actor=root, unit=old)
-    nodes = list(client_for(world.users["admin_a"]).get(url("unit-children", world.commune_a.pk)).context["nodes"])
+    nodes = list(
+        client_for(world.users["admin_a"]).get(url("unit-children", world.commune_a.pk)).context["nodes"]
+    )
     assert [u.pk for u in nodes] == [world.village_a.pk, old.pk]
     commune = next(u for u in selectors.unit_tree_roots(actor=world.users["officer_ca"]))
     assert (commune.n_children, commune.n_all_children) == (1, 2)
@@ -108,7 +112,11 @@ def test_organisation_officer_tree_starts_at_her_organisation(world, client_for)
 def test_branch_tree_shows_groups_inside_branches(world, client_for):
     root = superuser()
     group = services.branch_create(
-        actor=root, organisation=world.orgs["women_ca"], unit=world.village_a, name="Tổ hội 1", parent=world.branches["women_va"]
+        actor=root,
+        organisation=world.orgs["women_ca"],
+        unit=world.village_a,
+        name="Tổ hội 1",
+        parent=world.branches["women_va"],
     )
     client = client_for(world.users["women_officer_ca"])
     org = client.get(url("organisation-children", world.orgs["women_ca"].pk), **HTMX)
@@ -120,7 +128,9 @@ def test_branch_tree_shows_groups_inside_branches(world, client_for):
 
 
 def test_organisation_search_finds_organisations_and_branches_without_accents(world, client_for):
-    response = client_for(world.users["admin_a"]).get(url("organisation-tree"), {"q": "phu nu phu hoa"}, **HTMX)
+    response = client_for(world.users["admin_a"]).get(
+        url("organisation-tree"), {"q": "phu nu phu hoa"}, **HTMX
+    )
     assert [b.pk for b in response.context["branch_results"]] == [world.branches["women_va"].pk]
     response = client_for(world.users["admin_a"]).get(url("organisation-tree"), {"q": "lien hiep phu nu"})
     found = {o.pk for o in response.context["org_results"]}
@@ -147,7 +157,9 @@ def test_tree_levels_make_a_constant_number_of_queries(world, client_for, django
     farmers = OrgType.objects.get(code="farmers")
     for i in range(12):
         village = services.village_create(actor=root, commune=world.commune_a, name=f"Ấp {i}")
-        org = services.organisation_create(actor=root, type=farmers, unit=village, name=f"Hội {i}", parent=world.orgs["front_a"])
+        org = services.organisation_create(
+            actor=root, type=farmers, unit=village, name=f"Hội {i}", parent=world.orgs["front_a"]
+        )
         services.branch_create(actor=root, organisation=org, unit=village, name=f"Chi hội {i}")
     with django_assert_max_num_queries(len(units_before.captured_queries)):
         response = client.get(url("unit-children", world.commune_a.pk), **HTMX)

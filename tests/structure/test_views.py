@@ -100,7 +100,12 @@ def test_changes_need_the_permission_not_only_the_view(world, client_for):
     client = client_for(world.users["officer_ca"])  # may view commune_a, not change it
     assert client.get(url("unit-detail", world.village_a.pk)).status_code == 200
     assert client.get(url("unit-update", world.village_a.pk)).status_code == 404
-    assert client.post(url("unit-create", world.commune_a.pk), {"name": "Ấp X", "village_kind": "thon"}).status_code == 404
+    assert (
+        client.post(
+            url("unit-create", world.commune_a.pk), {"name": "Ấp X", "village_kind": "thon"}
+        ).status_code
+        == 404
+    )
     assert client.post(url("branch-deactivate", world.branches["women_va"].pk)).status_code == 404
     assert Branch.objects.get(pk=world.branches["women_va"].pk).is_active
     assert client.get(url("organisation-create")).status_code == 403
@@ -120,7 +125,8 @@ def test_create_a_village_from_the_commune(world, client_for):
     client = client_for(world.users["admin_a"])
     assert client.get(url("unit-create", world.commune_a.pk)).status_code == 200
     response = client.post(
-        url("unit-create", world.commune_a.pk), {"name": " Tổ  dân phố 7 ", "village_kind": "to_dan_pho", "population": "800"}
+        url("unit-create", world.commune_a.pk),
+        {"name": " Tổ  dân phố 7 ", "village_kind": "to_dan_pho", "population": "800"},
     )
     village = Unit.objects.get(parent=world.commune_a, name="Tổ dân phố 7")
     assert response.status_code == 302 and response["Location"] == village.get_absolute_url()
@@ -159,14 +165,19 @@ def test_edit_a_village(world, client_for):
     client = client_for(world.users["admin_a"])
     form = client.get(url("unit-update", world.village_a.pk)).context["form"]
     assert form.initial["name"] == world.village_a.name
-    response = client.post(url("unit-update", world.village_a.pk), {"name": "Ấp Phú Hòa Đông", "village_kind": "ap", "population": ""})
+    response = client.post(
+        url("unit-update", world.village_a.pk),
+        {"name": "Ấp Phú Hòa Đông", "village_kind": "ap", "population": ""},
+    )
     assert response.status_code == 302
     world.village_a.refresh_from_db()
     assert world.village_a.name == "Ấp Phú Hòa Đông" and world.village_a.population is None
 
 
 def test_communes_cannot_be_edited_here(world, client_for):
-    response = client_for(world.users["admin_a"]).post(url("unit-update", world.commune_a.pk), {"name": "Xã Mới", "village_kind": "thon"})
+    response = client_for(world.users["admin_a"]).post(
+        url("unit-update", world.commune_a.pk), {"name": "Xã Mới", "village_kind": "thon"}
+    )
     assert response.status_code == 302
     assert Unit.objects.get(pk=world.commune_a.pk).name != "Xã Mới"
 
@@ -178,7 +189,8 @@ def test_deactivate_a_village_with_a_successor(world, client_for):
     assert page.status_code == 200
     assert list(page.context["form"].fields["successor"].queryset) == [successor]
     response = client.post(
-        url("unit-deactivate", world.village_a.pk), {"on": page.context["form"].fields["on"].initial.isoformat(), "successor": successor.pk}
+        url("unit-deactivate", world.village_a.pk),
+        {"on": page.context["form"].fields["on"].initial.isoformat(), "successor": successor.pk},
     )
     assert response.status_code == 302
     world.village_a.refresh_from_db()
@@ -189,7 +201,9 @@ def test_deactivate_a_village_with_a_successor(world, client_for):
 
 
 def test_deactivation_refused_by_the_service_is_shown_on_the_form(world, client_for):
-    response = client_for(world.users["admin_a"]).post(url("unit-deactivate", world.village_a.pk), {"on": "2026-12-01"})
+    response = client_for(world.users["admin_a"]).post(
+        url("unit-deactivate", world.village_a.pk), {"on": "2026-12-01"}
+    )
     assert response.status_code == 200
     assert "Active branches" in response.content.decode()
     assert Unit.objects.get(pk=world.village_a.pk).valid_to is None
@@ -223,7 +237,13 @@ def test_create_an_organisation(world, client_for):
     youth = OrgType.objects.get(code="youth")
     response = client.post(
         url("organisation-create"),
-        {"type": youth.pk, "unit": world.commune_a.pk, "parent": world.orgs["front_a"].pk, "name": "", "phone": "0290 3812 345"},
+        {
+            "type": youth.pk,
+            "unit": world.commune_a.pk,
+            "parent": world.orgs["front_a"].pk,
+            "name": "",
+            "phone": "0290 3812 345",
+        },
     )
     org = Organisation.objects.get(type=youth, unit=world.commune_a)
     assert response.status_code == 302 and response["Location"] == org.get_absolute_url()
@@ -232,7 +252,9 @@ def test_create_an_organisation(world, client_for):
 
 def test_an_out_of_scope_unit_posted_by_hand_is_refused(world, client_for):
     youth = OrgType.objects.get(code="youth")
-    response = client_for(world.users["admin_a"]).post(url("organisation-create"), {"type": youth.pk, "unit": world.commune_b.pk})
+    response = client_for(world.users["admin_a"]).post(
+        url("organisation-create"), {"type": youth.pk, "unit": world.commune_b.pk}
+    )
     assert response.status_code == 200 and response.context["form"].errors["unit"]
     assert not Organisation.objects.filter(type=youth).exists()
 
@@ -240,7 +262,8 @@ def test_an_out_of_scope_unit_posted_by_hand_is_refused(world, client_for):
 def test_service_refusal_is_shown_on_the_right_field(world, client_for):
     women = OrgType.objects.get(code="women")
     response = client_for(world.users["admin_a"]).post(
-        url("organisation-create"), {"type": women.pk, "unit": world.commune_a2.pk, "parent": world.orgs["women_ca"].pk}
+        url("organisation-create"),
+        {"type": women.pk, "unit": world.commune_a2.pk, "parent": world.orgs["women_ca"].pk},
     )
     assert response.status_code == 200
     assert "same unit or above" in response.context["form"].errors["parent"][0]
@@ -248,7 +271,8 @@ def test_service_refusal_is_shown_on_the_right_field(world, client_for):
 
 def test_bad_phone_and_email_are_refused(world, client_for):
     response = client_for(world.users["admin_a"]).post(
-        url("organisation-update", world.orgs["women_ca"].pk), {"name": "Hội X", "phone": "abc", "email": "not-mail"}
+        url("organisation-update", world.orgs["women_ca"].pk),
+        {"name": "Hội X", "phone": "abc", "email": "not-mail"},
     )
     errors = response.context["form"].errors
     assert "phone" in errors and "email" in errors
@@ -257,7 +281,8 @@ def test_bad_phone_and_email_are_refused(world, client_for):
 def test_edit_an_organisation(world, client_for):
     org = world.orgs["women_ca"]
     response = client_for(world.users["women_officer_ca"]).post(
-        url("organisation-update", org.pk), {"name": "Hội LHPN Xã A", "address": "Ấp Phú Hòa", "phone": "", "email": "hoi@example.vn"}
+        url("organisation-update", org.pk),
+        {"name": "Hội LHPN Xã A", "address": "Ấp Phú Hòa", "phone": "", "email": "hoi@example.vn"},
     )
     assert response.status_code == 302
     org.refresh_from_db()
@@ -288,9 +313,15 @@ def test_branch_form_offers_places_within_the_organisation_and_scope(world):
     assert set(form.fields["parent"].queryset) == {world.branches["women_va"]}
     assert form.fields["kind"].initial == BranchKind.CHI_HOI
     youth = services.organisation_create(
-        actor=superuser(), type=OrgType.objects.get(code="youth"), unit=world.commune_a, parent=world.orgs["front_a"]
+        actor=superuser(),
+        type=OrgType.objects.get(code="youth"),
+        unit=world.commune_a,
+        parent=world.orgs["front_a"],
     )
-    assert BranchForm(actor=world.users["admin_a"], organisation=youth).fields["kind"].initial == BranchKind.CHI_DOAN
+    assert (
+        BranchForm(actor=world.users["admin_a"], organisation=youth).fields["kind"].initial
+        == BranchKind.CHI_DOAN
+    )
 
 
 def test_branch_create_first_asks_for_the_organisation(world, client_for):
@@ -312,19 +343,29 @@ def test_create_a_branch(world, client_for):
     create = url("branch-create") + f"?organisation={org.pk}"
     response = client.post(
         create,
-        {"name": "Tổ Phụ nữ 2", "kind": "to_hoi", "unit": world.village_a.pk, "parent": world.branches["women_va"].pk,
-         "leader_name": "Trần Thị C", "leader_phone": "0912 345 678", "founded_on": "2024-05-01"},
+        {
+            "name": "Tổ Phụ nữ 2",
+            "kind": "to_hoi",
+            "unit": world.village_a.pk,
+            "parent": world.branches["women_va"].pk,
+            "leader_name": "Trần Thị C",
+            "leader_phone": "0912 345 678",
+            "founded_on": "2024-05-01",
+        },
     )
     branch = Branch.objects.get(name="Tổ Phụ nữ 2")
     assert response.status_code == 302 and response["Location"] == branch.get_absolute_url()
-    assert branch.parent == world.branches["women_va"] and branch.path.startswith(world.branches["women_va"].path)
+    assert branch.parent == world.branches["women_va"] and branch.path.startswith(
+        world.branches["women_va"].path
+    )
     assert branch.founded_on.isoformat() == "2024-05-01"
 
 
 def test_branch_in_another_commune_is_refused(world, client_for):
     org = world.orgs["women_ca"]
     response = client_for(world.users["admin_a"]).post(
-        url("branch-create") + f"?organisation={org.pk}", {"name": "Tổ Xa", "kind": "to_hoi", "unit": world.village_a2.pk}
+        url("branch-create") + f"?organisation={org.pk}",
+        {"name": "Tổ Xa", "kind": "to_hoi", "unit": world.village_a2.pk},
     )
     assert response.status_code == 200 and response.context["form"].errors["unit"]
     assert not Branch.objects.filter(name="Tổ Xa").exists()
@@ -338,15 +379,32 @@ def test_future_founding_date_is_refused(world, client_for):
     assert response.context["form"].errors["founded_on"]
 
 
-def test_edit_a_branch_keeps_a_place_the_user_cannot_see(world, client_for):
+def test_organisation_officer_places_branches_in_her_communes_villages(world, client_for):
+    """An assignment narrowed to an organisation still covers the units of its unit subtree (ADR 0004):
+    the Women's Union officer of a commune can place her branches in that commune's villages only."""
     branch = world.branches["women_va"]
     client = client_for(world.users["women_officer_ca"])
     page = client.get(url("branch-update", branch.pk))
-    assert "unit" not in page.context["form"].fields and "parent" not in page.context["form"].fields
-    response = client.post(url("branch-update", branch.pk), {"name": "Chi hội PN Phú Hòa", "kind": "chi_hoi", "leader_name": "Lê Thị D"})
+    choices = {str(v) for v, _ in page.context["form"].fields["unit"].choices if v}
+    assert str(world.village_a.pk) in choices and str(world.commune_a.pk) in choices
+    assert str(world.village_a2.pk) not in choices and str(world.village_b.pk) not in choices
+    response = client.post(
+        url("branch-update", branch.pk),
+        {"name": "Chi hội PN Phú Hòa", "kind": "chi_hoi", "unit": world.village_a.pk, "leader_name": "Lê Thị D"},
+    )
     assert response.status_code == 302
     branch.refresh_from_db()
-    assert branch.name == "Chi hội PN Phú Hòa" and branch.unit == world.village_a and branch.leader_name == "Lê Thị D"
+    assert (
+        branch.name == "Chi hội PN Phú Hòa"
+        and branch.unit == world.village_a
+        and branch.leader_name == "Lê Thị D"
+    )
+    refused = client.post(
+        url("branch-update", branch.pk), {"name": branch.name, "kind": "chi_hoi", "unit": world.village_b.pk}
+    )
+    assert refused.status_code == 200
+    branch.refresh_from_db()
+    assert branch.unit == world.village_a
 
 
 def test_move_a_branch_to_another_place(world, client_for):
@@ -377,7 +435,9 @@ def test_choice_search_finds_only_visible_rows_without_accents(world, client_for
     html = client.get(url("unit-choices") + "?levels=village&q=thon+dong").content.decode()
     assert f'value="{world.village_b.pk}"' not in html  # province 01
     html = client.get(url("organisation-choices") + "?q=phu+nu").content.decode()
-    assert f'value="{world.orgs["women_ca"].pk}"' in html and f'value="{world.orgs["women_cb"].pk}"' not in html
+    assert (
+        f'value="{world.orgs["women_ca"].pk}"' in html and f'value="{world.orgs["women_cb"].pk}"' not in html
+    )
     html = client.get(url("branch-choices") + f"?organisation={world.orgs['women_cb'].pk}").content.decode()
     assert f'value="{world.branches["women_vb"].pk}"' not in html
 
@@ -405,7 +465,11 @@ def test_lists_make_no_query_per_row(world, client_for, django_assert_max_num_qu
     for i in range(15):
         village = services.village_create(actor=root, commune=world.commune_a2, name=f"Ấp Số {i}")
         org = services.organisation_create(
-            actor=root, type=OrgType.objects.get(code="farmers"), unit=village, name=f"Hội {i}", parent=world.orgs["front_a"]
+            actor=root,
+            type=OrgType.objects.get(code="farmers"),
+            unit=village,
+            name=f"Hội {i}",
+            parent=world.orgs["front_a"],
         )
         services.branch_create(actor=root, organisation=org, unit=village, name=f"Chi hội {i}")
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -427,16 +491,55 @@ def test_detail_pages_make_no_query_per_row(world, client_for, django_assert_max
     for i in range(10):
         services.village_create(actor=root, commune=world.commune_a, name=f"Ấp Thêm {i}")
         services.organisation_create(
-            actor=root, type=OrgType.objects.get(code="youth"), unit=world.commune_a, name=f"Đoàn {i}", parent=world.orgs["women_a"]
+            actor=root,
+            type=OrgType.objects.get(code="youth"),
+            unit=world.commune_a,
+            name=f"Đoàn {i}",
+            parent=world.orgs["women_a"],
         )
         services.branch_create(
-            actor=root, organisation=world.orgs["women_ca"], unit=world.village_a, name=f"Tổ {i}", parent=world.branches["women_va"]
+            actor=root,
+            organisation=world.orgs["women_ca"],
+            unit=world.village_a,
+            name=f"Tổ {i}",
+            parent=world.branches["women_va"],
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url(name, obj.pk)).status_code == 200
 
 
 def test_village_kinds_display_in_the_commune_table(world, client_for):
-    services.village_create(actor=superuser(), commune=world.commune_a, name="Bản Cao", village_kind=VillageKind.BAN)
+    services.village_create(
+        actor=superuser(), commune=world.commune_a, name="Bản Cao", village_kind=VillageKind.BAN
+    )
     html = client_for(world.users["admin_a"]).get(url("unit-detail", world.commune_a.pk)).content.decode()
     assert "Bản Cao" in html and str(VillageKind.BAN.label) in html
+
+
+def test_a_single_search_result_is_selected(world, client_for):
+    html = (
+        client_for(world.users["admin_a"])
+        .get(url("unit-choices") + "?levels=village&q=phu+hoa")
+        .content.decode()
+    )
+    assert f'value="{world.village_a.pk}" selected' in html
+
+
+def test_branch_list_filters_by_status(world, client_for):
+    services.branch_set_active(actor=superuser(), branch=world.branches["farmers_va"], active=False)
+    client = client_for(world.users["admin_a"])
+    names = lambda q: {row.record.name for row in client.get(url("branch-list") + q).context["table"].rows}  # noqa: E731
+    assert world.branches["farmers_va"].name not in names("?is_active=true")
+    assert names("?is_active=false") == {world.branches["farmers_va"].name}
+    assert world.branches["farmers_va"].name in names("")
+
+
+def test_sub_organisation_of_a_union_defaults_to_its_type(world, client_for):
+    client = client_for(world.users["admin_a"])
+    form = client.get(url("organisation-create") + f"?parent={world.orgs['women_a'].pk}").context["form"]
+    assert form.initial["type"] == world.orgs["women_a"].type_id
+    form = client.get(url("organisation-create") + f"?parent={world.orgs['front_a'].pk}").context["form"]
+    assert "type" not in form.initial
+    # a parent outside the scope is ignored, not shown
+    form = client.get(url("organisation-create") + f"?parent={world.orgs['front_b'].pk}").context["form"]
+    assert "parent" not in form.initial
