@@ -59,9 +59,9 @@ def model_of(name, pattern):
 def fill(route: str, pk) -> str:
     import re
 
-    url = re.sub(r"<(?:\w+:)?pk>", str(pk), route)
-    url = re.sub(r"\(\?P<pk>[^)]*\)", str(pk), url)
-    return "/" + url.lstrip("^").rstrip("$").replace("\\", "")
+    url = re.sub(r"\(\?P<pk>[^)]*\)", str(pk), route)
+    url = re.sub(r"<(?:\w+:)?pk>", str(pk), url)
+    return "/" + url.replace("^", "").replace("$", "").replace("\\", "")
 
 
 @pytest.fixture
