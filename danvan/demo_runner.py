@@ -37,13 +37,27 @@ def main() -> int:
 
     env = dict(os.environ)
     web = subprocess.Popen(
-        [str(Path(PY).parent / "gunicorn"), "danvan.wsgi:application", "--bind", f"{args.host}:{args.port}",
-         "--workers", "2", "--threads", "4", "--access-logfile", "-", "--log-level", "warning"],
-        cwd=BASE_DIR, env=env,
+        [
+            str(Path(PY).parent / "gunicorn"),
+            "danvan.wsgi:application",
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE_DIR,
+        env=env,
     )
     worker = subprocess.Popen(
         [PY, str(BASE_DIR / "manage.py"), "procrastinate", "worker", "--concurrency", "1"],
-        cwd=BASE_DIR, env=env,
+        cwd=BASE_DIR,
+        env=env,
     )
     manage("demo_banner", "--url", f"http://{args.host}:{args.port}/")
 

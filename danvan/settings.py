@@ -33,7 +33,9 @@ if not SECRET_KEY:
         raise RuntimeError("DANVAN_SECRET_KEY must be set in production")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production-0123456789abcdef"
 
-ALLOWED_HOSTS = [h.strip() for h in env("DANVAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h.strip() for h in env("DANVAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("DANVAN_CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
 
 INSTALLED_APPS = [
@@ -175,7 +177,9 @@ DEFAULT_FROM_EMAIL = env("DANVAN_FROM_EMAIL", "Dân Vận Số <no-reply@danvan.
 # Both are base64 32-byte keys; the development defaults must never be used in production.
 FIELD_ENCRYPTION_KEY = env("DANVAN_FIELD_ENCRYPTION_KEY", "ZGV2LWRldi1kZXYtZGV2LWRldi1kZXYtZGV2LWRldi0=")
 FIELD_HMAC_KEY = env("DANVAN_FIELD_HMAC_KEY", "aG1hYy1kZXYtaG1hYy1kZXYtaG1hYy1kZXYtaG1hYy0=")
-if PRODUCTION and ("DANVAN_FIELD_ENCRYPTION_KEY" not in os.environ or "DANVAN_FIELD_HMAC_KEY" not in os.environ):
+if PRODUCTION and (
+    "DANVAN_FIELD_ENCRYPTION_KEY" not in os.environ or "DANVAN_FIELD_HMAC_KEY" not in os.environ
+):
     raise RuntimeError("DANVAN_FIELD_ENCRYPTION_KEY and DANVAN_FIELD_HMAC_KEY must be set in production")
 
 REST_FRAMEWORK = {

@@ -27,7 +27,12 @@ def make_user(
     valid_to: date | None = None,
     password: str = PASSWORD,
 ) -> User:
-    user = User.objects.create(username=username, full_name=username.title(), home_unit=unit, home_unit_path=unit.path if unit else "")
+    user = User.objects.create(
+        username=username,
+        full_name=username.title(),
+        home_unit=unit,
+        home_unit_path=unit.path if unit else "",
+    )
     user.set_password(password)
     user.save()
     if role:
@@ -76,12 +81,22 @@ def build_world() -> World:
     w = World(pa, pb, ca, ca2, cb, va, va2, vb)
     front, women, farmers = (OrgType.objects.get(code=c) for c in ("front", "women", "farmers"))
     w.orgs["front_a"] = structure_services.organisation_create(actor=root, type=front, unit=pa)
-    w.orgs["women_a"] = structure_services.organisation_create(actor=root, type=women, unit=pa, parent=w.orgs["front_a"])
-    w.orgs["women_ca"] = structure_services.organisation_create(actor=root, type=women, unit=ca, parent=w.orgs["women_a"])
-    w.orgs["farmers_ca"] = structure_services.organisation_create(actor=root, type=farmers, unit=ca, parent=w.orgs["front_a"])
-    w.orgs["women_ca2"] = structure_services.organisation_create(actor=root, type=women, unit=ca2, parent=w.orgs["women_a"])
+    w.orgs["women_a"] = structure_services.organisation_create(
+        actor=root, type=women, unit=pa, parent=w.orgs["front_a"]
+    )
+    w.orgs["women_ca"] = structure_services.organisation_create(
+        actor=root, type=women, unit=ca, parent=w.orgs["women_a"]
+    )
+    w.orgs["farmers_ca"] = structure_services.organisation_create(
+        actor=root, type=farmers, unit=ca, parent=w.orgs["front_a"]
+    )
+    w.orgs["women_ca2"] = structure_services.organisation_create(
+        actor=root, type=women, unit=ca2, parent=w.orgs["women_a"]
+    )
     w.orgs["front_b"] = structure_services.organisation_create(actor=root, type=front, unit=pb)
-    w.orgs["women_cb"] = structure_services.organisation_create(actor=root, type=women, unit=cb, parent=w.orgs["front_b"])
+    w.orgs["women_cb"] = structure_services.organisation_create(
+        actor=root, type=women, unit=cb, parent=w.orgs["front_b"]
+    )
     w.branches["women_va"] = structure_services.branch_create(
         actor=root, organisation=w.orgs["women_ca"], unit=va, name="Chi hội Phụ nữ ấp Phú Hòa"
     )
@@ -92,7 +107,11 @@ def build_world() -> World:
         actor=root, organisation=w.orgs["women_ca2"], unit=va2, name="Chi hội Phụ nữ ấp Tân Lập"
     )
     w.branches["women_vb"] = structure_services.branch_create(
-        actor=root, organisation=w.orgs["women_cb"], unit=vb, name="Chi hội Phụ nữ thôn Đông", kind=BranchKind.CHI_HOI
+        actor=root,
+        organisation=w.orgs["women_cb"],
+        unit=vb,
+        name="Chi hội Phụ nữ thôn Đông",
+        kind=BranchKind.CHI_HOI,
     )
     w.users["admin_a"] = make_user("admin_a", "system_admin", pa)
     w.users["officer_ca"] = make_user("officer_ca", "commission_officer", ca)

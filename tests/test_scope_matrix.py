@@ -71,13 +71,25 @@ def matrix(demo_world):
     out_village = structure_services.village_create(actor=root, commune=w.commune_b, name=f"Thôn {MARK_OUT}")
     in_village = structure_services.village_create(actor=root, commune=w.commune_a, name=f"Ấp {MARK_IN}")
     out_org = structure_services.organisation_create(
-        actor=root, type=w.orgs["women_cb"].type, unit=w.commune_b, name=f"Hội {MARK_OUT}", parent=w.orgs["front_b"]
+        actor=root,
+        type=w.orgs["women_cb"].type,
+        unit=w.commune_b,
+        name=f"Hội {MARK_OUT}",
+        parent=w.orgs["front_b"],
     )
     in_org = structure_services.organisation_create(
-        actor=root, type=w.orgs["women_ca"].type, unit=w.commune_a, name=f"Hội {MARK_IN}", parent=w.orgs["front_a"]
+        actor=root,
+        type=w.orgs["women_ca"].type,
+        unit=w.commune_a,
+        name=f"Hội {MARK_IN}",
+        parent=w.orgs["front_a"],
     )
-    out_branch = structure_services.branch_create(actor=root, organisation=out_org, unit=out_village, name=f"Chi hội {MARK_OUT}")
-    in_branch = structure_services.branch_create(actor=root, organisation=in_org, unit=in_village, name=f"Chi hội {MARK_IN}")
+    out_branch = structure_services.branch_create(
+        actor=root, organisation=out_org, unit=out_village, name=f"Chi hội {MARK_OUT}"
+    )
+    in_branch = structure_services.branch_create(
+        actor=root, organisation=in_org, unit=in_village, name=f"Chi hội {MARK_IN}"
+    )
     out_user = make_user(MARK_OUT.lower(), "leader", w.commune_b)
     User.objects.filter(pk=out_user.pk).update(full_name=f"Người {MARK_OUT}")
     in_user = make_user(MARK_IN.lower(), "leader", w.commune_a)
@@ -153,15 +165,22 @@ def _body(response) -> str:
         from openpyxl import load_workbook
 
         wb = load_workbook(io.BytesIO(data), read_only=True)
-        return "\n".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c is not None)
+        return "\n".join(
+            str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c is not None
+        )
     return data.decode("utf-8", errors="replace")
 
 
 def test_lists_do_show_in_scope_records(client, matrix):
     """The matrix above would pass on empty pages: prove the lists really list what is in scope."""
     client.force_login(matrix["viewer"])
-    for url in ("/structure/units/?q=zzinsc&export=csv", "/structure/organisations/?export=csv",
-                "/structure/branches/?q=zzinsc&export=csv", "/api/branches/?q=zzinsc", "/accounts/users/?export=csv"):
+    for url in (
+        "/structure/units/?q=zzinsc&export=csv",
+        "/structure/organisations/?export=csv",
+        "/structure/branches/?q=zzinsc&export=csv",
+        "/api/branches/?q=zzinsc",
+        "/accounts/users/?export=csv",
+    ):
         assert MARK_IN.lower() in _body(client.get(url)).lower(), url
 
 
@@ -175,7 +194,9 @@ def test_views_and_api_never_read_scoped_models_through_objects():
     assert {"Unit", "Organisation", "Branch", "User", "RoleAssignment", "Job"} <= scoped
     root = Path(settings.BASE_DIR) / "danvan"
     offenders = []
-    files = [p for p in root.rglob("*.py") if p.name in {"views.py", "api.py"} or p.parent.name in {"views", "api"}]
+    files = [
+        p for p in root.rglob("*.py") if p.name in {"views.py", "api.py"} or p.parent.name in {"views", "api"}
+    ]
     assert files
     for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -195,12 +216,17 @@ def test_views_and_api_never_read_scoped_models_through_objects():
 
 def test_static_check_catches_a_bad_view(tmp_path):
     """The check above must be able to fail: feed it a module that reads Unit.objects directly."""
-    source = "from danvan.structure.models import Unit\n\ndef v(request):\n    return Unit.objects.get(pk=1)\n"
+    source = (
+        "from danvan.structure.models import Unit\n\ndef v(request):\n    return Unit.objects.get(pk=1)\n"
+    )
     tree = ast.parse(source)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     hits = [
-        n for n in ast.walk(tree)
-        if isinstance(n, ast.Attribute) and n.attr == "objects" and isinstance(n.value, ast.Name)
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute)
+        and n.attr == "objects"
+        and isinstance(n.value, ast.Name)
         and n.value.id in _scoped_model_names()
         and not (isinstance(parents.get(n), ast.Attribute) and parents[n].attr == "visible_to")
     ]

@@ -28,14 +28,18 @@ def _committed_catalogue() -> dict[str, polib.POEntry]:
 def _extracted(tmp_path: Path) -> set[str]:
     copy = tmp_path / "src"
     shutil.copytree(
-        ROOT / "danvan", copy / "danvan", ignore=shutil.ignore_patterns("static", "__pycache__", "*.po", "*.mo", "nlp")
+        ROOT / "danvan",
+        copy / "danvan",
+        ignore=shutil.ignore_patterns("static", "__pycache__", "*.po", "*.mo", "nlp"),
     )
     shutil.copy(ROOT / "manage.py", copy / "manage.py")
     for locale_dir in (ROOT / "danvan").glob("**/locale"):
         (copy / locale_dir.relative_to(ROOT) / "vi" / "LC_MESSAGES").mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "vi", "--no-location", "--no-wrap"],
-        cwd=copy, check=True, capture_output=True,
+        cwd=copy,
+        check=True,
+        capture_output=True,
         env={**__import__("os").environ, "PYTHONPATH": str(copy)},
     )
     found = set()
@@ -56,8 +60,12 @@ def test_every_string_is_translated(tmp_path):
         for k in extracted
         if k in catalogue and (not catalogue[k].translated() or "fuzzy" in catalogue[k].flags)
     )
-    assert not missing, f"{len(missing)} strings are not in the catalogue (run `make messages`):\n" + "\n".join(missing[:50])
-    assert not untranslated, f"{len(untranslated)} strings have no Vietnamese translation:\n" + "\n".join(untranslated[:50])
+    assert not missing, (
+        f"{len(missing)} strings are not in the catalogue (run `make messages`):\n" + "\n".join(missing[:50])
+    )
+    assert not untranslated, f"{len(untranslated)} strings have no Vietnamese translation:\n" + "\n".join(
+        untranslated[:50]
+    )
 
 
 def test_vietnamese_is_served(client, db):

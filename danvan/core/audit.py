@@ -41,7 +41,9 @@ def _model_choices():
     for model in apps.get_models():
         if not getattr(model, "pgh_event_models", None):
             continue  # only models whose rows have history
-        if model._meta.app_label in {"core", "structure", "accounts"} or model._meta.app_label.startswith("danvan"):
+        if model._meta.app_label in {"core", "structure", "accounts"} or model._meta.app_label.startswith(
+            "danvan"
+        ):
             choices.append((model._meta.label, str(model._meta.verbose_name).capitalize()))
     return sorted(set(choices), key=lambda c: c[1])
 
@@ -97,7 +99,9 @@ class EventTable(tables.Table):
     def render_pgh_diff(self, value):
         if not value:
             return "—"
-        parts = [f"{k}: {v[0]!s:.40} → {v[1]!s:.40}" for k, v in list(value.items())[:6] if isinstance(v, list)]
+        parts = [
+            f"{k}: {v[0]!s:.40} → {v[1]!s:.40}" for k, v in list(value.items())[:6] if isinstance(v, list)
+        ]
         return "; ".join(parts) or "—"
 
 
@@ -140,8 +144,12 @@ class AuditView(LoginRequiredMixin, SingleTableMixin, FilterView):
 class AccessLogFilter(StyledFilterSet):
     user__username = django_filters.CharFilter(label=_("User (username)"), lookup_expr="icontains")
     model = django_filters.CharFilter(label=_("Record type"), lookup_expr="icontains")
-    since = django_filters.DateFilter(label=_("From"), field_name="at", lookup_expr="date__gte", widget=forms.DateInput())
-    until = django_filters.DateFilter(label=_("To"), field_name="at", lookup_expr="date__lte", widget=forms.DateInput())
+    since = django_filters.DateFilter(
+        label=_("From"), field_name="at", lookup_expr="date__gte", widget=forms.DateInput()
+    )
+    until = django_filters.DateFilter(
+        label=_("To"), field_name="at", lookup_expr="date__lte", widget=forms.DateInput()
+    )
 
     class Meta:
         model = AccessLog

@@ -45,7 +45,9 @@ def decrypt(token: str, *, context: str) -> str:
         raise DecryptionError("unknown ciphertext version")
     raw = base64.b64decode(token[len(PREFIX) :])
     try:
-        return AESGCM(_key(settings.FIELD_ENCRYPTION_KEY)).decrypt(raw[:12], raw[12:], context.encode()).decode()
+        return (
+            AESGCM(_key(settings.FIELD_ENCRYPTION_KEY)).decrypt(raw[:12], raw[12:], context.encode()).decode()
+        )
     except Exception as exc:  # cryptography raises InvalidTag
         raise DecryptionError("cannot decrypt value") from exc
 
@@ -59,7 +61,7 @@ def lookup_hash(value: str, *, context: str) -> str:
 
 
 def mask(value: str, visible: int = 3) -> str:
-    """"079201001234" → "•••••••••234"."""
+    """ "079201001234" → "•••••••••234"."""
     if not value:
         return ""
     return "•" * max(0, len(value) - visible) + value[-visible:]

@@ -26,9 +26,32 @@ REFORM_DATE = date(2025, 7, 1)
 
 # Hamlet names common in the Mekong delta and elsewhere; a number suffix keeps names unique in a commune.
 VILLAGE_STEMS = [
-    "Phú Hòa", "Tân Lập", "Bình Thạnh", "An Thới", "Long Hưng", "Mỹ Phước", "Hòa Lợi", "Tân Hiệp",
-    "Phước Hảo", "Đại Thôn", "Sóc Ruộng", "Ô Chát", "Trà Kha", "Giồng Lức", "Cây Da", "Nhứt",
-    "Nhì", "Ba", "Tư", "Năm", "Rạch Gốc", "Bến Đình", "Vàm Rây", "Kinh Xáng", "Chợ", "Mới",
+    "Phú Hòa",
+    "Tân Lập",
+    "Bình Thạnh",
+    "An Thới",
+    "Long Hưng",
+    "Mỹ Phước",
+    "Hòa Lợi",
+    "Tân Hiệp",
+    "Phước Hảo",
+    "Đại Thôn",
+    "Sóc Ruộng",
+    "Ô Chát",
+    "Trà Kha",
+    "Giồng Lức",
+    "Cây Da",
+    "Nhứt",
+    "Nhì",
+    "Ba",
+    "Tư",
+    "Năm",
+    "Rạch Gốc",
+    "Bến Đình",
+    "Vàm Rây",
+    "Kinh Xáng",
+    "Chợ",
+    "Mới",
 ]
 
 # What each socio-political organisation calls its village branch.
@@ -39,9 +62,30 @@ BRANCH_SPECS = [
     ("veterans", BranchKind.CHI_HOI, "Chi hội Cựu chiến binh"),
     ("front", BranchKind.BAN_CONG_TAC_MAT_TRAN, "Ban công tác Mặt trận"),
 ]
-PROVINCE_TYPES = ["commission", "front", "trade_union", "farmers", "women", "youth", "veterans",
-                  "red_cross", "elderly", "study_promotion", "peoples_committee", "citizen_reception"]
-COMMUNE_TYPES = ["commission", "front", "farmers", "women", "youth", "veterans", "elderly", "peoples_committee"]
+PROVINCE_TYPES = [
+    "commission",
+    "front",
+    "trade_union",
+    "farmers",
+    "women",
+    "youth",
+    "veterans",
+    "red_cross",
+    "elderly",
+    "study_promotion",
+    "peoples_committee",
+    "citizen_reception",
+]
+COMMUNE_TYPES = [
+    "commission",
+    "front",
+    "farmers",
+    "women",
+    "youth",
+    "veterans",
+    "elderly",
+    "peoples_committee",
+]
 
 # Demo accounts: (username suffix, role, organisation type the scope is narrowed to, or None).
 ACCOUNTS = [
@@ -72,7 +116,9 @@ def _village_kind(commune: Unit) -> str:
 
 
 def _village_word(kind: str) -> str:
-    return {"khom": "Khóm", "ap": "Ấp", "thon": "Thôn", "to_dan_pho": "Tổ dân phố", "ban": "Bản"}.get(kind, "Ấp")
+    return {"khom": "Khóm", "ap": "Ấp", "thon": "Thôn", "to_dan_pho": "Tổ dân phố", "ban": "Bản"}.get(
+        kind, "Ấp"
+    )
 
 
 def _bulk(model, objs: list, batch: int = 2000) -> None:
@@ -97,8 +143,13 @@ def generate(
 
     existing_front = Organisation.objects.filter(unit=province, type=types["front"]).first()
     if existing_front is not None:
-        return DemoResult(province, first_commune, created=False, accounts=_account_list(province, first_commune),
-                          counts=counts(province))
+        return DemoResult(
+            province,
+            first_commune,
+            created=False,
+            accounts=_account_list(province, first_commune),
+            counts=counts(province),
+        )
 
     rng = random.Random(seed)
     today = timezone.localdate()
@@ -115,9 +166,21 @@ def generate(
             stem = stems[i % len(stems)] + ("" if i < len(stems) else f" {i // len(stems) + 1}")
             name = f"{_village_word(kind)} {stem}"
             code = f"{commune.code}-{i + 1:03d}"
-            rows.append(Unit(code=code, name=name, level=UnitLevel.VILLAGE, village_kind=kind, parent=commune,
-                             path=f"{commune.path}{code}/", depth=3, search_name=fold(name),
-                             valid_from=REFORM_DATE, population=rng.randint(600, 4500), source="demo"))
+            rows.append(
+                Unit(
+                    code=code,
+                    name=name,
+                    level=UnitLevel.VILLAGE,
+                    village_kind=kind,
+                    parent=commune,
+                    path=f"{commune.path}{code}/",
+                    depth=3,
+                    search_name=fold(name),
+                    valid_from=REFORM_DATE,
+                    population=rng.randint(600, 4500),
+                    source="demo",
+                )
+            )
         villages_by_commune[commune.pk] = rows
         village_rows.extend(rows)
     _bulk(Unit, village_rows)
@@ -129,8 +192,17 @@ def generate(
         t = types[type_code]
         name = f"{t.name} {unit.name}"
         path = f"{parent.path if parent else ''}o{pk}/"
-        o = Organisation(pk=pk, type=t, name=name, unit=unit, unit_path=unit.path, parent=parent, path=path,
-                         depth=path.count("/"), search_name=fold(name))
+        o = Organisation(
+            pk=pk,
+            type=t,
+            name=name,
+            unit=unit,
+            unit_path=unit.path,
+            parent=parent,
+            path=path,
+            depth=path.count("/"),
+            search_name=fold(name),
+        )
         org_rows.append(o)
         return o
 
@@ -151,7 +223,17 @@ def generate(
     branch_rows: list[Branch] = []
     total = sum(len(v) for v in villages_by_commune.values()) * len(BRANCH_SPECS)
     branch_ids = iter(next_ids(Branch, total))
-    first_names = ["Nguyễn Thị", "Trần Văn", "Lê Thị", "Phạm Văn", "Huỳnh Thị", "Võ Văn", "Thạch Thị", "Kim Văn", "Sơn Thị"]
+    first_names = [
+        "Nguyễn Thị",
+        "Trần Văn",
+        "Lê Thị",
+        "Phạm Văn",
+        "Huỳnh Thị",
+        "Võ Văn",
+        "Thạch Thị",
+        "Kim Văn",
+        "Sơn Thị",
+    ]
     last_names = ["Hoa", "Lan", "Dũng", "Hùng", "Mai", "Sang", "Phước", "Thảo", "Sóc", "Nghĩa", "Tâm", "Bình"]
     for commune in communes:
         for village in villages_by_commune[commune.pk]:
@@ -161,12 +243,20 @@ def generate(
                 parent_org = commune_orgs[commune.pk][type_code]
                 pk = next(branch_ids)
                 name = f"{label} {word} {place}"
-                branch_rows.append(Branch(
-                    pk=pk, organisation=parent_org, kind=kind, name=name, unit=village, unit_path=village.path,
-                    path=f"{parent_org.path}b{pk}/", search_name=fold(name),
-                    leader_name=f"{rng.choice(first_names)} {rng.choice(last_names)}",
-                    founded_on=date(rng.randint(1976, 2020), rng.randint(1, 12), 1),
-                ))
+                branch_rows.append(
+                    Branch(
+                        pk=pk,
+                        organisation=parent_org,
+                        kind=kind,
+                        name=name,
+                        unit=village,
+                        unit_path=village.path,
+                        path=f"{parent_org.path}b{pk}/",
+                        search_name=fold(name),
+                        leader_name=f"{rng.choice(first_names)} {rng.choice(last_names)}",
+                        founded_on=date(rng.randint(1976, 2020), rng.randint(1, 12), 1),
+                    )
+                )
     _bulk(Branch, branch_rows)
 
     result = DemoResult(province, first_commune, created=True)
@@ -197,14 +287,26 @@ def _make_accounts(result: DemoResult, prov_orgs, commune_orgs, today) -> None:
             username = f"{suffix}.{level}"
             user, _ = User.objects.update_or_create(
                 username=username,
-                defaults=dict(full_name=f"{title} ({unit.name})", email=f"{username}@demo.danvan.local",
-                              password=password, home_unit=unit, home_unit_path=unit.path, position=title),
+                defaults=dict(
+                    full_name=f"{title} ({unit.name})",
+                    email=f"{username}@demo.danvan.local",
+                    password=password,
+                    home_unit=unit,
+                    home_unit_path=unit.path,
+                    position=title,
+                ),
             )
             organisation = orgs[org_type] if org_type else None
             RoleAssignment.objects.get_or_create(
-                user=user, role=roles[role_code], unit=unit,
-                defaults=dict(unit_path=unit.path, organisation=organisation,
-                              org_path=organisation.path if organisation else "", valid_from=REFORM_DATE),
+                user=user,
+                role=roles[role_code],
+                unit=unit,
+                defaults=dict(
+                    unit_path=unit.path,
+                    organisation=organisation,
+                    org_path=organisation.path if organisation else "",
+                    valid_from=REFORM_DATE,
+                ),
             )
             result.accounts.append((username, roles[role_code].name, unit.name))
 

@@ -78,7 +78,9 @@ def xlsx_response(header: Sequence[str], rows: Iterable[Sequence[Any]], name: st
     return response
 
 
-def export_response(fmt: str, header: Sequence[str], rows: Iterable[Sequence[Any]], name: str) -> HttpResponse:
+def export_response(
+    fmt: str, header: Sequence[str], rows: Iterable[Sequence[Any]], name: str
+) -> HttpResponse:
     if fmt == "csv":
         return csv_response(header, rows, name)
     return xlsx_response(header, rows, name)

@@ -16,7 +16,7 @@ class StyledFilterSet(django_filters.FilterSet):
 
 
 class FoldedSearchFilter(django_filters.CharFilter):
-    """"nguyen van a" finds "Nguyễn Văn A": matches every word against a folded column."""
+    """ "nguyen van a" finds "Nguyễn Văn A": matches every word against a folded column."""
 
     def __init__(self, *args, field_name: str = "search_name", **kwargs):
         kwargs.setdefault("label", _("Search"))

@@ -32,7 +32,11 @@ class AccessLog(models.Model):
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     model = models.CharField(_("record type"), max_length=100)
     object_pk = models.CharField(_("record"), max_length=64)
@@ -124,3 +128,6 @@ class WorkerHeartbeat(models.Model):
     class Meta:
         verbose_name = _("worker heartbeat")
         verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.worker} {self.beat_at:%d/%m/%Y %H:%M:%S}"

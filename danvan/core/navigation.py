@@ -32,7 +32,9 @@ SECTIONS: list[NavSection] = [
         _("Structure"),
         (
             NavItem(_("Administrative units"), "structure:unit-list", "diagram-3", "structure.view_unit"),
-            NavItem(_("Organisations"), "structure:organisation-list", "building", "structure.view_organisation"),
+            NavItem(
+                _("Organisations"), "structure:organisation-list", "building", "structure.view_organisation"
+            ),
             NavItem(_("Branches"), "structure:branch-list", "people", "structure.view_branch"),
         ),
     ),
@@ -40,7 +42,12 @@ SECTIONS: list[NavSection] = [
         _("Administration"),
         (
             NavItem(_("Users"), "accounts:user-list", "person-badge", "accounts.view_user"),
-            NavItem(_("Role assignments"), "accounts:assignment-list", "shield-lock", "accounts.view_roleassignment"),
+            NavItem(
+                _("Role assignments"),
+                "accounts:assignment-list",
+                "shield-lock",
+                "accounts.view_roleassignment",
+            ),
             NavItem(_("Roles"), "accounts:role-list", "key", "accounts.view_role"),
             NavItem(_("Change history"), "core:audit", "clock-history", "core.view_accesslog"),
             NavItem(_("Sensitive data reads"), "core:access-log", "eye", "core.view_accesslog"),

@@ -38,9 +38,7 @@ def access_log_record(
 
 
 @transaction.atomic
-def job_start(
-    *, actor, kind: str, title: str, params: dict[str, Any] | None = None, input_file=None
-) -> Job:
+def job_start(*, actor, kind: str, title: str, params: dict[str, Any] | None = None, input_file=None) -> Job:
     """Create a Job and enqueue it in the same transaction: it runs only if the caller's data commits."""
     from danvan.core import jobs
 

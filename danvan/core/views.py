@@ -130,7 +130,9 @@ def job_result_download(request, pk: int):
     job = Job.objects.visible_to(request.user).filter(pk=pk).first()
     if job is None or not job.result_file:
         raise Http404
-    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_file.name.rsplit("/")[-1])
+    return FileResponse(
+        job.result_file.open("rb"), as_attachment=True, filename=job.result_file.name.rsplit("/")[-1]
+    )
 
 
 def health(request):

@@ -17,9 +17,23 @@ class UnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Unit
         fields = [
-            "id", "code", "name", "level", "division_type", "village_kind", "parent", "parent_code", "path",
-            "valid_from", "valid_to", "successor", "successor_code", "population", "area_km2",
-            "center_lon", "center_lat",
+            "id",
+            "code",
+            "name",
+            "level",
+            "division_type",
+            "village_kind",
+            "parent",
+            "parent_code",
+            "path",
+            "valid_from",
+            "valid_to",
+            "successor",
+            "successor_code",
+            "population",
+            "area_km2",
+            "center_lon",
+            "center_lat",
         ]
 
 
@@ -29,7 +43,20 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "type", "type_code", "unit", "unit_code", "parent", "path", "is_active", "address", "phone", "email"]
+        fields = [
+            "id",
+            "name",
+            "type",
+            "type_code",
+            "unit",
+            "unit_code",
+            "parent",
+            "path",
+            "is_active",
+            "address",
+            "phone",
+            "email",
+        ]
 
 
 class BranchSerializer(serializers.ModelSerializer):
@@ -37,7 +64,19 @@ class BranchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Branch
-        fields = ["id", "name", "kind", "organisation", "parent", "unit", "unit_code", "path", "is_active", "leader_name", "founded_on"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "organisation",
+            "parent",
+            "unit",
+            "unit_code",
+            "path",
+            "is_active",
+            "leader_name",
+            "founded_on",
+        ]
 
 
 class UnitApiFilter(django_filters.FilterSet):

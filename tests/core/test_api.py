@@ -15,9 +15,15 @@ def test_api_token_auth_and_scope(client, demo_world):
     assert response.status_code == 200
     codes = {u["code"] for u in response.json()["results"]}
     assert codes == {w.commune_a.code, w.village_a.code}
-    assert client.get(f"/api/units/{w.commune_b.pk}/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 404
+    assert (
+        client.get(f"/api/units/{w.commune_b.pk}/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code
+        == 404
+    )
     branches = client.get("/api/branches/?q=phu hoa", HTTP_AUTHORIZATION=f"Token {token.key}").json()
-    assert {b["name"] for b in branches["results"]} == {w.branches["women_va"].name, w.branches["farmers_va"].name}
+    assert {b["name"] for b in branches["results"]} == {
+        w.branches["women_va"].name,
+        w.branches["farmers_va"].name,
+    }
 
 
 def test_openapi_schema_and_docs_are_served_locally(client, demo_world):
@@ -39,13 +45,21 @@ def test_row_history_records_the_acting_user(client, demo_world):
     w = demo_world
     client.force_login(w.users["admin_a"])
     # a change made through a request carries the user in its history context
-    from danvan.structure import services
-
     import pghistory
 
+    from danvan.structure import services
+
     with pghistory.context(user=w.users["admin_a"].pk, url="/test"):
-        services.village_update(actor=w.users["admin_a"], village=w.village_a, name="Ấp Phú Hòa Mới", village_kind="ap", population=10)
-    event = MiddlewareEvents.objects.filter(pgh_obj_model="structure.Unit", pgh_obj_id=str(w.village_a.pk), pgh_label="update").first()
+        services.village_update(
+            actor=w.users["admin_a"],
+            village=w.village_a,
+            name="Ấp Phú Hòa Mới",
+            village_kind="ap",
+            population=10,
+        )
+    event = MiddlewareEvents.objects.filter(
+        pgh_obj_model="structure.Unit", pgh_obj_id=str(w.village_a.pk), pgh_label="update"
+    ).first()
     assert event is not None and event.pgh_context["user"] == w.users["admin_a"].pk
     assert event.pgh_diff["name"] == ["Ấp Phú Hòa", "Ấp Phú Hòa Mới"]
     body = client.get("/audit/?pgh_obj_model=structure.Unit").content.decode()

@@ -57,13 +57,19 @@ def test_encryption_round_trip_and_context_binding():
     with pytest.raises(crypto.DecryptionError):
         crypto.decrypt(token, context="cases.denouncer.name")
     a = crypto.lookup_hash("079201001234", context="cccd")
-    assert a == crypto.lookup_hash("079201001234", context="cccd") != crypto.lookup_hash("079201001235", context="cccd")
+    assert (
+        a
+        == crypto.lookup_hash("079201001234", context="cccd")
+        != crypto.lookup_hash("079201001235", context="cccd")
+    )
     assert crypto.mask("079201001234") == "•••••••••234"
 
 
 def test_access_log_records_reads_without_the_value(demo_world):
     w = demo_world
-    entry = access_log_record(actor=w.users["admin_a"], obj=w.branches["women_va"], field="leader_phone", purpose="kiểm tra")
+    entry = access_log_record(
+        actor=w.users["admin_a"], obj=w.branches["women_va"], field="leader_phone", purpose="kiểm tra"
+    )
     assert entry.unit_path == w.village_a.path
     assert AccessLog.objects.visible_to(w.users["admin_a"]).filter(pk=entry.pk).exists()
     assert not AccessLog.objects.visible_to(w.users["admin_b"]).filter(pk=entry.pk).exists()
@@ -131,7 +137,11 @@ def test_health_reports_worker_heartbeat(client):
     assert response.status_code == 503 and response.json()["worker"] == "none"
     WorkerHeartbeat.objects.create(worker="w1", beat_at=timezone.now())
     response = client.get("/health/")
-    assert response.status_code == 200 and response.json() == {**response.json(), "database": "ok", "worker": "ok"}
+    assert response.status_code == 200 and response.json() == {
+        **response.json(),
+        "database": "ok",
+        "worker": "ok",
+    }
     WorkerHeartbeat.objects.update(beat_at=timezone.now() - timedelta(minutes=10))
     assert client.get("/health/").json()["worker"] == "stale"
 
@@ -149,15 +159,23 @@ def test_list_export_contains_every_filtered_row_not_just_a_page(client, demo_wo
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     communes_86 = Unit.objects.filter(level=UnitLevel.COMMUNE, path__startswith="86/").count()
     assert communes_86 == 124
-    assert len(text.strip().splitlines()) == communes_86 + 1  # header + every commune, beyond the page size of 50
+    assert (
+        len(text.strip().splitlines()) == communes_86 + 1
+    )  # header + every commune, beyond the page size of 50
 
 
 def test_demo_generator_small_runs_once_and_scopes_accounts():
     first = demo.generate(province_code="86", villages_per_commune=(1, 2), max_communes=3, size="small")
     assert first.created
     assert first.counts["communes"] == 124 and first.counts["villages"] >= 3
-    villages = list(Unit.objects.filter(level=UnitLevel.VILLAGE, source="demo").order_by("code").values_list("code", "name"))
-    assert Branch.objects.filter(unit_path__startswith="86/").count() == len(villages) * len(demo.BRANCH_SPECS)
+    villages = list(
+        Unit.objects.filter(level=UnitLevel.VILLAGE, source="demo")
+        .order_by("code")
+        .values_list("code", "name")
+    )
+    assert Branch.objects.filter(unit_path__startswith="86/").count() == len(villages) * len(
+        demo.BRANCH_SPECS
+    )
     assert Organisation.objects.filter(unit_path="86/").count() == len(demo.PROVINCE_TYPES)
     again = demo.generate(province_code="86", villages_per_commune=(1, 2), max_communes=3, size="small")
     assert not again.created

@@ -23,9 +23,15 @@ def test_province_admin_sees_own_province_only(demo_world):
 def test_commune_officer_sees_subtree_not_siblings(demo_world):
     w = demo_world
     officer = w.users["officer_ca"]
-    assert set(Unit.objects.visible_to(officer).values_list("pk", flat=True)) == {w.commune_a.pk, w.village_a.pk}
+    assert set(Unit.objects.visible_to(officer).values_list("pk", flat=True)) == {
+        w.commune_a.pk,
+        w.village_a.pk,
+    }
     branches = Branch.objects.visible_to(officer)
-    assert set(branches.values_list("pk", flat=True)) == {w.branches["women_va"].pk, w.branches["farmers_va"].pk}
+    assert set(branches.values_list("pk", flat=True)) == {
+        w.branches["women_va"].pk,
+        w.branches["farmers_va"].pk,
+    }
 
 
 def test_organisation_subtree_narrows_the_scope(demo_world):
@@ -54,7 +60,9 @@ def test_anonymous_and_unassigned_see_nothing(demo_world):
 
 def test_expired_and_future_assignments_grant_nothing(demo_world):
     w = demo_world
-    old = make_user("old", "commission_officer", w.commune_a, valid_from=date(2025, 7, 1), valid_to=date(2025, 12, 31))
+    old = make_user(
+        "old", "commission_officer", w.commune_a, valid_from=date(2025, 7, 1), valid_to=date(2025, 12, 31)
+    )
     future = make_user("future", "commission_officer", w.commune_a, valid_from=date(2099, 1, 1))
     assert Unit.objects.visible_to(old).count() == 0
     assert Unit.objects.visible_to(future).count() == 0
@@ -72,7 +80,12 @@ def test_path_prefix_does_not_match_sibling_codes(demo_world):
     w = demo_world
     assert all(u.path.endswith("/") for u in Unit.objects.filter(pk__in=[w.province_a.pk, w.commune_a.pk]))
     assignment = RoleAssignment.objects.get(user=w.users["officer_ca"])
-    assert Unit.objects.filter(path__startswith=assignment.unit_path).exclude(path__startswith=w.commune_a.path).count() == 0
+    assert (
+        Unit.objects.filter(path__startswith=assignment.unit_path)
+        .exclude(path__startswith=w.commune_a.path)
+        .count()
+        == 0
+    )
 
 
 def test_organisation_narrowed_assignment_sees_the_units_of_its_subtree(demo_world):

@@ -390,7 +390,12 @@ def test_organisation_officer_places_branches_in_her_communes_villages(world, cl
     assert str(world.village_a2.pk) not in choices and str(world.village_b.pk) not in choices
     response = client.post(
         url("branch-update", branch.pk),
-        {"name": "Chi hội PN Phú Hòa", "kind": "chi_hoi", "unit": world.village_a.pk, "leader_name": "Lê Thị D"},
+        {
+            "name": "Chi hội PN Phú Hòa",
+            "kind": "chi_hoi",
+            "unit": world.village_a.pk,
+            "leader_name": "Lê Thị D",
+        },
     )
     assert response.status_code == 302
     branch.refresh_from_db()

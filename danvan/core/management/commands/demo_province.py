@@ -22,6 +22,8 @@ class Command(BaseCommand):
             kwargs.update(villages_per_commune=(1, 2), max_communes=3, size="small")
         result = demo.generate(**kwargs)
         state = "created" if result.created else "already present"
-        self.stdout.write(f"demo province {result.province.name}: {state} in {time.monotonic() - started:.1f}s")
+        self.stdout.write(
+            f"demo province {result.province.name}: {state} in {time.monotonic() - started:.1f}s"
+        )
         for key, value in result.counts.items():
             self.stdout.write(f"  {key}: {value:,}".replace(",", "."))
