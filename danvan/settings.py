@@ -70,7 +70,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -135,7 +134,7 @@ LOCKOUT_THRESHOLD = int(env("DANVAN_LOCKOUT_THRESHOLD", "5"))
 LOCKOUT_MINUTES = int(env("DANVAN_LOCKOUT_MINUTES", "15"))
 OTP_TOTP_ISSUER = "Dân Vận Số"
 
-LANGUAGE_CODE = "vi"
+LANGUAGE_CODE = "vi"  # always Vietnamese: no LocaleMiddleware, the browser's language is not followed
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "danvan" / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"

@@ -51,13 +51,19 @@ def csv_response(header: Sequence[str], rows: Iterable[Sequence[Any]], name: str
     return response
 
 
+def safe_sheet_title(title: str) -> str:
+    """Excel forbids []:*?/\\ in sheet titles and allows 31 characters: "Thôn/tổ dân phố" → "Thôn-tổ dân phố"."""
+    cleaned = "".join("-" if ch in '[]:*?/\\' else ch for ch in str(title)).strip("'")
+    return (cleaned or "Sheet")[:31]
+
+
 def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title: str = "Dữ liệu") -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=sheet_title[:31])
+    ws = wb.create_sheet(title=safe_sheet_title(sheet_title))
     bold = Font(bold=True)
     header_cells = []
     for title in header:

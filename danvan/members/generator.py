@@ -309,14 +309,16 @@ def _write(province: Unit, persons: list, members: list, moves: list, *, with_hi
             yield (m[0], m[1], m[2], kind, reason, on, other, "", "", m[5], m[4], now)
 
     written = bulk.copy_rows(Movement._meta.db_table, MOVEMENT_COLUMNS, movement_rows())
+    with connection.cursor() as cursor:  # fresh statistics before the set-based steps plan their joins
+        for table in ("members_person", "members_membership", "members_movement"):
+            cursor.execute(f"ANALYZE {table}")
     branch_ids = {row[2] for row in members}
     counts.rebuild(branch_ids=branch_ids)
     from danvan.members.services import duplicates_scan
 
     flagged = duplicates_scan(unit_path=province.path)
     with connection.cursor() as cursor:
-        for table in ("members_person", "members_membership", "members_movement", "members_dailycount"):
-            cursor.execute(f"ANALYZE {table}")
+        cursor.execute("ANALYZE members_dailycount")
     return {"persons": len(persons), "memberships": len(members), "movements": written, "duplicates": flagged}
 
 

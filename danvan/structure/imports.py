@@ -27,6 +27,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from danvan.core.exports import safe_sheet_title
 from danvan.core.text import clean, fold
 from danvan.structure import services
 from danvan.structure.models import Branch, BranchKind, Organisation, OrgType, Unit, UnitLevel, VillageKind
@@ -853,7 +854,7 @@ def _sheet(
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    sheet = workbook.create_sheet(title=str(title)[:31])
+    sheet = workbook.create_sheet(title=safe_sheet_title(title))
     for i, width in enumerate(widths or [20] * len(header), start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "A2"
