@@ -7,6 +7,8 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if request.session.get("danvan_2fa_required") and not user.is_verified():
+        return {}  # nothing to navigate to until the second factor is passed
     from danvan.accounts.selectors import scope_summary
 
     return {
