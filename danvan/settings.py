@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "danvan.accounts",
     "danvan.structure",
     "danvan.members",
+    "danvan.cases",
+    "danvan.activities",
+    "danvan.practices",
 ]
 
 MIDDLEWARE = [

@@ -44,8 +44,21 @@ def roles_seed(*, data_dir: Path = DATA_DIR) -> int:
             },
         )
         created += was_created
-        role.permissions.add(*[_permission(p) for p in item["permissions"]])
+        extra = [p for fragment in _role_fragments() for p in fragment.get(item["code"], [])]
+        role.permissions.add(*[_permission(p) for p in [*item["permissions"], *extra]])
     return created
+
+
+def _role_fragments() -> list[dict[str, list[str]]]:
+    """Each module may ship `danvan/<app>/roles.json`: {"role_code": ["app.perm", …]} added to the roles."""
+    from django.apps import apps
+
+    fragments = []
+    for app_config in apps.get_app_configs():
+        path = Path(app_config.path) / "roles.json"
+        if app_config.name.startswith("danvan.") and path.exists():
+            fragments.append(json.loads(path.read_text(encoding="utf-8")))
+    return fragments
 
 
 def _check_admin_scope(actor, perm: str, unit: Unit, organisation: Organisation | None) -> None:

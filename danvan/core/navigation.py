@@ -21,12 +21,14 @@ class NavItem:
 class NavSection:
     label: str
     items: tuple[NavItem, ...]
+    order: int = 50
 
 
 SECTIONS: list[NavSection] = [
     NavSection(
         _("Overview"),
         (NavItem(_("Home"), "core:home", "house"),),
+        order=0,
     ),
     NavSection(
         _("Structure"),
@@ -37,6 +39,7 @@ SECTIONS: list[NavSection] = [
             ),
             NavItem(_("Branches"), "structure:branch-list", "people", "structure.view_branch"),
         ),
+        order=10,
     ),
     NavSection(
         _("Administration"),
@@ -53,8 +56,16 @@ SECTIONS: list[NavSection] = [
             NavItem(_("Sensitive data reads"), "core:access-log", "eye", "core.view_accesslog"),
             NavItem(_("Background jobs"), "core:job-list", "hourglass-split"),
         ),
+        order=100,
     ),
 ]
+
+
+def register_section(section: NavSection) -> None:
+    """A module adds its section from its AppConfig.ready(); sections are shown by their order."""
+    if all(s.label != section.label for s in SECTIONS):
+        SECTIONS.append(section)
+        SECTIONS.sort(key=lambda s: s.order)
 
 
 def visible_sections(user, current_path: str) -> list[dict]:
