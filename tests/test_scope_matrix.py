@@ -16,6 +16,7 @@ from danvan.core.models import Job
 from danvan.core.scoping import is_scoped_model
 from danvan.structure import services as structure_services
 from danvan.structure.models import Branch, Organisation, Unit
+from tests.activities.matrix import scoped_records as activities_records
 from tests.factories import make_user, superuser
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +107,13 @@ def matrix(demo_world):
         User: (out_user, in_user),
         RoleAssignment: (RoleAssignment.objects.get(user=out_user), RoleAssignment.objects.get(user=in_user)),
         Job: (out_job, in_job),
+        **activities_records(
+            root,
+            marks=(MARK_OUT, MARK_IN),
+            branches=(out_branch, in_branch),
+            organisations=(out_org, in_org),
+            units=(w.commune_b, w.commune_a),
+        ),
     }
 
 

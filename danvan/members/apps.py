@@ -8,9 +8,23 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self) -> None:
-        # The demo province gets members with five years of history (danvan/members/demo.py).
         from danvan.core import demo as core_demo
+        from danvan.core.navigation import NavItem, NavSection, register_section
         from danvan.members import demo
 
+        register_section(
+            NavSection(
+                _("Members"),
+                (
+                    NavItem(_("Member list"), "members:membership-list", "person-vcard", "members.view_membership"),
+                    NavItem(_("Figures"), "members:figures", "bar-chart-line", "members.view_membership"),
+                    NavItem(_("New member"), "members:register", "person-plus", "members.add_membership"),
+                    NavItem(_("Import members"), "members:import", "file-earmark-arrow-up", "members.add_membership"),
+                    NavItem(_("Possible duplicates"), "members:duplicate-list", "people", "members.change_person"),
+                ),
+                order=20,
+            )
+        )
+        # The demo province gets members with five years of history (danvan/members/demo.py).
         if demo.extend not in core_demo.EXTENSIONS:
             core_demo.EXTENSIONS.append(demo.extend)

@@ -106,7 +106,7 @@ def rebuild(*, branch_ids: Iterable[int] | None = None) -> int:
     lock_all()
     with connection.cursor() as cursor:
         if ids is None:
-            cursor.execute("TRUNCATE members_dailycount")
+            cursor.execute("DELETE FROM members_dailycount")
             source = _SOURCE.format(where="", and_where="")
             params: list = []
         else:

@@ -267,6 +267,7 @@ class Membership(ScopedModel):
             models.Index(fields=["search_name", "id"], name="membership_name_order"),
             models.Index(fields=["joined_on"], name="membership_joined_on"),
             models.Index(fields=["left_on"], name="membership_left_on", condition=Q(left_on__isnull=False)),
+            models.Index(fields=["previous"], name="membership_previous", condition=Q(previous__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -365,6 +366,9 @@ class DailyCount(models.Model):
         constraints = [models.UniqueConstraint(fields=["branch", "day"], name="dailycount_branch_day")]
         indexes = [models.Index(fields=["day"], name="dailycount_day")]
 
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.day:%d/%m/%Y}: {self.active}"
+
 
 # Which DailyCount column a start or an end adds to.
 START_COLUMN = {StartKind.JOIN: "joined", StartKind.REJOIN: "rejoined", StartKind.TRANSFER_IN: "transfer_in"}
@@ -447,6 +451,9 @@ class DuplicateCandidate(models.Model):
         ordering = ["-created_at", "id"]
         default_permissions = ()
         constraints = [models.UniqueConstraint(fields=["person", "other"], name="duplicate_pair_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.person} ≟ {self.other}"
 
 
 class ImportStatus(models.TextChoices):
@@ -549,3 +556,6 @@ class ImportRow(models.Model):
     class Meta:
         default_permissions = ()
         indexes = [models.Index(fields=["batch_id", "row_number"], name="importrow_batch_row")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number}"

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from danvan.core import crypto
@@ -34,6 +34,8 @@ from danvan.members.models import (
     Education,
     EligibilityRule,
     EndReason,
+    ImportBatch,
+    ImportStatus,
     Membership,
     Movement,
     MovementKind,
@@ -707,6 +709,25 @@ def membership_join(
     return membership
 
 
+@transaction.atomic
+def member_register(
+    *,
+    actor,
+    data: PersonData,
+    branch: Branch,
+    on: date,
+    member_number: str = "",
+    override_reason: str = "",
+    note: str = "",
+) -> Membership:
+    """A new member: register the person and their joining ``branch`` (both or neither)."""
+    person = person_create(actor=actor, data=data, for_branch=branch)
+    return membership_join(
+        actor=actor, person=person, branch=branch, on=on, member_number=member_number,
+        override_reason=override_reason, note=note,
+    )
+
+
 def _lock_active(membership: Membership) -> Membership:
     membership = Membership.objects.select_for_update().select_related("branch", "person").get(pk=membership.pk)
     if membership.left_on is not None:
@@ -927,3 +948,75 @@ def membership_delete(*, actor, membership: Membership) -> None:
         Movement.objects.filter(membership=previous, kind=MovementKind.TRANSFER_OUT, on=previous.left_on).delete()
         previous.left_on, previous.end_reason, previous.status = None, "", Status.ACTIVE
         previous.save(update_fields=["left_on", "end_reason", "status"])
+
+
+# --- imports ---------------------------------------------------------------------------------------------
+
+
+def _may_import(actor) -> None:
+    if not getattr(actor, "is_authenticated", False) or not actor.has_perm("members.add_membership"):
+        raise _deny()
+
+
+@transaction.atomic
+def import_start(*, actor, upload, language: str = "") -> ImportBatch:
+    """Receive a members file: the check runs in the background (``jobs.import_check``)."""
+    from danvan.core.services import job_start
+    from danvan.members.jobs import CHECK
+
+    _may_import(actor)
+    batch = ImportBatch.objects.create(filename=clean(getattr(upload, "name", "import"))[:255], created_by=actor)
+    job = job_start(
+        actor=actor,
+        kind=CHECK,
+        title=_("Check the members file %(file)s") % {"file": batch.filename},
+        params={"batch": batch.pk, "language": language},
+        input_file=upload,
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(check_job=job)
+    batch.refresh_from_db()
+    return batch
+
+
+@transaction.atomic
+def import_commit_start(*, actor, batch: ImportBatch) -> ImportBatch:
+    """Import every valid row of a checked file (in the background, all or nothing)."""
+    from danvan.core.services import job_start
+    from danvan.members.jobs import COMMIT
+
+    _may_import(actor)
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.created_by_id != actor.pk and not actor.is_superuser:
+        raise _deny()
+    if batch.status != ImportStatus.CHECKED:
+        raise ValidationError(_("This import is not waiting for a decision."))
+    if not batch.valid_rows:
+        raise ValidationError(_("No row of this file can be imported."))
+    batch.status = ImportStatus.COMMITTING
+    batch.save(update_fields=["status"])
+    job = job_start(
+        actor=actor,
+        kind=COMMIT,
+        title=_("Import the members file %(file)s") % {"file": batch.filename},
+        params={"batch": batch.pk, "language": translation.get_language() or ""},
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(commit_job=job)
+    batch.refresh_from_db()
+    return batch
+
+
+@transaction.atomic
+def import_discard(*, actor, batch: ImportBatch) -> ImportBatch:
+    from danvan.members import imports
+
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.created_by_id != actor.pk and not actor.is_superuser:
+        raise _deny()
+    if batch.status not in (ImportStatus.CHECKED, ImportStatus.FAILED):
+        raise ValidationError(_("This import can no longer be discarded."))
+    imports.discard_rows(batch)
+    if batch.check_job_id and batch.check_job.input_file:
+        batch.check_job.input_file.delete(save=True)
+    batch.status = ImportStatus.DISCARDED
+    batch.save(update_fields=["status"])
+    return batch

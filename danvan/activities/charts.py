@@ -1,0 +1,58 @@
+"""ECharts options for the activities pages, built on the server (labels translated here) and drawn by
+``static/activities/activities.js``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+PALETTE = ["#a4161a", "#0d6efd", "#198754", "#6f42c1", "#fd7e14", "#20c997"]
+
+
+def monthly(series: list[dict]) -> dict:
+    return {
+        "color": PALETTE,
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 48, "right": 48, "top": 36, "bottom": 28},
+        "xAxis": {"type": "category", "data": [s["month"] for s in series]},
+        "yAxis": [
+            {"type": "value", "name": _("Meetings"), "minInterval": 1},
+            {"type": "value", "name": _("Attendances"), "minInterval": 1},
+        ],
+        "series": [
+            {"type": "bar", "name": _("Meetings held"), "data": [s["meetings"] for s in series]},
+            {
+                "type": "line",
+                "name": _("Cadre attendances"),
+                "yAxisIndex": 1,
+                "data": [s["attendances"] for s in series],
+            },
+        ],
+    }
+
+
+def by_unit(rows, threshold_pct: int) -> dict:
+    rows = [r for r in rows if not r.own_level][:200]
+    labels = [r.unit.name for r in rows]
+    return {
+        "color": PALETTE,
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 48, "right": 16, "top": 36, "bottom": 90},
+        "dataZoom": [{"type": "slider", "bottom": 0, "height": 16}] if len(labels) > 25 else [],
+        "xAxis": {"type": "category", "data": labels, "axisLabel": {"rotate": 50, "fontSize": 10}},
+        "yAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
+        "series": [
+            {
+                "type": "bar",
+                "name": _("Quota fulfilment (%)"),
+                "data": [round((r.cadres.rate or 0) * 100, 1) for r in rows],
+                "markLine": {"silent": True, "symbol": "none", "data": [{"yAxis": threshold_pct}]},
+            },
+            {
+                "type": "bar",
+                "name": _("Branches visited (%)"),
+                "data": [round((r.place.visited_share or 0) * 100, 1) for r in rows],
+            },
+        ],
+    }

@@ -1,0 +1,136 @@
+"""Tables of the lists. Every case row shows its deadline (days left, overdue in red); exports give the
+same columns — never a denouncer's identity (it is not on the case) nor citizens' contact details."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from danvan.cases.models import Case, Commitment, Dialogue, ReceptionSession
+
+TABLE_ATTRS = {"class": "table table-sm table-hover align-middle mb-0"}
+
+
+class DeadlineColumn(tables.Column):
+    """The current deadline: a coloured badge on the page, the date and days left in exports."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("verbose_name", _("Deadline"))
+        kwargs.setdefault("accessor", "due_on")
+        kwargs.setdefault("order_by", ("due_on",))
+        super().__init__(**kwargs)
+
+    def render(self, value, record):
+        return render_to_string("cases/_deadline.html", {"obj": record})
+
+    def value(self, value, record):
+        if value is None:
+            return ""
+        left = record.days_left
+        return f"{value:%d/%m/%Y}" + (f" ({left})" if left is not None else "")
+
+
+class CaseTable(tables.Table):
+    reference = tables.Column(verbose_name=_("Reference"), linkify=True)
+    title = tables.Column(verbose_name=_("Summary"), attrs={"td": {"class": "text-truncate case-title"}})
+    kind = tables.Column(verbose_name=_("Kind"))
+    status = tables.Column(verbose_name=_("Status"))
+    unit = tables.Column(
+        verbose_name=_("Unit concerned"), accessor="unit__name", order_by=("concerned_path",)
+    )
+    handling_org = tables.Column(verbose_name=_("Handling body"), accessor="handling_org__name")
+    field = tables.Column(verbose_name=_("Field"), accessor="field__name")
+    received_on = tables.DateColumn(verbose_name=_("Received"), format="d/m/Y")
+    due_on = DeadlineColumn()
+    handler = tables.Column(verbose_name=_("Handler"), accessor="handler")
+
+    class Meta:
+        model = Case
+        fields = (
+            "reference",
+            "title",
+            "kind",
+            "status",
+            "unit",
+            "handling_org",
+            "field",
+            "received_on",
+            "due_on",
+            "handler",
+        )
+        attrs = TABLE_ATTRS
+        order_by = ("-received_on",)
+        row_attrs = {"class": lambda record: "table-danger-soft" if record.is_overdue else ""}
+
+    def render_title(self, value, record):
+        from django.utils.html import format_html
+
+        flags = ""
+        if record.is_collective:
+            flags += format_html(' <span class="badge text-bg-warning">{}</span>', _("collective"))
+        if record.urgency != "normal":
+            flags += format_html(
+                ' <span class="badge text-bg-danger">{}</span>', record.get_urgency_display()
+            )
+        return format_html("{}{}", value, format_html(flags) if flags else "")
+
+    def value_title(self, value, record):
+        return value
+
+
+class DialogueTable(tables.Table):
+    title = tables.Column(verbose_name=_("Title"), linkify=True)
+    held_on = tables.DateColumn(verbose_name=_("Date"), format="d/m/Y")
+    unit = tables.Column(verbose_name=_("Unit"), accessor="unit__name")
+    chair_name = tables.Column(verbose_name=_("Chaired by"))
+    participant_count = tables.Column(verbose_name=_("Participants"))
+    status = tables.Column(verbose_name=_("Status"))
+
+    class Meta:
+        model = Dialogue
+        fields = ("title", "held_on", "unit", "chair_name", "participant_count", "status")
+        attrs = TABLE_ATTRS
+
+
+class CommitmentTable(tables.Table):
+    text = tables.Column(verbose_name=_("Commitment"), linkify=True)
+    dialogue = tables.Column(verbose_name=_("Dialogue session"), accessor="dialogue__title")
+    owner_org = tables.Column(verbose_name=_("Responsible body"), accessor="owner_org__name")
+    owner_name = tables.Column(verbose_name=_("Responsible person"))
+    due_on = DeadlineColumn()
+    status = tables.Column(verbose_name=_("Status"))
+
+    class Meta:
+        model = Commitment
+        fields = ("text", "dialogue", "owner_org", "owner_name", "due_on", "status")
+        attrs = TABLE_ATTRS
+        row_attrs = {"class": lambda record: "table-danger-soft" if (record.days_left or 0) < 0 else ""}
+
+
+class ReceptionSessionTable(tables.Table):
+    on = tables.DateColumn(verbose_name=_("Date"), format="D d/m/Y")
+    time = tables.TemplateColumn(
+        verbose_name=_("Time"),
+        template_code="{{ record.start_time|time:'H:i'|default:'' }}{% if record.end_time %}–{{ record.end_time|time:'H:i' }}{% endif %}",
+        orderable=False,
+    )
+    unit = tables.Column(verbose_name=_("Unit"), accessor="unit__name")
+    position = tables.Column(verbose_name=_("Position"), accessor="position__label")
+    leader_name = tables.Column(verbose_name=_("Leader"))
+    place = tables.Column(verbose_name=_("Place"))
+    status = tables.Column(verbose_name=_("Status"))
+    citizens_received = tables.Column(verbose_name=_("Citizens received"))
+    edit = tables.LinkColumn(
+        "cases:reception-update",
+        args=[tables.A("pk")],
+        text=_("Edit"),
+        verbose_name="",
+        orderable=False,
+        exclude_from_export=True,
+    )
+
+    class Meta:
+        model = ReceptionSession
+        fields = ("on", "time", "unit", "position", "leader_name", "place", "status", "citizens_received")
+        attrs = TABLE_ATTRS

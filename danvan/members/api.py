@@ -1,0 +1,151 @@
+"""API endpoints of the members registry: people, memberships (read, scoped), a look-up by citizen ID (POST,
+never in an address) and the figures at any date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from danvan.core.api import ScopedReadOnlyViewSet
+from danvan.core.filters import FoldedSearchFilter
+from danvan.members import selectors, services
+from danvan.members.filters import MembershipFilter
+from danvan.members.models import Membership, Person
+from danvan.structure.models import OrgType
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    citizen_id = serializers.CharField(source="citizen_id_masked", read_only=True)
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id", "full_name", "birth_date", "birth_year", "sex", "ethnicity", "religion", "citizen_id", "phone",
+            "unit", "unit_code", "address", "occupation", "education", "veteran", "deceased_on",
+        ]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.full_name", read_only=True)
+    org_type_code = serializers.CharField(source="org_type.code", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id", "person", "person_name", "branch", "org_type", "org_type_code", "member_number", "joined_on",
+            "left_on", "status", "start_kind", "end_reason", "previous",
+        ]
+
+
+class PersonApiFilter(django_filters.FilterSet):
+    q = FoldedSearchFilter()
+
+    class Meta:
+        model = Person
+        fields = ["sex", "ethnicity", "unit"]
+
+
+class PersonViewSet(ScopedReadOnlyViewSet):
+    """People in the caller's scope (by residence, or by a membership in scope). Citizen IDs are masked."""
+
+    model = Person
+    serializer_class = PersonSerializer
+    filterset_class = PersonApiFilter
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("unit").order_by("id")
+
+    @extend_schema(request={"application/json": {"type": "object", "properties": {"citizen_id": {"type": "string"}}}},
+                   responses=PersonSerializer)
+    @action(detail=False, methods=["post"])
+    def lookup(self, request):
+        """Exact look-up by citizen ID (in the body, so that it never appears in an address or a log)."""
+        value_hash = services.citizen_id_hash(str(request.data.get("citizen_id", "")))
+        person = self.get_queryset().filter(citizen_id_hash=value_hash).first()
+        if person is None:
+            raise NotFound()
+        return Response(self.get_serializer(person).data)
+
+
+class MembershipViewSet(ScopedReadOnlyViewSet):
+    """Memberships in the caller's scope, with the member list's filters (org_type, unit, status, sex, age,
+    ethnicity, joined_after/joined_before, active_on, q)."""
+
+    model = Membership
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("person", "org_type").order_by("id")
+
+
+def _date(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+class FiguresViewSet(viewsets.ViewSet):
+    """Figures at a date and over a period, for a unit in the caller's scope: members active at ``on`` by
+    child unit and organisation type; joined, transferred and left (by reason) between ``start`` and ``end``;
+    and people vs memberships by sex, age band and ethnicity (``breakdown=1``)."""
+
+    @extend_schema(parameters=[
+        OpenApiParameter("unit", int), OpenApiParameter("on", str), OpenApiParameter("start", str),
+        OpenApiParameter("end", str), OpenApiParameter("type", int), OpenApiParameter("breakdown", bool),
+    ], responses={200: dict})
+    def list(self, request):
+        user = request.user
+        today = timezone.localdate()
+        unit_id = request.query_params.get("unit")
+        unit = (
+            selectors.figure_units(actor=user).filter(pk=unit_id).first() if unit_id
+            else selectors.default_figure_unit(actor=user)
+        )
+        if unit is None:
+            return Response({"detail": "No unit in scope."}, status=status.HTTP_404_NOT_FOUND)
+        on = _date(request.query_params.get("on"), today)
+        start = _date(request.query_params.get("start"), date(today.year, 1, 1))
+        end = _date(request.query_params.get("end"), today)
+        org_type = OrgType.objects.filter(pk=request.query_params.get("type") or None).first()
+        f = selectors.figures(actor=user, unit=unit, on=on, start=start, end=end, org_type=org_type)
+        types = {t.pk: t.code for t in f.types}
+
+        def row(r):
+            return {
+                "key": r.key, "label": r.label, "unit": r.url_unit, "branch": r.branch_id, "population": r.population,
+                "active": {types.get(k, str(k)): v for k, v in r.active.items()}, "total": r.total,
+                "per_thousand": r.per_thousand, "opening": r.opening, "closing": r.closing, "flows": r.flows,
+            }
+
+        data = {
+            "unit": {"id": unit.pk, "code": unit.code, "name": unit.name, "level": unit.level},
+            "on": on, "start": start, "end": end, "rows_are": f.level,
+            "rows": [row(r) for r in f.rows], "total": row(f.totals),
+        }
+        if request.query_params.get("breakdown") in ("1", "true"):
+            b = selectors.breakdown(actor=user, unit=unit, on=on, org_type=org_type)
+            data["breakdown"] = {
+                "memberships": b.total_memberships, "people": b.total_persons,
+                "people_by_row": b.persons_by_child,
+                "sex": [{"code": c, "memberships": n, "people": p} for c, _l, n, p in b.by_sex],
+                "age": [{"code": c, "memberships": n, "people": p} for c, _l, n, p in b.by_age],
+                "ethnicity": [{"code": c, "memberships": n, "people": p} for c, _l, n, p in b.by_ethnicity],
+            }
+        return Response(data)
+
+
+ROUTES = [
+    ("persons", PersonViewSet, "person"),
+    ("memberships", MembershipViewSet, "membership"),
+    ("member-figures", FiguresViewSet, "member-figures"),
+]

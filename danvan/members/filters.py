@@ -1,0 +1,138 @@
+"""The member list's filters: one FilterSet serves the page, the export and the API."""
+
+from __future__ import annotations
+
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from danvan.core.filters import StyledFilterSet
+from danvan.core.text import fold
+from danvan.members import reference
+from danvan.members.models import AGE_BANDS, Membership, Sex, Status
+from danvan.members.selectors import active_on, age_band_condition
+from danvan.structure.models import Branch, Organisation, OrgType, Unit, UnitLevel
+
+PHONE_LIKE = re.compile(r"[+\d][\d .\-]{7,}")
+
+
+def _units(request):
+    if request is None:
+        return Unit.objects.none()
+    return (
+        Unit.objects.visible_to(request.user)
+        .filter(level__in=[UnitLevel.PROVINCE, UnitLevel.COMMUNE], valid_to__isnull=True)
+        .order_by("path")
+    )
+
+
+def _organisations(request):
+    if request is None:
+        return Organisation.objects.none()
+    return Organisation.objects.visible_to(request.user).filter(type__has_members=True).select_related("unit")
+
+
+def _types(request):
+    return OrgType.objects.filter(has_members=True, is_active=True)
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = path.strip("/").split("/")
+    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+class MembershipFilter(StyledFilterSet):
+    q = django_filters.CharFilter(
+        label=_("Name or phone"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. nguyen thi lan, or 0912…")}),
+    )
+    org_type = django_filters.ModelChoiceFilter(label=_("Organisation type"), queryset=_types)
+    organisation = django_filters.ModelChoiceFilter(
+        label=_("Organisation"), queryset=_organisations, method="filter_organisation"
+    )
+    unit = django_filters.ModelChoiceFilter(label=_("Unit (and below)"), queryset=_units, method="filter_unit")
+    branch = django_filters.ModelChoiceFilter(label=_("Branch"), queryset=Branch.objects.none(), method="filter_branch")
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
+    sex = django_filters.ChoiceFilter(label=_("Sex"), choices=Sex.choices)
+    age = django_filters.ChoiceFilter(
+        label=_("Age band"), choices=[(c, label) for c, label, _lo, _hi in AGE_BANDS], method="filter_age"
+    )
+    ethnicity = django_filters.ChoiceFilter(label=_("Ethnicity"), choices=reference.ethnicity_choices)
+    joined = django_filters.DateFromToRangeFilter(
+        label=_("Joined between"), field_name="joined_on",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    active_on = django_filters.DateFilter(label=_("Member on"), method="filter_active_on",
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = Membership
+        fields = ["q", "org_type", "organisation", "unit", "branch", "status", "sex", "age", "ethnicity", "joined",
+                  "active_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.request
+        if request is not None:
+            # The branch list follows the chosen unit (or shows the chosen branch alone): never thousands.
+            branches = Branch.objects.visible_to(request.user).filter(organisation__type__has_members=True)
+            unit_id, branch_id = self.data.get("unit"), self.data.get("branch")
+            unit = Unit.objects.visible_to(request.user).filter(pk=unit_id, level=UnitLevel.COMMUNE).first() if unit_id and str(unit_id).isdigit() else None
+            if unit is not None:
+                branches = branches.filter(unit_path__startswith=unit.path)
+            elif branch_id and str(branch_id).isdigit():
+                branches = branches.filter(pk=branch_id)
+            else:
+                branches = branches.none()
+            self.filters["branch"].queryset = branches.select_related("unit").order_by("search_name")
+            self.form.fields["branch"].queryset = self.filters["branch"].queryset
+            # Organisations: those of the chosen unit and above it (a province's list would be a thousand long).
+            organisations = _organisations(request)
+            org_id = self.data.get("organisation")
+            place = unit or Unit.objects.visible_to(request.user).filter(level=UnitLevel.PROVINCE).order_by("path").first()
+            if place is not None:
+                above = [p for p in _prefixes(place.path)]
+                organisations = organisations.filter(
+                    Q(unit__path__in=above) | Q(pk=org_id if org_id and str(org_id).isdigit() else None)
+                )
+            else:
+                organisations = organisations.filter(unit_path__in=[])
+            self.filters["organisation"].queryset = organisations.order_by("path")
+            self.form.fields["organisation"].queryset = self.filters["organisation"].queryset
+            self.form.fields["branch"].help_text = _("Choose a commune first.") if unit is None and not branch_id else ""
+
+    def filter_q(self, qs, name, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        digits = re.sub(r"\D", "", value)
+        if len(digits) == 12 and len(value.replace(" ", "")) <= 14:
+            return qs.none()  # a citizen ID: looked up with the separate (POST) form only, never in an address
+        if PHONE_LIKE.fullmatch(value):
+            from danvan.members.services import normalise_phone
+
+            return qs.filter(person__phone=normalise_phone(value))
+        for word in fold(value).split():
+            qs = qs.filter(search_name__contains=word)
+        return qs
+
+    def filter_organisation(self, qs, name, value):
+        return qs.filter(org_path__startswith=value.path) if value else qs
+
+    def filter_unit(self, qs, name, value):
+        return qs.filter(unit_path__startswith=value.path) if value else qs
+
+    def filter_branch(self, qs, name, value):
+        return qs.filter(branch=value) if value else qs
+
+    def filter_age(self, qs, name, value):
+        on = self.form.cleaned_data.get("active_on") or timezone.localdate()
+        return qs.filter(age_band_condition(value, on)) if value else qs
+
+    def filter_active_on(self, qs, name, value):
+        return active_on(qs, value) if value else qs

@@ -1,0 +1,1042 @@
+"""Excel/CSV import of members, built for files of a million rows: streamed, never loaded whole.
+
+1. ``check``: the upload is read row by row (CSV through a strict UTF-8 decoder, .xlsx through openpyxl's
+   read-only reader); each row is parsed and checked in Python against what was loaded once (the branches
+   and places in the actor's scope, the eligibility rules) and written with COPY into the UNLOGGED staging
+   table ``members_importrow`` — parsed values for a valid row, the cells and every reason for a rejected
+   one. Then set-based SQL finds what needs the whole file or the registry: the same citizen ID twice,
+   people already registered (same citizen ID), memberships that would overlap, possible duplicates by name
+   and birth date. Nothing in the registry changes.
+2. The user previews every row with its errors and duplicate matches, downloads the rejected rows.
+3. ``commit``: in one transaction, every valid row is imported (people, memberships, their "joined"
+   movements, the daily counts of the branches touched, duplicate flags), or nothing if the registry changed
+   meanwhile in a way that invalidates a row.
+
+A file that cannot be read (bad encoding, missing columns, no rows, more than the row limit) fails with a
+message saying what to do, and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import formats, timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from danvan.core import crypto
+from danvan.core.text import clean, fold
+from danvan.members import bulk, counts, reference
+from danvan.members import citizen_id as cid
+from danvan.members.models import Education, ImportBatch, ImportRow, ImportStatus, Person, Sex
+from danvan.members.services import (
+    eligibility_problems,
+    normalise_phone,
+    phone_problem,
+    rules_by_type,
+)
+from danvan.structure.models import Branch, OrgType, Unit, UnitLevel
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK = 20_000  # rows per COPY transaction (the progress is visible between them)
+MAX_ERRORS_PER_ROW = 8
+
+
+def max_rows() -> int:
+    return int(getattr(settings, "DANVAN_MEMBERS_IMPORT_MAX_ROWS", 1_000_000))
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; the message is for the user (translated)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Promise | str
+    help: Promise | str = ""
+    required: bool = True
+    width: int = 18
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("full_name", gettext_lazy("Full name"), gettext_lazy("As on the citizen ID card."), width=28),
+    Column("birth_date", gettext_lazy("Date of birth"), gettext_lazy("dd/mm/yyyy, or the year only (yyyy)."), width=14),
+    Column("sex", gettext_lazy("Sex"), gettext_lazy("Nam or Nữ."), width=8),
+    Column("ethnicity", gettext_lazy("Ethnicity"), gettext_lazy("Optional (Kinh if empty). The name or the 2-digit code, see the sheet “Ethnicities”."), required=False, width=12),
+    Column("religion", gettext_lazy("Religion"), gettext_lazy("Optional (none if empty). The name or the 2-digit code, see the sheet “Religions”."), required=False, width=14),
+    Column("citizen_id", gettext_lazy("Citizen ID"), gettext_lazy("Optional. 12 digits; format the column as text so that Excel keeps the leading zero."), required=False, width=16),
+    Column("phone", gettext_lazy("Phone"), gettext_lazy("Optional."), required=False, width=14),
+    Column("residence", gettext_lazy("Place of residence code"), gettext_lazy("Where the person lives: a village code such as 29242-001, or a commune code (5 digits). See the sheet “Places”."), width=16),
+    Column("address", gettext_lazy("Street address"), gettext_lazy("Optional: house number, street."), required=False, width=24),
+    Column("occupation", gettext_lazy("Occupation"), gettext_lazy("Optional."), required=False, width=16),
+    Column("education", gettext_lazy("Education"), gettext_lazy("Optional, one of the levels of the sheet “Education”."), required=False, width=16),
+    Column("veteran", gettext_lazy("Veteran"), gettext_lazy("Optional: “x” or “có” for a veteran (needed to join the Veterans' Association)."), required=False, width=10),
+    Column("branch_id", gettext_lazy("Branch ID"), gettext_lazy("The number of the branch the person joins, see the sheet “Branches”."), width=10),
+    Column("member_number", gettext_lazy("Member number"), gettext_lazy("Optional: the number on the membership card."), required=False, width=14),
+    Column("joined_on", gettext_lazy("Joined on"), gettext_lazy("dd/mm/yyyy."), width=12),
+    Column("notes", gettext_lazy("Notes"), gettext_lazy("Optional."), required=False, width=20),
+    Column("override_reason", gettext_lazy("Reason for an exception"), gettext_lazy("Optional: only to admit someone the organisation's rules would not (age, sex, veteran status); the reason is recorded."), required=False, width=24),
+)
+INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
+
+
+def _header_key(value: Any) -> str:
+    text = fold(str(value or ""))
+    text = re.sub(r"\(.*?\)", " ", text)
+    return " ".join(re.split(r"[^0-9a-z]+", text)).strip()
+
+
+def _header_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for column in COLUMNS:
+        lookup[_header_key(column.key.replace("_", " "))] = column.key
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                lookup[_header_key(str(column.label))] = column.key
+    lookup.update({"ho ten": "full_name", "ho va ten": "full_name", "so cccd": "citizen_id", "cccd": "citizen_id",
+                   "so dinh danh": "citizen_id", "ngay vao": "joined_on", "ngay vao hoi": "joined_on",
+                   "ngay vao doan": "joined_on", "so the": "member_number", "ma chi hoi": "branch_id",
+                   "so dien thoai": "phone", "noi cu tru": "residence", "ma noi o": "residence"})
+    return lookup
+
+
+# --- reading: rows of cells, streamed ------------------------------------------------------------------
+
+
+def _csv_message() -> str:
+    return _(
+        "The CSV file is not encoded in UTF-8, so its Vietnamese letters cannot be read safely. In Excel use "
+        "“Save as” → “CSV UTF-8 (comma delimited)”, or upload the .xlsx file instead."
+    )
+
+
+def _rows_csv(fh) -> Iterator[list[Any]]:
+    head = fh.read(4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise ImportFileError(_csv_message())
+    fh.seek(0)
+    text = io.TextIOWrapper(getattr(fh, "file", fh), encoding="utf-8-sig", errors="strict", newline="")
+    try:
+        first = text.readline()
+        delimiter = max([",", ";", "\t"], key=first.count)
+        reader = csv.reader(_chain_first(first, text), delimiter=delimiter)
+        yield from reader
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(_csv_message()) from exc
+    except csv.Error as exc:
+        raise ImportFileError(_("The CSV file is malformed: %(error)s") % {"error": exc}) from exc
+
+
+def _chain_first(first: str, rest) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _rows_xlsx(fh) -> Iterator[list[Any]]:
+    from openpyxl import load_workbook
+
+    unreadable = _(
+        "The file could not be read as an Excel .xlsx workbook. Save it again from Excel as .xlsx, or start "
+        "from the template."
+    )
+    try:
+        workbook = load_workbook(fh, read_only=True, data_only=True)
+    except Exception as exc:
+        raise ImportFileError(unreadable) from exc
+    try:
+        if not workbook.worksheets:
+            return
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                break
+            except Exception as exc:
+                raise ImportFileError(unreadable) from exc
+            yield list(values)
+    finally:
+        workbook.close()
+
+
+def open_rows(fh, filename: str) -> Iterator[list[Any]]:
+    name = (filename or "").lower()
+    if name.endswith(".csv"):
+        return _rows_csv(fh)
+    if name.endswith(".xlsx"):
+        return _rows_xlsx(fh)
+    raise ImportFileError(_("Unsupported file type. Accepted: %(types)s.") % {"types": ".xlsx, .csv"})
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_header(rows: Iterator[list[Any]]) -> tuple[list[str], list[int | None], int]:
+    """The first non-blank row: the column names. Returns the header, per known column its position, and
+    the row number of the header."""
+    number = 0
+    for cells in rows:
+        number += 1
+        if all(_blank(c) for c in cells):
+            continue
+        header = [clean(str(c)) if c is not None else "" for c in cells]
+        lookup = _header_lookup()
+        positions: list[int | None] = [None] * len(COLUMNS)
+        for i, title in enumerate(header):
+            key = lookup.get(_header_key(title)) if title else None
+            if key is None:
+                continue
+            if positions[INDEX[key]] is not None:
+                raise ImportFileError(_("The column “%(column)s” appears twice in the first row.") % {"column": title})
+            positions[INDEX[key]] = i
+        missing = [str(c.label) for c in COLUMNS if c.required and positions[INDEX[c.key]] is None]
+        if missing:
+            raise ImportFileError(
+                _("Missing columns: %(missing)s. The first row must hold the column names of the template: %(expected)s.")
+                % {"missing": ", ".join(missing), "expected": ", ".join(str(c.label) for c in COLUMNS)}
+            )
+        return header, positions, number
+    raise ImportFileError(_("The file is empty: its first row must hold the column names of the template."))
+
+
+# --- parsing one row -----------------------------------------------------------------------------------
+
+
+class CellError(ValueError):
+    pass
+
+
+_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def parse_day(value: Any) -> date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raw = str(value).strip()
+    match = _DATE.fullmatch(raw)
+    try:
+        if match:
+            return date(int(match[3]), int(match[2]), int(match[1]))
+        match = _ISO.fullmatch(raw.split(" ")[0])
+        if match:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        pass
+    raise CellError(_("“%(value)s” is not a date: write it as dd/mm/yyyy.") % {"value": raw[:40]})
+
+
+def parse_birth(value: Any) -> tuple[date | None, int | None]:
+    """A date of birth, or a year of birth alone ("1975", or 1975 from Excel)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1000 <= value <= 9999:
+        return None, int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}\s*", value):
+        return None, int(value)
+    day = parse_day(value)
+    return day, (day.year if day else None)
+
+
+_SEX = {"nam": Sex.MALE, "m": Sex.MALE, "male": Sex.MALE, "trai": Sex.MALE, "nu": Sex.FEMALE, "f": Sex.FEMALE,
+        "female": Sex.FEMALE, "gai": Sex.FEMALE}
+_YES = {"x", "co", "yes", "1", "true", "ccb", "cuu chien binh", "c"}
+_NO = {"", "khong", "no", "0", "false", "k"}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, date)):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _int(value: Any) -> int | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise CellError("")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raw = str(value).strip()
+    if raw.isdigit():
+        return int(raw)
+    raise CellError("")
+
+
+def _place_code(value: Any) -> str:
+    raw = _text(value).strip()
+    if raw.isdigit() and len(raw) <= 5:
+        return raw.zfill(5)
+    return raw
+
+
+@dataclass
+class Context:
+    """What the parser needs, loaded once per import: the actor's branches and places, rules, today."""
+
+    today: date
+    branches: dict[int, tuple]  # id → (org_type_id, unit_path, path, name, active, may_add)
+    places: dict[str, tuple[int, str]]  # village or commune code → (unit id, path)
+    rules: dict
+    type_names: dict[int, str]
+    type_has_members: dict[int, bool]
+    person_scopes: list  # scopes where the actor may add people
+
+    def may_add_person(self, residence_path: str, branch: tuple) -> bool:
+        return any(s.covers(residence_path) or s.covers(branch[1], branch[2]) for s in self.person_scopes)
+
+
+def load_context(actor) -> Context:
+    from danvan.core.scoping import Scope, user_scopes
+    from danvan.members.selectors import branch_choices
+
+    may_add = set(branch_choices(actor=actor, action="add").values_list("pk", flat=True))
+    branches = {}
+    for pk, type_id, unit_path, path, name, active in Branch.objects.visible_to(actor).values_list(
+        "pk", "organisation__type_id", "unit_path", "path", "name", "is_active"
+    ):
+        branches[pk] = (type_id, unit_path, path, name, active, pk in may_add)
+    places = {
+        code: (pk, path)
+        for code, pk, path in Unit.objects.visible_to(actor)
+        .filter(level__in=[UnitLevel.COMMUNE, UnitLevel.VILLAGE], valid_to__isnull=True)
+        .values_list("code", "pk", "path")
+    }
+    types = list(OrgType.objects.values_list("pk", "name", "has_members"))
+    scopes = [Scope("")] if actor.is_superuser else user_scopes(actor, "members.add_person")
+    return Context(
+        today=timezone.localdate(),
+        branches=branches,
+        places=places,
+        rules=rules_by_type(),
+        type_names={pk: name for pk, name, _h in types},
+        type_has_members={pk: h for pk, _n, h in types},
+        person_scopes=scopes,
+    )
+
+
+class RowParser:
+    """Turns the cells of one row into a staging row (parsed values) or a list of reasons."""
+
+    def __init__(self, ctx: Context, positions: list[int | None]):
+        self.ctx = ctx
+        self.positions = positions
+        self._names: dict[str, tuple[str, str]] = {}
+        self._eth = reference.ethnicity_lookup()
+        self._rel = reference.religion_lookup()
+        self._edu = {}
+        for value, label in Education.choices:
+            for code, _n in settings.LANGUAGES:
+                with translation.override(code):
+                    self._edu[fold(str(label))] = value
+            self._edu[fold(value.replace("_", " "))] = value
+        self._edu.update({"tieu hoc": "primary", "thcs": "lower_secondary", "thpt": "upper_secondary",
+                          "trung cap": "vocational", "cao dang": "college", "dai hoc": "university",
+                          "thac si": "postgraduate", "tien si": "postgraduate", "khong": "none"})
+
+    def cell(self, cells: list[Any], key: str) -> Any:
+        i = self.positions[INDEX[key]]
+        return cells[i] if i is not None and i < len(cells) else None
+
+    def name(self, value: Any) -> tuple[str, str]:
+        raw = _text(value)
+        found = self._names.get(raw)
+        if found is None:
+            full = clean(raw)
+            found = (full, fold(full))
+            if len(self._names) < 200_000:
+                self._names[raw] = found
+        return found
+
+    def parse(self, cells: list[Any]) -> tuple[dict[str, Any], list[str]]:
+        ctx, cell = self.ctx, self.cell
+        errors: list[str] = []
+        row: dict[str, Any] = {}
+        full, search = self.name(cell(cells, "full_name"))
+        if not full:
+            errors.append(_("The full name is required."))
+        elif len(full) > 120:
+            errors.append(_("The full name is too long (at most 120 characters)."))
+        row["full_name"], row["search_name"] = full[:120], search[:120]
+        try:
+            birth_date, birth_year = parse_birth(cell(cells, "birth_date"))
+        except CellError as exc:
+            errors.append(str(exc))
+            birth_date, birth_year = None, None
+        if birth_year is None and not errors:
+            errors.append(_("The date of birth (or at least the year of birth) is required."))
+        elif birth_year is not None and not 1900 <= birth_year <= ctx.today.year:
+            errors.append(_("The year of birth must be between 1900 and this year."))
+            birth_year = None
+        elif birth_date is not None and birth_date > ctx.today:
+            errors.append(_("The date of birth cannot be in the future."))
+        row["birth_date"], row["birth_year"] = birth_date, birth_year
+        sex = _SEX.get(fold(_text(cell(cells, "sex"))).strip())
+        if sex is None:
+            errors.append(_("The sex must be “Nam” or “Nữ”, not “%(value)s”.") % {"value": _text(cell(cells, "sex"))[:20]})
+        row["sex"] = sex or ""
+        eth_raw = fold(_text(cell(cells, "ethnicity"))).strip()
+        ethnicity = self._eth.get(eth_raw) if eth_raw else reference.KINH
+        if ethnicity is None:
+            errors.append(_("Unknown ethnicity “%(value)s” (see the sheet “Ethnicities”).") % {"value": _text(cell(cells, "ethnicity"))[:40]})
+        row["ethnicity"] = ethnicity or ""
+        rel_raw = fold(_text(cell(cells, "religion"))).strip()
+        religion = self._rel.get(rel_raw) if rel_raw else reference.NO_RELIGION
+        if religion is None:
+            errors.append(_("Unknown religion “%(value)s” (see the sheet “Religions”).") % {"value": _text(cell(cells, "religion"))[:40]})
+        row["religion"] = religion or ""
+        value = cid.normalise(cell(cells, "citizen_id"))
+        row["citizen_id_enc"] = row["citizen_id_hash"] = row["citizen_id_last3"] = ""
+        if value:
+            if sex and birth_year:
+                problems = cid.check(value, sex=sex, birth_year=birth_year)
+            else:
+                try:
+                    cid.parse(value)
+                    problems = []
+                except cid.CitizenIdError as exc:
+                    problems = [str(exc)]
+            if problems:
+                errors.extend(problems)
+            else:
+                row["citizen_id_enc"] = crypto.encrypt(value, context=Person.CITIZEN_ID_CONTEXT)
+                row["citizen_id_hash"] = crypto.lookup_hash(value, context=Person.CITIZEN_ID_CONTEXT)
+                row["citizen_id_last3"] = value[-3:]
+        phone_raw = cell(cells, "phone")
+        if isinstance(phone_raw, (int, float)) and not isinstance(phone_raw, bool):
+            digits = str(int(phone_raw))
+            digits = "0" + digits if len(digits) == 9 else digits
+        else:
+            digits = normalise_phone(_text(phone_raw))
+        if problem := phone_problem(digits):
+            errors.append(problem)
+        row["phone"] = digits[:15]
+        place = ctx.places.get(_place_code(cell(cells, "residence")))
+        if place is None:
+            code = _text(cell(cells, "residence")).strip()
+            errors.append(
+                _("No village or commune with code “%(code)s” in your scope.") % {"code": code[:20]}
+                if code else _("The place of residence code is required.")
+            )
+            row["unit_id"], row["unit_path"] = None, ""
+        else:
+            row["unit_id"], row["unit_path"] = place
+        row["address"] = clean(_text(cell(cells, "address")))[:255]
+        row["occupation"] = clean(_text(cell(cells, "occupation")))[:120]
+        edu_raw = fold(_text(cell(cells, "education"))).strip()
+        education = self._edu.get(edu_raw, None) if edu_raw else ""
+        if education is None:
+            errors.append(_("Unknown education level “%(value)s”.") % {"value": _text(cell(cells, "education"))[:40]})
+        row["education"] = education or ""
+        vet = fold(_text(cell(cells, "veteran"))).strip()
+        if vet in _YES:
+            row["veteran"] = True
+        elif vet in _NO:
+            row["veteran"] = False
+        else:
+            row["veteran"] = False
+            errors.append(_("Veteran: write “x” or “có”, or leave it empty."))
+        try:
+            branch_id = _int(cell(cells, "branch_id"))
+        except CellError:
+            branch_id = None
+            errors.append(_("The branch ID must be a number, not “%(value)s”.") % {"value": _text(cell(cells, "branch_id"))[:20]})
+        branch = ctx.branches.get(branch_id) if branch_id is not None else None
+        if branch_id is None and not _blank(cell(cells, "branch_id")):
+            pass
+        elif branch_id is None:
+            errors.append(_("The branch ID is required."))
+        elif branch is None:
+            errors.append(_("No branch with ID %(id)s in your scope.") % {"id": branch_id})
+        elif not branch[4]:
+            errors.append(_("The branch %(name)s is no longer active.") % {"name": branch[3]})
+        elif not branch[5]:
+            errors.append(_("You may not add members to the branch %(name)s.") % {"name": branch[3]})
+        elif not ctx.type_has_members.get(branch[0]):
+            errors.append(_("%(org)s has no individual members.") % {"org": ctx.type_names.get(branch[0], "")})
+        row["branch_id"] = branch_id
+        row["org_type_id"] = branch[0] if branch else None
+        row["branch_unit_path"], row["org_path"] = (branch[1], branch[2]) if branch else ("", "")
+        if branch is not None and place is not None and not ctx.may_add_person(place[1], branch):
+            errors.append(_("You may not register people living in this place."))
+        row["member_number"] = clean(_text(cell(cells, "member_number")))[:30]
+        try:
+            joined = parse_day(cell(cells, "joined_on"))
+        except CellError as exc:
+            joined = None
+            errors.append(str(exc))
+        else:
+            if joined is None:
+                errors.append(_("The date of joining is required."))
+            elif joined > ctx.today:
+                errors.append(_("The date of joining cannot be in the future."))
+            elif birth_date is not None and joined <= birth_date:
+                errors.append(_("The date of joining must be after the date of birth."))
+        row["joined_on"] = joined
+        row["notes"] = _text(cell(cells, "notes")).strip()[:2000]
+        override = clean(_text(cell(cells, "override_reason")))
+        row["eligibility_override"] = ""
+        if branch is not None and joined is not None and sex and birth_year and not errors:
+            problems = eligibility_problems(
+                ctx.rules.get(branch[0]),
+                org_name=ctx.type_names.get(branch[0], ""),
+                sex=sex,
+                birth_date=birth_date,
+                birth_year=birth_year,
+                veteran=row["veteran"],
+                on=joined,
+            )
+            if problems and not override:
+                errors.extend(problems)
+                errors.append(_("To admit the person anyway, give the reason in the column “Reason for an exception”."))
+            elif problems:
+                row["eligibility_override"] = override
+        return row, errors[:MAX_ERRORS_PER_ROW]
+
+
+# --- the check job -------------------------------------------------------------------------------------
+
+STAGING_COLUMNS = [
+    "batch_id", "row_number", "errors", "duplicate_note", "cells", "person_key", "full_name", "search_name",
+    "birth_date", "birth_year", "sex", "ethnicity", "religion", "citizen_id_enc", "citizen_id_hash",
+    "citizen_id_last3", "birth_province", "phone", "unit_id", "unit_path", "address", "occupation", "education",
+    "veteran", "branch_id", "org_type_id", "branch_unit_path", "org_path", "member_number", "joined_on", "notes",
+    "eligibility_override",
+]
+_EMPTY_VALID = {"errors": "", "duplicate_note": "", "cells": None, "birth_province": ""}
+
+
+def _masked_cells(header: list[str], cells: list[Any], positions: list[int | None]) -> dict[str, str]:
+    """The cells of a rejected row, by column name, with the citizen ID masked (kept for the preview and
+    the rejected-rows file; the full number is never stored outside the encrypted column)."""
+    id_pos = positions[INDEX["citizen_id"]]
+    result = {}
+    for i, title in enumerate(header):
+        if not title:
+            continue
+        value = cells[i] if i < len(cells) else None
+        text = _text(value)
+        if i == id_pos and text:
+            text = cid.mask(cid.normalise(value))
+        result[title] = text[:200]
+    return result
+
+
+Progress = Callable[[int, str], None]
+
+
+def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) -> ImportBatch:
+    """Read, parse and stage every row of ``fh`` for ``batch``, then run the set-based checks."""
+    started = time.monotonic()
+    rows = open_rows(fh, batch.filename)
+    header, positions, number = read_header(rows)
+    parser = RowParser(load_context(actor), positions)
+    limit = max_rows()
+    done = 0
+    chunk: list[tuple] = []
+
+    def flush() -> None:
+        if chunk:
+            with transaction.atomic():
+                bulk.copy_rows(ImportRow._meta.db_table, STAGING_COLUMNS, chunk)
+            chunk.clear()
+
+    try:
+        for cells in rows:
+            number += 1
+            if all(_blank(c) for c in cells):
+                continue
+            done += 1
+            if done > limit:
+                raise ImportFileError(
+                    _("The file has more than %(max)s data rows. Split it into files of at most %(max)s rows each.")
+                    % {"max": formats.number_format(limit, force_grouping=True)}
+                )
+            values, errors = parser.parse(cells)
+            if errors:
+                staged = dict(values)
+                staged.update(errors="\n".join(errors), duplicate_note="", cells=json.dumps(
+                    _masked_cells(header, cells, positions), ensure_ascii=False))
+                for key in ("citizen_id_enc", "citizen_id_hash"):
+                    staged[key] = ""
+            else:
+                staged = {**values, **_EMPTY_VALID}
+            staged["batch_id"], staged["row_number"] = batch.pk, number
+            staged["person_key"] = staged["citizen_id_hash"] or f"r{number}"
+            staged.setdefault("birth_province", "")
+            chunk.append(tuple(staged.get(c) for c in STAGING_COLUMNS))
+            if len(chunk) >= CHUNK:
+                flush()
+                if progress:
+                    progress(done, _("Reading and checking the rows…"))
+        flush()
+    except ImportFileError:
+        discard_rows(batch)
+        raise
+    except Exception:
+        discard_rows(batch)
+        raise
+    if done == 0:
+        raise ImportFileError(_("The file has no data rows below the column names."))
+    parsed_at = time.monotonic()
+    if progress:
+        progress(done, _("Comparing with the registry…"))
+    with transaction.atomic():
+        _set_based_checks(batch, actor)
+        _summarise(batch)
+    batch.status = ImportStatus.CHECKED
+    batch.timings = {"read_parse_copy": round(parsed_at - started, 2), "set_checks": round(time.monotonic() - parsed_at, 2)}
+    batch.save(update_fields=["status", "timings", "total_rows", "valid_rows", "error_rows", "duplicate_rows",
+                              "matched_rows"])
+    return batch
+
+
+def discard_rows(batch: ImportBatch) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM members_importrow WHERE batch_id = %s", [batch.pk])
+
+
+def _append_error(cursor, batch_id: int, sql_from_where: str, message_sql: str, params: list) -> int:
+    cursor.execute(
+        f"""
+        UPDATE members_importrow r SET errors = CASE WHEN r.errors = '' THEN {message_sql}
+                                                ELSE r.errors || E'\\n' || {message_sql} END
+        {sql_from_where}
+        """,
+        params,
+    )
+    return cursor.rowcount
+
+
+def _set_based_checks(batch: ImportBatch, actor) -> None:
+    """The checks that need the whole file or the registry (SQL over the staging rows)."""
+    b = batch.pk
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE members_importrow")
+        # The same citizen ID on several rows: one person, so the same details and different organisations.
+        cursor.execute(
+            """
+            WITH firsts AS (
+                SELECT id, row_number, citizen_id_hash, org_type_id,
+                    first_value(row_number) OVER w AS first_row,
+                    first_value(search_name || '|' || coalesce(birth_date::text, birth_year::text) || '|' || sex) OVER w AS first_details,
+                    search_name || '|' || coalesce(birth_date::text, birth_year::text) || '|' || sex AS details,
+                    row_number() OVER (PARTITION BY citizen_id_hash, org_type_id ORDER BY row_number) AS nth_in_type,
+                    first_value(row_number) OVER (PARTITION BY citizen_id_hash, org_type_id ORDER BY row_number) AS first_in_type
+                FROM members_importrow
+                WHERE batch_id = %s AND citizen_id_hash <> '' AND errors = ''
+                WINDOW w AS (PARTITION BY citizen_id_hash ORDER BY row_number)
+            )
+            SELECT id, first_row, details <> first_details, nth_in_type > 1, first_in_type
+            FROM firsts WHERE row_number <> first_row
+            """,
+            [b],
+        )
+        problems = []
+        for row_id, first_row, different, same_type, first_in_type in cursor.fetchall():
+            if different:
+                problems.append((row_id, _("Row %(row)s has the same citizen ID with a different name, date of birth or sex.") % {"row": first_row}))
+            elif same_type:
+                problems.append((row_id, _("Row %(row)s already joins this person to the same organisation.") % {"row": first_in_type}))
+        _errors_for(cursor, problems)
+        # People already registered (same citizen ID): the membership is added to them.
+        cursor.execute(
+            """
+            UPDATE members_importrow r SET matched_person_id = p.id
+            FROM members_person p
+            WHERE r.batch_id = %s AND r.citizen_id_hash <> '' AND p.citizen_id_hash = r.citizen_id_hash
+            """,
+            [b],
+        )
+        cursor.execute(
+            "SELECT DISTINCT matched_person_id FROM members_importrow WHERE batch_id = %s AND matched_person_id IS NOT NULL",
+            [b],
+        )
+        matched = [r[0] for r in cursor.fetchall()]
+        visible: set[int] = set()
+        for i in range(0, len(matched), 5000):
+            part = matched[i : i + 5000]
+            visible.update(Person.objects.visible_to(actor).filter(pk__in=part).values_list("pk", flat=True))
+        hidden = [pk for pk in matched if pk not in visible]
+        if hidden:
+            _append_error(
+                cursor, b,
+                "WHERE r.batch_id = %s AND r.errors = '' AND r.matched_person_id = ANY(%s)",
+                "%s",
+                [_("This citizen ID is already registered for a person outside your scope."),
+                 _("This citizen ID is already registered for a person outside your scope."), b, hidden],
+            )
+        mismatch = _("This citizen ID is already registered for %(name)s, born %(birth)s: the name or the date of birth differs.")
+        cursor.execute(
+            """
+            SELECT r.id, p.full_name, coalesce(to_char(p.birth_date, 'DD/MM/YYYY'), p.birth_year::text)
+            FROM members_importrow r JOIN members_person p ON p.id = r.matched_person_id
+            WHERE r.batch_id = %s AND r.errors = ''
+              AND (p.search_name <> r.search_name OR p.birth_year <> r.birth_year
+                   OR (p.birth_date IS NOT NULL AND r.birth_date IS NOT NULL AND p.birth_date <> r.birth_date))
+            """,
+            [b],
+        )
+        _errors_for(cursor, [(rid, mismatch % {"name": name, "birth": birth}) for rid, name, birth in cursor.fetchall()])
+        cursor.execute(
+            """
+            SELECT DISTINCT ON (r.id) r.id, t.name, br.name, m.left_on
+            FROM members_importrow r
+            JOIN members_membership m ON m.person_id = r.matched_person_id AND m.org_type_id = r.org_type_id
+            JOIN structure_orgtype t ON t.id = r.org_type_id
+            JOIN structure_branch br ON br.id = m.branch_id
+            WHERE r.batch_id = %s AND r.errors = '' AND (m.left_on IS NULL OR m.left_on > r.joined_on)
+            ORDER BY r.id, m.left_on NULLS FIRST
+            """,
+            [b],
+        )
+        overlaps = []
+        for rid, org, branch, left_on in cursor.fetchall():
+            if left_on is None:
+                overlaps.append((rid, _("Already an active member of %(org)s (%(branch)s).") % {"org": org, "branch": branch}))
+            else:
+                overlaps.append((rid, _("Was a member of %(org)s (%(branch)s) until %(day)s: the date of joining must be later.")
+                                 % {"org": org, "branch": branch, "day": left_on.strftime("%d/%m/%Y")}))
+        _errors_for(cursor, overlaps)
+        # Possible duplicates (not the same citizen ID): same folded name and birth date (and commune).
+        _flag_duplicates(cursor, b, actor)
+
+
+def _errors_for(cursor, problems: list[tuple[int, str]]) -> None:
+    if not problems:
+        return
+    ids = [p[0] for p in problems]
+    messages = [p[1] for p in problems]
+    cursor.execute(
+        """
+        UPDATE members_importrow r SET errors = CASE WHEN r.errors = '' THEN x.message
+                                            ELSE r.errors || E'\\n' || x.message END
+        FROM unnest(%s::bigint[], %s::text[]) AS x(id, message)
+        WHERE r.id = x.id
+        """,
+        [ids, messages],
+    )
+
+
+_SAME = """
+    a.search_name = b.search_name AND a.birth_year = b.birth_year
+    AND NOT (a.citizen_id_hash <> '' AND b.citizen_id_hash <> '')
+    AND ((a.birth_date IS NOT NULL AND b.birth_date IS NOT NULL AND a.birth_date = b.birth_date)
+         OR ((a.birth_date IS NULL OR b.birth_date IS NULL)
+             AND split_part(a.unit_path, '/', 2) = split_part(b.unit_path, '/', 2)))
+"""
+
+
+def _flag_duplicates(cursor, b: int, actor) -> None:
+    # With a person already registered.
+    cursor.execute(
+        f"""
+        SELECT a.id, b.id, b.full_name, coalesce(to_char(b.birth_date, 'DD/MM/YYYY'), b.birth_year::text), u.name
+        FROM members_importrow a
+        JOIN members_person b ON {_SAME}
+        JOIN structure_unit u ON u.id = b.unit_id
+        WHERE a.batch_id = %s AND a.errors = '' AND a.matched_person_id IS NULL
+        """,
+        [b],
+    )
+    found = cursor.fetchall()
+    visible = set()
+    if found:
+        ids = list({r[1] for r in found})
+        for i in range(0, len(ids), 5000):
+            visible.update(Person.objects.visible_to(actor).filter(pk__in=ids[i : i + 5000]).values_list("pk", flat=True))
+    notes: dict[int, list[str]] = {}
+    for row_id, pid, name, birth, place in found:
+        if pid in visible:
+            notes.setdefault(row_id, []).append(
+                _("May be %(name)s (born %(birth)s, %(place)s), already registered.") % {"name": name, "birth": birth, "place": place}
+            )
+        else:
+            notes.setdefault(row_id, []).append(_("A person with the same name and date of birth is registered outside your scope."))
+    # Within the file (different rows, no shared citizen ID).
+    cursor.execute(
+        f"""
+        SELECT a.id, min(b.row_number)
+        FROM members_importrow a
+        JOIN members_importrow b ON b.batch_id = a.batch_id AND b.row_number <> a.row_number
+             AND b.person_key <> a.person_key AND b.errors = '' AND {_SAME}
+        WHERE a.batch_id = %s AND a.errors = ''
+        GROUP BY a.id
+        """,
+        [b],
+    )
+    for row_id, other_row in cursor.fetchall():
+        notes.setdefault(row_id, []).append(_("May be the same person as row %(row)s.") % {"row": other_row})
+    if notes:
+        ids = list(notes)
+        cursor.execute(
+            """
+            UPDATE members_importrow r SET duplicate_note = x.note
+            FROM unnest(%s::bigint[], %s::text[]) AS x(id, note) WHERE r.id = x.id
+            """,
+            [ids, ["\n".join(notes[i][:3]) for i in ids]],
+        )
+
+
+def _summarise(batch: ImportBatch) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*), count(*) FILTER (WHERE errors = ''), count(*) FILTER (WHERE errors <> ''),
+                   count(*) FILTER (WHERE duplicate_note <> '' AND errors = ''),
+                   count(*) FILTER (WHERE matched_person_id IS NOT NULL AND errors = '')
+            FROM members_importrow WHERE batch_id = %s
+            """,
+            [batch.pk],
+        )
+        batch.total_rows, batch.valid_rows, batch.error_rows, batch.duplicate_rows, batch.matched_rows = cursor.fetchone()
+
+
+# --- the commit job ------------------------------------------------------------------------------------
+
+
+class CommitRefused(Exception):
+    """The registry changed since the check; the message is for the user."""
+
+
+@transaction.atomic
+def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
+    """Import every valid staging row of ``batch`` in one transaction (or nothing)."""
+    started = time.monotonic()
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    b = batch.pk
+    counts.lock_all()  # serialise with other imports and movements while the counts are rebuilt
+    before = batch.valid_rows
+    # The registry may have changed since the check: run the registry checks again.
+    check_again(batch, actor=actor)
+    if batch.valid_rows != before:
+        raise CommitRefused(
+            _("The registry changed since the file was checked (%(count)s rows are no longer valid): nothing was imported. Check the file again.")
+            % {"count": before - batch.valid_rows}
+        )
+    bulk.insert_history_off("members.Person", "members.Membership")
+    now = timezone.now()
+    recorded_by = actor.pk if getattr(actor, "pk", None) else None
+    with connection.cursor() as cursor:
+        # One new person per citizen ID (or per row without one); ids allocated ahead.
+        cursor.execute(
+            """
+            WITH keys AS (
+                SELECT person_key, nextval(pg_get_serial_sequence('members_person', 'id')) AS pid
+                FROM (SELECT DISTINCT person_key FROM members_importrow
+                      WHERE batch_id = %(b)s AND errors = '' AND matched_person_id IS NULL) k
+            )
+            UPDATE members_importrow r SET person_id = keys.pid FROM keys
+            WHERE r.batch_id = %(b)s AND r.errors = '' AND r.matched_person_id IS NULL AND r.person_key = keys.person_key
+            """,
+            {"b": b},
+        )
+        cursor.execute(
+            "UPDATE members_importrow SET person_id = matched_person_id WHERE batch_id = %s AND matched_person_id IS NOT NULL AND errors = ''",
+            [b],
+        )
+        cursor.execute(
+            """
+            INSERT INTO members_person (id, full_name, search_name, birth_date, birth_year, sex, ethnicity, religion,
+                citizen_id_enc, citizen_id_hash, citizen_id_last3, birth_province, phone, unit_id, unit_path, address,
+                occupation, education, veteran, notes, import_batch_id, created_at, updated_at)
+            SELECT DISTINCT ON (person_id) person_id, full_name, search_name, birth_date, birth_year, sex, ethnicity,
+                religion, citizen_id_enc, citizen_id_hash, citizen_id_last3, birth_province, phone, unit_id, unit_path,
+                address, occupation, education, veteran, notes, %(b)s, %(now)s, %(now)s
+            FROM members_importrow
+            WHERE batch_id = %(b)s AND errors = '' AND matched_person_id IS NULL
+            ORDER BY person_id, row_number
+            """,
+            {"b": b, "now": now},
+        )
+        new_people = cursor.rowcount
+        cursor.execute(
+            """
+            WITH ins AS (
+                INSERT INTO members_membership (person_id, branch_id, org_type_id, org_path, unit_path, member_number,
+                    joined_on, status, start_kind, end_reason, eligibility_override, search_name, sex, birth_date,
+                    birth_year, ethnicity, import_batch_id, created_at)
+                SELECT r.person_id, r.branch_id, r.org_type_id, r.org_path, r.branch_unit_path, r.member_number,
+                    r.joined_on, 'active', 'join', '', r.eligibility_override,
+                    coalesce(p.search_name, r.search_name), coalesce(p.sex, r.sex), coalesce(p.birth_date, r.birth_date),
+                    coalesce(p.birth_year, r.birth_year), coalesce(p.ethnicity, r.ethnicity), %(b)s, %(now)s
+                FROM members_importrow r LEFT JOIN members_person p ON p.id = r.matched_person_id
+                WHERE r.batch_id = %(b)s AND r.errors = ''
+                RETURNING id, person_id, branch_id, joined_on, eligibility_override, unit_path, org_path
+            )
+            INSERT INTO members_movement (membership_id, person_id, branch_id, kind, reason, "on", note,
+                eligibility_override, unit_path, org_path, recorded_by_id, recorded_at, import_batch_id)
+            SELECT id, person_id, branch_id, 'join', '', joined_on, '', eligibility_override, unit_path, org_path,
+                %(user)s, %(now)s, %(b)s
+            FROM ins
+            """,
+            {"b": b, "now": now, "user": recorded_by},
+        )
+        memberships = cursor.rowcount
+        cursor.execute("SELECT DISTINCT branch_id FROM members_importrow WHERE batch_id = %s AND errors = ''", [b])
+        branch_ids = [r[0] for r in cursor.fetchall()]
+    inserted_at = time.monotonic()
+    counts.rebuild(branch_ids=branch_ids)
+    counted_at = time.monotonic()
+    flagged = _flag_imported(b)
+    discard_rows(batch)
+    batch.status = ImportStatus.COMMITTED
+    batch.committed_at = timezone.now()
+    batch.timings = {
+        **batch.timings,
+        "commit_insert": round(inserted_at - started, 2),
+        "commit_counts": round(counted_at - inserted_at, 2),
+        "commit_duplicates": round(time.monotonic() - counted_at, 2),
+    }
+    batch.save(update_fields=["status", "committed_at", "timings", "valid_rows", "error_rows", "matched_rows",
+                              "duplicate_rows", "total_rows"])
+    return {"people": new_people, "memberships": memberships, "flagged": flagged}
+
+
+def _flag_imported(batch_id: int) -> int:
+    """Duplicate candidates for the people the import created (with anyone, set-based)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO members_duplicatecandidate (person_id, other_id, reason, status, unit_path, created_at)
+            SELECT a.id, b.id,
+                CASE WHEN a.birth_date IS NOT NULL AND b.birth_date IS NOT NULL THEN
+                        CASE WHEN split_part(a.unit_path, '/', 2) = split_part(b.unit_path, '/', 2)
+                             THEN 'name_birth_commune' ELSE 'name_birth' END
+                     ELSE 'name_year_commune' END,
+                'open', a.unit_path, now()
+            FROM members_person a JOIN members_person b ON b.id < a.id AND {_SAME}
+            WHERE a.import_batch_id = %s
+            ON CONFLICT DO NOTHING
+            """,
+            [batch_id],
+        )
+        return cursor.rowcount
+
+
+# --- files for the user: the template and the rejected rows ---------------------------------------------
+
+
+def _sheet(workbook, title: str, header: Sequence[Any], rows, widths: Sequence[int] = ()):
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.create_sheet(title=str(title)[:31])
+    for i, width in enumerate(widths or [20] * len(header), start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "A2"
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="F3D9D9")
+    cells = []
+    for title_ in header:
+        cell = WriteOnlyCell(sheet, value=str(title_))
+        cell.font, cell.fill = bold, fill
+        cells.append(cell)
+    sheet.append(cells)
+    for row in rows:
+        sheet.append(["" if v is None else v for v in row])
+    return sheet
+
+
+def template_bytes(*, actor) -> bytes:
+    from openpyxl import Workbook
+
+    from danvan.members.selectors import branch_choices, residence_choices
+
+    workbook = Workbook(write_only=True)
+    _sheet(workbook, _("Members"), [str(c.label) for c in COLUMNS], [], [c.width for c in COLUMNS])
+    notes = [
+        (_("Fill one row per membership, from row 2 of the first sheet. Do not change the column names."), ""),
+        (_("A person who joins several organisations has one row per organisation, with the same citizen ID."), ""),
+        (_("Rows with errors are not imported; every other row is imported when you confirm, after the preview."), ""),
+        (_("At most %(max)s rows per file. CSV files must be saved as UTF-8.")
+         % {"max": formats.number_format(max_rows(), force_grouping=True)}, ""),
+        ("", ""),
+        *[(str(c.label), str(c.help)) for c in COLUMNS],
+    ]
+    _sheet(workbook, _("Instructions"), [_("Column"), _("What to write")], notes, [40, 100])
+    branches = (
+        (b.pk, b.name, b.organisation.type.name, b.unit.name)
+        for b in branch_choices(actor=actor, action="add").iterator(chunk_size=2000)
+    )
+    _sheet(workbook, _("Branches"), [_("Branch ID"), _("Branch"), _("Organisation type"), _("Located in")], branches, [10, 40, 30, 30])
+    places = ((u.code, u.name, u.parent.name if u.parent else "") for u in residence_choices(actor=actor).iterator(chunk_size=2000))
+    _sheet(workbook, _("Places"), [_("Place of residence code"), _("Name"), _("Belongs to")], places, [16, 36, 36])
+    _sheet(workbook, _("Ethnicities"), [_("Code"), _("Ethnicity")], reference.ethnicity_choices(), [8, 30])
+    _sheet(workbook, _("Religions"), [_("Code"), _("Religion")], reference.religion_choices(), [8, 50])
+    _sheet(workbook, _("Education"), [_("Education")], [(str(label),) for _v, label in Education.choices], [40])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def rejected_rows(batch: ImportBatch) -> Iterator[tuple[int, dict[str, str], str]]:
+    """(row number, cells by column name, reasons) of every rejected row, in file order (streamed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT row_number, cells, errors FROM members_importrow WHERE batch_id = %s AND errors <> '' ORDER BY row_number",
+            [batch.pk],
+        )
+        while True:
+            part = cursor.fetchmany(2000)
+            if not part:
+                break
+            for number, cells, errors in part:
+                if isinstance(cells, str):
+                    cells = json.loads(cells)
+                yield number, cells or {}, errors
+
+
+def rejected_bytes(batch: ImportBatch) -> bytes:
+    """The rejected rows as a workbook (streamed from the staging table): row number, cells, reasons."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    rows = rejected_rows(batch)
+    first = next(rows, None)
+    columns = list(first[1]) if first else []
+    header = [_("Row"), *columns, _("Reasons")]
+
+    def lines():
+        if first is None:
+            return
+        yield [first[0], *[first[1].get(h, "") for h in columns], first[2].replace("\n", "; ")]
+        for number, cells, errors in rows:
+            yield [number, *[cells.get(h, "") for h in columns], errors.replace("\n", "; ")]
+
+    _sheet(workbook, _("Rejected rows"), header, lines(), [8] + [18] * len(columns) + [90])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def check_again(batch: ImportBatch, *, actor) -> None:
+    """Run the registry checks again on a checked batch (after the registry changed), updating the preview."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE members_importrow SET matched_person_id = NULL WHERE batch_id = %s", [batch.pk])
+    _set_based_checks(batch, actor)
+    _summarise(batch)
+    batch.save(update_fields=["total_rows", "valid_rows", "error_rows", "duplicate_rows", "matched_rows"])

@@ -1,0 +1,106 @@
+"""Background jobs of the members registry: checking an uploaded file, then importing it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from danvan.core import jobs
+from danvan.core.jobs import JobContext, JobError
+from danvan.core.models import Job
+from danvan.members import imports
+from danvan.members.models import ImportBatch, ImportStatus
+
+CHECK = "members.import_check"
+COMMIT = "members.import_commit"
+
+
+def _batch(job: Job) -> ImportBatch:
+    batch = ImportBatch.objects.filter(pk=job.params.get("batch")).first()
+    if batch is None:
+        raise JobError(_("This import no longer exists."))
+    actor = batch.created_by
+    if actor is None or not actor.is_active:
+        raise JobError(_("The account that started this import is no longer active."))
+    return batch
+
+
+def _drop_input(job: Job) -> None:
+    """The uploaded file holds citizen IDs in clear: it is deleted once the import is decided."""
+    if job.input_file:
+        job.input_file.delete(save=True)
+
+
+def _summary(batch: ImportBatch) -> str:
+    return _(
+        "%(total)s rows read: %(valid)s valid (%(matched)s of people already registered, %(dup)s possible "
+        "duplicates to review), %(errors)s rejected."
+    ) % {
+        "total": batch.total_rows,
+        "valid": batch.valid_rows,
+        "matched": batch.matched_rows,
+        "dup": batch.duplicate_rows,
+        "errors": batch.error_rows,
+    }
+
+
+@jobs.register(CHECK)
+def import_check(job: Job, ctx: JobContext) -> dict[str, Any]:
+    batch = _batch(job)
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        try:
+            with job.input_file.open("rb") as fh:
+                imports.check(batch, fh, actor=batch.created_by, progress=lambda done, msg: ctx.progress(done, msg, force=True))
+        except imports.ImportFileError as exc:
+            ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.FAILED, message=str(exc))
+            _drop_input(job)
+            raise JobError(str(exc)) from exc
+        except Exception:
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status=ImportStatus.FAILED, message=_("An unexpected error occurred while reading the file.")
+            )
+            _drop_input(job)
+            raise
+        ctx.set_total(batch.total_rows)
+        if batch.error_rows:
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            batch.rejected_file.save(f"dong-bi-loai-{batch.pk}-{stamp}.xlsx", ContentFile(imports.rejected_bytes(batch)), save=True)
+        summary = _summary(batch)
+        ImportBatch.objects.filter(pk=batch.pk).update(message=summary)
+        return {"summary": summary, "total": batch.total_rows, "valid": batch.valid_rows, "rejected": batch.error_rows}
+
+
+@jobs.register(COMMIT)
+def import_commit(job: Job, ctx: JobContext) -> dict[str, Any]:
+    batch = _batch(job)
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        ctx.set_total(batch.valid_rows)
+        try:
+            result = imports.commit(batch, actor=batch.created_by)
+        except imports.CommitRefused as exc:
+            # Nothing was written; show the rows that are no longer valid in the preview.
+            with transaction.atomic():
+                imports.check_again(batch, actor=batch.created_by)
+            ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.CHECKED, message=str(exc))
+            raise JobError(str(exc)) from exc
+        except Exception:
+            ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.CHECKED)
+            raise
+        if batch.check_job_id:
+            _drop_input(Job.objects.get(pk=batch.check_job_id))
+        summary = ngettext(
+            "%(count)s membership was imported (%(people)s new people).",
+            "%(count)s memberships were imported (%(people)s new people).",
+            result["memberships"],
+        ) % {"count": result["memberships"], "people": result["people"]}
+        if result["flagged"]:
+            summary += " " + _("%(count)s possible duplicates were flagged for review.") % {"count": result["flagged"]}
+        ImportBatch.objects.filter(pk=batch.pk).update(message=summary)
+        ctx.progress(batch.valid_rows, force=True)
+        return {"summary": summary, **result}
