@@ -18,6 +18,7 @@ from danvan.structure import services as structure_services
 from danvan.structure.models import Branch, Organisation, Unit
 from tests.activities.matrix import scoped_records as activities_records
 from tests.factories import make_user, superuser
+from tests.members.matrix import scoped_records as members_records
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +114,13 @@ def matrix(demo_world):
             branches=(out_branch, in_branch),
             organisations=(out_org, in_org),
             units=(w.commune_b, w.commune_a),
+        ),
+        **members_records(
+            root,
+            marks=(MARK_OUT, MARK_IN),
+            branches=(out_branch, in_branch),
+            villages=(out_village, in_village),
+            creators=(w.users["admin_b"], w.users["admin_a"]),
         ),
     }
 

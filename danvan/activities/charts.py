@@ -32,13 +32,14 @@ def monthly(series: list[dict]) -> dict:
 
 
 def by_unit(rows, threshold_pct: int) -> dict:
-    rows = [r for r in rows if not r.own_level][:200]
+    """Units from the furthest behind to the most diligent."""
+    rows = sorted((r for r in rows if not r.own_level), key=lambda r: (r.cadres.rate is None, r.cadres.rate or 0))[:200]
     labels = [r.unit.name for r in rows]
     return {
         "color": PALETTE,
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
-        "grid": {"left": 48, "right": 16, "top": 36, "bottom": 90},
+        "grid": {"left": 48, "right": 24, "top": 36, "bottom": 100},
         "dataZoom": [{"type": "slider", "bottom": 0, "height": 16}] if len(labels) > 25 else [],
         "xAxis": {"type": "category", "data": labels, "axisLabel": {"rotate": 50, "fontSize": 10}},
         "yAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
@@ -47,7 +48,13 @@ def by_unit(rows, threshold_pct: int) -> dict:
                 "type": "bar",
                 "name": _("Quota fulfilment (%)"),
                 "data": [round((r.cadres.rate or 0) * 100, 1) for r in rows],
-                "markLine": {"silent": True, "symbol": "none", "data": [{"yAxis": threshold_pct}]},
+                "markLine": {
+                    "silent": True,
+                    "symbol": "none",
+                    "label": {"show": False},
+                    "lineStyle": {"color": "#6c757d"},
+                    "data": [{"yAxis": threshold_pct}],
+                },
             },
             {
                 "type": "bar",

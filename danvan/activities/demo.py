@@ -51,7 +51,7 @@ POSITIONS = {
 ROLE_OF_RANK = [CadreRole.ORGANISATION_LEADER, CadreRole.ORGANISATION_LEADER, CadreRole.OFFICER]
 CADRE_TYPES = list(POSITIONS)
 # Share of their quota that cadres of these organisation types reach (the seeds' "chưa thường xuyên").
-TYPE_DILIGENCE = {"women": 0.7, "veterans": 0.6, "youth": 0.65}
+TYPE_DILIGENCE = {"women": 0.72, "veterans": 0.66, "youth": 0.72}
 TOPICS = [
     "Sơ kết hoạt động tháng; triển khai nhiệm vụ tháng tới",
     "Tuyên truyền Luật Thực hiện dân chủ ở cơ sở",
@@ -143,20 +143,20 @@ def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date 
             name="Cán bộ cấp tỉnh dự sinh hoạt chi, tổ hội",
             reference="Theo tinh thần Quy định số 784-QĐ/TU ngày 10/5/2016",
             unit=province, unit_path=province.path, level="province", period=PeriodKind.QUARTER,
-            meetings_required=1, valid_from=date(start.year, 1, 1),
+            meetings_required=1, valid_from=start,
         ),
         QuotaRule(
             name="Cán bộ cấp xã dự sinh hoạt chi, tổ hội",
             reference="Theo tinh thần Quy định số 784-QĐ/TU ngày 10/5/2016",
             unit=province, unit_path=province.path, level="commune", period=PeriodKind.MONTH,
-            meetings_required=1, valid_from=date(start.year, 1, 1),
+            meetings_required=1, valid_from=start,
         ),
         QuotaRule(
             name="Lãnh đạo Ban Tuyên giáo và Dân vận cấp xã",
             reference="Theo tinh thần Quy định số 784-QĐ/TU ngày 10/5/2016",
             unit=province, unit_path=province.path, level="commune", org_type=types["commission"],
             role=CadreRole.ORGANISATION_LEADER, period=PeriodKind.QUARTER, meetings_required=4,
-            valid_from=date(start.year, 1, 1),
+            valid_from=start,
         ),
     ]
     QuotaRule.objects.bulk_create(rules)
@@ -183,10 +183,9 @@ def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date 
         place = org.unit.name
         level = level_of(org.unit)
         role = ROLE_OF_RANK[min(rank, 2)]
-        diligence = TYPE_DILIGENCE.get(org.type.code, 1.0)
+        diligence = rng.uniform(1.0, 1.5) * TYPE_DILIGENCE.get(org.type.code, 1.0)
         if org.unit_id in lagging:
-            diligence *= 0.35
-        diligence *= rng.uniform(0.8, 1.3)
+            diligence *= 0.3
         cadre_rows.append(
             (pk, name, fold(f"{name} {position}"), None, org.pk, org.unit_id, org.unit_path, org.path, level, role,
              f"{position} {place}", "", "", date(start.year - 3, 1, 1), None, True, now)
@@ -230,11 +229,11 @@ def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date 
         own_type = org.type.code
         for m in month_list:
             if level == "province":
-                # About one meeting a quarter, anywhere in the province.
-                expected = diligence / 3
+                # About two meetings a quarter, anywhere in the province.
+                expected = min(1.0, diligence * 0.6)
                 pool_keys = [(rng.choice(commune_paths), m)] if commune_paths else []
             else:
-                expected = diligence * (2 if own_type == "commission" and role == CadreRole.ORGANISATION_LEADER else 1.15)
+                expected = diligence * (2 if own_type == "commission" and role == CadreRole.ORGANISATION_LEADER else 1)
                 pool_keys = [(org.unit_path, m)]
             n = int(expected) + (1 if rng.random() < expected - int(expected) else 0)
             if not n or not pool_keys:

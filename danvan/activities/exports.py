@@ -30,7 +30,7 @@ def unit_sheet(rows: Sequence[UnitRow]) -> tuple[list[str], list[list[Any]]]:
         _("Cadres"),
         _("Cadres with a quota"),
         _("Cadres meeting the quota"),
-        _("Attendances required"),
+        _("Attendances due"),
         _("Attendances counted"),
         _("Quota fulfilment (%)"),
     ]
@@ -54,15 +54,15 @@ def unit_sheet(rows: Sequence[UnitRow]) -> tuple[list[str], list[list[Any]]]:
     return header, body
 
 
-def organisation_sheet(rows: Sequence[OrgRow]) -> tuple[list[str], list[list[Any]]]:
+def organisation_sheet(rows: Sequence[OrgRow], first: str = "") -> tuple[list[str], list[list[Any]]]:
     header = [
-        _("Organisation"),
+        first or _("Organisation"),
         _("Unit"),
         _("Cadres"),
         _("Cadres with a quota"),
         _("Cadres meeting the quota"),
         _("Attendances"),
-        _("Attendances required"),
+        _("Attendances due"),
         _("Shortfall"),
         _("Quota fulfilment (%)"),
     ]
@@ -92,7 +92,8 @@ def cadre_sheet(rows: Sequence[CadreRow]) -> tuple[list[str], list[list[Any]]]:
         _("Level"),
         _("Role"),
         _("Attended"),
-        _("Required"),
+        _("Due"),
+        _("Whole period"),
         _("Shortfall"),
         _("Quota met"),
     ]
@@ -108,6 +109,7 @@ def cadre_sheet(rows: Sequence[CadreRow]) -> tuple[list[str], list[list[Any]]]:
                 str(levels.get(r.level, r.level)),
                 str(roles.get(r.role, r.role)),
                 s.attended,
+                s.due if s.due is not None else "",
                 s.required if s.required is not None else "",
                 s.shortfall,
                 met,
@@ -146,17 +148,19 @@ def workbook(sheets: Sequence[tuple[str, list[str], list[list[Any]]]], title_row
 
 def compliance_response(figures: Compliance, fmt: str, *, laggards: bool, part: str = "") -> HttpResponse:
     units = figures.behind_units if laggards else figures.units
+    types = figures.behind_org_types if laggards else figures.org_types
     orgs = figures.behind_organisations if laggards else figures.organisations
     cadres = figures.behind_cadres if laggards else figures.cadre_rows
     sheets = [
         (_("Units"), *unit_sheet(units)),
+        (_("Organisation types"), *organisation_sheet(types, first=_("Organisation type"))),
         (_("Organisations"), *organisation_sheet(orgs)),
         (_("Cadres"), *cadre_sheet(cadres)),
     ]
     kind = _("Laggards") if laggards else _("Quota compliance")
     name = f"{kind} {figures.unit.name} {figures.period.code}"
     if fmt == "csv":
-        index = {"units": 0, "organisations": 1, "cadres": 2}.get(part, 2 if laggards else 0)
+        index = {"units": 0, "types": 1, "organisations": 2, "cadres": 3}.get(part, 3 if laggards else 0)
         _title, header, rows = sheets[index]
         return core_exports.csv_response(header, rows, name)
     title = f"{kind}: {figures.unit.name}, {figures.period.label}"

@@ -24,15 +24,6 @@ SEARCH = forms.TextInput(attrs={"type": "search"})
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class PathFilter(django_filters.CharFilter):
-    """Rows under a unit path (the compliance pages link to lists with ``?under=86/28756/``)."""
-
-    def filter(self, qs, value):
-        if value and value.endswith("/"):
-            return qs.filter(**{f"{self.field_name}__startswith": value})
-        return qs
-
-
 class MeetingFilter(StyledFilterSet):
     q = FoldedSearchFilter(widget=forms.TextInput(attrs={"type": "search", "placeholder": _("branch or topic")}))
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=MeetingKind.choices)
@@ -46,11 +37,10 @@ class MeetingFilter(StyledFilterSet):
         choices=[("yes", _("At least one")), ("no", _("None"))],
         method="filter_with_cadres",
     )
-    under = PathFilter(field_name="unit_path", widget=forms.HiddenInput)
 
     class Meta:
         model = Meeting
-        fields = ["q", "kind", "organisation__type", "held_from", "held_to", "with_cadres", "under"]
+        fields = ["q", "kind", "organisation__type", "held_from", "held_to", "with_cadres"]
 
     def filter_with_cadres(self, qs, name, value):
         if value == "yes":
@@ -71,11 +61,10 @@ class AttendanceFilter(StyledFilterSet):
     )
     held_from = django_filters.DateFilter(label=_("From"), field_name="held_on", lookup_expr="gte", widget=DATE)
     held_to = django_filters.DateFilter(label=_("To"), field_name="held_on", lookup_expr="lte", widget=DATE)
-    cadre = django_filters.NumberFilter(widget=forms.HiddenInput)
 
     class Meta:
         model = Attendance
-        fields = ["q", "level", "role", "organisation__type", "held_from", "held_to", "cadre"]
+        fields = ["q", "level", "role", "organisation__type", "held_from", "held_to"]
 
 
 class CadreFilter(StyledFilterSet):
@@ -96,11 +85,10 @@ class CadreFilter(StyledFilterSet):
         method="filter_active",
         empty_label=_("All"),
     )
-    under = PathFilter(field_name="unit_path", widget=forms.HiddenInput)
 
     class Meta:
         model = Cadre
-        fields = ["q", "level", "role", "organisation__type", "has_account", "is_active", "under"]
+        fields = ["q", "level", "role", "organisation__type", "has_account", "is_active"]
 
     def filter_account(self, qs, name, value):
         return qs.filter(user__isnull=value != "yes") if value in ("yes", "no") else qs

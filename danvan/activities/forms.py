@@ -233,6 +233,6 @@ class ComplianceForm(StyledForm):
         self.fields["unit"].choices = [(str(u.pk), unit_label(u)) for u in units]
         if with_threshold:
             self.fields["threshold"] = forms.IntegerField(
-                label=_("Below (% of quota)"), min_value=1, max_value=100, required=False, initial=100
+                label=_("Below (% of quota)"), min_value=1, max_value=100, required=False, initial=90
             )
             self.fields["threshold"].widget.attrs["class"] = "form-control form-control-sm"

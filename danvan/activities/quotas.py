@@ -17,6 +17,11 @@ half-year / year, between two dates. For a cadre and a period:
 A rule whose period is longer than the asked period says nothing about it (a half-year quota cannot be judged
 over one month). The requirement is ``None`` when no rule governs any part of the period and 0 when rules
 govern it but the cadre was not in post for a whole sub-period: both mean "not judged".
+
+A period still running is judged on what is due so far: with ``as_of`` (today), only the sub-periods that have
+ended before it count in ``due`` (a monthly quota asks for four meetings by the 24th of November in the second
+half-year, a half-year quota asks for nothing until the half-year is over); ``required`` stays the whole
+period's quota.
 """
 
 from __future__ import annotations
@@ -76,14 +81,15 @@ class CadreTerms:
 @dataclass(frozen=True)
 class Requirement:
     required: int | None  # None: no rule governs the period
+    due: int | None = None  # what is due by ``as_of`` (the whole requirement when the period is over)
     rule_ids: tuple[int, ...] = ()
 
     @property
     def judged(self) -> bool:
-        return bool(self.required)
+        return bool(self.due)
 
 
-NO_QUOTA = Requirement(None)
+NO_QUOTA = Requirement(None, None)
 
 
 def _order(rule: RuleTerms):
@@ -91,7 +97,9 @@ def _order(rule: RuleTerms):
     return (-criteria, -depth, -rule.valid_from.toordinal(), MONTHS_IN[rule.period], -rule.id)
 
 
-def requirement(cadre: CadreTerms, rules: Iterable[RuleTerms], period: Period) -> Requirement:
+def requirement(
+    cadre: CadreTerms, rules: Iterable[RuleTerms], period: Period, as_of: date | None = None
+) -> Requirement:
     candidates = sorted(
         (
             r
@@ -104,7 +112,7 @@ def requirement(cadre: CadreTerms, rules: Iterable[RuleTerms], period: Period) -
         key=_order,
     )
     claimed: set[date] = set()
-    total, governed, used = 0, False, []
+    total, due, governed, used = 0, 0, False, []
     for rule in candidates:
         for sub in period.subperiods(rule.period):
             if not rule.covers(sub):
@@ -118,40 +126,53 @@ def requirement(cadre: CadreTerms, rules: Iterable[RuleTerms], period: Period) -
                 used.append(rule.id)
             if cadre.in_post(sub):
                 total += rule.required
+                if as_of is None or sub.end < as_of:
+                    due += rule.required
     if not governed:
         return NO_QUOTA
-    return Requirement(total, tuple(used))
+    return Requirement(total, due, tuple(used))
 
 
 @dataclass
 class Standing:
-    """A cadre's figures for a period."""
+    """A cadre's figures for a period: ``required`` is the whole period's quota, ``due`` what is due so far
+    (equal to ``required`` once the period is over); the judgement is on ``due``."""
 
     cadre_id: int
     attended: int
     required: int | None
+    due: int | None = None
+
+    def __post_init__(self):
+        if self.due is None:
+            self.due = self.required
 
     @property
     def judged(self) -> bool:
-        return bool(self.required)
+        return bool(self.due)
 
     @property
     def met(self) -> bool | None:
-        return None if not self.judged else self.attended >= (self.required or 0)
+        return None if not self.judged else self.attended >= (self.due or 0)
 
     @property
     def shortfall(self) -> int:
-        return max(0, (self.required or 0) - self.attended) if self.judged else 0
+        return max(0, (self.due or 0) - self.attended) if self.judged else 0
 
     @property
     def credited(self) -> int:
         """Attendances that count towards the quota (excess attendances do not make up for another cadre)."""
-        return min(self.attended, self.required or 0) if self.judged else 0
+        return min(self.attended, self.due or 0) if self.judged else 0
+
+    @property
+    def complete(self) -> bool:
+        """The whole period's quota is reached (not only what is due so far)."""
+        return bool(self.required) and self.attended >= (self.required or 0)
 
 
 @dataclass
 class Summary:
-    """Cadres' standings added up (an organisation, a unit, a whole scope)."""
+    """Cadres' standings added up (an organisation, a unit, a whole scope); ``required`` adds up what is due."""
 
     cadres: int = 0
     judged: int = 0
@@ -166,7 +187,7 @@ class Summary:
         if standing.judged:
             self.judged += 1
             self.met += bool(standing.met)
-            self.required += standing.required or 0
+            self.required += standing.due or 0
             self.credited += standing.credited
 
     @property
@@ -192,6 +213,7 @@ def standings(
     rules: Sequence[RuleTerms],
     period: Period,
     attended: Mapping[int, int],
+    as_of: date | None = None,
 ) -> dict[int, Standing]:
     """Each cadre's standing; rules are pre-filtered per issuing unit prefix once, not per cadre."""
     by_prefix: dict[str, list[RuleTerms]] = {}
@@ -211,6 +233,6 @@ def standings(
         )
         req = cache.get(key)
         if req is None:
-            req = cache[key] = requirement(cadre, mine, period)
-        result[cadre.id] = Standing(cadre.id, attended.get(cadre.id, 0), req.required)
+            req = cache[key] = requirement(cadre, mine, period, as_of)
+        result[cadre.id] = Standing(cadre.id, attended.get(cadre.id, 0), req.required, req.due)
     return result

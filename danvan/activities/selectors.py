@@ -36,7 +36,8 @@ from danvan.activities.quotas import CadreTerms, RuleTerms, Standing, Summary, s
 from danvan.core.scoping import user_scopes
 from danvan.structure.models import Branch, Organisation, Unit, UnitLevel
 
-DEFAULT_THRESHOLD = 1.0
+# Organisations and units below this share of their quota are listed as laggards (cadres: below their quota).
+DEFAULT_THRESHOLD = 0.9
 
 
 # --- lists ----------------------------------------------------------------------------------------
@@ -189,17 +190,28 @@ class CadreRow:
 class Compliance:
     period: Period
     unit: Unit
+    as_of: date
     place: Place
     cadres: Summary
     units: list[UnitRow]
     organisations: list[OrgRow]
     cadre_rows: list[CadreRow]
     threshold: float = DEFAULT_THRESHOLD
+    org_types: list[OrgRow] = field(default_factory=list)
+
+    @property
+    def running(self) -> bool:
+        return self.as_of <= self.period.end
 
     @property
     def behind_units(self) -> list[UnitRow]:
         rows = [r for r in self.units if r.cadres.below(self.threshold)]
         return sorted(rows, key=lambda r: (r.cadres.rate or 0, r.unit.name))
+
+    @property
+    def behind_org_types(self) -> list[OrgRow]:
+        rows = [r for r in self.org_types if r.cadres.below(self.threshold)]
+        return sorted(rows, key=lambda r: (r.cadres.rate or 0, r.name))
 
     @property
     def behind_organisations(self) -> list[OrgRow]:
@@ -259,6 +271,7 @@ CADRE_FIELDS = (
     "unit_path",
     "organisation_id",
     "organisation__type_id",
+    "organisation__type__name",
     "organisation__name",
     "unit__name",
     "level",
@@ -288,13 +301,16 @@ def compliance(
     period: Period,
     org_type_id: int | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    as_of: date | None = None,
 ) -> Compliance:
     """Quota compliance of ``unit``'s subtree for ``period``, as far as ``actor`` may see it.
 
     "Meetings held" (cuộc) and "cadre attendances" (lượt) count meetings held at branches of the subtree and the
     cadres at them; "branches visited" are active branches of the subtree where at least one cadre attended a
-    meeting in the period. Quotas are judged for the cadres whose organisation lies in the subtree.
+    meeting in the period. Quotas are judged for the cadres whose organisation lies in the subtree, on what is
+    due by ``as_of`` (default today) while the period runs.
     """
+    as_of = as_of or timezone.localdate()
     first, last = _months(period)
     root = unit.path
 
@@ -354,10 +370,11 @@ def compliance(
         .annotate(n=Sum("attendances"))
         .values_list("cadre_id", "n")
     )
-    result = standings([_terms(r) for r in cadre_rows], _rules_for(unit), period, attended)
+    result = standings([_terms(r) for r in cadre_rows], _rules_for(unit), period, attended, as_of)
 
     everyone = Summary()
     by_org: dict[int, OrgRow] = {}
+    by_type: dict[int, OrgRow] = {}
     out_rows: list[CadreRow] = []
     for r in cadre_rows:
         standing = result[r["id"]]
@@ -369,6 +386,12 @@ def compliance(
                 r["organisation_id"], r["organisation__name"], r["unit__name"]
             )
         org.cadres.add(standing)
+        kind = by_type.get(r["organisation__type_id"])
+        if kind is None:
+            kind = by_type[r["organisation__type_id"]] = OrgRow(
+                r["organisation__type_id"], r["organisation__type__name"], ""
+            )
+        kind.cadres.add(standing)
         out_rows.append(
             CadreRow(
                 id=r["id"],
@@ -388,16 +411,18 @@ def compliance(
     return Compliance(
         period=period,
         unit=unit,
+        as_of=as_of,
         place=total,
         cadres=everyone,
         units=unit_rows,
         organisations=sorted(by_org.values(), key=lambda o: o.name),
         cadre_rows=sorted(out_rows, key=lambda c: (c.organisation_name, c.full_name)),
         threshold=threshold,
+        org_types=sorted(by_type.values(), key=lambda o: o.name),
     )
 
 
-def cadre_standing(*, cadre: Cadre, period: Period) -> Standing:
+def cadre_standing(*, cadre: Cadre, period: Period, as_of: date | None = None) -> Standing:
     """One cadre's figures for a period (all their attendances: the cadre is already in the caller's view)."""
     first, last = _months(period)
     attended = (
@@ -407,7 +432,8 @@ def cadre_standing(*, cadre: Cadre, period: Period) -> Standing:
         or 0
     )
     row = Cadre.objects.filter(pk=cadre.pk).values(*CADRE_FIELDS).get()
-    return standings([_terms(row)], _rules_for(cadre.unit), period, {cadre.pk: attended})[cadre.pk]
+    as_of = as_of or timezone.localdate()
+    return standings([_terms(row)], _rules_for(cadre.unit), period, {cadre.pk: attended}, as_of)[cadre.pk]
 
 
 def cadres_behind(*, period: Period, kinds: set[str] | None = None) -> list[tuple[Cadre, Standing]]:
@@ -457,8 +483,13 @@ def monthly_series(*, actor, unit: Unit, period: Period) -> list[dict]:
         .annotate(m=Sum("meetings"), a=Sum("attendances"))
         .values_list("month", "m", "a")
     )
+    today = timezone.localdate()
     return [
-        {"month": m.strftime("%m/%Y"), "meetings": rows.get(m, (0, 0))[0], "attendances": rows.get(m, (0, 0))[1]}
+        {
+            "month": m.strftime("%m/%Y"),
+            "meetings": rows.get(m, (0, 0))[0] if m <= today else None,
+            "attendances": rows.get(m, (0, 0))[1] if m <= today else None,
+        }
         for m in period.month_starts()
     ]
 

@@ -6,7 +6,8 @@ app_name = "activities"
 
 # Every URL with a pk refers to an instance of its view's model.
 urlpatterns = [
-    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("", views.dashboard_redirect, name="index"),
+    path("overview/", views.DashboardView.as_view(), name="dashboard"),
     path("compliance/", views.ComplianceView.as_view(), name="compliance"),
     path("laggards/", views.LaggardsView.as_view(), name="laggards"),
     # meetings, their cadres and issues

@@ -115,7 +115,8 @@ class FiguresMixin(LoginRequiredMixin):
             self.units = [*self.units, self.unit]
         self.org_type_id = _int(request.GET.get("org_type"))
         threshold = _int(request.GET.get("threshold"))
-        self.threshold_pct = threshold if threshold and 1 <= threshold <= 100 else 100
+        default = round(selectors.DEFAULT_THRESHOLD * 100)
+        self.threshold_pct = threshold if threshold and 1 <= threshold <= 100 else default
         periods = selectors.periods_for_choice(today)
         if self.period not in periods:
             periods.insert(0, self.period)
@@ -140,10 +141,14 @@ class FiguresMixin(LoginRequiredMixin):
             "period": self.period.code,
             "unit": self.unit.pk if self.unit else "",
             "org_type": self.org_type_id or "",
-            "threshold": self.threshold_pct if self.threshold_pct != 100 else "",
+            "threshold": self.threshold_pct if self.threshold_pct != round(selectors.DEFAULT_THRESHOLD * 100) else "",
         }
         params.update(overrides)
         return urlencode({k: v for k, v in params.items() if v not in ("", None)})
+
+
+def dashboard_redirect(request):
+    return redirect("activities:dashboard")
 
 
 class DashboardView(FiguresMixin, TemplateView):
@@ -173,7 +178,7 @@ class DashboardView(FiguresMixin, TemplateView):
             for kind in selectors.quota_periods():
                 period = Period.containing(kind, today)
                 standing = selectors.cadre_standing(cadre=cadre, period=period)
-                if standing.judged:
+                if standing.required:
                     mine.append((period, standing, period.days_left(today)))
             context["my_cadre"] = cadre
             context["my_standings"] = mine
@@ -185,6 +190,8 @@ class ComplianceView(FiguresMixin, TemplateView):
     template_name = "activities/compliance.html"
     laggards = False
     with_threshold = False
+    orgs_shown = 30
+    cadres_shown = 300
 
     def get(self, request, *args, **kwargs):
         self.read_params()
@@ -225,15 +232,21 @@ class ComplianceView(FiguresMixin, TemplateView):
             meetings_url=reverse("activities:meeting-list"),
             chart=charts.by_unit(f.units, self.threshold_pct),
         )
+        behind_cadres = f.behind_cadres
+        context["cadres_behind_total"] = len(behind_cadres)
         if self.laggards:
             context["units_rows"] = f.behind_units
+            context["type_rows"] = f.behind_org_types
             context["org_rows"] = f.behind_organisations
-            context["cadre_rows"] = f.behind_cadres
+            context["cadre_rows"] = behind_cadres[: self.cadres_shown]
         else:
             context["units_rows"] = f.units
-            context["org_rows"] = f.organisations
-            context["cadre_rows"] = f.behind_cadres[:50]
-            context["cadres_behind_total"] = len(f.behind_cadres)
+            context["type_rows"] = f.org_types
+            # A province has hundreds of organisations: the page shows the furthest behind, the export has all.
+            orgs = f.organisations if len(f.organisations) <= self.orgs_shown else f.behind_organisations
+            context["org_rows"] = orgs[: self.orgs_shown]
+            context["orgs_total"] = len(f.organisations)
+            context["cadre_rows"] = behind_cadres[:50]
         return context
 
 
@@ -288,7 +301,18 @@ class CadreChoicesView(LoginRequiredMixin, TemplateView):
 # --- meetings -------------------------------------------------------------------------------------
 
 
-class MeetingListView(ScopedListView):
+class UnderUnitMixin:
+    """``?under=86/28756/`` narrows a list to a unit's subtree (the compliance pages link to it)."""
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        under = self.request.GET.get("under", "")
+        if under and under.endswith("/"):
+            qs = qs.filter(unit_path__startswith=under)
+        return qs
+
+
+class MeetingListView(UnderUnitMixin, ScopedListView):
     model = Meeting
     table_class = MeetingTable
     filterset_class = MeetingFilter
@@ -604,7 +628,9 @@ class AttendanceListView(ScopedListView):
     export_name = "luot-can-bo-du-sinh-hoat"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("cadre", "organisation", "branch", "meeting")
+        qs = super().get_queryset().select_related("cadre", "organisation", "branch", "meeting")
+        cadre = _int(self.request.GET.get("cadre"))
+        return qs.filter(cadre_id=cadre) if cadre else qs
 
 
 # --- issues ---------------------------------------------------------------------------------------
@@ -707,7 +733,7 @@ class IssueListView(ScopedListView):
 # --- cadres ---------------------------------------------------------------------------------------
 
 
-class CadreListView(ScopedListView):
+class CadreListView(UnderUnitMixin, ScopedListView):
     model = Cadre
     table_class = CadreTable
     filterset_class = CadreFilter

@@ -341,11 +341,10 @@ def case_figures(*, actor, start: date, end: date, on: date | None = None) -> Fi
     on = on or timezone.localdate()
     base = Case.objects.visible_to(actor).filter(received_on__gte=start, received_on__lte=end)
     try:
-        inner_sql, params = base.values("id").query.sql_with_params()
+        # The visible_to filter as the ORM compiles it, reused as the WHERE of the aggregate.
+        where, params = base.query.get_compiler(using=base.db).compile(base.query.where)
     except EmptyResultSet:
-        inner_sql, params = " WHERE FALSE", ()
-    # The visible_to filter compiled by the ORM, reused as the WHERE of the aggregate.
-    where = inner_sql[inner_sql.index(" WHERE ") + 7 :] if " WHERE " in inner_sql else "TRUE"
+        where, params = "FALSE", ()
     table = Case._meta.db_table
     open_list = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
     sql = f"""

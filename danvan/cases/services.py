@@ -981,7 +981,7 @@ def _document_save(
     ext = display.rsplit(".", 1)[-1].lower() if "." in display else "bin"
     doc.file.save(f"{secrets.token_hex(12)}.{ext}", f, save=False)
     doc.save()
-    _event(case, EventKind.DOCUMENT, actor, "", document=doc.pk, kind=kind, confidential=confidential)
+    _event(case, EventKind.DOCUMENT, actor, "", document=doc.pk, doc_kind=kind, confidential=confidential)
     return doc
 
 

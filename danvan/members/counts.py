@@ -156,3 +156,57 @@ def verify(*, branch_ids: Iterable[int] | None = None) -> list[tuple]:
             {"ids": ids},
         )
         return cursor.fetchall()
+
+
+def add_imported(*, batch_id: int) -> int:
+    """Add the memberships an import created (all started by joining) to the daily counts, set-based: the
+    counts of their days, and the running totals of the later days of the branches they joined. Cheaper
+    than a rebuild when the branches already hold a long history. Returns the rows changed."""
+    lock_all()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE TEMPORARY TABLE members_import_delta ON COMMIT DROP AS
+            SELECT branch_id, joined_on AS day, count(*)::int AS n
+            FROM members_membership WHERE import_batch_id = %s GROUP BY branch_id, joined_on
+            """,
+            [batch_id],
+        )
+        cursor.execute("ANALYZE members_import_delta")
+        # A row for every new (branch, day), carrying the active total of the day before.
+        cursor.execute(
+            """
+            INSERT INTO members_dailycount (branch_id, day, org_type_id, unit_path, org_path,
+                joined, rejoined, transfer_in, transfer_out, left_over_age, left_moved_away, left_resigned,
+                left_deceased, left_expelled, net, active)
+            SELECT d.branch_id, d.day, o.type_id, b.unit_path, b.path, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                COALESCE((SELECT x.active FROM members_dailycount x
+                          WHERE x.branch_id = d.branch_id AND x.day < d.day ORDER BY x.day DESC LIMIT 1), 0)
+            FROM members_import_delta d
+            JOIN structure_branch b ON b.id = d.branch_id
+            JOIN structure_organisation o ON o.id = b.organisation_id
+            ON CONFLICT (branch_id, day) DO NOTHING
+            """
+        )
+        # Every row from a branch's first new day on gains the new joins up to its day.
+        cursor.execute(
+            """
+            WITH first AS (SELECT branch_id, min(day) AS day FROM members_import_delta GROUP BY branch_id),
+            merged AS (
+                SELECT t.id, t.branch_id, t.day, 0 AS n, 1 AS is_row
+                FROM members_dailycount t JOIN first f ON f.branch_id = t.branch_id AND t.day >= f.day
+                UNION ALL
+                SELECT NULL, branch_id, day, n, 0 FROM members_import_delta
+            ),
+            running AS (
+                SELECT id, branch_id, day, is_row,
+                       SUM(n) OVER (PARTITION BY branch_id ORDER BY day, is_row ROWS UNBOUNDED PRECEDING) AS upto
+                FROM merged
+            )
+            UPDATE members_dailycount t
+            SET active = t.active + r.upto, joined = t.joined + COALESCE(d.n, 0), net = t.net + COALESCE(d.n, 0)
+            FROM running r LEFT JOIN members_import_delta d ON d.branch_id = r.branch_id AND d.day = r.day
+            WHERE r.is_row = 1 AND t.id = r.id
+            """
+        )
+        return cursor.rowcount

@@ -77,6 +77,13 @@ class MembershipFilter(StyledFilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from danvan.members.forms import FastSelect
+
+        for field in self.form.fields.values():
+            if type(field.widget) is forms.Select:
+                widget = FastSelect(attrs=field.widget.attrs)
+                widget.choices = field.widget.choices
+                field.widget = widget
         request = self.request
         if request is not None:
             # The branch list follows the chosen unit (or shows the chosen branch alone): never thousands.

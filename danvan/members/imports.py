@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -226,6 +227,11 @@ _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
 def parse_day(value: Any) -> date | None:
+    if value.__class__ is str and len(value) == 10 and value[2] == "/" and value[5] == "/":
+        try:  # the common case, dd/mm/yyyy, without a regular expression
+            return date(int(value[6:]), int(value[3:5]), int(value[:2]))
+        except ValueError:
+            pass
     if _blank(value):
         return None
     if isinstance(value, datetime):
@@ -357,9 +363,25 @@ class RowParser:
                           "trung cap": "vocational", "cao dang": "college", "dai hoc": "university",
                           "thac si": "postgraduate", "tien si": "postgraduate", "khong": "none"})
 
+        self._memo: dict[str, dict[Any, Any]] = {k: {} for k in ("sex", "ethnicity", "religion", "education", "veteran")}
+        self._this_year = ctx.today.year
+
     def cell(self, cells: list[Any], key: str) -> Any:
         i = self.positions[INDEX[key]]
         return cells[i] if i is not None and i < len(cells) else None
+
+    def memo(self, kind: str, value: Any, compute) -> Any:
+        """Small vocabularies (sex, ethnicity…) repeat on every row: fold each spelling once."""
+        table = self._memo[kind]
+        try:
+            return table[value]
+        except KeyError:
+            result = compute(fold(_text(value)).strip())
+            if len(table) < 10_000:
+                table[value] = result
+            return result
+        except TypeError:  # an unhashable cell
+            return compute(fold(_text(value)).strip())
 
     def name(self, value: Any) -> tuple[str, str]:
         raw = _text(value)
@@ -394,31 +416,26 @@ class RowParser:
         elif birth_date is not None and birth_date > ctx.today:
             errors.append(_("The date of birth cannot be in the future."))
         row["birth_date"], row["birth_year"] = birth_date, birth_year
-        sex = _SEX.get(fold(_text(cell(cells, "sex"))).strip())
+        sex = self.memo("sex", cell(cells, "sex"), _SEX.get)
         if sex is None:
             errors.append(_("The sex must be “Nam” or “Nữ”, not “%(value)s”.") % {"value": _text(cell(cells, "sex"))[:20]})
         row["sex"] = sex or ""
-        eth_raw = fold(_text(cell(cells, "ethnicity"))).strip()
-        ethnicity = self._eth.get(eth_raw) if eth_raw else reference.KINH
+        ethnicity = self.memo("ethnicity", cell(cells, "ethnicity"), lambda v: self._eth.get(v) if v else reference.KINH)
         if ethnicity is None:
             errors.append(_("Unknown ethnicity “%(value)s” (see the sheet “Ethnicities”).") % {"value": _text(cell(cells, "ethnicity"))[:40]})
         row["ethnicity"] = ethnicity or ""
-        rel_raw = fold(_text(cell(cells, "religion"))).strip()
-        religion = self._rel.get(rel_raw) if rel_raw else reference.NO_RELIGION
+        religion = self.memo("religion", cell(cells, "religion"), lambda v: self._rel.get(v) if v else reference.NO_RELIGION)
         if religion is None:
             errors.append(_("Unknown religion “%(value)s” (see the sheet “Religions”).") % {"value": _text(cell(cells, "religion"))[:40]})
         row["religion"] = religion or ""
         value = cid.normalise(cell(cells, "citizen_id"))
         row["citizen_id_enc"] = row["citizen_id_hash"] = row["citizen_id_last3"] = ""
         if value:
-            if sex and birth_year:
-                problems = cid.check(value, sex=sex, birth_year=birth_year)
-            else:
-                try:
-                    cid.parse(value)
-                    problems = []
-                except cid.CitizenIdError as exc:
-                    problems = [str(exc)]
+            try:
+                info = cid.parse(value, this_year=self._this_year)
+                problems = cid.disagreements(info, sex=sex, birth_year=birth_year) if sex and birth_year else []
+            except cid.CitizenIdError as exc:
+                problems = [str(exc)]
             if problems:
                 errors.extend(problems)
             else:
@@ -446,18 +463,13 @@ class RowParser:
             row["unit_id"], row["unit_path"] = place
         row["address"] = clean(_text(cell(cells, "address")))[:255]
         row["occupation"] = clean(_text(cell(cells, "occupation")))[:120]
-        edu_raw = fold(_text(cell(cells, "education"))).strip()
-        education = self._edu.get(edu_raw, None) if edu_raw else ""
+        education = self.memo("education", cell(cells, "education"), lambda v: self._edu.get(v) if v else "")
         if education is None:
             errors.append(_("Unknown education level “%(value)s”.") % {"value": _text(cell(cells, "education"))[:40]})
         row["education"] = education or ""
-        vet = fold(_text(cell(cells, "veteran"))).strip()
-        if vet in _YES:
-            row["veteran"] = True
-        elif vet in _NO:
-            row["veteran"] = False
-        else:
-            row["veteran"] = False
+        vet = self.memo("veteran", cell(cells, "veteran"), lambda v: True if v in _YES else False if v in _NO else None)
+        row["veteran"] = bool(vet)
+        if vet is None:
             errors.append(_("Veteran: write “x” or “có”, or leave it empty."))
         try:
             branch_id = _int(cell(cells, "branch_id"))
@@ -527,6 +539,7 @@ STAGING_COLUMNS = [
     "eligibility_override",
 ]
 _EMPTY_VALID = {"errors": "", "duplicate_note": "", "cells": None, "birth_province": ""}
+as_tuple = operator.itemgetter(*STAGING_COLUMNS)
 
 
 def _masked_cells(header: list[str], cells: list[Any], positions: list[int | None]) -> dict[str, str]:
@@ -567,7 +580,7 @@ def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) ->
     try:
         for cells in rows:
             number += 1
-            if all(_blank(c) for c in cells):
+            if not cells or (_blank(cells[0]) and all(_blank(c) for c in cells)):
                 continue
             done += 1
             if done > limit:
@@ -587,7 +600,7 @@ def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) ->
             staged["batch_id"], staged["row_number"] = batch.pk, number
             staged["person_key"] = staged["citizen_id_hash"] or f"r{number}"
             staged.setdefault("birth_province", "")
-            chunk.append(tuple(staged.get(c) for c in STAGING_COLUMNS))
+            chunk.append(as_tuple(staged))
             if len(chunk) >= CHUNK:
                 flush()
                 if progress:
@@ -633,9 +646,17 @@ def _append_error(cursor, batch_id: int, sql_from_where: str, message_sql: str, 
 
 def _set_based_checks(batch: ImportBatch, actor) -> None:
     """The checks that need the whole file or the registry (SQL over the staging rows)."""
-    b = batch.pk
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE members_importrow")
+    _file_checks(batch)
+    _registry_checks(batch, actor)
+    with connection.cursor() as cursor:
+        _flag_duplicates(cursor, batch.pk, actor)
+
+
+def _file_checks(batch: ImportBatch) -> None:
+    b = batch.pk
+    with connection.cursor() as cursor:
         # The same citizen ID on several rows: one person, so the same details and different organisations.
         cursor.execute(
             """
@@ -662,6 +683,12 @@ def _set_based_checks(batch: ImportBatch, actor) -> None:
             elif same_type:
                 problems.append((row_id, _("Row %(row)s already joins this person to the same organisation.") % {"row": first_in_type}))
         _errors_for(cursor, problems)
+
+
+def _registry_checks(batch: ImportBatch, actor) -> None:
+    """What depends on the registry: people already registered (same citizen ID) and their memberships."""
+    b = batch.pk
+    with connection.cursor() as cursor:
         # People already registered (same citizen ID): the membership is added to them.
         cursor.execute(
             """
@@ -721,8 +748,6 @@ def _set_based_checks(batch: ImportBatch, actor) -> None:
                 overlaps.append((rid, _("Was a member of %(org)s (%(branch)s) until %(day)s: the date of joining must be later.")
                                  % {"org": org, "branch": branch, "day": left_on.strftime("%d/%m/%Y")}))
         _errors_for(cursor, overlaps)
-        # Possible duplicates (not the same citizen ID): same folded name and birth date (and commune).
-        _flag_duplicates(cursor, b, actor)
 
 
 def _errors_for(cursor, problems: list[tuple[int, str]]) -> None:
@@ -828,10 +853,11 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
     started = time.monotonic()
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     b = batch.pk
-    counts.lock_all()  # serialise with other imports and movements while the counts are rebuilt
+    counts.lock_all()  # serialise with other imports and movements while the counts are changed
     before = batch.valid_rows
     # The registry may have changed since the check: run the registry checks again.
     check_again(batch, actor=actor)
+    rechecked = time.monotonic()
     if batch.valid_rows != before:
         raise CommitRefused(
             _("The registry changed since the file was checked (%(count)s rows are no longer valid): nothing was imported. Check the file again.")
@@ -896,10 +922,8 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
             {"b": b, "now": now, "user": recorded_by},
         )
         memberships = cursor.rowcount
-        cursor.execute("SELECT DISTINCT branch_id FROM members_importrow WHERE batch_id = %s AND errors = ''", [b])
-        branch_ids = [r[0] for r in cursor.fetchall()]
     inserted_at = time.monotonic()
-    counts.rebuild(branch_ids=branch_ids)
+    counts.add_imported(batch_id=b)
     counted_at = time.monotonic()
     flagged = _flag_imported(b)
     discard_rows(batch)
@@ -907,7 +931,8 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
     batch.committed_at = timezone.now()
     batch.timings = {
         **batch.timings,
-        "commit_insert": round(inserted_at - started, 2),
+        "commit_recheck": round(rechecked - started, 2),
+        "commit_insert": round(inserted_at - rechecked, 2),
         "commit_counts": round(counted_at - inserted_at, 2),
         "commit_duplicates": round(time.monotonic() - counted_at, 2),
     }
@@ -1036,7 +1061,10 @@ def rejected_bytes(batch: ImportBatch) -> bytes:
 def check_again(batch: ImportBatch, *, actor) -> None:
     """Run the registry checks again on a checked batch (after the registry changed), updating the preview."""
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE members_importrow SET matched_person_id = NULL WHERE batch_id = %s", [batch.pk])
-    _set_based_checks(batch, actor)
+        cursor.execute(
+            "UPDATE members_importrow SET matched_person_id = NULL WHERE batch_id = %s AND matched_person_id IS NOT NULL",
+            [batch.pk],
+        )
+    _registry_checks(batch, actor)
     _summarise(batch)
     batch.save(update_fields=["total_rows", "valid_rows", "error_rows", "duplicate_rows", "matched_rows"])

@@ -129,6 +129,9 @@ class Person(ScopedModel):
 
     CITIZEN_ID_CONTEXT = "members.person.citizen_id"
 
+    # The residence's path, with a prefix (LIKE 'path%') index only: see ADR 0005 on the indexes.
+    unit_path = models.CharField(max_length=255, editable=False)
+
     full_name = models.CharField(_("full name"), max_length=120)
     search_name = models.CharField(max_length=120, editable=False)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
@@ -173,7 +176,7 @@ class Person(ScopedModel):
             models.CheckConstraint(condition=Q(birth_year__gte=1880), name="person_birth_year_sane"),
         ]
         indexes = [
-            GinIndex(fields=["search_name"], name="person_search_trgm", opclasses=["gin_trgm_ops"]),
+            models.Index(fields=["unit_path"], name="person_unit_path", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["search_name", "birth_year"], name="person_name_birth"),
             models.Index(fields=["phone"], name="person_phone", condition=~Q(phone="")),
         ]
@@ -213,6 +216,7 @@ class Membership(ScopedModel):
 
     scope_org_field = "org_path"
 
+    unit_path = models.CharField(max_length=255, editable=False)  # the branch's unit path (prefix index below)
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="memberships")
     branch = models.ForeignKey(
         "structure.Branch", verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
@@ -262,6 +266,7 @@ class Membership(ScopedModel):
             ),
         ]
         indexes = [
+            models.Index(fields=["unit_path"], name="membership_unit_path", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["org_path"], name="membership_org_path", opclasses=["varchar_pattern_ops"]),
             GinIndex(fields=["search_name"], name="membership_search_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(fields=["search_name", "id"], name="membership_name_order"),
@@ -291,6 +296,8 @@ class Movement(ScopedModel):
 
     scope_org_field = "org_path"
 
+    # Movements are read by person or membership, then limited to the scope: no index on the paths.
+    unit_path = models.CharField(max_length=255, editable=False)
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="movements")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="movements")
     branch = models.ForeignKey("structure.Branch", on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -316,7 +323,6 @@ class Movement(ScopedModel):
         verbose_name = _("movement")
         verbose_name_plural = _("movements")
         ordering = ["on", "id"]
-        indexes = [models.Index(fields=["on"], name="movement_on")]
 
     def __str__(self) -> str:
         return f"{self.on:%d/%m/%Y} {self.get_kind_display()}"

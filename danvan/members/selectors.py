@@ -219,15 +219,23 @@ def _branches(actor, unit: Unit, org_type: OrgType | None) -> QuerySet[Branch]:
     return qs
 
 
-def _active_by_branch(branches: QuerySet[Branch], on: date) -> dict[int, tuple[int, str, str, int]]:
-    """branch id → (org type id, unit path, name, active memberships at the end of ``on``)."""
-    latest = DailyCount.objects.filter(branch_id=OuterRef("pk"), day__lte=on).order_by("-day").values("active")[:1]
-    rows = (
-        branches.annotate(active_on=Subquery(latest))
-        .filter(active_on__isnull=False)
-        .values_list("pk", "organisation__type_id", "unit_path", "name", "active_on")
+def _active_by_branch(branches: QuerySet[Branch], days: dict[str, date]) -> list[tuple]:
+    """Per branch: (id, org type id, unit path, name, {key: active memberships at the end of days[key]}), in
+    one pass over the branches (an index probe per branch and date into the daily counts)."""
+    annotations = {
+        f"a_{key}": Subquery(
+            DailyCount.objects.filter(branch_id=OuterRef("pk"), day__lte=day).order_by("-day").values("active")[:1]
+        )
+        for key, day in days.items()
+    }
+    rows = branches.annotate(**annotations).values_list(
+        "pk", "organisation__type_id", "unit_path", "name", *annotations
     )
-    return {pk: (type_id, path, name, active) for pk, type_id, path, name, active in rows}
+    result = []
+    for pk, type_id, path, name, *values in rows:
+        if any(v is not None for v in values):
+            result.append((pk, type_id, path, name, {k: v or 0 for k, v in zip(days, values, strict=True)}))
+    return result
 
 
 def figures(
@@ -238,9 +246,7 @@ def figures(
     the period [start, end] the total at its start and end, who joined, arrived, left (by reason) or moved
     out. Read from the daily counts: a few thousand rows whatever the number of members."""
     branches = _branches(actor, unit, org_type)
-    at_on = _active_by_branch(branches, on)
-    at_opening = _active_by_branch(branches, day_before(start))
-    at_closing = _active_by_branch(branches, end)
+    active = _active_by_branch(branches, {"on": on, "opening": day_before(start), "closing": end})
     flow_rows = (
         DailyCount.objects.visible_to(actor)
         .filter(branch_id__in=branches.values("pk"), day__gte=start, day__lte=end)
@@ -260,16 +266,14 @@ def figures(
         return rows[key]
 
     type_ids: set[int] = set()
-    for bid, (type_id, path, name, active) in at_on.items():
+    for bid, type_id, path, name, values in active:
         names[bid] = name
-        row_for(bid, path).active[type_id] += active
-        type_ids.add(type_id)
-    for bid, (_type_id, path, name, active) in at_opening.items():
-        names[bid] = name
-        row_for(bid, path).opening += active
-    for bid, (_type_id, path, name, active) in at_closing.items():
-        names[bid] = name
-        row_for(bid, path).closing += active
+        row = row_for(bid, path)
+        if values["on"]:
+            row.active[type_id] += values["on"]
+            type_ids.add(type_id)
+        row.opening += values["opening"]
+        row.closing += values["closing"]
     for item in flow_rows:
         row = row_for(item["branch_id"], item["unit_path"])
         for c in COUNT_COLUMNS:

@@ -113,8 +113,12 @@ def eligibility_problems(
     """Why a person may not join an organisation of the rule's type on ``on`` ([] when eligible)."""
     if rule is None:
         return []
-    problems = []
+    problems: list[str] = []
     age = age_on(birth_date=birth_date, birth_year=birth_year, on=on)
+    if (rule.min_age is None or age >= rule.min_age) and (rule.max_age is None or age <= rule.max_age) and (
+        not rule.sex or sex == rule.sex
+    ) and (not rule.requires_veteran or veteran):
+        return problems  # the usual case, without formatting any message
     params = {"org": org_name, "age": age, "date": on.strftime("%d/%m/%Y")}
     if rule.min_age is not None and age < rule.min_age:
         problems.append(
@@ -884,6 +888,7 @@ def membership_rejoin(
     note: str = "",
 ) -> Membership:
     """A former member joins again (the same branch by default), continuing ``membership``."""
+    membership = Membership.objects.select_for_update().select_related("branch").get(pk=membership.pk)
     branch = branch or membership.branch
     _require(actor, "members.add_membership", branch.unit_path, branch.path)
     if not has_scope_permission(actor, "members.view_membership", membership.unit_path, membership.org_path):

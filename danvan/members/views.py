@@ -164,6 +164,10 @@ class MembershipListView(ScopedListView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["cap"] = LIST_COUNT_CAP
+        query = self.request.GET.copy()
+        for key in ("page", "export", "sort"):
+            query.pop(key, None)
+        context["querystring_nosort"] = query.urlencode()
         context["can_add"] = user.has_perm("members.add_membership")
         context["lookup_form"] = forms.CitizenIdLookupForm()
         return context

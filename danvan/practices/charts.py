@@ -16,7 +16,11 @@ def _series(rows, label_of) -> dict:
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
         "grid": {"left": 40, "right": 16, "top": 36, "bottom": 60, "containLabel": True},
-        "xAxis": {"type": "category", "data": labels, "axisLabel": {"interval": 0, "rotate": 30 if len(labels) > 6 else 0}},
+        "xAxis": {
+            "type": "category",
+            "data": labels,
+            "axisLabel": {"interval": 0, "rotate": 30 if len(labels) > 6 else 0, "width": 110, "overflow": "break"},
+        },
         "yAxis": {"type": "value", "minInterval": 1},
         "series": [
             {"type": "bar", "name": _("Registered"), "data": [c.registered for _k, c in rows]},

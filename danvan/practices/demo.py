@@ -150,30 +150,36 @@ def generate(*, province: Unit, seed: int = 2026, count: int = 300, today: date 
         s["practice"] = p
         practices.append(p)
     _advance(rng, stories, today, max_total, scheme, criteria, assessments, scores, milestones)
-    Practice.objects.bulk_create(practices, batch_size=500)
 
-    # Replications of replicated originals, at other communes.
-    replicas = []
+    # Replications of replicated originals, at other communes (an original without one stays recognised).
+    budget = count - originals
+    plan: list[tuple[dict, Unit]] = []
     for s in stories:
         if s["state"] != "replicated":
             continue
+        n = min(rng.randint(1, 3), budget - len(plan))
+        if n <= 0:
+            p = s["practice"]
+            p.status, p.replicated_on, s["state"] = PracticeStatus.RECOGNISED, None, "recognised"
+            continue
+        plan.extend((s, rng.choice(communes)) for _k in range(n))
+    Practice.objects.bulk_create(practices, batch_size=500)
+    replicas = []
+    first_done: set[int] = set()
+    for s, commune in plan:
         origin = s["practice"]
-        for _k in range(rng.randint(1, 3)):
-            if len(replicas) >= count - originals:
-                break
-            commune = rng.choice(communes)
-            org = orgs.get((commune.pk, s["type_code"]))
-            on = origin.replicated_on + timedelta(days=rng.randint(0, 120))
-            if on > today:
-                on = today
-            replica = Practice(
-                code=code_for(on), name=s["name"], field=origin.field, level=PracticeLevel.COMMUNE,
-                owner_kind=OwnerKind.COLLECTIVE, owner_name=org.name if org else commune.name, organisation=org,
-                unit=commune, unit_path=commune.path, org_path=org.path if org else "", started_on=on,
-                description=origin.description, problem=origin.problem, people_reached=rng.randint(20, 800),
-                registered_on=on, status=PracticeStatus.REGISTERED, origin=origin,
-            )
-            replicas.append((replica, origin))
+        org = orgs.get((commune.pk, s["type_code"]))
+        later = rng.randint(1, 120) if origin.pk in first_done else 0
+        first_done.add(origin.pk)
+        on = min(today, origin.replicated_on + timedelta(days=later))
+        replica = Practice(
+            code=code_for(on), name=s["name"], field=origin.field, level=PracticeLevel.COMMUNE,
+            owner_kind=OwnerKind.COLLECTIVE, owner_name=org.name if org else commune.name, organisation=org,
+            unit=commune, unit_path=commune.path, org_path=org.path if org else "", started_on=on,
+            description=origin.description, problem=origin.problem, people_reached=rng.randint(20, 800),
+            registered_on=on, status=PracticeStatus.REGISTERED, origin=origin,
+        )
+        replicas.append((replica, origin))
     Practice.objects.bulk_create([r for r, _o in replicas], batch_size=500)
     for replica, origin in replicas:
         milestones.append(Milestone(practice=replica, step=Step.REPLICA_OF, on=replica.registered_on, note=origin.name, related=origin))

@@ -59,7 +59,6 @@ class PracticeFilter(StyledFilterSet):
         choices=[("origin", _("Models replicated elsewhere")), ("replica", _("Replications of a model"))],
         method="filter_replication",
     )
-    origin = django_filters.NumberFilter(widget=forms.HiddenInput)
 
     class Meta:
         model = Practice
@@ -74,7 +73,6 @@ class PracticeFilter(StyledFilterSet):
             "year",
             "recognised_year",
             "replication",
-            "origin",
         ]
 
     def filter_replication(self, qs, name, value):

@@ -19,17 +19,21 @@ class StatusColumn(tables.Column):
 
 class PracticeTable(tables.Table):
     code = tables.Column(verbose_name=_("Code"))
-    name = tables.Column(verbose_name=_("Name"), linkify=True)
+    name = tables.Column(verbose_name=_("Name"), linkify=True, attrs={"td": {"class": "fw-semibold"}})
     field = tables.Column(verbose_name=_("Field"))
     level = tables.Column(verbose_name=_("Level"))
-    owner_name = tables.Column(verbose_name=_("Owner"))
+    owner_name = tables.Column(verbose_name=_("Owner"), visible=False)
+    organisation = tables.Column(verbose_name=_("Organisation"), accessor="organisation__name", visible=False, default="")
     unit = tables.Column(verbose_name=_("Unit"), accessor="unit__name")
     status = StatusColumn(verbose_name=_("Status"))
     registered_on = tables.DateColumn(verbose_name=_("Registered on"), format="d/m/Y")
     recognised_on = tables.DateColumn(verbose_name=_("Recognised on"), format="d/m/Y", default="—")
-    recognition_no = tables.Column(verbose_name=_("Decision"), default="—")
-    origin = tables.Column(verbose_name=_("Replicated from"), accessor="origin__name", default="—")
-    people_reached = tables.Column(verbose_name=_("People reached"), default="—")
+    recognition_no = tables.Column(verbose_name=_("Decision"), default="", visible=False)
+    origin = tables.Column(verbose_name=_("Replicated from"), accessor="origin__name", default="", visible=False)
+    people_reached = tables.Column(verbose_name=_("People reached"), default="", visible=False)
+    started_on = tables.DateColumn(verbose_name=_("Started on"), format="d/m/Y", visible=False)
+    problem = tables.Column(verbose_name=_("Problem it solved"), visible=False)
+    description = tables.Column(verbose_name=_("Description"), visible=False)
 
     class Meta:
         model = Practice
@@ -39,6 +43,7 @@ class PracticeTable(tables.Table):
             "field",
             "level",
             "owner_name",
+            "organisation",
             "unit",
             "status",
             "registered_on",
@@ -46,6 +51,9 @@ class PracticeTable(tables.Table):
             "recognition_no",
             "origin",
             "people_reached",
+            "started_on",
+            "problem",
+            "description",
         )
         attrs = TABLE_ATTRS
         order_by = ("-registered_on",)

@@ -67,7 +67,9 @@ class PracticeListView(ScopedListView):
     template_name = "practices/practice_list.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("unit", "origin")
+        qs = super().get_queryset().select_related("unit", "origin", "organisation")
+        origin = _int(self.request.GET.get("origin"))
+        return qs.filter(origin_id=origin) if origin else qs
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "docx":

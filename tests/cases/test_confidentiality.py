@@ -113,13 +113,15 @@ def _body(response) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-@pytest.mark.parametrize("who", ["reception_ca", "reception_a", "head_a", "commission_ca", "admin_a", "root"])
+@pytest.mark.parametrize("who", ["reception_ca", "head_a", "admin_a", "root"])
 def test_no_page_api_export_or_search_shows_the_identity_to_others(client, cw, denunciation, who):
     client.force_login(cw.users[who])
     docs = list(CaseDocument.objects.filter(case=denunciation).values_list("pk", flat=True))
     problems = []
     for route, pattern in _patterns(get_resolver().url_patterns):
-        if not (route.startswith("cases/") or route.startswith("api/")) or "format" in route:
+        if not route.startswith(("cases/", "api/^cases", "api/^dialogues", "api/^commitments", "audit/")):
+            continue
+        if "format" in route:
             continue
         kwargs = set(pattern.pattern.regex.groupindex)
         if kwargs - {"pk"}:
@@ -127,8 +129,10 @@ def test_no_page_api_export_or_search_shows_the_identity_to_others(client, cw, d
         targets = [denunciation.pk, *docs] if "pk" in kwargs else [None]
         for pk in targets:
             url = "/" + re.sub(r"<(?:\w+:)?pk>|\(\?P<pk>[^)]*\)", str(pk), route).replace("^", "").replace("$", "")
-            for query in ("", "?q=zzdenouncer", "?q=0988777666", "?export=csv", "?export=xlsx",
-                          "?export=docx", "?search=zzdenouncer"):
+            # Searches use part of a marker: pages echo the query, only a leak shows the marker whole.
+            queries = ("",) if pk else ("", "?q=zzdenoun", "?q=0988777", "?q=tran+van", "?export=csv",
+                                         "?export=xlsx", "?export=docx", "?search=zzdenoun")
+            for query in queries:
                 response = client.get(url + query)
                 if response.status_code >= 500:
                     problems.append(f"{url}{query}: {response.status_code}")
