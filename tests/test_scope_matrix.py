@@ -100,7 +100,9 @@ def matrix(demo_world):
     from django.core.files.base import ContentFile
 
     in_job.result_file.save("ket-qua.csv", ContentFile(b"ok"), save=True)
+    cases = _cases_fixture(root, w, out_org, in_org, out_village, in_village)
     return {
+        **cases,
         "viewer": w.users["admin_a"],
         Unit: (out_village, in_village),
         Organisation: (out_org, in_org),
@@ -123,6 +125,58 @@ def matrix(demo_world):
             creators=(w.users["admin_b"], w.users["admin_a"]),
         ),
     }
+
+
+def _cases_fixture(root, w, out_org, in_org, out_village, in_village) -> dict:
+    """Citizens' cases, their documents, dialogue sessions, questions, commitments and reception sessions, in
+    commune A (in scope of admin_a) and commune B (province 01, out of scope)."""
+    from datetime import date
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from danvan.cases import services as case_services
+    from danvan.cases.models import (
+        Case,
+        CaseDocument,
+        Commitment,
+        Dialogue,
+        DialogueQuestion,
+        ReceptionRequirement,
+        ReceptionSession,
+    )
+
+    rows: dict = {}
+    for place, org, village, commune, mark in (
+        ("out", out_org, out_village, w.commune_b, MARK_OUT),
+        ("in", in_org, in_village, w.commune_a, MARK_IN),
+    ):
+        case = case_services.case_receive(
+            actor=root, kind="report", channel="walk_in", unit=village, handling_org=org,
+            title=f"Phản ánh {mark}", content=f"Nội dung {mark}",
+            citizen=case_services.CitizenData(name=f"Công dân {mark}"),
+        )
+        document = case_services.case_document_add(
+            actor=root, case=case, kind="evidence",
+            file=SimpleUploadedFile(f"{mark}.pdf", b"%PDF-1.4 " + mark.encode(), content_type="application/pdf"),
+        )
+        dialogue = case_services.dialogue_save(
+            actor=root, title=f"Đối thoại {mark}", unit=commune, organisation=None, held_on=date(2026, 1, 5),
+            place="Hội trường", chair_name=f"Chủ trì {mark}", status="held",
+        )
+        question = case_services.dialogue_question_add(actor=root, dialogue=dialogue, question=f"Hỏi {mark}")
+        commitment = case_services.commitment_create(
+            actor=root, dialogue=dialogue, text=f"Cam kết {mark}", unit=commune, owner_org=None,
+            owner_name=mark, due_on=date(2026, 6, 30),
+        )
+        session = case_services.reception_session_save(
+            actor=root, unit=commune, organisation=None,
+            position=ReceptionRequirement.objects.get(code="commune_chairman"), leader_name=f"Chủ tịch {mark}",
+            on=date(2026, 1, 6), start_time=None, end_time=None, place=f"Trụ sở {mark}", status="held",
+        )
+        for model, obj in ((Case, case), (CaseDocument, document), (Dialogue, dialogue),
+                           (DialogueQuestion, question), (Commitment, commitment), (ReceptionSession, session)):
+            rows.setdefault(model, [None, None])[0 if place == "out" else 1] = obj
+    return {model: tuple(pair) for model, pair in rows.items()}
 
 
 def test_every_url_and_endpoint_hides_out_of_scope_records(client, matrix):

@@ -1029,7 +1029,13 @@ class CourseListView(ScopedListView):
     template_name = "activities/course_list.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("organiser").annotate(n_participants=Count("participants"))
+        return (
+            super()
+            .get_queryset()
+            .select_related("organiser")
+            .annotate(n_participants=Count("participants"))
+            .order_by("-starts_on", "-id")
+        )
 
 
 class CourseDetailView(ScopedDetailView):

@@ -149,6 +149,47 @@ DEMO_TEXTS = {
         ),
     ],
 }
+DEMO_TEXTS["land"] += [
+    (
+        "Khiếu nại quyết định thu hồi đất",
+        "Quyết định thu hồi đất của gia đình tôi không đúng diện tích thực tế đang sử dụng, đề nghị xem xét lại.",
+    ),
+    (
+        "Tố cáo việc xác nhận sai nguồn gốc đất",
+        "Cán bộ ấp và cán bộ địa chính xác nhận sai nguồn gốc thửa đất để hợp thức hóa cho người quen.",
+    ),
+]
+DEMO_TEXTS["social_policy"] += [
+    (
+        "Khiếu nại việc cắt trợ cấp bảo trợ xã hội",
+        "Mẹ tôi 82 tuổi bị cắt trợ cấp xã hội hàng tháng mà không được thông báo lý do.",
+    ),
+]
+DEMO_TEXTS["administration"] += [
+    (
+        "Khiếu nại việc từ chối cấp giấy phép xây dựng",
+        "Hồ sơ xin phép xây dựng nhà ở đủ điều kiện nhưng bị từ chối không nêu rõ lý do.",
+    ),
+]
+DEMO_TEXTS["officials"] += [
+    (
+        "Tố cáo sử dụng xe công vào việc riêng",
+        "Lãnh đạo đơn vị thường xuyên sử dụng xe công đưa đón người nhà vào cuối tuần.",
+    ),
+]
+DEMO_TEXTS["public_order"] += [
+    (
+        "Tố cáo cơ sở karaoke hoạt động quá giờ",
+        "Cơ sở karaoke hoạt động đến 2 giờ sáng, gây ồn ào, có dấu hiệu bảo kê.",
+    ),
+]
+DEMO_TEXTS["infrastructure"] += [
+    (
+        "Kiến nghị nạo vét kênh thủy lợi",
+        "Kênh thủy lợi nội đồng bị bồi lắng, không đủ nước tưới cho vụ lúa Đông Xuân.",
+    ),
+]
+
 FIELD_WEIGHTS = {
     "land": 24,
     "environment": 10,
@@ -164,7 +205,47 @@ FIELD_WEIGHTS = {
     "policy_law": 3,
     "disaster": 1,
 }
-KIND_FOR_FIELD = {"officials": ("denunciation", "complaint"), "policy_law": ("comment",)}
+# Where the demo's cases stand today (shares), and how old a case at that step usually is.
+STAGE_WEIGHTS = {
+    "received": 6,
+    "accepted": 3,
+    "assigned": 4,
+    "in_progress": 10,
+    "concluded": 2,
+    "answered": 12,
+    "closed": 54,
+    "not_accepted": 6,
+    "transferred": 3,
+}
+RESOLUTION_SPAN = {"report": 15, "recommendation": 15, "complaint": 40, "denunciation": 45, "comment": 35}
+
+
+def _kind_of(title: str, rng: random.Random) -> str:
+    for prefix, kind in (
+        ("Phản ánh", "report"),
+        ("Kiến nghị", "recommendation"),
+        ("Đề nghị", "recommendation"),
+        ("Khiếu nại", "complaint"),
+        ("Tố cáo", "denunciation"),
+        ("Góp ý", "comment"),
+    ):
+        if title.startswith(prefix):
+            return kind
+    return rng.choice(["report", "report", "recommendation"])
+
+
+def _age_for(stage: str, kind: str, rng: random.Random) -> int:
+    """Days since receipt: open cases mostly within their time limit (some overdue), closed ones older."""
+    span = RESOLUTION_SPAN[kind]
+    if stage == "received":
+        return rng.randint(0, 7)
+    if stage in ("accepted", "assigned", "in_progress"):
+        return rng.randint(3, int(span * 1.15) + 2)
+    if stage == "concluded":
+        return rng.randint(8, span + 10)
+    return int(rng.triangular(10, 420, 40))
+
+
 CITIZEN_NAMES = [
     "Nguyễn Văn Hai",
     "Trần Thị Lan",
@@ -253,8 +334,15 @@ def generate(*, province, first_commune, seed: int = 2026, cases: int = 3500) ->
     bodies: dict[tuple[int, str], Organisation] = {(o.unit_id, o.type.code): o for o in orgs}
     province_reception = bodies.get((province.pk, "citizen_reception"))
     handlers = {u.username: u for u in User.objects.filter(username__in=["tcd.xa", "tcd.tinh", "lanhdao.xa"])}
-    handler_commune = handlers.get("tcd.xa")
-    handler_province = handlers.get("tcd.tinh")
+    fallback = (
+        User.objects.filter(
+            assignments__role__code="reception_officer", assignments__unit_path__startswith=province.path
+        )
+        .order_by("pk")
+        .first()
+    )
+    handler_commune = handlers.get("tcd.xa") or fallback
+    handler_province = handlers.get("tcd.tinh") or fallback
     # Weight the demo commune so that its accounts have plenty to work on.
     commune_weights = [12 if c.pk == first_commune.pk else 1 for c in communes]
 
@@ -283,19 +371,7 @@ def generate(*, province, first_commune, seed: int = 2026, cases: int = 3500) ->
     for pk in ids:
         field_code = _weighted(rng, FIELD_WEIGHTS)
         title, content = rng.choice(DEMO_TEXTS[field_code])
-        kind = (
-            rng.choice(KIND_FOR_FIELD[field_code])
-            if field_code in KIND_FOR_FIELD
-            else _weighted(
-                rng, {"report": 40, "recommendation": 34, "complaint": 20, "comment": 3, "denunciation": 3}
-            )
-        )
-        if title.startswith("Tố cáo"):
-            kind = "denunciation"
-        elif title.startswith("Khiếu nại"):
-            kind = "complaint"
-        elif title.startswith("Góp ý"):
-            kind = "comment"
+        kind = _kind_of(title, rng)
         commune = rng.choices(communes, weights=commune_weights)[0]
         unit = rng.choice(villages.get(commune.pk) or [commune])
         pick = rng.random()
@@ -305,7 +381,8 @@ def generate(*, province, first_commune, seed: int = 2026, cases: int = 3500) ->
             body = bodies.get((commune.pk, "front")) or bodies.get((commune.pk, "peoples_committee"))
         else:
             body = bodies.get((commune.pk, "peoples_committee"))
-        age = int(rng.triangular(0, 420, 30))
+        stage = _weighted(rng, STAGE_WEIGHTS)
+        age = _age_for(stage, kind, rng)
         received = today - timedelta(days=age)
         collective = rng.random() < 0.06
         remote = rng.random() < 0.05
@@ -361,22 +438,6 @@ def generate(*, province, first_commune, seed: int = 2026, cases: int = 3500) ->
         handler = (
             handler_commune if body is not None and body.unit_id == first_commune.pk else handler_province
         )
-        # How far the case got: the older, the further.
-        r = rng.random()
-        if age <= 6:
-            stage = "received"
-        elif age <= 14:
-            stage = "received" if r < 0.35 else ("accepted" if r < 0.55 else "assigned")
-        else:
-            done_share = min(0.92, 0.25 + age / 300)
-            if r < 0.05:
-                stage = "not_accepted"
-            elif r < 0.07:
-                stage = "transferred"
-            elif r < 0.07 + done_share:
-                stage = rng.choice(["answered", "closed", "closed", "concluded"])
-            else:
-                stage = rng.choice(["assigned", "in_progress", "in_progress", "received"])
         accepted = None
         if stage == "not_accepted":
             c.status = Status.NOT_ACCEPTED
@@ -389,7 +450,9 @@ def generate(*, province, first_commune, seed: int = 2026, cases: int = 3500) ->
                 ]
             )
             c.closed_on = min(today, received + timedelta(days=rng.randint(2, 9)))
-            ev.append(CaseEvent(case_id=pk, kind=EventKind.NOT_ACCEPTED, at=at(c.closed_on), note=""))
+            ev.append(
+                CaseEvent(case_id=pk, actor=handler, kind=EventKind.NOT_ACCEPTED, at=at(c.closed_on), note="")
+            )
         elif stage == "transferred":
             c.status = Status.TRANSFERRED
             c.transferred_to_name = "Sở Tài nguyên và Môi trường" if field_code == "land" else "Công an tỉnh"
@@ -397,6 +460,7 @@ def generate(*, province, first_commune, seed: int = 2026, cases: int = 3500) ->
             ev.append(
                 CaseEvent(
                     case_id=pk,
+                    actor=handler,
                     kind=EventKind.TRANSFERRED_OUT,
                     at=at(c.closed_on),
                     data={"to": c.transferred_to_name, "public_note": c.transferred_to_name},
@@ -487,6 +551,9 @@ def generate(*, province, first_commune, seed: int = 2026, cases: int = 3500) ->
             c.due_on = c.resolution_due
         elif c.status == Status.CONCLUDED:
             c.due_on = c.answer_due
+        for e in ev:  # who did each step: the officer of the body (the citizen, for a web submission)
+            if e.actor_id is None and (e.kind != EventKind.RECEIVED or channel != Channel.WEB):
+                e.actor = handler
         case_rows.append(c)
         events.extend(ev)
         if kind == "denunciation":

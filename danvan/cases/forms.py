@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from danvan.cases import services
 from danvan.cases.models import (
@@ -107,7 +108,9 @@ class CaseCreateForm(StyledForm):
     citizen_name = forms.CharField(label=_("Citizen's full name"), max_length=150, required=False)
     citizen_phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     citizen_email = forms.EmailField(label=_("E-mail"), required=False)
-    citizen_address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    citizen_address = forms.CharField(
+        label=pgettext_lazy("residence", "Address"), max_length=255, required=False
+    )
     citizen_id_number = forms.CharField(
         label=_("Identity document (denunciations)"),
         max_length=30,
@@ -314,7 +317,7 @@ class IdentityForm(StyledForm):
     name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
-    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    address = forms.CharField(label=pgettext_lazy("residence", "Address"), max_length=255, required=False)
     id_number = forms.CharField(label=_("Identity document"), max_length=30, required=False)
     other = forms.CharField(
         label=_("Other identifying details"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -336,7 +339,7 @@ class PublicSubmitForm(StyledForm):
     name = forms.CharField(label=_("Your full name"), max_length=150, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     email = forms.EmailField(label=_("E-mail (to be told of the answer)"), required=False)
-    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    address = forms.CharField(label=pgettext_lazy("residence", "Address"), max_length=255, required=False)
     documents = MultipleFileField(label=_("Attachments (PDF, image, Word; at most 3 files of 5 MB)"))
     # The honeypot: hidden from people by CSS; robots fill it in.
     website = forms.CharField(label=_("Leave this field empty"), required=False)
@@ -433,13 +436,17 @@ class RateForm(StyledForm):
 class DialogueForm(StyledForm):
     title = forms.CharField(label=_("Title"), max_length=255)
     held_on = forms.DateField(label=_("Date"), widget=forms.DateInput())
-    place = forms.CharField(label=_("Place"), max_length=255, required=False)
+    place = forms.CharField(label=pgettext_lazy("venue", "Place"), max_length=255, required=False)
     chair_name = forms.CharField(label=_("Chaired by"), max_length=200)
     participant_count = forms.IntegerField(label=_("Number of participants"), min_value=0, required=False)
     participants = forms.CharField(
-        label=_("Participants"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=pgettext_lazy("dialogue", "Participants"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
-    topics = forms.CharField(label=_("Topics"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    topics = forms.CharField(
+        label=pgettext_lazy("dialogue", "Topics"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     status = forms.ChoiceField(label=_("Status"), choices=DialogueStatus.choices)
     minutes = forms.CharField(label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
 
@@ -491,12 +498,12 @@ class ReceptionSessionForm(StyledForm):
     leader_name = forms.CharField(label=_("Leader"), max_length=200)
     on = forms.DateField(label=_("Date"), widget=forms.DateInput())
     start_time = forms.TimeField(
-        label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=pgettext_lazy("time", "From"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
     end_time = forms.TimeField(
         label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
-    place = forms.CharField(label=_("Place"), max_length=255)
+    place = forms.CharField(label=pgettext_lazy("venue", "Place"), max_length=255)
     status = forms.ChoiceField(label=_("Status"), choices=ReceptionStatus.choices)
     citizens_received = forms.IntegerField(label=_("Citizens received"), min_value=0, required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from danvan.core.scoping import ScopedModel, ScopedQuerySet, tracked
 
@@ -156,7 +157,7 @@ class ConcernField(models.Model):
     is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
-        verbose_name = _("field")
+        verbose_name = pgettext_lazy("concern", "field")
         verbose_name_plural = _("fields")
         ordering = ["sort_order", "name"]
 
@@ -274,7 +275,7 @@ class Case(ScopedModel):
 
     field = models.ForeignKey(
         ConcernField,
-        verbose_name=_("field"),
+        verbose_name=pgettext_lazy("concern", "field"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -311,7 +312,7 @@ class Case(ScopedModel):
     citizen_name = models.CharField(_("citizen's name"), max_length=150, blank=True)
     citizen_phone = models.CharField(_("phone"), max_length=30, blank=True)
     citizen_email = models.EmailField(_("e-mail"), blank=True)
-    citizen_address = models.CharField(_("address"), max_length=255, blank=True)
+    citizen_address = models.CharField(pgettext_lazy("residence", "address"), max_length=255, blank=True)
 
     received_on = models.DateField(_("received on"))
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
@@ -689,11 +690,11 @@ class Dialogue(ScopedModel):
     )
     org_path = models.CharField(max_length=255, blank=True, default="", editable=False)
     held_on = models.DateField(_("date"))
-    place = models.CharField(_("place"), max_length=255, blank=True)
+    place = models.CharField(pgettext_lazy("venue", "place"), max_length=255, blank=True)
     chair_name = models.CharField(_("chaired by"), max_length=200)
-    participants = models.TextField(_("participants"), blank=True)
+    participants = models.TextField(pgettext_lazy("dialogue", "participants"), blank=True)
     participant_count = models.PositiveIntegerField(_("number of participants"), default=0)
-    topics = models.TextField(_("topics"), blank=True)
+    topics = models.TextField(pgettext_lazy("dialogue", "topics"), blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=DialogueStatus.choices, default=DialogueStatus.PLANNED
     )
@@ -905,9 +906,9 @@ class ReceptionSession(ScopedModel):
     )
     leader_name = models.CharField(_("leader"), max_length=200)
     on = models.DateField(_("date"))
-    start_time = models.TimeField(_("from"), null=True, blank=True)
+    start_time = models.TimeField(pgettext_lazy("time", "from"), null=True, blank=True)
     end_time = models.TimeField(_("until"), null=True, blank=True)
-    place = models.CharField(_("place"), max_length=255)
+    place = models.CharField(pgettext_lazy("venue", "place"), max_length=255)
     status = models.CharField(
         _("status"), max_length=20, choices=ReceptionStatus.choices, default=ReceptionStatus.PLANNED
     )

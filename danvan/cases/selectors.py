@@ -104,7 +104,9 @@ def may_read_identity(user, case: Case) -> bool:
     Decided on the case as stored now (not on a copy the caller may hold)."""
     if case.kind != Kind.DENUNCIATION or user is None or not getattr(user, "is_authenticated", False):
         return False
-    row = Case.objects.visible_to(user).filter(pk=case.pk).values("handler_id", "unit_path", "org_path").first()
+    row = (
+        Case.objects.visible_to(user).filter(pk=case.pk).values("handler_id", "unit_path", "org_path").first()
+    )
     if row is None:
         return False
     if row["handler_id"] and row["handler_id"] == user.pk:
@@ -227,6 +229,7 @@ class PublicCase:
     events: list[PublicEvent] = field(default_factory=list)
     can_rate: bool = False
     rating: bool | None = None
+    expected_by: date | None = None
 
 
 def _public_status(case: Case) -> tuple[str, str]:
@@ -288,6 +291,7 @@ def public_case(*, tracking_code: str) -> PublicCase | None:
         events=events,
         can_rate=answer_visible and rating is None,
         rating=rating.satisfied if rating is not None else None,
+        expected_by=case.due_on if case.status in OPEN_STATUSES else None,
     )
 
 

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from danvan.cases import reference
 from danvan.cases.deadlines import due_date, reminder_date
@@ -97,12 +98,10 @@ def _require(actor, perm: str, case_or_paths) -> None:
         raise _deny()
 
 
-def _require_status(case: Case, allowed, action: str) -> None:
+def _require_status(case: Case, allowed, message: str) -> None:
+    """``message`` is the whole sentence, with %(status)s for the case's current status."""
     if case.status not in allowed:
-        raise ValidationError(
-            _("This case is %(status)s: it cannot be %(action)s.")
-            % {"status": case.get_status_display().lower(), "action": action}
-        )
+        raise ValidationError(message % {"status": case.get_status_display().lower()})
 
 
 def _event(case: Case, kind: str, actor=None, note: str = "", **data: Any) -> CaseEvent:
@@ -461,7 +460,9 @@ def case_classify(
     """Change the classification. Deadlines already computed stay as they are (recorded on the timeline)."""
     case = _lock(case)
     _require(actor, "cases.change_case", case)
-    _require_status(case, OPEN_STATUSES, _("reclassified"))
+    _require_status(
+        case, OPEN_STATUSES, _("A case that is no longer open cannot be reclassified (it is %(status)s).")
+    )
     if people_count < 1:
         raise ValidationError(_("The number of people must be at least 1."))
     before = {
@@ -496,7 +497,9 @@ def case_classify(
 def case_accept(*, actor, case: Case, on: date | None = None, note: str = "") -> Case:
     case = _lock(case)
     _require(actor, "cases.change_case", case)
-    _require_status(case, (Status.RECEIVED,), _("accepted"))
+    _require_status(
+        case, (Status.RECEIVED,), _("Only a received case can be accepted (this one is %(status)s).")
+    )
     on = on or timezone.localdate()
     if on < case.received_on or on > timezone.localdate():
         raise ValidationError(_("The date of acceptance must lie between the receipt and today."))
@@ -514,7 +517,9 @@ def case_refuse(*, actor, case: Case, reason: str, note: str = "") -> Case:
     """Not accepted, with the legal reason (the citizen is told why on the tracking page and by letter)."""
     case = _lock(case)
     _require(actor, "cases.change_case", case)
-    _require_status(case, (Status.RECEIVED,), _("refused"))
+    _require_status(
+        case, (Status.RECEIVED,), _("Only a received case can be refused (this one is %(status)s).")
+    )
     if reason not in RefusalReason.values:
         raise ValidationError(_("Choose the legal reason for not accepting the case."))
     if reason == RefusalReason.OTHER and not clean(note):
@@ -540,7 +545,11 @@ def may_handle(user, case: Case) -> bool:
 def case_assign(*, actor, case: Case, handler, note: str = "") -> Case:
     case = _lock(case)
     _require(actor, "cases.change_case", case)
-    _require_status(case, (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS), _("assigned"))
+    _require_status(
+        case,
+        (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS),
+        _("Only an accepted case can be assigned (this one is %(status)s)."),
+    )
     if handler is None or not handler.is_active or not may_handle(handler, case):
         raise ValidationError(_("The handler must be an active user allowed to handle cases of this body."))
     previous = case.handler_id
@@ -565,7 +574,9 @@ def case_assign(*, actor, case: Case, handler, note: str = "") -> Case:
 def case_start(*, actor, case: Case, note: str = "") -> Case:
     case = _lock(case)
     _require(actor, "cases.change_case", case)
-    _require_status(case, (Status.ASSIGNED,), _("started"))
+    _require_status(
+        case, (Status.ASSIGNED,), _("Only an assigned case can be started (this one is %(status)s).")
+    )
     case.status = Status.IN_PROGRESS
     case.save()
     _event(case, EventKind.STARTED, actor, note)
@@ -587,7 +598,9 @@ def case_extend(
         actor.is_superuser or is_head_of(actor, case)
     ):
         raise PermissionDenied(_("Only the head of the handling body may decide an extension."))
-    _require_status(case, HANDLING_STATUSES, _("extended"))
+    _require_status(
+        case, HANDLING_STATUSES, _("Only a case being handled can be extended (this one is %(status)s).")
+    )
     decision_number = clean(decision_number)
     if not decision_number:
         raise ValidationError(_("Enter the number of the extension decision."))
@@ -661,7 +674,9 @@ def case_conclude(*, actor, case: Case, conclusion: str, on: date | None = None)
     """The decision on a complaint, the conclusion of a denunciation, or the result of handling a report."""
     case = _lock(case)
     _require(actor, "cases.change_case", case)
-    _require_status(case, HANDLING_STATUSES, _("concluded"))
+    _require_status(
+        case, HANDLING_STATUSES, _("Only a case being handled can be concluded (this one is %(status)s).")
+    )
     on = on or timezone.localdate()
     if on < (case.accepted_on or case.received_on) or on > timezone.localdate():
         raise ValidationError(_("The date of the conclusion must lie between the acceptance and today."))
@@ -682,7 +697,11 @@ def case_answer(*, actor, case: Case, answer: str, public: bool = True, on: date
     From a handling state (a report answered directly) the answer is also the resolution."""
     case = _lock(case)
     _require(actor, "cases.change_case", case)
-    _require_status(case, (*HANDLING_STATUSES, Status.CONCLUDED), _("answered"))
+    _require_status(
+        case,
+        (*HANDLING_STATUSES, Status.CONCLUDED),
+        _("Only a case being handled or concluded can be answered (this one is %(status)s)."),
+    )
     on = on or timezone.localdate()
     case.answer = plain_text(answer, label=_("The answer"), max_length=MAX_CONTENT)
     case.answer_public = public
@@ -721,7 +740,11 @@ def _mail_answer(case_pk: int) -> None:
 def case_close(*, actor, case: Case, note: str = "") -> Case:
     case = _lock(case)
     _require(actor, "cases.change_case", case)
-    _require_status(case, (Status.ANSWERED, Status.NOT_ACCEPTED), _("closed"))
+    _require_status(
+        case,
+        (Status.ANSWERED, Status.NOT_ACCEPTED),
+        _("Only an answered or refused case can be closed (this one is %(status)s)."),
+    )
     case.status = Status.CLOSED
     case.closed_on = timezone.localdate()
     _refresh_due(case)
@@ -735,7 +758,11 @@ def case_reopen(*, actor, case: Case, reason: str) -> Case:
     """Reopen a closed, answered or refused case; a new resolution limit runs from today."""
     case = _lock(case)
     _require(actor, "cases.change_case", case)
-    _require_status(case, (*DONE_STATUSES, Status.NOT_ACCEPTED), _("reopened"))
+    _require_status(
+        case,
+        (*DONE_STATUSES, Status.NOT_ACCEPTED),
+        _("Only a closed, answered or refused case can be reopened (this one is %(status)s)."),
+    )
     reason = plain_text(reason, label=_("The reason"), max_length=2000)
     today = timezone.localdate()
     if case.status == Status.NOT_ACCEPTED:
@@ -827,7 +854,9 @@ def case_transfer(*, actor, case: Case, to_unit: Unit, to_type: OrgType, reason:
     case with the same content, documents and tracking code; this one is kept, closed as transferred."""
     case = _lock(case)
     _require(actor, "cases.change_case", case)
-    _require_status(case, OPEN_STATUSES, _("transferred"))
+    _require_status(
+        case, OPEN_STATUSES, _("A case that is no longer open cannot be transferred (it is %(status)s).")
+    )
     reason = plain_text(reason, label=_("The reason"), max_length=2000)
     to_org = _target_body(to_unit, to_type)
     if to_org.pk == case.handling_org_id:
@@ -1375,9 +1404,13 @@ def dialogue_save(
     dialogue.held_on = held_on
     dialogue.place = plain_text(place, label=_("The place"), max_length=255, required=False, multiline=False)
     dialogue.chair_name = plain_text(chair_name, label=_("The chair"), max_length=200, multiline=False)
-    dialogue.participants = plain_text(participants, label=_("Participants"), max_length=4000, required=False)
+    dialogue.participants = plain_text(
+        participants, label=pgettext("dialogue", "Participants"), max_length=4000, required=False
+    )
     dialogue.participant_count = max(0, participant_count or 0)
-    dialogue.topics = plain_text(topics, label=_("Topics"), max_length=4000, required=False)
+    dialogue.topics = plain_text(
+        topics, label=pgettext("dialogue", "Topics"), max_length=4000, required=False
+    )
     dialogue.status = status
     dialogue.minutes = plain_text(minutes, label=_("The minutes"), max_length=MAX_CONTENT, required=False)
     dialogue.search_text = fold(f"{dialogue.title} {dialogue.chair_name} {dialogue.topics}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from danvan.cases.models import Case, Commitment, Dialogue, ReceptionSession
 
@@ -32,16 +33,20 @@ class DeadlineColumn(tables.Column):
 
 
 class CaseTable(tables.Table):
-    reference = tables.Column(verbose_name=_("Reference"), linkify=True)
-    title = tables.Column(verbose_name=_("Summary"), attrs={"td": {"class": "text-truncate case-title"}})
-    kind = tables.Column(verbose_name=_("Kind"))
+    reference = tables.Column(
+        verbose_name=_("Reference"), linkify=True, attrs={"td": {"class": "text-nowrap"}}
+    )
+    title = tables.Column(verbose_name=_("Summary"), attrs={"td": {"class": "case-title"}})
+    kind = tables.Column(verbose_name=_("Kind"), visible=False)
     status = tables.Column(verbose_name=_("Status"))
     unit = tables.Column(
         verbose_name=_("Unit concerned"), accessor="unit__name", order_by=("concerned_path",)
     )
     handling_org = tables.Column(verbose_name=_("Handling body"), accessor="handling_org__name")
-    field = tables.Column(verbose_name=_("Field"), accessor="field__name")
-    received_on = tables.DateColumn(verbose_name=_("Received"), format="d/m/Y")
+    field = tables.Column(verbose_name=_("Field"), accessor="field__name", visible=False)
+    received_on = tables.DateColumn(
+        verbose_name=_("Received"), format="d/m/Y", attrs={"td": {"class": "text-nowrap"}}
+    )
     due_on = DeadlineColumn()
     handler = tables.Column(verbose_name=_("Handler"), accessor="handler")
 
@@ -64,16 +69,20 @@ class CaseTable(tables.Table):
         row_attrs = {"class": lambda record: "table-danger-soft" if record.is_overdue else ""}
 
     def render_title(self, value, record):
-        from django.utils.html import format_html
+        from django.utils.html import format_html, format_html_join
 
-        flags = ""
+        badges = []
         if record.is_collective:
-            flags += format_html(' <span class="badge text-bg-warning">{}</span>', _("collective"))
+            badges.append(("text-bg-warning", _("collective")))
         if record.urgency != "normal":
-            flags += format_html(
-                ' <span class="badge text-bg-danger">{}</span>', record.get_urgency_display()
-            )
-        return format_html("{}{}", value, format_html(flags) if flags else "")
+            badges.append(("text-bg-danger", record.get_urgency_display()))
+        details = record.get_kind_display() + (f" · {record.field.name}" if record.field_id else "")
+        return format_html(
+            '{}{}<div class="small text-muted">{}</div>',
+            value,
+            format_html_join("", ' <span class="badge {}">{}</span>', badges),
+            details,
+        )
 
     def value_title(self, value, record):
         return value
@@ -84,7 +93,7 @@ class DialogueTable(tables.Table):
     held_on = tables.DateColumn(verbose_name=_("Date"), format="d/m/Y")
     unit = tables.Column(verbose_name=_("Unit"), accessor="unit__name")
     chair_name = tables.Column(verbose_name=_("Chaired by"))
-    participant_count = tables.Column(verbose_name=_("Participants"))
+    participant_count = tables.Column(verbose_name=pgettext_lazy("dialogue", "Participants"))
     status = tables.Column(verbose_name=_("Status"))
 
     class Meta:
@@ -118,7 +127,7 @@ class ReceptionSessionTable(tables.Table):
     unit = tables.Column(verbose_name=_("Unit"), accessor="unit__name")
     position = tables.Column(verbose_name=_("Position"), accessor="position__label")
     leader_name = tables.Column(verbose_name=_("Leader"))
-    place = tables.Column(verbose_name=_("Place"))
+    place = tables.Column(verbose_name=pgettext_lazy("venue", "Place"))
     status = tables.Column(verbose_name=_("Status"))
     citizens_received = tables.Column(verbose_name=_("Citizens received"))
     edit = tables.LinkColumn(

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from danvan.cases import views
 
@@ -8,7 +9,8 @@ app_name = "cases"
 # DialogueQuestion, Commitment or ReceptionSession). The public portal (public/…) takes no pk: a case is
 # found by its tracking code, posted in a form.
 urlpatterns = [
-    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("", RedirectView.as_view(pattern_name="cases:dashboard", permanent=False), name="index"),
+    path("overview/", views.DashboardView.as_view(), name="dashboard"),
     path("list/", views.CaseListView.as_view(), name="case-list"),
     path("overdue/", views.OverdueListView.as_view(), name="case-overdue"),
     path("new/", views.CaseCreateView.as_view(), name="case-create"),
@@ -57,7 +59,7 @@ urlpatterns = [
     path("reception/", views.ReceptionListView.as_view(), name="reception-list"),
     path("reception/new/", views.ReceptionCreateView.as_view(), name="reception-create"),
     path("reception/<int:pk>/edit/", views.ReceptionUpdateView.as_view(), name="reception-update"),
-    path("reception/compliance/", views.ReceptionComplianceView.as_view(), name="reception-compliance"),
+    path("compliance/", views.ReceptionComplianceView.as_view(), name="reception-compliance"),
     # settings
     path("settings/rules/", views.RulesView.as_view(), name="rules"),
     path("settings/calendar/", views.CalendarView.as_view(), name="calendar"),

@@ -190,7 +190,7 @@ def _actions(case: Case, may_change: bool, is_head: bool) -> list[tuple[str, str
     if s in (*HANDLING_STATUSES, Status.CONCLUDED):
         out.append(("case-answer", _("Answer the citizen"), "success"))
     if s in (Status.ANSWERED, Status.NOT_ACCEPTED):
-        out.append(("case-close", _("Close"), "outline-secondary"))
+        out.append(("case-close", _("Close the case"), "outline-secondary"))
     if s in (Status.ANSWERED, Status.CLOSED, Status.NOT_ACCEPTED):
         out.append(("case-reopen", _("Reopen"), "outline-warning"))
     if s in OPEN_STATUSES:
@@ -415,7 +415,7 @@ class CaseExtendView(CaseActionView):
 class CaseConcludeView(CaseActionView):
     form_class = forms.ConcludeForm
     title = gettext_lazy("Conclusion or decision")
-    submit_label = gettext_lazy("Record")
+    submit_label = gettext_lazy("Record the conclusion")
 
     def get_initial(self):
         return {"on": timezone.localdate()}
@@ -448,7 +448,7 @@ class CaseAnswerView(CaseActionView):
 
 class CaseCloseView(CaseActionView):
     title = gettext_lazy("Close the case")
-    submit_label = gettext_lazy("Close")
+    submit_label = gettext_lazy("Close the case")
 
     def perform(self, form):
         return services.case_close(actor=self.request.user, case=self.object, note=form.cleaned_data["note"])
@@ -1267,12 +1267,12 @@ class RulesView(PermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rules = list(DeadlineRule.objects.all())
+        rules = list(DeadlineRule.objects.order_by("pk"))
         if not rules:
             from danvan.cases.reference import seed_rules
 
             seed_rules()
-            rules = list(DeadlineRule.objects.all())
+            rules = list(DeadlineRule.objects.order_by("pk"))
         edit = _int(self.request.GET.get("edit"))
         context.update(
             rules=rules,

@@ -39,6 +39,41 @@ def member_list(*, actor) -> QuerySet[Membership]:
     return memberships_visible(actor=actor).select_related("person", "branch", "org_type")
 
 
+SORTS = {
+    "name": (lambda k: (k[1], k[0]), False),
+    "-name": (lambda k: (k[1], k[0]), True),
+    "joined_on": (lambda k: (k[2], k[0]), False),
+    "-joined_on": (lambda k: (k[2], k[0]), True),
+}
+
+
+@dataclass
+class MemberPage:
+    page: object  # a django Page of (id, search_name, joined_on) keys
+    rows: list[Membership]
+    count: int
+    truncated: bool  # more than ``cap`` rows matched: the first ``cap`` found are shown, sorted
+
+
+def member_page(qs: QuerySet[Membership], *, sort: str = "name", page_number=1, per_page: int = 50,
+                cap: int = 10_000) -> MemberPage:
+    """One page of a filtered member list, fast on millions of rows: the keys of at most ``cap`` matching
+    rows are read in one scan (no count, no ordered index walk), sorted here, and only the page's rows are
+    loaded. Over ``cap`` matches the list says so and shows the first ``cap`` found, sorted."""
+    from django.core.paginator import Paginator
+
+    keys = list(qs.order_by().values_list("pk", "search_name", "joined_on")[: cap + 1])
+    truncated = len(keys) > cap
+    keys = keys[:cap]
+    key, reverse = SORTS.get(sort, SORTS["name"])
+    keys.sort(key=key, reverse=reverse)
+    page = Paginator(keys, per_page).get_page(page_number)
+    ids = [k[0] for k in page.object_list]
+    # through ``qs`` again: the rows stay those the caller's filters (and scope) allow
+    by_pk = {m.pk: m for m in qs.filter(pk__in=ids).select_related("person", "branch", "org_type").order_by()}
+    return MemberPage(page=page, rows=[by_pk[i] for i in ids if i in by_pk], count=len(keys), truncated=truncated)
+
+
 def persons_visible(*, actor, action: str = "view") -> QuerySet[Person]:
     return Person.objects.visible_to(actor, action)
 
@@ -337,22 +372,19 @@ def age_band_condition(code: str, on: date) -> Q:
     return Q(pk__in=[])
 
 
-def _age_case_sql(on: date, alias: str = "members_membership") -> tuple[str, list]:
+def _age_case_sql(on: date, date_col: str, year_col: str) -> tuple[str, list]:
     parts, params = [], []
     for band, _label, low, high in AGE_BANDS:
-        date_cond = f"{alias}.birth_date <= %s"
-        year_cond = f"{alias}.birth_year <= %s"
+        date_cond = f"{date_col} <= %s"
+        year_cond = f"{year_col} <= %s"
         p_date: list = [_years_before(on, low)]
         p_year: list = [on.year - low]
         if high is not None:
-            date_cond += f" AND {alias}.birth_date > %s"
-            year_cond += f" AND {alias}.birth_year >= %s"
+            date_cond += f" AND {date_col} > %s"
+            year_cond += f" AND {year_col} >= %s"
             p_date.append(_years_before(on, high + 1))
             p_year.append(on.year - high)
-        parts.append(
-            f"WHEN ({alias}.birth_date IS NOT NULL AND {date_cond}) OR ({alias}.birth_date IS NULL AND {year_cond}) "
-            "THEN %s"
-        )
+        parts.append(f"WHEN ({date_col} IS NOT NULL AND {date_cond}) OR ({date_col} IS NULL AND {year_cond}) THEN %s")
         params += [*p_date, *p_year, band]
     return "CASE " + " ".join(parts) + " ELSE '' END", params
 
@@ -375,9 +407,9 @@ def breakdown(*, actor, unit: Unit, on: date, org_type: OrgType | None = None) -
     qs = active_on(memberships_visible(actor=actor).filter(unit_path__startswith=unit.path), on)
     if org_type is not None:
         qs = qs.filter(org_type=org_type)
+    from django.db import transaction
     from django.db.models.expressions import RawSQL
 
-    age_sql, age_params = _age_case_sql(on)
     depth = unit.path.count("/")
     if unit.level == UnitLevel.VILLAGE:
         child_sql = "'b' || members_membership.branch_id::text"
@@ -385,35 +417,42 @@ def breakdown(*, actor, unit: Unit, on: date, org_type: OrgType | None = None) -
         child_sql = (
             f"array_to_string((string_to_array(members_membership.unit_path, '/'))[1:{depth + 1}], '/') || '/'"
         )
-    inner = qs.annotate(
-        age_band=RawSQL(age_sql, age_params), child=RawSQL(child_sql, [])
-    ).values("person_id", "sex", "ethnicity", "age_band", "child")
+    inner = qs.order_by().annotate(child=RawSQL(child_sql, [])).values(
+        "person_id", "sex", "ethnicity", "birth_date", "birth_year", "child"
+    )
     sql, params = inner.query.sql_with_params()
-    query = f"""
-        SELECT GROUPING(sex) AS g_sex, GROUPING(age_band) AS g_age, GROUPING(ethnicity) AS g_eth,
-               GROUPING(child) AS g_child, sex, age_band, ethnicity, child, count(*), count(DISTINCT person_id)
-        FROM ({sql}) m
-        GROUP BY GROUPING SETS ((), (sex), (age_band), (ethnicity), (child))
+    age_sql, age_params = _age_case_sql(on, "bd", "byear")
+    # Each person once (their attributes are the same on all their memberships), with how many memberships.
+    by_person = f"""
+        WITH pp AS (SELECT person_id, min(sex) AS sex, min(ethnicity) AS eth, min(birth_date) AS bd,
+                           min(birth_year) AS byear, count(*) AS n
+                    FROM ({sql}) m GROUP BY person_id),
+        b AS (SELECT sex, eth, {age_sql} AS age_band, n FROM pp)
+        SELECT GROUPING(sex), GROUPING(age_band), GROUPING(eth), 1, sex, age_band, eth, NULL, sum(n), count(*)
+        FROM b GROUP BY GROUPING SETS ((), (sex), (age_band), (eth))
     """
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
+    by_place = f"SELECT child, count(*) FROM (SELECT DISTINCT child, person_id FROM ({sql}) m) x GROUP BY child"
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Counting distinct people over a province's memberships hashes a million ids: give it the memory.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(by_person, [*params, *age_params])
         result = cursor.fetchall()
+        cursor.execute(by_place, params)
+        places = cursor.fetchall()
     total_m = total_p = 0
     sex: dict[str, tuple[int, int]] = {}
     age: dict[str, tuple[int, int]] = {}
     eth: dict[str, tuple[int, int]] = {}
-    children: dict[str, int] = {}
-    for g_sex, g_age, g_eth, g_child, s, band, e, c, n, persons in result:
-        if g_sex and g_age and g_eth and g_child:
-            total_m, total_p = n, persons
+    for g_sex, g_age, g_eth, _g, s, band, e, _c, n, persons in result:
+        if g_sex and g_age and g_eth:
+            total_m, total_p = int(n or 0), persons
         elif not g_sex:
-            sex[s] = (n, persons)
+            sex[s] = (int(n), persons)
         elif not g_age:
-            age[band] = (n, persons)
+            age[band] = (int(n), persons)
         elif not g_eth:
-            eth[e] = (n, persons)
-        elif not g_child:
-            children[c] = persons
+            eth[e] = (int(n), persons)
+    children = dict(places)
     return Breakdown(
         total_memberships=total_m,
         total_persons=total_p,

@@ -11,6 +11,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,20 +39,6 @@ from danvan.structure.forms import service_errors
 from danvan.structure.models import Branch, OrgType
 
 LIST_COUNT_CAP = 10_000
-
-
-class CappedPaginator(Paginator):
-    """Counts at most ``LIST_COUNT_CAP`` + 1 rows: a first page over millions of members stays fast; the
-    page says "more than 10,000" and asks for a narrower filter."""
-
-    @cached_property
-    def count(self) -> int:
-        data = self.object_list  # django-tables2 passes its rows, which wrap the table data, which wraps the queryset
-        while not hasattr(data, "query") and hasattr(data, "data"):
-            data = data.data
-        if hasattr(data, "query"):
-            return data.order_by()[: LIST_COUNT_CAP + 1].count()
-        return len(self.object_list)
 
 
 def _int(value) -> int | None:
@@ -149,8 +136,8 @@ class MembershipListView(ScopedListView):
     page_title = gettext_lazy("Members")
     export_name = "hoi-vien"
     template_name = "members/membership_list.html"
-    table_pagination = {"paginator_class": CappedPaginator, "per_page": 50}
-    paginate_by = None  # the table paginates (capped count); the list view must not count the rows again
+    table_pagination = False  # the page is read by ``selectors.member_page``; the table serves the exports
+    paginate_by = None
 
     def get_queryset(self):
         return selectors.member_list(actor=self.request.user)
@@ -164,6 +151,10 @@ class MembershipListView(ScopedListView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["cap"] = LIST_COUNT_CAP
+        context["members"] = selectors.member_page(
+            self.object_list, sort=self.request.GET.get("sort", "name"), page_number=self.request.GET.get("page"),
+            cap=LIST_COUNT_CAP,
+        )
         query = self.request.GET.copy()
         for key in ("page", "export", "sort"):
             query.pop(key, None)
@@ -336,12 +327,28 @@ class PersonMergeView(ScopedObjectMixin, FormPageMixin, FormView):
         return _("Merge duplicate records")
 
     @cached_property
-    def other(self) -> Person:
+    def other(self) -> Person | None:
         pk = _int(self.request.GET.get("other") or self.request.POST.get("other"))
+        if pk is None:
+            return None
         other = selectors.persons_visible(actor=self.request.user, action="change").filter(pk=pk).exclude(pk=self.object.pk).first()
         if other is None:
             raise Http404
         return other
+
+    def get(self, request, *args, **kwargs):
+        if self.other is None:  # first choose the other record
+            candidates = selectors.duplicates_to_review(actor=request.user).filter(Q(person=self.object) | Q(other=self.object))
+            return render(request, "members/merge_choose.html", {
+                "person": self.object, "page_title": self.page_title,
+                "candidates": [c.other if c.person_id == self.object.pk else c.person for c in candidates],
+            })
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.other is None:
+            raise Http404
+        return super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "people": (self.object, self.other)}
@@ -819,12 +826,16 @@ class ImportDiscardView(ScopedObjectMixin, View):
 
 
 class ImportRejectedView(ScopedObjectMixin, View):
+    """The rejected rows with their reasons (the file written by the check; or written now from the preview)."""
+
     model = ImportBatch
 
     def get(self, request, *args, **kwargs):
         from django.http import FileResponse
 
-        if not self.object.rejected_file:
-            raise Http404
-        return FileResponse(self.object.rejected_file.open("rb"), as_attachment=True,
-                            filename=self.object.rejected_file.name.rsplit("/")[-1])
+        if self.object.rejected_file:
+            return FileResponse(self.object.rejected_file.open("rb"), as_attachment=True,
+                                filename=self.object.rejected_file.name.rsplit("/")[-1])
+        response = HttpResponse(imports.rejected_bytes(self.object), content_type=imports.XLSX_MIME)
+        response["Content-Disposition"] = f'attachment; filename="dong-bi-loai-{self.object.pk}.xlsx"'
+        return response

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery
 
-from danvan.core.text import fold, fold_tokens
+from danvan.core.text import fold_tokens
 
 MAX_WORDS = 12
 
 
 def document(*parts: str | None) -> str:
-    return " ".join(fold(p) for p in parts if p)
+    """Folded words only (punctuation dropped: "DVK-86-2024-0001" is four words, not signed numbers)."""
+    return " ".join(" ".join(fold_tokens(p)) for p in parts if p)
 
 
 def tsquery(text: str | None) -> SearchQuery | None:

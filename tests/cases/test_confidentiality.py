@@ -40,7 +40,9 @@ def denunciation(cw):
     )
     case = services.case_accept(actor=officer, case=case)
     case = services.case_assign(actor=officer, case=case, handler=cw.users["reception_ca_2"])
-    pdf = SimpleUploadedFile("don-to-cao.pdf", b"%PDF-1.4 " + NAME.encode() + b" signed", content_type="application/pdf")
+    pdf = SimpleUploadedFile(
+        "don-to-cao.pdf", b"%PDF-1.4 " + NAME.encode() + b" signed", content_type="application/pdf"
+    )
     services.case_document_add(actor=officer, case=case, file=pdf, kind="petition")
     services.case_letter_generate(actor=cw.users["reception_ca_2"], case=case, kind="acceptance")
     return case
@@ -54,8 +56,14 @@ def test_identity_is_stored_encrypted_and_never_on_the_case(cw, denunciation):
     assert len(identity.name_hash) == 64
     # Nothing in the database holds it in clear: cases, events, history, documents' names, search columns.
     with connection.cursor() as cur:
-        for table in ("cases_case", "cases_caseevent", "cases_casehistory", "cases_casedocument",
-                      "cases_denounceridentity", "core_accesslog"):
+        for table in (
+            "cases_case",
+            "cases_caseevent",
+            "cases_casehistory",
+            "cases_casedocument",
+            "cases_denounceridentity",
+            "core_accesslog",
+        ):
             cur.execute(f"SELECT row_to_json(t)::text FROM {table} t")
             dump = "\n".join(r[0] for r in cur.fetchall())
             assert not _leaks(dump), table
@@ -71,7 +79,9 @@ def test_only_the_handler_and_the_head_may_read_and_each_read_is_logged(cw, denu
     assert services.denouncer_identity_read(actor=cw.users["head_ca"], case=case)["phone"] == PHONE
     logs = AccessLog.objects.filter(object_pk=str(case.pk), field="denouncer_identity")
     assert logs.count() == before + 2
-    assert {cw.users["reception_ca_2"].pk, cw.users["head_ca"].pk} <= set(logs.values_list("user_id", flat=True))
+    assert {cw.users["reception_ca_2"].pk, cw.users["head_ca"].pk} <= set(
+        logs.values_list("user_id", flat=True)
+    )
     assert not any(_leaks(log.purpose + log.path) for log in logs)
     # Everyone else: the officer who recorded it, a colleague of the same body, the province's officers and
     # head (another body), the commission officer, the administrator, a superuser.
@@ -128,10 +138,24 @@ def test_no_page_api_export_or_search_shows_the_identity_to_others(client, cw, d
             continue
         targets = [denunciation.pk, *docs] if "pk" in kwargs else [None]
         for pk in targets:
-            url = "/" + re.sub(r"<(?:\w+:)?pk>|\(\?P<pk>[^)]*\)", str(pk), route).replace("^", "").replace("$", "")
+            url = "/" + re.sub(r"<(?:\w+:)?pk>|\(\?P<pk>[^)]*\)", str(pk), route).replace("^", "").replace(
+                "$", ""
+            )
             # Searches use part of a marker: pages echo the query, only a leak shows the marker whole.
-            queries = ("",) if pk else ("", "?q=zzdenoun", "?q=0988777", "?q=tran+van", "?export=csv",
-                                         "?export=xlsx", "?export=docx", "?search=zzdenoun")
+            queries = (
+                ("",)
+                if pk
+                else (
+                    "",
+                    "?q=zzdenoun",
+                    "?q=0988777",
+                    "?q=tran+van",
+                    "?export=csv",
+                    "?export=xlsx",
+                    "?export=docx",
+                    "?search=zzdenoun",
+                )
+            )
             for query in queries:
                 response = client.get(url + query)
                 if response.status_code >= 500:
@@ -169,7 +193,9 @@ def test_letters_name_the_denouncer_only_when_the_handler_makes_them(cw, denunci
     assert by_handler.confidential
     text = "\n".join(p.text for p in docx.Document(by_handler.file.open("rb")).paragraphs)
     assert NAME in text
-    other = services.case_letter_generate(actor=cw.users["reception_ca"], case=denunciation, kind="acceptance")
+    other = services.case_letter_generate(
+        actor=cw.users["reception_ca"], case=denunciation, kind="acceptance"
+    )
     assert not other.confidential
     text = "\n".join(p.text for p in docx.Document(other.file.open("rb")).paragraphs)
     assert not _leaks(text) and denunciation.reference in text

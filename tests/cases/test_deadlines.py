@@ -120,8 +120,10 @@ def test_holidays_only_delay(start, n):
 
 
 @settings(max_examples=100, deadline=None)
-@given(holiday=st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)),
-       n=st.integers(min_value=1, max_value=15))
+@given(
+    holiday=st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)),
+    n=st.integers(min_value=1, max_value=15),
+)
 def test_a_new_holiday_inside_the_period_moves_a_working_day_deadline_by_one_day_at_least(holiday, n):
     assume(holiday.weekday() < 5)
     base = WorkCalendar()

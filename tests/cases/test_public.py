@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from danvan.cases import services
-from danvan.cases.models import Case, CaseDocument, Rating, RateCounter, Status
+from danvan.cases.models import Case, CaseDocument, RateCounter, Rating, Status
 from danvan.structure.models import Unit, UnitLevel
 
 pytestmark = pytest.mark.django_db
@@ -94,9 +94,13 @@ def test_files_are_checked_by_type_content_and_size(client, cw):
     assert client.post("/cases/public/submit/", {**form_data(cw), "documents": [fake]}).status_code == 400
     html = SimpleUploadedFile("page.html", b"<html></html>", content_type="text/html")
     assert client.post("/cases/public/submit/", {**form_data(cw), "documents": [html]}).status_code == 400
-    big = SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * (5 * 1024 * 1024 + 1), content_type="application/pdf")
+    big = SimpleUploadedFile(
+        "big.pdf", b"%PDF" + b"0" * (5 * 1024 * 1024 + 1), content_type="application/pdf"
+    )
     assert client.post("/cases/public/submit/", {**form_data(cw), "documents": [big]}).status_code == 400
-    many = [SimpleUploadedFile(f"a{i}.png", b"\x89PNG\r\n\x1a\n0", content_type="image/png") for i in range(4)]
+    many = [
+        SimpleUploadedFile(f"a{i}.png", b"\x89PNG\r\n\x1a\n0", content_type="image/png") for i in range(4)
+    ]
     assert client.post("/cases/public/submit/", {**form_data(cw), "documents": many}).status_code == 400
     assert Case.objects.count() == 1
 
@@ -117,7 +121,9 @@ def test_tracking_answer_and_rating(client, cw, django_capture_on_commit_callbac
     services.case_note(actor=officer, case=case, note="Ghi chú nội bộ ZZINTERNAL")
     case = services.case_assign(actor=officer, case=case, handler=cw.users["reception_ca_2"])
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_answer(actor=cw.users["reception_ca_2"], case=case, answer="Đã thay bóng đèn ngày 05/03.")
+        services.case_answer(
+            actor=cw.users["reception_ca_2"], case=case, answer="Đã thay bóng đèn ngày 05/03."
+        )
     assert [m.to for m in mail.outbox] == [["dan@example.vn"]] and case.tracking_code in mail.outbox[0].body
     page = client.post("/cases/public/track/", {"code": code}).content.decode()
     assert "Đã thay bóng đèn" in page
@@ -141,13 +147,19 @@ def test_a_hidden_answer_stays_hidden(client, cw):
 def test_lookup_attempts_are_limited(client, cw):
     for _ in range(30):
         client.post("/cases/public/track/", {"code": "AAAAA-AAAAA"}, REMOTE_ADDR="10.1.1.1")
-    assert client.post("/cases/public/track/", {"code": "AAAAA-AAAAA"}, REMOTE_ADDR="10.1.1.1").status_code == 429
+    assert (
+        client.post("/cases/public/track/", {"code": "AAAAA-AAAAA"}, REMOTE_ADDR="10.1.1.1").status_code
+        == 429
+    )
 
 
 def test_commune_options_are_the_official_list(client, cw):
     body = client.get(f"/cases/public/communes/?province={cw.w.province_a.pk}").content.decode()
     assert cw.w.commune_a.name in body and cw.w.village_a.name not in body
-    assert Unit.objects.filter(parent=cw.w.province_a, level=UnitLevel.COMMUNE).count() == body.count("<option") - 1
+    assert (
+        Unit.objects.filter(parent=cw.w.province_a, level=UnitLevel.COMMUNE).count()
+        == body.count("<option") - 1
+    )
 
 
 def test_public_pages_need_no_account_and_are_not_cached(client):

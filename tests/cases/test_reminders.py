@@ -52,7 +52,9 @@ def test_unassigned_cases_notify_the_officers_of_the_body(cw):
         case = cw.case(kind="complaint")  # acceptance: 10 days → 12/03
     with time_machine.travel("2026-03-13 07:30 +07:00", tick=False):
         services.deadline_reminders_send()
-    notified = set(Notification.objects.filter(case=case, kind="overdue").values_list("user__username", flat=True))
+    notified = set(
+        Notification.objects.filter(case=case, kind="overdue").values_list("user__username", flat=True)
+    )
     assert {"reception_ca", "reception_ca_2", "reception_a"} <= notified
     assert "reception_cb" not in notified
 
@@ -60,17 +62,30 @@ def test_unassigned_cases_notify_the_officers_of_the_body(cw):
 def test_overdue_commitments_are_notified(cw):
     with time_machine.travel("2026-03-02 09:00 +07:00", tick=False):
         dialogue = services.dialogue_save(
-            actor=cw.users["reception_ca"], title="Đối thoại quý I", unit=cw.w.commune_a,
-            organisation=cw.bodies["pc_ca"], held_on=date(2026, 3, 1), place="Hội trường", chair_name="Chủ tịch",
+            actor=cw.users["reception_ca"],
+            title="Đối thoại quý I",
+            unit=cw.w.commune_a,
+            organisation=cw.bodies["pc_ca"],
+            held_on=date(2026, 3, 1),
+            place="Hội trường",
+            chair_name="Chủ tịch",
             status="held",
         )
-        services.commitment_create(actor=cw.users["reception_ca"], dialogue=dialogue, text="Sửa cầu ấp",
-                                   unit=cw.w.commune_a, owner_org=cw.bodies["pc_ca"], owner_name="Phó Chủ tịch",
-                                   due_on=date(2026, 3, 10))
+        services.commitment_create(
+            actor=cw.users["reception_ca"],
+            dialogue=dialogue,
+            text="Sửa cầu ấp",
+            unit=cw.w.commune_a,
+            owner_org=cw.bodies["pc_ca"],
+            owner_name="Phó Chủ tịch",
+            due_on=date(2026, 3, 10),
+        )
     with time_machine.travel("2026-03-11 07:30 +07:00", tick=False):
         report = services.deadline_reminders_send()
     assert report.commitments >= 1
-    assert Notification.objects.filter(commitment=Commitment.objects.get(), user=cw.users["reception_ca"]).exists()
+    assert Notification.objects.filter(
+        commitment=Commitment.objects.get(), user=cw.users["reception_ca"]
+    ).exists()
 
 
 def test_the_job_kind_and_the_periodic_task_call_the_service(cw):

@@ -53,15 +53,26 @@ def test_a_complaint_from_receipt_to_closing(cw):
 
     # Only the head may extend; a complex complaint gets 45 days from acceptance.
     with pytest.raises(PermissionDenied):
-        services.case_extend(actor=officer, case=case, decision_number="12/QĐ-UBND", reason="Phức tạp",
-                             complexity=Complexity.COMPLEX)
-    case = services.case_extend(actor=head, case=case, decision_number="12/QĐ-UBND", reason="Phải đo đạc lại",
-                                complexity=Complexity.COMPLEX)
+        services.case_extend(
+            actor=officer,
+            case=case,
+            decision_number="12/QĐ-UBND",
+            reason="Phức tạp",
+            complexity=Complexity.COMPLEX,
+        )
+    case = services.case_extend(
+        actor=head,
+        case=case,
+        decision_number="12/QĐ-UBND",
+        reason="Phải đo đạc lại",
+        complexity=Complexity.COMPLEX,
+    )
     assert case.resolution_due == date(2026, 4, 16) and case.extension_count == 1
     assert case.deadline_basis["extensions"][0]["decision"] == "12/QĐ-UBND"
     with pytest.raises(ValidationError):
-        services.case_extend(actor=head, case=case, decision_number="13/QĐ", reason="x",
-                             complexity=Complexity.COMPLEX)
+        services.case_extend(
+            actor=head, case=case, decision_number="13/QĐ", reason="x", complexity=Complexity.COMPLEX
+        )
 
     case = services.case_conclude(actor=officer, case=case, conclusion="Giữ nguyên quyết định.")
     assert case.status == Status.CONCLUDED and case.concluded_on == date(2026, 3, 2)
@@ -73,10 +84,18 @@ def test_a_complaint_from_receipt_to_closing(cw):
     case = services.case_close(actor=officer, case=case)
     assert case.status == Status.CLOSED
     assert kinds_of(case) == [
-        EventKind.RECEIVED, EventKind.ACCEPTED, EventKind.ASSIGNED, EventKind.STARTED, EventKind.EXTENDED,
-        EventKind.CONCLUDED, EventKind.ANSWERED, EventKind.CLOSED,
+        EventKind.RECEIVED,
+        EventKind.ACCEPTED,
+        EventKind.ASSIGNED,
+        EventKind.STARTED,
+        EventKind.EXTENDED,
+        EventKind.CONCLUDED,
+        EventKind.ANSWERED,
+        EventKind.CLOSED,
     ]
-    actors = set(CaseEvent.objects.filter(case=case).exclude(kind=EventKind.RECEIVED).values_list("actor", flat=True))
+    actors = set(
+        CaseEvent.objects.filter(case=case).exclude(kind=EventKind.RECEIVED).values_list("actor", flat=True)
+    )
     assert None not in actors
 
     case = services.case_reopen(actor=officer, case=case, reason="Công dân bổ sung chứng cứ mới")
@@ -93,21 +112,40 @@ def test_denunciation_extensions_are_limited_by_complexity(cw):
     case = services.case_accept(actor=officer, case=case, on=date(2026, 3, 2))
     assert case.resolution_due == date(2026, 4, 1)
     case = services.case_assign(actor=officer, case=case, handler=officer)
-    case = services.case_extend(actor=head, case=case, decision_number="1/QĐ", reason="Phức tạp",
-                                complexity=Complexity.COMPLEX, days=30)
+    case = services.case_extend(
+        actor=head,
+        case=case,
+        decision_number="1/QĐ",
+        reason="Phức tạp",
+        complexity=Complexity.COMPLEX,
+        days=30,
+    )
     assert case.resolution_due == date(2026, 5, 4)  # 01/05 + weekend → Monday 04/05
     with pytest.raises(ValidationError):  # a complex case: one extension only
-        services.case_extend(actor=head, case=case, decision_number="2/QĐ", reason="x",
-                             complexity=Complexity.COMPLEX)
-    case = services.case_extend(actor=head, case=case, decision_number="2/QĐ", reason="Đặc biệt phức tạp",
-                                complexity=Complexity.VERY_COMPLEX, days=20)
+        services.case_extend(
+            actor=head, case=case, decision_number="2/QĐ", reason="x", complexity=Complexity.COMPLEX
+        )
+    case = services.case_extend(
+        actor=head,
+        case=case,
+        decision_number="2/QĐ",
+        reason="Đặc biệt phức tạp",
+        complexity=Complexity.VERY_COMPLEX,
+        days=20,
+    )
     assert case.extension_count == 2
     with pytest.raises(ValidationError):
-        services.case_extend(actor=head, case=case, decision_number="3/QĐ", reason="x",
-                             complexity=Complexity.VERY_COMPLEX)
+        services.case_extend(
+            actor=head, case=case, decision_number="3/QĐ", reason="x", complexity=Complexity.VERY_COMPLEX
+        )
     with pytest.raises(ValidationError):
-        services.case_extend(actor=head, case=cw.case(kind="report"), decision_number="1", reason="x",
-                             complexity=Complexity.COMPLEX)
+        services.case_extend(
+            actor=head,
+            case=cw.case(kind="report"),
+            decision_number="1",
+            reason="x",
+            complexity=Complexity.COMPLEX,
+        )
 
 
 @time_machine.travel(MONDAY, tick=False)
@@ -133,8 +171,13 @@ def test_transitions_out_of_order_are_refused(cw):
     case = services.case_answer(actor=officer, case=case, answer="Đã sửa đường.")
     assert case.status == Status.ANSWERED and case.concluded_on == date(2026, 3, 2)
     with pytest.raises(ValidationError):
-        services.case_transfer(actor=officer, case=case, to_unit=cw.w.commune_b,
-                               to_type=OrgType.objects.get(code="peoples_committee"), reason="x")
+        services.case_transfer(
+            actor=officer,
+            case=case,
+            to_unit=cw.w.commune_b,
+            to_type=OrgType.objects.get(code="peoples_committee"),
+            reason="x",
+        )
 
 
 @time_machine.travel(MONDAY, tick=False)
@@ -203,7 +246,9 @@ def test_editing_a_holiday_applies_to_new_deadlines_only(cw):
     reference.forget_calendar()
     case.refresh_from_db()
     assert case.acceptance_due == date(2026, 3, 11)
-    assert cw.case(kind="denunciation", citizen=services.CitizenData(name="C")).acceptance_due == date(2026, 3, 12)
+    assert cw.case(kind="denunciation", citizen=services.CitizenData(name="C")).acceptance_due == date(
+        2026, 3, 12
+    )
     with pytest.raises(ValidationError):
         services.calendar_day_save(actor=admin, day=date(2026, 3, 4), kind="working_day", name="x")
     with pytest.raises(PermissionDenied):
@@ -214,8 +259,13 @@ def test_editing_a_holiday_applies_to_new_deadlines_only(cw):
 def test_transfer_outside_the_scope_keeps_a_trace(cw):
     officer = cw.users["reception_ca"]
     case = cw.case(kind="denunciation", citizen=services.CitizenData(name="Lê Thị Tố", phone="0909000111"))
-    new = services.case_transfer(actor=officer, case=case, to_unit=cw.w.commune_b,
-                                 to_type=OrgType.objects.get(code="peoples_committee"), reason="Không thuộc thẩm quyền")
+    new = services.case_transfer(
+        actor=officer,
+        case=case,
+        to_unit=cw.w.commune_b,
+        to_type=OrgType.objects.get(code="peoples_committee"),
+        reason="Không thuộc thẩm quyền",
+    )
     case.refresh_from_db()
     assert case.status == Status.TRANSFERRED and case.transferred_to_name == cw.bodies["pc_cb"].name
     assert new.handling_org == cw.bodies["pc_cb"] and new.transferred_from_id == case.pk
@@ -226,18 +276,28 @@ def test_transfer_outside_the_scope_keeps_a_trace(cw):
     assert Case.objects.visible_to(officer).filter(pk=case.pk).exists()
     assert not Case.objects.visible_to(officer).filter(pk=new.pk).exists()
     # The identity moved with the case: the sender keeps no copy.
-    assert not hasattr(Case.objects.get(pk=case.pk), "denouncer_identity") or not Case.objects.filter(
-        pk=case.pk, denouncer_identity__isnull=False).exists()
-    services.case_assign(actor=cw.users["reception_cb"], case=services.case_accept(actor=cw.users["reception_cb"], case=new),
-                         handler=cw.users["reception_cb"])
+    assert (
+        not hasattr(Case.objects.get(pk=case.pk), "denouncer_identity")
+        or not Case.objects.filter(pk=case.pk, denouncer_identity__isnull=False).exists()
+    )
+    services.case_assign(
+        actor=cw.users["reception_cb"],
+        case=services.case_accept(actor=cw.users["reception_cb"], case=new),
+        handler=cw.users["reception_cb"],
+    )
     assert services.denouncer_identity_read(actor=cw.users["reception_cb"], case=new)["name"] == "Lê Thị Tố"
     # The public tracking code shows the newest copy.
     from danvan.cases.selectors import public_case
 
     assert public_case(tracking_code=case.tracking_code).reference == new.reference
     with pytest.raises(ValidationError):
-        services.case_transfer(actor=officer, case=cw.case(), to_unit=cw.w.commune_b,
-                               to_type=OrgType.objects.get(code="citizen_reception"), reason="x")
+        services.case_transfer(
+            actor=officer,
+            case=cw.case(),
+            to_unit=cw.w.commune_b,
+            to_type=OrgType.objects.get(code="citizen_reception"),
+            reason="x",
+        )
 
 
 @time_machine.travel(MONDAY, tick=False)
@@ -245,12 +305,21 @@ def test_appeal_to_the_second_instance(cw):
     officer = cw.users["reception_ca"]
     case = services.case_accept(actor=officer, case=cw.case(kind="complaint"))
     with pytest.raises(ValidationError):
-        services.case_appeal(actor=cw.users["reception_a"], case=case, to_unit=cw.w.province_a,
-                             to_type=OrgType.objects.get(code="citizen_reception"), content="")
+        services.case_appeal(
+            actor=cw.users["reception_a"],
+            case=case,
+            to_unit=cw.w.province_a,
+            to_type=OrgType.objects.get(code="citizen_reception"),
+            content="",
+        )
     case = services.case_conclude(actor=officer, case=case, conclusion="Bác đơn.")
-    second = services.case_appeal(actor=cw.users["reception_a"], case=case, to_unit=cw.w.province_a,
-                                  to_type=OrgType.objects.get(code="citizen_reception"),
-                                  content="Không đồng ý với quyết định lần đầu.")
+    second = services.case_appeal(
+        actor=cw.users["reception_a"],
+        case=case,
+        to_unit=cw.w.province_a,
+        to_type=OrgType.objects.get(code="citizen_reception"),
+        content="Không đồng ý với quyết định lần đầu.",
+    )
     assert second.instance == Instance.SECOND and second.parent == case
     assert second.handling_org == cw.bodies["reception_a"]
     assert second.deadline_basis["acceptance"]["rule"] == "complaint_second_acceptance"
@@ -258,8 +327,13 @@ def test_appeal_to_the_second_instance(cw):
     assert second.deadline_basis["resolution"]["days"] == 45
     assert EventKind.APPEALED in kinds_of(case)
     with pytest.raises(PermissionDenied):  # the commune officer may not file at the province's body
-        services.case_appeal(actor=officer, case=case, to_unit=cw.w.province_a,
-                             to_type=OrgType.objects.get(code="citizen_reception"), content="")
+        services.case_appeal(
+            actor=officer,
+            case=case,
+            to_unit=cw.w.province_a,
+            to_type=OrgType.objects.get(code="citizen_reception"),
+            content="",
+        )
 
 
 @time_machine.travel(MONDAY, tick=False)
@@ -286,8 +360,15 @@ def test_classification_flags_collective_cases_and_keeps_deadlines(cw):
     case = cw.case(people_count=3)
     assert not case.is_collective
     due = case.due_on
-    case = services.case_classify(actor=officer, case=case, field=None, urgency="urgent", complexity="complex",
-                                  is_remote=True, people_count=12)
+    case = services.case_classify(
+        actor=officer,
+        case=case,
+        field=None,
+        urgency="urgent",
+        complexity="complex",
+        is_remote=True,
+        people_count=12,
+    )
     assert case.is_collective and case.urgency == "urgent" and case.due_on == due
     assert EventKind.CLASSIFIED in kinds_of(case)
 

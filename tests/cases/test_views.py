@@ -21,7 +21,9 @@ MONDAY = "2026-03-02 09:00 +07:00"
 
 def text_of_docx(data: bytes) -> str:
     d = docx.Document(io.BytesIO(data))
-    return "\n".join([p.text for p in d.paragraphs] + [c.text for t in d.tables for r in t.rows for c in r.cells])
+    return "\n".join(
+        [p.text for p in d.paragraphs] + [c.text for t in d.tables for r in t.rows for c in r.cells]
+    )
 
 
 @time_machine.travel(MONDAY, tick=False)
@@ -54,13 +56,24 @@ def test_an_officer_walks_a_case_through_the_pages(client, cw):
     officer = cw.users["reception_ca"]
     client.force_login(officer)
     assert client.get("/cases/new/").status_code == 200
-    response = client.post("/cases/new/", {
-        "kind": "complaint", "instance": "first", "channel": "walk_in", "received_on": "2026-03-02",
-        "unit": cw.w.village_a.pk, "handling_org": cw.bodies["pc_ca"].pk, "title": "Khiếu nại bồi thường",
-        "content": "Không đồng ý mức bồi thường.", "people_count": "6", "urgency": "normal",
-        "complexity": "normal", "citizen_name": "Trần Văn Khiếu", "documents": [
-            SimpleUploadedFile("don.pdf", b"%PDF-1.4 don", content_type="application/pdf")],
-    })
+    response = client.post(
+        "/cases/new/",
+        {
+            "kind": "complaint",
+            "instance": "first",
+            "channel": "walk_in",
+            "received_on": "2026-03-02",
+            "unit": cw.w.village_a.pk,
+            "handling_org": cw.bodies["pc_ca"].pk,
+            "title": "Khiếu nại bồi thường",
+            "content": "Không đồng ý mức bồi thường.",
+            "people_count": "6",
+            "urgency": "normal",
+            "complexity": "normal",
+            "citizen_name": "Trần Văn Khiếu",
+            "documents": [SimpleUploadedFile("don.pdf", b"%PDF-1.4 don", content_type="application/pdf")],
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     case = Case.objects.get()
     assert case.unit == cw.w.village_a and case.commune == cw.w.commune_a and case.is_collective
@@ -70,17 +83,30 @@ def test_an_officer_walks_a_case_through_the_pages(client, cw):
 
     assert client.post(f"/cases/{case.pk}/accept/", {"on": "2026-03-02"}).status_code == 302
     assert client.get(f"/cases/{case.pk}/assign/").status_code == 200
-    assert client.post(f"/cases/{case.pk}/assign/", {"handler": cw.users["reception_ca_2"].pk}).status_code == 302
+    assert (
+        client.post(f"/cases/{case.pk}/assign/", {"handler": cw.users["reception_ca_2"].pk}).status_code
+        == 302
+    )
     client.force_login(cw.users["reception_ca_2"])
     assert client.post(f"/cases/{case.pk}/start/").status_code == 302
     assert client.get(f"/cases/{case.pk}/extend/").status_code == 403  # not the head
     client.force_login(cw.users["head_ca"])
-    assert client.post(f"/cases/{case.pk}/extend/", {"decision_number": "5/QĐ-UBND", "complexity": "complex",
-                                                     "reason": "Cần đo đạc"}).status_code == 302
+    assert (
+        client.post(
+            f"/cases/{case.pk}/extend/",
+            {"decision_number": "5/QĐ-UBND", "complexity": "complex", "reason": "Cần đo đạc"},
+        ).status_code
+        == 302
+    )
     client.force_login(cw.users["reception_ca_2"])
     r = client.post(f"/cases/{case.pk}/conclude/", {"on": "2026-03-02", "conclusion": "Giữ nguyên."})
     assert r.status_code == 302
-    assert client.post(f"/cases/{case.pk}/answer/", {"answer": "Trả lời: giữ nguyên.", "public": "on"}).status_code == 302
+    assert (
+        client.post(
+            f"/cases/{case.pk}/answer/", {"answer": "Trả lời: giữ nguyên.", "public": "on"}
+        ).status_code
+        == 302
+    )
     case.refresh_from_db()
     assert case.status == Status.ANSWERED and case.extension_count == 1
     # Letters: acceptance, extension and answer, as Word files in the administrative format.
@@ -93,7 +119,9 @@ def test_an_officer_walks_a_case_through_the_pages(client, cw):
     assert "Trần Văn Khiếu" in text and "{{" not in text
     assert "5/QĐ-UBND" in text_of_docx(letters[1].file.read())
     download = client.get(f"/cases/documents/{letters[2].pk}/")
-    assert download.status_code == 200 and "Trả lời: giữ nguyên." in text_of_docx(b"".join(download.streaming_content))
+    assert download.status_code == 200 and "Trả lời: giữ nguyên." in text_of_docx(
+        b"".join(download.streaming_content)
+    )
     # A wrong step answers with the form and its error, changes nothing.
     r = client.post(f"/cases/{case.pk}/accept/", {"on": "2026-03-02"})
     assert r.status_code == 400
@@ -121,7 +149,9 @@ def test_similar_cases_are_suggested_while_typing(client, cw):
     body = client.get("/cases/similar/", {"title": "trai heo o nhiem kenh phu hoa"}).content.decode()
     assert earlier.reference in body
     client.force_login(cw.users["reception_cb"])
-    assert earlier.reference not in client.get("/cases/similar/", {"title": "trai heo o nhiem"}).content.decode()
+    assert (
+        earlier.reference not in client.get("/cases/similar/", {"title": "trai heo o nhiem"}).content.decode()
+    )
 
 
 @time_machine.travel(MONDAY, tick=False)
@@ -132,9 +162,15 @@ def test_transfer_page_chooses_a_body_by_unit_and_type(client, cw):
     client.force_login(cw.users["reception_ca"])
     page = client.get(f"/cases/{case.pk}/transfer/").content.decode()
     assert cw.bodies["pc_cb"].name not in page  # no list of other scopes' organisations
-    r = client.post(f"/cases/{case.pk}/transfer/", {
-        "province": cw.w.province_b.pk, "commune": cw.w.commune_b.pk,
-        "org_type": OrgType.objects.get(code="peoples_committee").pk, "reason": "Đúng thẩm quyền xã B"})
+    r = client.post(
+        f"/cases/{case.pk}/transfer/",
+        {
+            "province": cw.w.province_b.pk,
+            "commune": cw.w.commune_b.pk,
+            "org_type": OrgType.objects.get(code="peoples_committee").pk,
+            "reason": "Đúng thẩm quyền xã B",
+        },
+    )
     assert r.status_code == 302
     case.refresh_from_db()
     assert case.status == Status.TRANSFERRED
@@ -149,7 +185,8 @@ def test_dashboard_and_figures_with_exports(client, cw):
     cw.case(kind="report")
     cw.case(kind="report", body="pc_cb", actor="reception_cb")
     client.force_login(officer)
-    assert client.get("/cases/").status_code == 200
+    assert client.get("/cases/").status_code == 302
+    assert client.get("/cases/overview/").status_code == 200
     page = client.get("/cases/figures/?period=month&year=2026&number=3").content.decode()
     assert "cases-chart-data" in page
     from danvan.cases.selectors import case_figures
@@ -184,19 +221,39 @@ def test_reporting_periods():
 @time_machine.travel(MONDAY, tick=False)
 def test_dialogue_questions_commitments_and_minutes(client, cw):
     client.force_login(cw.users["reception_ca"])
-    r = client.post("/cases/dialogues/new/", {
-        "title": "Đối thoại với Nhân dân xã", "unit": cw.w.commune_a.pk, "organisation": cw.bodies["pc_ca"].pk,
-        "held_on": "2026-03-01", "place": "Hội trường", "chair_name": "Chủ tịch UBND xã", "participant_count": "80",
-        "status": "held", "topics": "Đất đai",
-    })
+    r = client.post(
+        "/cases/dialogues/new/",
+        {
+            "title": "Đối thoại với Nhân dân xã",
+            "unit": cw.w.commune_a.pk,
+            "organisation": cw.bodies["pc_ca"].pk,
+            "held_on": "2026-03-01",
+            "place": "Hội trường",
+            "chair_name": "Chủ tịch UBND xã",
+            "participant_count": "80",
+            "status": "held",
+            "topics": "Đất đai",
+        },
+    )
     assert r.status_code == 302
-    dialogue = cw.users["reception_ca"] and __import__("danvan.cases.models", fromlist=["Dialogue"]).Dialogue.objects.get()
+    dialogue = (
+        cw.users["reception_ca"]
+        and __import__("danvan.cases.models", fromlist=["Dialogue"]).Dialogue.objects.get()
+    )
     url = f"/cases/dialogues/{dialogue.pk}/"
     client.post(url + "questions/", {"question": "Khi nào sửa cầu?", "asked_by": "Ông Hai"})
     q = DialogueQuestion.objects.get()
     client.post(f"/cases/questions/{q.pk}/answer/", {"answer": "Trong quý II.", "answered_by": "Chủ tịch"})
-    client.post(url + "commitments/", {"text": "Sửa cầu ấp Phú Hòa", "owner_org": cw.bodies["pc_ca"].pk,
-                                       "owner_name": "Phó Chủ tịch", "due_on": "2026-06-30", "question": q.pk})
+    client.post(
+        url + "commitments/",
+        {
+            "text": "Sửa cầu ấp Phú Hòa",
+            "owner_org": cw.bodies["pc_ca"].pk,
+            "owner_name": "Phó Chủ tịch",
+            "due_on": "2026-06-30",
+            "question": q.pk,
+        },
+    )
     commitment = Commitment.objects.get()
     assert commitment.question == q and commitment.unit == cw.w.commune_a
     r = client.post(f"/cases/questions/{q.pk}/to-case/", {"kind": "recommendation"})
@@ -206,8 +263,10 @@ def test_dialogue_questions_commitments_and_minutes(client, cw):
     assert "Trong quý II." in page and case.reference in page
     minutes = text_of_docx(client.get(url + "minutes/").content)
     assert "Khi nào sửa cầu?" in minutes and "Sửa cầu ấp Phú Hòa" in minutes and "30/06/2026" in minutes
-    r = client.post(f"/cases/commitments/{commitment.pk}/", {"status": "done", "done_on": "2026-03-02",
-                                                             "note": "Đã hoàn thành"})
+    r = client.post(
+        f"/cases/commitments/{commitment.pk}/",
+        {"status": "done", "done_on": "2026-03-02", "note": "Đã hoàn thành"},
+    )
     assert r.status_code == 302
     commitment.refresh_from_db()
     assert commitment.status == "done" and commitment.updates.count() == 2
@@ -221,30 +280,55 @@ def test_dialogue_questions_commitments_and_minutes(client, cw):
 def test_reception_schedule_and_compliance(client, cw):
     client.force_login(cw.users["reception_ca"])
     secretary = ReceptionRequirement.objects.get(code="commune_party_secretary")
-    r = client.post("/cases/reception/new/", {
-        "unit": cw.w.commune_a.pk, "organisation": cw.bodies["pc_ca"].pk, "position": secretary.pk,
-        "leader_name": "Bí thư Đảng ủy", "on": "2026-03-02", "start_time": "07:30", "end_time": "11:00",
-        "place": "Trụ sở tiếp công dân", "status": "held", "citizens_received": "4"})
+    r = client.post(
+        "/cases/reception/new/",
+        {
+            "unit": cw.w.commune_a.pk,
+            "organisation": cw.bodies["pc_ca"].pk,
+            "position": secretary.pk,
+            "leader_name": "Bí thư Đảng ủy",
+            "on": "2026-03-02",
+            "start_time": "07:30",
+            "end_time": "11:00",
+            "place": "Trụ sở tiếp công dân",
+            "status": "held",
+            "citizens_received": "4",
+        },
+    )
     assert r.status_code == 302
-    page = client.get("/cases/reception/compliance/?year=2026&month=3").content.decode()
+    page = client.get("/cases/compliance/?year=2026&month=3").content.decode()
     from danvan.cases.selectors import reception_compliance
 
-    rows = {(r.unit.pk, r.requirement.code): r for r in reception_compliance(actor=cw.users["reception_ca"], year=2026,
-                                                                              month=3)}
+    rows = {
+        (r.unit.pk, r.requirement.code): r
+        for r in reception_compliance(actor=cw.users["reception_ca"], year=2026, month=3)
+    }
     row = rows[(cw.w.commune_a.pk, "commune_party_secretary")]
     assert row.required == 2 and row.held == 1 and not row.compliant
     assert rows[(cw.w.commune_a.pk, "commune_chairman")].required == 5  # five Mondays in March 2026
     assert "Bí thư Đảng ủy" in page
-    bad = client.post("/cases/reception/new/", {
-        "unit": cw.w.commune_a.pk, "position": secretary.pk, "leader_name": "X", "on": "2026-03-20",
-        "place": "Y", "status": "held"})
+    bad = client.post(
+        "/cases/reception/new/",
+        {
+            "unit": cw.w.commune_a.pk,
+            "position": secretary.pk,
+            "leader_name": "X",
+            "on": "2026-03-20",
+            "place": "Y",
+            "status": "held",
+        },
+    )
     assert bad.status_code == 400  # a session in the future cannot be held
 
 
 def test_settings_pages(client, cw):
     client.force_login(cw.users["admin_a"])
-    for url in ("/cases/settings/rules/", "/cases/settings/calendar/?year=2026", "/cases/settings/letters/",
-                "/cases/settings/fields/"):
+    for url in (
+        "/cases/settings/rules/",
+        "/cases/settings/calendar/?year=2026",
+        "/cases/settings/letters/",
+        "/cases/settings/fields/",
+    ):
         assert client.get(url).status_code == 200, url
     template = client.get("/cases/settings/letters/?download=acceptance")
     assert "{{ case_reference }}" in text_of_docx(template.content)
@@ -253,8 +337,10 @@ def test_settings_pages(client, cw):
     assert r.status_code == 400
     good = SimpleUploadedFile("mau.docx", _docx_with("Thông báo hồ sơ {{ case_reference }}"))
     assert client.post("/cases/settings/letters/", {"kind": "acceptance", "file": good}).status_code == 302
-    r = client.post("/cases/settings/calendar/", {"action": "save", "day": "2031-01-01", "kind": "holiday",
-                                                   "name": "Tết Dương lịch"})
+    r = client.post(
+        "/cases/settings/calendar/",
+        {"action": "save", "day": "2031-01-01", "kind": "holiday", "name": "Tết Dương lịch"},
+    )
     assert r.status_code == 302
     client.force_login(cw.users["reception_ca"])
     assert client.post("/cases/settings/calendar/", {"action": "fill", "year": "2032"}).status_code == 403
@@ -276,7 +362,8 @@ def _docx_with(text: str) -> bytes:
 def test_an_uploaded_template_is_used_even_with_split_placeholders(client, cw):
     officer = cw.users["admin_a"]
     services.letter_template_upload(
-        actor=officer, kind="acceptance",
+        actor=officer,
+        kind="acceptance",
         file=SimpleUploadedFile("mau.docx", _docx_with("Thông báo hồ sơ {{ case_reference }} xong")),
     )
     case = services.case_accept(actor=cw.users["reception_ca"], case=cw.case())
@@ -292,8 +379,17 @@ def test_the_demo_fills_every_state_quickly(cw):
         counts = demo.generate(province=cw.w.province_a, first_commune=cw.w.commune_a, seed=7, cases=400)
     assert counts["cases"] == 400
     statuses = set(Case.objects.values_list("status", flat=True))
-    assert statuses >= {"received", "accepted", "assigned", "in_progress", "concluded", "answered", "closed",
-                        "not_accepted", "transferred"}
+    assert statuses >= {
+        "received",
+        "accepted",
+        "assigned",
+        "in_progress",
+        "concluded",
+        "answered",
+        "closed",
+        "not_accepted",
+        "transferred",
+    }
     kinds = set(Case.objects.values_list("kind", flat=True))
     assert kinds == {"report", "recommendation", "complaint", "denunciation", "comment"}
     today = date(2026, 11, 23)

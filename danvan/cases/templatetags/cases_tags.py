@@ -15,3 +15,14 @@ def absval(value):
         return abs(int(value))
     except (TypeError, ValueError):
         return value
+
+
+@register.filter
+def isodate(value):
+    """ "2026-12-14" (as stored in a timeline's data) → "14/12/2026"."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+    except ValueError:
+        return value

@@ -58,7 +58,7 @@
       var option;
       if (kind === "months") {
         option = {
-          color: palette, tooltip: { trigger: "axis" }, legend: { top: 0 },
+          animation: false, color: palette, tooltip: { trigger: "axis" }, legend: { top: 0 },
           grid: { left: 40, right: 10, top: 30, bottom: 25 },
           xAxis: { type: "category", data: data.months }, yAxis: { type: "value" },
           series: [
@@ -69,7 +69,7 @@
         };
       } else {
         option = {
-          color: palette, tooltip: { trigger: "item" },
+          animation: false, color: palette, tooltip: { trigger: "item" },
           series: [{ type: "pie", radius: ["35%", "70%"], data: kind === "kinds" ? data.kinds : data.fields,
                      label: { fontSize: 11 } }]
         };
