@@ -29,7 +29,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,7 +62,12 @@ def _create_database(url: str, name: str) -> None:
     host = cfg["HOST"] or (parse_qs(urlsplit(url).query).get("host") or [None])[0]
     params = {
         k: v
-        for k, v in {"user": cfg["USER"], "password": cfg["PASSWORD"], "host": host, "port": cfg["PORT"] or None}.items()
+        for k, v in {
+            "user": cfg["USER"],
+            "password": cfg["PASSWORD"],
+            "host": host,
+            "port": cfg["PORT"] or None,
+        }.items()
         if v
     }
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
@@ -150,7 +155,9 @@ def build(meetings: int, attendances: int, fresh: bool, log) -> dict:
             cursor.execute("DELETE FROM activities_branchmonthtally")
             cursor.execute("DELETE FROM activities_cadremonthtally")
             cursor.execute("UPDATE activities_quotarule SET valid_from = %s", [date(YEAR, 1, 1)])
-    cadres = list(Cadre.objects.values_list("id", "unit_path", "org_path", "organisation_id", "level", "role"))
+    cadres = list(
+        Cadre.objects.values_list("id", "unit_path", "org_path", "organisation_id", "level", "role")
+    )
     log(f"cadres: {len(cadres):,} ({time.perf_counter() - t0:.0f} s)")
     pool_by_commune: dict[str, list[tuple]] = {}
     province_cadres = []
@@ -166,15 +173,41 @@ def build(meetings: int, attendances: int, fresh: bool, log) -> dict:
         )
     )
     per_meeting = attendances / meetings
-    now = datetime.now(dt_timezone.utc)
+    now = datetime.now(UTC)
     days = [date(YEAR, 1, 1) + timedelta(days=i) for i in range(365)]
     meeting_cols = [
-        "id", "branch_id", "organisation_id", "unit_id", "unit_path", "org_path", "held_on", "kind", "topics",
-        "members_present", "members_total", "notes", "search_name", "cadre_count", "created_at", "updated_at",
+        "id",
+        "branch_id",
+        "organisation_id",
+        "unit_id",
+        "unit_path",
+        "org_path",
+        "held_on",
+        "kind",
+        "topics",
+        "members_present",
+        "members_total",
+        "notes",
+        "search_name",
+        "cadre_count",
+        "created_at",
+        "updated_at",
     ]
     attendance_cols = [
-        "meeting_id", "cadre_id", "held_on", "branch_id", "meeting_organisation_id", "org_path", "unit_path",
-        "organisation_id", "level", "role", "cadre_unit_path", "cadre_org_path", "contribution", "undertakings",
+        "meeting_id",
+        "cadre_id",
+        "held_on",
+        "branch_id",
+        "meeting_organisation_id",
+        "org_path",
+        "unit_path",
+        "organisation_id",
+        "level",
+        "role",
+        "cadre_unit_path",
+        "cadre_org_path",
+        "contribution",
+        "undertakings",
         "recorded_at",
     ]
     made_m = made_a = 0
@@ -196,10 +229,43 @@ def build(meetings: int, attendances: int, fresh: bool, log) -> dict:
                     chosen.append(rng.choice(province_cadres))
                 for c in chosen:
                     a_rows.append(
-                        (pk, c[0], day, branch_id, org_id, path, unit_path, c[3], c[4], c[5], c[1], c[2], "", "", now)
+                        (
+                            pk,
+                            c[0],
+                            day,
+                            branch_id,
+                            org_id,
+                            path,
+                            unit_path,
+                            c[3],
+                            c[4],
+                            c[5],
+                            c[1],
+                            c[2],
+                            "",
+                            "",
+                            now,
+                        )
                     )
                 m_rows.append(
-                    (pk, branch_id, org_id, unit_id, unit_path, path, day, "regular", "", 40, 60, "", "", len(chosen), now, now)
+                    (
+                        pk,
+                        branch_id,
+                        org_id,
+                        unit_id,
+                        unit_path,
+                        path,
+                        day,
+                        "regular",
+                        "",
+                        40,
+                        60,
+                        "",
+                        "",
+                        len(chosen),
+                        now,
+                        now,
+                    )
                 )
             bulk.copy_rows(Meeting._meta.db_table, meeting_cols, m_rows)
             bulk.copy_rows(Attendance._meta.db_table, attendance_cols, a_rows)
@@ -239,7 +305,9 @@ def measure(runs: int, log) -> dict:
 
     translation.activate("vi")
     province = Unit.objects.get(code="86", level="province")
-    leader = User.objects.filter(username="bench.leader").first() or make_user("bench.leader", "leader", province)
+    leader = User.objects.filter(username="bench.leader").first() or make_user(
+        "bench.leader", "leader", province
+    )
     period = Period.parse(PERIOD)
     as_of = date(YEAR + 1, 1, 15)
 
@@ -250,7 +318,9 @@ def measure(runs: int, log) -> dict:
     raw_attendances = Attendance.objects.filter(
         unit_path__startswith=province.path, held_on__gte=period.start, held_on__lte=period.end
     ).count()
-    assert (f.place.meetings, f.place.attendances) == (raw_meetings, raw_attendances), "tallies differ from rows"
+    assert (f.place.meetings, f.place.attendances) == (raw_meetings, raw_attendances), (
+        "tallies differ from rows"
+    )
     log(
         f"{period.label}: {f.place.meetings:,} meetings, {f.place.attendances:,} attendances, "
         f"{f.cadres.cadres:,} cadres ({f.cadres.behind:,} behind), {len(f.units)} unit rows, "
@@ -259,7 +329,9 @@ def measure(runs: int, log) -> dict:
 
     def raw_per_cadre():
         return dict(
-            Attendance.objects.filter(held_on__gte=period.start, held_on__lte=period.end, cadre_unit_path__startswith=province.path)
+            Attendance.objects.filter(
+                held_on__gte=period.start, held_on__lte=period.end, cadre_unit_path__startswith=province.path
+            )
             .values_list("cadre_id")
             .annotate(n=Count("id"))
             .values_list("cadre_id", "n")
@@ -295,18 +367,29 @@ def measure(runs: int, log) -> dict:
         ),
         "page_compliance": timed(page(f"/activities/compliance/?period={PERIOD}&unit={province.pk}"), runs),
         "page_laggards": timed(page(f"/activities/laggards/?period={PERIOD}&unit={province.pk}"), runs),
-        "export_laggards_xlsx": timed(page(f"/activities/laggards/?period={PERIOD}&unit={province.pk}&export=xlsx"), max(3, runs // 2)),
-        "api_compliance": timed(page(f"/api/activities/compliance/?period={PERIOD}&unit={province.pk}"), runs),
+        "export_laggards_xlsx": timed(
+            page(f"/activities/laggards/?period={PERIOD}&unit={province.pk}&export=xlsx"), max(3, runs // 2)
+        ),
+        "api_compliance": timed(
+            page(f"/api/activities/compliance/?period={PERIOD}&unit={province.pk}"), runs
+        ),
         "page_dashboard": timed(page("/activities/overview/"), runs),
         "page_meeting_list": timed(page("/activities/meetings/"), max(3, runs // 2)),
         "raw_count_per_cadre_from_attendances": timed(raw_per_cadre, max(3, runs // 2)),
     }
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('activities_attendance')), "
-                       "pg_size_pretty(pg_total_relation_size('activities_meeting')), "
-                       "(SELECT count(*) FROM activities_branchmonthtally), (SELECT count(*) FROM activities_cadremonthtally)")
+        cursor.execute(
+            "SELECT pg_size_pretty(pg_total_relation_size('activities_attendance')), "
+            "pg_size_pretty(pg_total_relation_size('activities_meeting')), "
+            "(SELECT count(*) FROM activities_branchmonthtally), (SELECT count(*) FROM activities_cadremonthtally)"
+        )
         att_size, meet_size, bt, ct = cursor.fetchone()
-    results["storage"] = {"attendance_table": att_size, "meeting_table": meet_size, "branch_tally_rows": bt, "cadre_tally_rows": ct}
+    results["storage"] = {
+        "attendance_table": att_size,
+        "meeting_table": meet_size,
+        "branch_tally_rows": bt,
+        "cadre_tally_rows": ct,
+    }
     return results
 
 
@@ -336,7 +419,11 @@ def write_results(info: dict, results: dict, path: Path) -> None:
         f"Province {info['province']}: {info.get('communes', '?')} communes, {info.get('villages', '?')} villages, "
         f"{info.get('branches', '?'):,} branches, {info['cadres']:,} cadres; **{info['meetings']:,} meetings and "
         f"{info['attendances']:,} cadre attendances** over {YEAR}."
-        + (f" Loaded with COPY in {info['load_seconds']:.0f} s (tally triggers on, row history off)." if "load_seconds" in info else ""),
+        + (
+            f" Loaded with COPY in {info['load_seconds']:.0f} s (tally triggers on, row history off)."
+            if "load_seconds" in info
+            else ""
+        ),
         "",
         f"Half-year measured: {PERIOD} — {r['figures']['meetings']:,} meetings, {r['figures']['attendances']:,} attendances, "
         f"{r['figures']['cadres']:,} cadres ({r['figures']['behind']:,} behind their quota), {r['figures']['branches']:,} branches. "
@@ -357,7 +444,10 @@ def write_results(info: dict, results: dict, path: Path) -> None:
         row("activities dashboard (current half-year, last meetings)", "page_dashboard"),
         row("compliance of one commune (selector)", "selector_commune_half_year"),
         row("meeting list, first page with its count", "page_meeting_list"),
-        row("for comparison: attendances per cadre counted from the rows", "raw_count_per_cadre_from_attendances"),
+        row(
+            "for comparison: attendances per cadre counted from the rows",
+            "raw_count_per_cadre_from_attendances",
+        ),
         "",
         "The target is ≤ 500 ms for the province's compliance view for a half-year. The compliance reads the "
         "monthly tallies (one row per branch and month, one per cadre and month) that statement-level triggers "
@@ -368,12 +458,16 @@ def write_results(info: dict, results: dict, path: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--meetings", type=int, default=1_000_000)
     parser.add_argument("--attendances", type=int, default=3_000_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--fresh", action="store_true", help="drop the activities data and load it again")
-    parser.add_argument("--database", default=os.environ.get("DANVAN_BENCH_DATABASE", "danvan_bench_activities"))
+    parser.add_argument(
+        "--database", default=os.environ.get("DANVAN_BENCH_DATABASE", "danvan_bench_activities")
+    )
     parser.add_argument("--out", default=str(REPO / "bench" / "activities" / "RESULTS.md"))
     args = parser.parse_args()
 
@@ -387,7 +481,9 @@ def main() -> int:
         log(f"{key}: {value}")
     out = Path(args.out)
     write_results(info, results, out)
-    (out.parent / "results.json").write_text(json.dumps({"data": info, "results": results}, indent=2, default=str))
+    (out.parent / "results.json").write_text(
+        json.dumps({"data": info, "results": results}, indent=2, default=str)
+    )
     log(f"written {out}")
     return 0
 

@@ -70,11 +70,18 @@ def _perm_label(perm: Permission) -> str:
     return f"{perm.content_type.app_label}.{perm.codename}"
 
 
+# Administrative power (accounts, roles, audit) can only be handed on by someone who holds it; the
+# modules' own permissions are given by whoever administers assignments in the scope.
+ADMINISTRATIVE_APPS = ("accounts", "core")
+
+
 def _missing_permission(actor, role: Role, unit_path: str, org_path: str | None) -> Permission | None:
-    """The first permission of ``role`` that ``actor`` does not hold over (unit_path, org_path), if any."""
+    """The first administrative permission of ``role`` that ``actor`` does not hold over
+    (unit_path, org_path), if any."""
     if getattr(actor, "is_superuser", False):
         return None
-    for perm in role.permissions.select_related("content_type"):
+    perms = role.permissions.filter(content_type__app_label__in=ADMINISTRATIVE_APPS).select_related("content_type")
+    for perm in perms:
         if not any(s.covers(unit_path, org_path) for s in user_scopes(actor, _perm_label(perm))):
             return perm
     return None
@@ -207,6 +214,8 @@ def assignment_create(
     """Give ``user`` the ``role`` over ``unit``'s subtree (and ``organisation``'s). The actor must hold the
     assignment permission there and may not hand out permissions it does not hold there itself."""
     _check_admin_scope(actor, "accounts.add_roleassignment", unit, organisation)
+    if not getattr(actor, "is_superuser", False) and user.pk == getattr(actor, "pk", None):
+        raise PermissionDenied(_("You cannot give a role to yourself: ask another administrator."))
     if (
         not getattr(actor, "is_superuser", False)
         and not User.objects.visible_to(actor).filter(pk=user.pk).exists()

@@ -63,3 +63,27 @@ class CountsQuerySet(ScopedQuerySet):
         perm = f"{counted._meta.app_label}.{action}_{counted._meta.model_name}"
         condition = scope_condition(user, perm, model.scope_unit_field, model.scope_org_field)
         return self.all() if condition is None else self.filter(condition)
+
+
+def ancestors(path: str) -> list[str]:
+    """ "86/28756/28756-001/" → ["86/", "86/28756/"] (the units above, top first)."""
+    parts = path.strip("/").split("/")
+    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+
+
+class RulesQuerySet(ScopedQuerySet):
+    """Rules apply downwards: besides the rules issued in their scope, users see (only see) the rules issued
+    above it that apply to them (a commune officer reads the province's quota)."""
+
+    def visible_to(self, user, action: str = "view"):
+        if action != "view":
+            return super().visible_to(user, action)
+        model = self.model
+        perm = f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+        condition = scope_condition(user, perm, model.scope_unit_field, None)
+        if condition is None:
+            return self.all()
+        if user is not None and getattr(user, "is_authenticated", False) and user.is_active:
+            for scope in user_scopes(user, perm):
+                condition |= Q(**{f"{model.scope_unit_field}__in": ancestors(scope.unit_path)})
+        return self.filter(condition)

@@ -106,7 +106,17 @@ class AttendanceSerializer(serializers.ModelSerializer):
 class IssueSerializer(serializers.ModelSerializer):
     class Meta:
         model = MeetingIssue
-        fields = ["id", "meeting", "summary", "details", "raised_by", "status", "answer", "case_id", "case_reference"]
+        fields = [
+            "id",
+            "meeting",
+            "summary",
+            "details",
+            "raised_by",
+            "status",
+            "answer",
+            "case_id",
+            "case_reference",
+        ]
 
 
 class QuotaRuleSerializer(serializers.ModelSerializer):
@@ -130,7 +140,18 @@ class QuotaRuleSerializer(serializers.ModelSerializer):
 class CourseSerializer(serializers.ModelSerializer):
     class Meta:
         model = TrainingCourse
-        fields = ["id", "title", "kind", "organiser", "unit", "level", "starts_on", "ends_on", "hours", "location"]
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "organiser",
+            "unit",
+            "level",
+            "starts_on",
+            "ends_on",
+            "hours",
+            "location",
+        ]
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
@@ -331,7 +352,8 @@ class ComplianceViewSet(viewsets.ViewSet):
                     for r in f.units
                 ],
                 "organisations": [
-                    {"id": r.organisation_id, "name": r.name, "cadres": summary(r.cadres)} for r in f.organisations
+                    {"id": r.organisation_id, "name": r.name, "cadres": summary(r.cadres)}
+                    for r in f.organisations
                 ],
                 "cadres_behind": [
                     {

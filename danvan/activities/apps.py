@@ -16,11 +16,25 @@ class ActivitiesConfig(AppConfig):
                 _("Grassroots activities"),
                 (
                     NavItem(_("Overview"), "activities:dashboard", "speedometer2", "activities.view_meeting"),
-                    NavItem(_("Laggards"), "activities:laggards", "exclamation-triangle", "activities.view_cadre"),
-                    NavItem(_("Branch meetings"), "activities:meeting-list", "people", "activities.view_meeting"),
+                    NavItem(
+                        _("Laggards"), "activities:laggards", "exclamation-triangle", "activities.view_cadre"
+                    ),
+                    NavItem(
+                        _("Branch meetings"), "activities:meeting-list", "people", "activities.view_meeting"
+                    ),
                     NavItem(_("Cadres"), "activities:cadre-list", "person-badge", "activities.view_cadre"),
-                    NavItem(_("Attendance quotas"), "activities:quota-list", "sliders", "activities.view_quotarule"),
-                    NavItem(_("Training"), "activities:course-list", "mortarboard", "activities.view_trainingcourse"),
+                    NavItem(
+                        _("Attendance quotas"),
+                        "activities:quota-list",
+                        "sliders",
+                        "activities.view_quotarule",
+                    ),
+                    NavItem(
+                        _("Training"),
+                        "activities:course-list",
+                        "mortarboard",
+                        "activities.view_trainingcourse",
+                    ),
                 ),
                 order=30,
             )

@@ -33,7 +33,9 @@ def monthly(series: list[dict]) -> dict:
 
 def by_unit(rows, threshold_pct: int) -> dict:
     """Units from the furthest behind to the most diligent."""
-    rows = sorted((r for r in rows if not r.own_level), key=lambda r: (r.cadres.rate is None, r.cadres.rate or 0))[:200]
+    rows = sorted(
+        (r for r in rows if not r.own_level), key=lambda r: (r.cadres.rate is None, r.cadres.rate or 0)
+    )[:200]
     labels = [r.unit.name for r in rows]
     return {
         "color": PALETTE,

@@ -36,10 +36,48 @@ from danvan.activities.periods import PeriodKind, add_months, month_start
 from danvan.core.text import fold
 from danvan.structure.models import Branch, Organisation, OrgType, Unit, UnitLevel
 
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Thạch", "Sơn", "Kim", "Đặng", "Bùi", "Dương"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Võ",
+    "Phan",
+    "Thạch",
+    "Sơn",
+    "Kim",
+    "Đặng",
+    "Bùi",
+    "Dương",
+]
 MIDDLE = ["Văn", "Thị", "Minh", "Thanh", "Ngọc", "Hữu", "Kim", "Quốc"]
-GIVEN = ["Hoa", "Lan", "Dũng", "Hùng", "Mai", "Sang", "Phước", "Thảo", "Nghĩa", "Tâm", "Bình", "Hạnh", "Tuấn",
-         "Hải", "Long", "Nga", "Trang", "Hiếu", "Thành", "Vân", "Cường", "Lộc", "Yến", "Khang"]
+GIVEN = [
+    "Hoa",
+    "Lan",
+    "Dũng",
+    "Hùng",
+    "Mai",
+    "Sang",
+    "Phước",
+    "Thảo",
+    "Nghĩa",
+    "Tâm",
+    "Bình",
+    "Hạnh",
+    "Tuấn",
+    "Hải",
+    "Long",
+    "Nga",
+    "Trang",
+    "Hiếu",
+    "Thành",
+    "Vân",
+    "Cường",
+    "Lộc",
+    "Yến",
+    "Khang",
+]
 POSITIONS = {
     "commission": ["Trưởng Ban Tuyên giáo và Dân vận", "Phó Trưởng Ban Tuyên giáo và Dân vận", "Chuyên viên"],
     "front": ["Chủ tịch Ủy ban MTTQ", "Phó Chủ tịch Ủy ban MTTQ", "Ủy viên Thường trực"],
@@ -100,22 +138,76 @@ COURSES = [
 ]
 
 CADRE_COLUMNS = [
-    "id", "full_name", "search_name", "user_id", "organisation_id", "unit_id", "unit_path", "org_path", "level",
-    "role", "position", "phone", "email", "active_from", "active_until", "is_active", "created_at",
+    "id",
+    "full_name",
+    "search_name",
+    "user_id",
+    "organisation_id",
+    "unit_id",
+    "unit_path",
+    "org_path",
+    "level",
+    "role",
+    "position",
+    "phone",
+    "email",
+    "active_from",
+    "active_until",
+    "is_active",
+    "created_at",
 ]
 MEETING_COLUMNS = [
-    "id", "branch_id", "organisation_id", "unit_id", "unit_path", "org_path", "held_on", "kind", "topics",
-    "members_present", "members_total", "notes", "search_name", "cadre_count", "created_by_id", "created_at",
+    "id",
+    "branch_id",
+    "organisation_id",
+    "unit_id",
+    "unit_path",
+    "org_path",
+    "held_on",
+    "kind",
+    "topics",
+    "members_present",
+    "members_total",
+    "notes",
+    "search_name",
+    "cadre_count",
+    "created_by_id",
+    "created_at",
     "updated_at",
 ]
 ATTENDANCE_COLUMNS = [
-    "meeting_id", "cadre_id", "held_on", "branch_id", "meeting_organisation_id", "org_path", "unit_path",
-    "organisation_id", "level", "role", "cadre_unit_path", "cadre_org_path", "contribution", "undertakings",
-    "recorded_by_id", "recorded_at",
+    "meeting_id",
+    "cadre_id",
+    "held_on",
+    "branch_id",
+    "meeting_organisation_id",
+    "org_path",
+    "unit_path",
+    "organisation_id",
+    "level",
+    "role",
+    "cadre_unit_path",
+    "cadre_org_path",
+    "contribution",
+    "undertakings",
+    "recorded_by_id",
+    "recorded_at",
 ]
 ISSUE_COLUMNS = [
-    "meeting_id", "unit_path", "org_path", "summary", "details", "raised_by", "status", "answer", "case_id",
-    "case_reference", "forwarded_at", "forwarded_by_id", "recorded_by_id", "created_at",
+    "meeting_id",
+    "unit_path",
+    "org_path",
+    "summary",
+    "details",
+    "raised_by",
+    "status",
+    "answer",
+    "case_id",
+    "case_reference",
+    "forwarded_at",
+    "forwarded_by_id",
+    "recorded_by_id",
+    "created_at",
 ]
 
 
@@ -127,7 +219,9 @@ def extend(result, rng: random.Random, size: str) -> None:
     generate(province=result.province, seed=rng.randint(0, 10**9), months=12 if size != "small" else 6)
 
 
-def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date | None = None) -> dict[str, int]:
+def generate(
+    *, province: Unit, seed: int = 2026, months: int = 12, today: date | None = None
+) -> dict[str, int]:
     rng = random.Random(seed)
     today = today or timezone.localdate()
     now = timezone.now()
@@ -142,20 +236,33 @@ def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date 
         QuotaRule(
             name="Cán bộ cấp tỉnh dự sinh hoạt chi, tổ hội",
             reference="Theo tinh thần Quy định số 784-QĐ/TU ngày 10/5/2016",
-            unit=province, unit_path=province.path, level="province", period=PeriodKind.QUARTER,
-            meetings_required=1, valid_from=start,
+            unit=province,
+            unit_path=province.path,
+            level="province",
+            period=PeriodKind.QUARTER,
+            meetings_required=1,
+            valid_from=start,
         ),
         QuotaRule(
             name="Cán bộ cấp xã dự sinh hoạt chi, tổ hội",
             reference="Theo tinh thần Quy định số 784-QĐ/TU ngày 10/5/2016",
-            unit=province, unit_path=province.path, level="commune", period=PeriodKind.MONTH,
-            meetings_required=1, valid_from=start,
+            unit=province,
+            unit_path=province.path,
+            level="commune",
+            period=PeriodKind.MONTH,
+            meetings_required=1,
+            valid_from=start,
         ),
         QuotaRule(
             name="Lãnh đạo Ban Tuyên giáo và Dân vận cấp xã",
             reference="Theo tinh thần Quy định số 784-QĐ/TU ngày 10/5/2016",
-            unit=province, unit_path=province.path, level="commune", org_type=types["commission"],
-            role=CadreRole.ORGANISATION_LEADER, period=PeriodKind.QUARTER, meetings_required=4,
+            unit=province,
+            unit_path=province.path,
+            level="commune",
+            org_type=types["commission"],
+            role=CadreRole.ORGANISATION_LEADER,
+            period=PeriodKind.QUARTER,
+            meetings_required=4,
             valid_from=start,
         ),
     ]
@@ -163,11 +270,15 @@ def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date 
 
     # Cadres of the province and commune organisations.
     orgs = list(
-        Organisation.objects.filter(unit_path__startswith=province.path, type__code__in=CADRE_TYPES, is_active=True)
+        Organisation.objects.filter(
+            unit_path__startswith=province.path, type__code__in=CADRE_TYPES, is_active=True
+        )
         .select_related("type", "unit")
         .order_by("path")
     )
-    communes = sorted({o.unit_id: o.unit for o in orgs if o.unit.level == UnitLevel.COMMUNE}.values(), key=lambda u: u.code)
+    communes = sorted(
+        {o.unit_id: o.unit for o in orgs if o.unit.level == UnitLevel.COMMUNE}.values(), key=lambda u: u.code
+    )
     lagging = {u.pk for u in rng.sample(communes, k=max(1, len(communes) // 7))} if communes else set()
     cadre_specs = []
     for org in orgs:
@@ -187,8 +298,25 @@ def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date 
         if org.unit_id in lagging:
             diligence *= 0.3
         cadre_rows.append(
-            (pk, name, fold(f"{name} {position}"), None, org.pk, org.unit_id, org.unit_path, org.path, level, role,
-             f"{position} {place}", "", "", date(start.year - 3, 1, 1), None, True, now)
+            (
+                pk,
+                name,
+                fold(f"{name} {position}"),
+                None,
+                org.pk,
+                org.unit_id,
+                org.unit_path,
+                org.path,
+                level,
+                role,
+                f"{position} {place}",
+                "",
+                "",
+                date(start.year - 3, 1, 1),
+                None,
+                True,
+                now,
+            )
         )
         cadres.append((pk, org, level, role, diligence))
     bulk.copy_rows(Cadre._meta.db_table, CADRE_COLUMNS, cadre_rows)
@@ -196,8 +324,9 @@ def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date 
 
     # Meetings: most branches meet every month.
     branches = list(
-        Branch.objects.filter(unit_path__startswith=province.path, is_active=True)
-        .values_list("id", "organisation_id", "unit_id", "unit_path", "path", "name", "organisation__type__code")
+        Branch.objects.filter(unit_path__startswith=province.path, is_active=True).values_list(
+            "id", "organisation_id", "unit_id", "unit_path", "path", "name", "organisation__type__code"
+        )
     )
     month_list = [add_months(start, i) for i in range(months)]
     meeting_specs = []
@@ -223,7 +352,6 @@ def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date 
     # the others mostly to their own organisation's branches.
     attendance_rows = []
     counts: dict[int, int] = defaultdict(int)
-    province_path = province.path
     commune_paths = sorted({k[0] for k in by_commune_month})
     for pk, org, level, role, diligence in cadres:
         own_type = org.type.code
@@ -233,7 +361,9 @@ def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date 
                 expected = min(1.0, diligence * 0.6)
                 pool_keys = [(rng.choice(commune_paths), m)] if commune_paths else []
             else:
-                expected = diligence * (2 if own_type == "commission" and role == CadreRole.ORGANISATION_LEADER else 1)
+                expected = diligence * (
+                    2 if own_type == "commission" and role == CadreRole.ORGANISATION_LEADER else 1
+                )
                 pool_keys = [(org.unit_path, m)]
             n = int(expected) + (1 if rng.random() < expected - int(expected) else 0)
             if not n or not pool_keys:
@@ -242,14 +372,32 @@ def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date 
             if own_type in ("commission", "front") or level == "province":
                 pool = by_commune_month.get(key, [])
             else:
-                pool = by_org_commune_month.get((own_type, key[0], key[1]), []) or by_commune_month.get(key, [])
+                pool = by_org_commune_month.get((own_type, key[0], key[1]), []) or by_commune_month.get(
+                    key, []
+                )
             for meeting_id in rng.sample(pool, k=min(n, len(pool))):
                 b, day = meeting_info[meeting_id]
                 branch_id, borg_id, unit_id, unit_path, path, _name_, _t = b
                 counts[meeting_id] += 1
                 attendance_rows.append(
-                    (meeting_id, pk, day, branch_id, borg_id, path, unit_path, org.pk, level, role,
-                     org.unit_path, org.path, rng.choice(CONTRIBUTIONS), rng.choice(UNDERTAKINGS), None, now)
+                    (
+                        meeting_id,
+                        pk,
+                        day,
+                        branch_id,
+                        borg_id,
+                        path,
+                        unit_path,
+                        org.pk,
+                        level,
+                        role,
+                        org.unit_path,
+                        org.path,
+                        rng.choice(CONTRIBUTIONS),
+                        rng.choice(UNDERTAKINGS),
+                        None,
+                        now,
+                    )
                 )
     # A meeting counts a cadre once.
     seen = set()
@@ -261,6 +409,9 @@ def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date 
         seen.add((row[0], row[1]))
         unique_rows.append(row)
 
+    folded_topics = {t: fold(t) for t in TOPICS}
+    folded_names = {b[0]: fold(b[5]) for b in branches}
+
     def meeting_rows():
         for pk, (b, day) in zip(meeting_ids, meeting_specs, strict=True):
             branch_id, org_id, unit_id, unit_path, path, name, type_code = b
@@ -268,8 +419,25 @@ def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date 
             present = rng.randint(int(total * 0.5), total)
             topics = rng.choice(TOPICS)
             kind = MeetingKind.THEMATIC if day.month % 3 == 0 and rng.random() < 0.4 else MeetingKind.REGULAR
-            yield (pk, branch_id, org_id, unit_id, unit_path, path, day, kind, topics, present, total, "",
-                   fold(f"{name} {topics}")[:400], counts.get(pk, 0), None, now, now)
+            yield (
+                pk,
+                branch_id,
+                org_id,
+                unit_id,
+                unit_path,
+                path,
+                day,
+                kind,
+                topics,
+                present,
+                total,
+                "",
+                f"{folded_names[branch_id]} {folded_topics[topics]}"[:400],
+                counts.get(pk, 0),
+                None,
+                now,
+                now,
+            )
 
     written_meetings = bulk.copy_rows(Meeting._meta.db_table, MEETING_COLUMNS, meeting_rows())
     written_attendances = bulk.copy_rows(Attendance._meta.db_table, ATTENDANCE_COLUMNS, unique_rows)
@@ -282,10 +450,22 @@ def generate(*, province: Unit, seed: int = 2026, months: int = 12, today: date 
             summary, raised_by = rng.choice(ISSUES)
             answered = day < today - timedelta(days=60) and rng.random() < 0.5
             issue_rows.append(
-                (pk, b[3], b[4], summary, "", raised_by,
-                 IssueStatus.RESOLVED if answered else IssueStatus.RECORDED,
-                 "Đã được UBND xã trả lời tại buổi sinh hoạt tháng sau." if answered else "",
-                 None, "", None, None, None, now)
+                (
+                    pk,
+                    b[3],
+                    b[4],
+                    summary,
+                    "",
+                    raised_by,
+                    IssueStatus.RESOLVED if answered else IssueStatus.RECORDED,
+                    "Đã được UBND xã trả lời tại buổi sinh hoạt tháng sau." if answered else "",
+                    None,
+                    "",
+                    None,
+                    None,
+                    None,
+                    now,
+                )
             )
     bulk.copy_rows(MeetingIssue._meta.db_table, ISSUE_COLUMNS, issue_rows)
 
@@ -306,9 +486,10 @@ def _link_demo_accounts(province: Unit) -> None:
     for assignment in RoleAssignment.objects.filter(
         user__username__in=["phunu.xa", "dvan.xa"], unit__path__startswith=province.path
     ).select_related("user", "unit", "organisation"):
-        org = assignment.organisation or Organisation.objects.filter(
-            unit=assignment.unit, type__code="commission"
-        ).first()
+        org = (
+            assignment.organisation
+            or Organisation.objects.filter(unit=assignment.unit, type__code="commission").first()
+        )
         if org is None or Cadre.objects.filter(user=assignment.user).exists():
             continue
         Cadre.objects.create(
@@ -339,9 +520,11 @@ def _training(province: Unit, rng: random.Random, today: date, cadres) -> int:
         ).select_related("type", "unit")[:200]
     )
     by_org: dict[int, list] = defaultdict(list)
-    for pk, org, level, role, _d in cadres:
+    for pk, org, _level, _role, _d in cadres:
         by_org[org.pk].append(pk)
-    cadre_names = dict(Cadre.objects.filter(unit_path__startswith=province.path).values_list("id", "full_name"))
+    cadre_names = dict(
+        Cadre.objects.filter(unit_path__startswith=province.path).values_list("id", "full_name")
+    )
     made = 0
     specs = []
     for i, (title, kind, type_code, hours) in enumerate(COURSES):
@@ -349,34 +532,74 @@ def _training(province: Unit, rng: random.Random, today: date, cadres) -> int:
         if organiser is not None:
             specs.append((title, kind, organiser, hours, i))
     for j, org in enumerate(rng.sample(commune_orgs, k=min(6, len(commune_orgs)))):
-        specs.append((f"Bồi dưỡng kỹ năng vận động quần chúng cho cán bộ chi hội — {org.unit.name}",
-                      CourseKind.REFRESHER, org, 8, j + 10))
+        specs.append(
+            (
+                f"Bồi dưỡng kỹ năng vận động quần chúng cho cán bộ chi hội — {org.unit.name}",
+                CourseKind.REFRESHER,
+                org,
+                8,
+                j + 10,
+            )
+        )
     for title, kind, organiser, hours, i in specs:
         starts = today - timedelta(days=30 + 47 * i)
         course = TrainingCourse.objects.create(
-            title=title.format(year=starts.year), search_name=fold(f"{title} {organiser.name}")[:400], kind=kind,
-            organiser=organiser, unit=organiser.unit, unit_path=organiser.unit_path, org_path=organiser.path,
-            level=level_of(organiser.unit), starts_on=starts, ends_on=starts + timedelta(days=hours // 8),
-            hours=Decimal(hours), location=f"Hội trường {organiser.name}",
+            title=title.format(year=starts.year),
+            search_name=fold(f"{title} {organiser.name}")[:400],
+            kind=kind,
+            organiser=organiser,
+            unit=organiser.unit,
+            unit_path=organiser.unit_path,
+            org_path=organiser.path,
+            level=level_of(organiser.unit),
+            starts_on=starts,
+            ends_on=starts + timedelta(days=hours // 8),
+            hours=Decimal(hours),
+            location=f"Hội trường {organiser.name}",
         )
         pool = [pk for org_pk, ids in by_org.items() for pk in ids]
         invited = rng.sample(pool, k=min(len(pool), rng.randint(18, 40)))
         rows = []
         for cadre_id in invited:
             attended = rng.random() < 0.92
-            result = rng.choice([ParticipantResult.EXCELLENT, ParticipantResult.GOOD, ParticipantResult.GOOD,
-                                 ParticipantResult.PASSED, ParticipantResult.PASSED]) if attended else ""
-            rows.append(Participant(
-                course=course, unit_path=course.unit_path, org_path=course.org_path, cadre_id=cadre_id,
-                full_name=cadre_names.get(cadre_id, ""), attended=attended,
-                hours_attended=Decimal(hours) if attended else Decimal(0), result=result,
-            ))
-        for k in range(rng.randint(3, 8)):
-            rows.append(Participant(
-                course=course, unit_path=course.unit_path, org_path=course.org_path,
-                full_name=_name(rng), position="Chi hội trưởng", attended=True, hours_attended=Decimal(hours),
-                result=ParticipantResult.PASSED,
-            ))
+            result = (
+                rng.choice(
+                    [
+                        ParticipantResult.EXCELLENT,
+                        ParticipantResult.GOOD,
+                        ParticipantResult.GOOD,
+                        ParticipantResult.PASSED,
+                        ParticipantResult.PASSED,
+                    ]
+                )
+                if attended
+                else ""
+            )
+            rows.append(
+                Participant(
+                    course=course,
+                    unit_path=course.unit_path,
+                    org_path=course.org_path,
+                    cadre_id=cadre_id,
+                    full_name=cadre_names.get(cadre_id, ""),
+                    attended=attended,
+                    hours_attended=Decimal(hours) if attended else Decimal(0),
+                    result=result,
+                )
+            )
+        for _k in range(rng.randint(3, 8)):
+            rows.append(
+                Participant(
+                    course=course,
+                    unit_path=course.unit_path,
+                    org_path=course.org_path,
+                    full_name=_name(rng),
+                    position="Chi hội trưởng",
+                    attended=True,
+                    hours_attended=Decimal(hours),
+                    result=ParticipantResult.PASSED,
+                )
+            )
         Participant.objects.bulk_create(rows)
         made += 1
     return made

@@ -118,7 +118,9 @@ def cadre_sheet(rows: Sequence[CadreRow]) -> tuple[list[str], list[list[Any]]]:
     return header, body
 
 
-def workbook(sheets: Sequence[tuple[str, list[str], list[list[Any]]]], title_rows: Sequence[str] = ()) -> bytes:
+def workbook(
+    sheets: Sequence[tuple[str, list[str], list[list[Any]]]], title_rows: Sequence[str] = ()
+) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font

@@ -6,6 +6,7 @@ from danvan.activities.models import (
     Attendance,
     Cadre,
     CadreRole,
+    CourseKind,
     IssueStatus,
     Level,
     Meeting,
@@ -14,7 +15,6 @@ from danvan.activities.models import (
     QuotaReminder,
     QuotaRule,
     TrainingCourse,
-    CourseKind,
 )
 from danvan.activities.periods import PeriodKind
 from danvan.core.filters import FoldedSearchFilter, StyledFilterSet
@@ -25,12 +25,16 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class MeetingFilter(StyledFilterSet):
-    q = FoldedSearchFilter(widget=forms.TextInput(attrs={"type": "search", "placeholder": _("branch or topic")}))
+    q = FoldedSearchFilter(
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("branch or topic")})
+    )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=MeetingKind.choices)
     organisation__type = django_filters.ModelChoiceFilter(
         label=_("Organisation type"), queryset=OrgType.objects.filter(is_active=True)
     )
-    held_from = django_filters.DateFilter(label=_("From"), field_name="held_on", lookup_expr="gte", widget=DATE)
+    held_from = django_filters.DateFilter(
+        label=_("From"), field_name="held_on", lookup_expr="gte", widget=DATE
+    )
     held_to = django_filters.DateFilter(label=_("To"), field_name="held_on", lookup_expr="lte", widget=DATE)
     with_cadres = django_filters.ChoiceFilter(
         label=_("Cadres attending"),
@@ -52,14 +56,17 @@ class MeetingFilter(StyledFilterSet):
 
 class AttendanceFilter(StyledFilterSet):
     q = FoldedSearchFilter(
-        field_name="cadre__search_name", widget=forms.TextInput(attrs={"type": "search", "placeholder": _("cadre")})
+        field_name="cadre__search_name",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("cadre")}),
     )
     level = django_filters.ChoiceFilter(label=_("Cadre's level"), choices=Level.choices)
     role = django_filters.ChoiceFilter(label=_("Cadre's role"), choices=CadreRole.choices)
     organisation__type = django_filters.ModelChoiceFilter(
         label=_("Cadre's organisation type"), queryset=OrgType.objects.filter(is_active=True)
     )
-    held_from = django_filters.DateFilter(label=_("From"), field_name="held_on", lookup_expr="gte", widget=DATE)
+    held_from = django_filters.DateFilter(
+        label=_("From"), field_name="held_on", lookup_expr="gte", widget=DATE
+    )
     held_to = django_filters.DateFilter(label=_("To"), field_name="held_on", lookup_expr="lte", widget=DATE)
 
     class Meta:

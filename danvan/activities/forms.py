@@ -59,7 +59,9 @@ class CadreForm(StyledForm):
             structure_selectors.organisation_choices(actor=actor),
             reverse("structure:organisation-choices"),
         )
-        self.fields["user"].queryset = User.objects.visible_to(actor).filter(is_active=True).order_by("username")
+        self.fields["user"].queryset = (
+            User.objects.visible_to(actor).filter(is_active=True).order_by("username")
+        )
         self.fields["user"].widget.attrs["class"] = "form-select form-select-sm"
         if with_status:
             self.fields["is_active"] = forms.BooleanField(label=_("Active"), required=False, initial=True)
@@ -137,8 +139,12 @@ class QuotaRuleForm(StyledForm):
         required=False,
         empty_label=_("Every organisation"),
     )
-    level = forms.ChoiceField(label=_("Cadres' level"), choices=[("", _("Every level")), *Level.choices], required=False)
-    role = forms.ChoiceField(label=_("Cadres' role"), choices=[("", _("Every role")), *CadreRole.choices], required=False)
+    level = forms.ChoiceField(
+        label=_("Cadres' level"), choices=[("", _("Every level")), *Level.choices], required=False
+    )
+    role = forms.ChoiceField(
+        label=_("Cadres' role"), choices=[("", _("Every role")), *CadreRole.choices], required=False
+    )
     meetings_required = forms.IntegerField(label=_("Meetings to attend"), min_value=1, max_value=999)
     period = forms.ChoiceField(label=_("Per"), choices=PeriodKind.choices, initial=PeriodKind.QUARTER)
     valid_from = forms.DateField(label=_("Valid from"))
@@ -174,20 +180,28 @@ class CourseForm(StyledForm):
             del self.fields["organiser"]
         else:
             self.fields["organiser"].limit(
-                structure_selectors.organisation_choices(actor=actor), reverse("structure:organisation-choices")
+                structure_selectors.organisation_choices(actor=actor),
+                reverse("structure:organisation-choices"),
             )
 
 
 class ParticipantForm(StyledForm):
     cadre = ScopedChoiceField(label=_("Registered cadre"), label_from=cadre_label, required=False)
     full_name = forms.CharField(
-        label=_("Full name"), max_length=150, required=False, help_text=_("When the participant is not a registered cadre.")
+        label=_("Full name"),
+        max_length=150,
+        required=False,
+        help_text=_("When the participant is not a registered cadre."),
     )
     organisation = ScopedChoiceField(label=_("Organisation"), label_from=organisation_label, required=False)
     position = forms.CharField(label=_("Position"), max_length=200, required=False)
     attended = forms.BooleanField(label=_("Attended"), required=False, initial=True)
     hours_attended = forms.DecimalField(
-        label=_("Hours attended"), min_value=0, max_digits=6, decimal_places=1, required=False,
+        label=_("Hours attended"),
+        min_value=0,
+        max_digits=6,
+        decimal_places=1,
+        required=False,
         help_text=_("Empty: the whole course."),
     )
     result = forms.ChoiceField(label=_("Result"), choices=ParticipantResult.choices, required=False)
@@ -223,7 +237,9 @@ class ComplianceForm(StyledForm):
     period = forms.ChoiceField(label=_("Period"))
     unit = forms.ChoiceField(label=_("Unit"))
     org_type = forms.ModelChoiceField(
-        label=_("Organisation type"), queryset=OrgType.objects.filter(is_active=True), required=False,
+        label=_("Organisation type"),
+        queryset=OrgType.objects.filter(is_active=True),
+        required=False,
         empty_label=_("All organisations"),
     )
 

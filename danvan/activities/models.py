@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from danvan.activities.access import CountsQuerySet, TwoSidedQuerySet
+from danvan.activities.access import CountsQuerySet, RulesQuerySet, TwoSidedQuerySet
 from danvan.activities.periods import PeriodKind
 from danvan.core.scoping import ScopedModel, tracked
 
@@ -200,7 +200,9 @@ class Meeting(ScopedModel):
     )
     org_path = models.CharField(max_length=255, editable=False)
     held_on = models.DateField(_("date"))
-    kind = models.CharField(_("kind"), max_length=20, choices=MeetingKind.choices, default=MeetingKind.REGULAR)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=MeetingKind.choices, default=MeetingKind.REGULAR
+    )
     topics = models.TextField(_("topics"), blank=True)
     members_present = models.PositiveIntegerField(_("members present"), null=True, blank=True)
     members_total = models.PositiveIntegerField(_("members in the branch"), null=True, blank=True)
@@ -262,7 +264,11 @@ class Attendance(ScopedModel):
     # Copied from the meeting (the tallies and the lists read them without a join).
     held_on = models.DateField(_("date"), editable=False)
     branch = models.ForeignKey(
-        "structure.Branch", verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+", editable=False
+        "structure.Branch",
+        verbose_name=_("branch"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
     meeting_organisation = models.ForeignKey(
         "structure.Organisation", on_delete=models.PROTECT, related_name="+", editable=False
@@ -293,7 +299,9 @@ class Attendance(ScopedModel):
         verbose_name = _("cadre attendance")
         verbose_name_plural = _("cadre attendances")
         ordering = ["-held_on", "-id"]
-        constraints = [models.UniqueConstraint(fields=["meeting", "cadre"], name="attendance_once_per_meeting")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "cadre"], name="attendance_once_per_meeting")
+        ]
         indexes = [
             models.Index(fields=["cadre", "held_on"], name="attendance_cadre_held_on"),
             models.Index(fields=["held_on"], name="attendance_held_on"),
@@ -382,10 +390,18 @@ class QuotaRule(ScopedModel):
         help_text=_("Empty: cadres of every organisation."),
     )
     level = models.CharField(
-        _("cadres' level"), max_length=20, choices=Level.choices, blank=True, help_text=_("Empty: every level.")
+        _("cadres' level"),
+        max_length=20,
+        choices=Level.choices,
+        blank=True,
+        help_text=_("Empty: every level."),
     )
     role = models.CharField(
-        _("cadres' role"), max_length=30, choices=CadreRole.choices, blank=True, help_text=_("Empty: every role.")
+        _("cadres' role"),
+        max_length=30,
+        choices=CadreRole.choices,
+        blank=True,
+        help_text=_("Empty: every role."),
     )
     period = models.CharField(_("per"), max_length=20, choices=PeriodKind.choices, default=PeriodKind.QUARTER)
     meetings_required = models.PositiveSmallIntegerField(_("meetings to attend"))
@@ -394,13 +410,16 @@ class QuotaRule(ScopedModel):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RulesQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("attendance quota")
         verbose_name_plural = _("attendance quotas")
         ordering = ["unit_path", "org_type__sort_order", "level", "role"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")), name="quota_valid_period"
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="quota_valid_period",
             ),
             models.CheckConstraint(condition=Q(meetings_required__gt=0), name="quota_positive"),
         ]
@@ -417,7 +436,9 @@ class QuotaReminder(ScopedModel):
 
     scope_org_field = "org_path"
 
-    cadre = models.ForeignKey(Cadre, verbose_name=_("cadre"), on_delete=models.CASCADE, related_name="reminders")
+    cadre = models.ForeignKey(
+        Cadre, verbose_name=_("cadre"), on_delete=models.CASCADE, related_name="reminders"
+    )
     org_path = models.CharField(max_length=255, editable=False)
     period_kind = models.CharField(_("period"), max_length=20, choices=PeriodKind.choices)
     period_start = models.DateField(_("period start"))
@@ -449,7 +470,9 @@ class BranchMonthTally(ScopedModel):
     scope_org_field = "org_path"
     counts_model = "Meeting"
 
-    branch = models.ForeignKey("structure.Branch", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    branch = models.ForeignKey(
+        "structure.Branch", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     month = models.DateField()
     organisation = models.ForeignKey(
         "structure.Organisation", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
@@ -557,7 +580,12 @@ class Participant(ScopedModel):
     )
     org_path = models.CharField(max_length=255, editable=False)
     cadre = models.ForeignKey(
-        Cadre, verbose_name=_("cadre"), null=True, blank=True, on_delete=models.PROTECT, related_name="courses"
+        Cadre,
+        verbose_name=_("cadre"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="courses",
     )
     full_name = models.CharField(_("full name"), max_length=150)
     organisation = models.ForeignKey(
@@ -570,7 +598,9 @@ class Participant(ScopedModel):
     )
     position = models.CharField(_("position"), max_length=200, blank=True)
     attended = models.BooleanField(_("attended"), default=True)
-    hours_attended = models.DecimalField(_("hours attended"), max_digits=6, decimal_places=1, null=True, blank=True)
+    hours_attended = models.DecimalField(
+        _("hours attended"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
     result = models.CharField(_("result"), max_length=20, choices=ParticipantResult.choices, blank=True)
     certificate_no = models.CharField(_("certificate number"), max_length=50, blank=True)
 

@@ -97,18 +97,18 @@ class Period:
 
     @property
     def label(self) -> str:
-        from django.utils.translation import gettext as _t
+        from django.utils.translation import gettext
 
         year = self.start.year
         if self.kind == PeriodKind.MONTH:
-            return _t("month %(n)s/%(year)s") % {"n": self.number, "year": year}
+            return gettext("month %(n)s/%(year)s") % {"n": self.number, "year": year}
         if self.kind == PeriodKind.QUARTER:
-            return _t("quarter %(n)s/%(year)s") % {"n": self.number, "year": year}
+            return gettext("quarter %(n)s/%(year)s") % {"n": self.number, "year": year}
         if self.kind == PeriodKind.HALF_YEAR:
             if self.number == 1:
-                return _t("first half of %(year)s") % {"year": year}
-            return _t("second half of %(year)s") % {"year": year}
-        return _t("year %(year)s") % {"year": year}
+                return gettext("first half of %(year)s") % {"year": year}
+            return gettext("second half of %(year)s") % {"year": year}
+        return gettext("year %(year)s") % {"year": year}
 
     def __str__(self) -> str:
         return self.label

@@ -9,7 +9,6 @@ commune with a hundred (bench/activities).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,7 +33,7 @@ from danvan.activities.models import (
 from danvan.activities.periods import MONTHS_IN, Period, PeriodKind
 from danvan.activities.quotas import CadreTerms, RuleTerms, Standing, Summary, standings
 from danvan.core.scoping import user_scopes
-from danvan.structure.models import Branch, Organisation, Unit, UnitLevel
+from danvan.structure.models import Branch, Unit, UnitLevel
 
 # Organisations and units below this share of their quota are listed as laggards (cadres: below their quota).
 DEFAULT_THRESHOLD = 0.9
@@ -109,7 +108,9 @@ def unit_choices(*, actor, perm: str = "activities.view_meeting") -> list[Unit]:
         result.append(root)
         if root.level == UnitLevel.PROVINCE:
             result.extend(
-                Unit.objects.filter(parent=root, level=UnitLevel.COMMUNE, valid_to__isnull=True).order_by("name")
+                Unit.objects.filter(parent=root, level=UnitLevel.COMMUNE, valid_to__isnull=True).order_by(
+                    "name"
+                )
             )
     return result
 
@@ -327,7 +328,9 @@ def compliance(
         .annotate(p=Max("unit_path"), m=Sum("meetings"), a=Sum("attendances"))
         .values_list("branch_id", "p", "m", "a")
     )
-    active_branches = dict(branches.values_list("unit_path").annotate(n=Count("id")).values_list("unit_path", "n"))
+    active_branches = dict(
+        branches.values_list("unit_path").annotate(n=Count("id")).values_list("unit_path", "n")
+    )
     active_ids = set(branches.values_list("id", flat=True))
 
     children = {
@@ -407,7 +410,9 @@ def compliance(
         )
 
     unit_rows = [rows[""]] + sorted((rows[k] for k in rows if k), key=lambda r: r.unit.name)
-    unit_rows = [r for r in unit_rows if r.own_level or r.place.branches or r.place.meetings or r.cadres.cadres]
+    unit_rows = [
+        r for r in unit_rows if r.own_level or r.place.branches or r.place.meetings or r.cadres.cadres
+    ]
     return Compliance(
         period=period,
         unit=unit,
@@ -499,7 +504,9 @@ def periods_for_choice(today: date | None = None) -> list[Period]:
     result: list[Period] = []
     for kind in (PeriodKind.HALF_YEAR, PeriodKind.QUARTER, PeriodKind.YEAR, PeriodKind.MONTH):
         p = Period.containing(kind, today)
-        count = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 8, PeriodKind.HALF_YEAR: 4, PeriodKind.YEAR: 3}[kind]
+        count = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 8, PeriodKind.HALF_YEAR: 4, PeriodKind.YEAR: 3}[
+            kind
+        ]
         for _ in range(count):
             result.append(p)
             p = p.previous()
@@ -568,7 +575,9 @@ def training_figures(*, actor, unit: Unit, year: int) -> dict:
             t.attended += s.get("attended_n", 0)
             t.passed += s.get("passed_n", 0)
             t.participant_hours += s.get("hours_sum") or 0
-    unit_rows = [by_unit[""]] + sorted((r for k, r in by_unit.items() if k and r.courses), key=lambda r: r.label)
+    unit_rows = [by_unit[""]] + sorted(
+        (r for k, r in by_unit.items() if k and r.courses), key=lambda r: r.label
+    )
     return {
         "total": total,
         "units": [r for r in unit_rows if r.courses or r is by_unit[""]],
@@ -580,9 +589,13 @@ def dashboard(*, actor, unit: Unit, today: date | None = None) -> dict:
     today = today or timezone.localdate()
     half = Period.containing(PeriodKind.HALF_YEAR, today)
     figures = compliance(actor=actor, unit=unit, period=half)
-    recent = meetings_visible(actor=actor).filter(unit_path__startswith=unit.path).order_by("-held_on", "-id")[:8]
+    recent = (
+        meetings_visible(actor=actor).filter(unit_path__startswith=unit.path).order_by("-held_on", "-id")[:8]
+    )
     open_issues = (
-        MeetingIssue.objects.visible_to(actor).filter(unit_path__startswith=unit.path, status="recorded").count()
+        MeetingIssue.objects.visible_to(actor)
+        .filter(unit_path__startswith=unit.path, status="recorded")
+        .count()
     )
     return {"period": half, "figures": figures, "recent": recent, "open_issues": open_issues}
 

@@ -264,7 +264,10 @@ def meeting_update(
         late = meeting.attendances.filter(cadre__active_until__lt=held_on).first()
         if late is not None:
             raise ValidationError(
-                {"held_on": _("%(name)s was no longer in post on that date.") % {"name": late.cadre.full_name}}
+                {
+                    "held_on": _("%(name)s was no longer in post on that date.")
+                    % {"name": late.cadre.full_name}
+                }
             )
     meeting.held_on = held_on
     meeting.kind = kind
@@ -284,7 +287,9 @@ def meeting_update(
 def meeting_delete(*, actor, meeting: Meeting) -> None:
     _require(actor, "activities.delete_meeting", meeting.unit_path, meeting.org_path)
     if meeting.issues.filter(status=IssueStatus.FORWARDED).exists():
-        raise ValidationError(_("An issue of this meeting was sent on as a citizens' case: the meeting is kept."))
+        raise ValidationError(
+            _("An issue of this meeting was sent on as a citizens' case: the meeting is kept.")
+        )
     meeting.issues.all().delete()
     meeting.attendances.all().delete()
     meeting.delete()
@@ -393,7 +398,9 @@ def cases_available() -> bool:
 
 
 @transaction.atomic
-def issue_add(*, actor, meeting: Meeting, summary: str, details: str = "", raised_by: str = "") -> MeetingIssue:
+def issue_add(
+    *, actor, meeting: Meeting, summary: str, details: str = "", raised_by: str = ""
+) -> MeetingIssue:
     _require(actor, "activities.add_meetingissue", meeting.unit_path, meeting.org_path)
     summary = clean(summary)
     if not summary:
@@ -417,7 +424,9 @@ def issue_forward(*, actor, issue: MeetingIssue) -> MeetingIssue:
         raise ValidationError(_("Only a recorded issue can be sent on."))
     if not ISSUE_FORWARDERS:
         raise ValidationError(
-            _("The citizens' cases module is not available yet: the issue stays recorded as a recommendation.")
+            _(
+                "The citizens' cases module is not available yet: the issue stays recorded as a recommendation."
+            )
         )
     case_id, reference = ISSUE_FORWARDERS[0](actor=actor, issue=issue)
     issue.case_id = case_id
@@ -847,7 +856,11 @@ def participant_update(
         result=result,
     )
     participant.attended = attended
-    participant.hours_attended = (hours_attended if hours_attended is not None else participant.course.hours) if attended else Decimal(0)
+    participant.hours_attended = (
+        (hours_attended if hours_attended is not None else participant.course.hours)
+        if attended
+        else Decimal(0)
+    )
     participant.result = result
     participant.certificate_no = clean(certificate_no)
     participant.save(update_fields=["attended", "hours_attended", "result", "certificate_no"])

@@ -1,7 +1,15 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from danvan.activities.models import Attendance, Cadre, Meeting, MeetingIssue, QuotaReminder, QuotaRule, TrainingCourse
+from danvan.activities.models import (
+    Attendance,
+    Cadre,
+    Meeting,
+    MeetingIssue,
+    QuotaReminder,
+    QuotaRule,
+    TrainingCourse,
+)
 
 TABLE_ATTRS = {"class": "table table-sm table-hover align-middle mb-0"}
 
@@ -11,14 +19,25 @@ class MeetingTable(tables.Table):
     branch = tables.Column(verbose_name=_("Branch"), accessor="branch__name")
     unit = tables.Column(verbose_name=_("Place"), accessor="unit__name")
     kind = tables.Column(verbose_name=_("Kind"))
-    topics = tables.Column(verbose_name=_("Topics"), attrs={"td": {"class": "text-truncate", "style": "max-width: 22rem"}})
+    topics = tables.Column(
+        verbose_name=_("Topics"), attrs={"td": {"class": "text-truncate", "style": "max-width: 22rem"}}
+    )
     members_present = tables.Column(verbose_name=_("Present"))
     members_total = tables.Column(verbose_name=_("Members"))
     cadre_count = tables.Column(verbose_name=_("Cadres attending"))
 
     class Meta:
         model = Meeting
-        fields = ("held_on", "branch", "unit", "kind", "topics", "members_present", "members_total", "cadre_count")
+        fields = (
+            "held_on",
+            "branch",
+            "unit",
+            "kind",
+            "topics",
+            "members_present",
+            "members_total",
+            "cadre_count",
+        )
         attrs = TABLE_ATTRS
         order_by = ("-held_on",)
 
@@ -31,8 +50,13 @@ class AttendanceTable(tables.Table):
     organisation = tables.Column(verbose_name=_("Cadre's organisation"), accessor="organisation__name")
     level = tables.Column(verbose_name=_("Level"))
     branch = tables.Column(verbose_name=_("Branch"), accessor="branch__name")
-    contribution = tables.Column(verbose_name=_("Contribution"), attrs={"td": {"class": "text-truncate", "style": "max-width: 18rem"}})
-    undertakings = tables.Column(verbose_name=_("Undertook to solve"), attrs={"td": {"class": "text-truncate", "style": "max-width: 18rem"}})
+    contribution = tables.Column(
+        verbose_name=_("Contribution"), attrs={"td": {"class": "text-truncate", "style": "max-width: 18rem"}}
+    )
+    undertakings = tables.Column(
+        verbose_name=_("Undertook to solve"),
+        attrs={"td": {"class": "text-truncate", "style": "max-width: 18rem"}},
+    )
 
     class Meta:
         model = Attendance
@@ -58,7 +82,9 @@ class CadreTable(tables.Table):
 
 class IssueTable(tables.Table):
     summary = tables.Column(verbose_name=_("Issue"), linkify=True)
-    meeting = tables.Column(verbose_name=_("Meeting"), linkify=lambda record: record.meeting.get_absolute_url())
+    meeting = tables.Column(
+        verbose_name=_("Meeting"), linkify=lambda record: record.meeting.get_absolute_url()
+    )
     raised_by = tables.Column(verbose_name=_("Raised by"))
     status = tables.Column(verbose_name=_("Status"))
     case_reference = tables.Column(verbose_name=_("Case reference"))
@@ -71,7 +97,7 @@ class IssueTable(tables.Table):
 
 
 class QuotaRuleTable(tables.Table):
-    name = tables.Column(verbose_name=_("Name"), linkify=True)
+    name = tables.Column(verbose_name=_("Name"))
     unit = tables.Column(verbose_name=_("Applies in"), accessor="unit__name")
     org_type = tables.Column(verbose_name=_("Organisation type"), default="—")
     level = tables.Column(verbose_name=_("Level"), default="—")
@@ -84,9 +110,33 @@ class QuotaRuleTable(tables.Table):
 
     class Meta:
         model = QuotaRule
-        fields = ("name", "unit", "org_type", "level", "role", "meetings_required", "period", "valid_from", "valid_to", "reference")
+        fields = (
+            "name",
+            "unit",
+            "org_type",
+            "level",
+            "role",
+            "meetings_required",
+            "period",
+            "valid_from",
+            "valid_to",
+            "reference",
+        )
         attrs = TABLE_ATTRS
         order_by = ("unit", "name")
+
+    def render_name(self, value, record):
+        """A link to the edit page only for those who may change the rule (rules from above are read-only)."""
+        from django.utils.html import format_html
+
+        from danvan.core.scoping import has_scope_permission
+
+        request = getattr(self, "request", None)
+        if request is not None and has_scope_permission(
+            request.user, "activities.change_quotarule", record.unit_path
+        ):
+            return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
+        return value
 
 
 class ReminderTable(tables.Table):
@@ -101,7 +151,16 @@ class ReminderTable(tables.Table):
 
     class Meta:
         model = QuotaReminder
-        fields = ("cadre", "organisation", "period_kind", "period_start", "attended", "required", "emailed", "sent_at")
+        fields = (
+            "cadre",
+            "organisation",
+            "period_kind",
+            "period_start",
+            "attended",
+            "required",
+            "emailed",
+            "sent_at",
+        )
         attrs = TABLE_ATTRS
 
 
@@ -113,7 +172,9 @@ class CourseTable(tables.Table):
     starts_on = tables.DateColumn(verbose_name=_("From"), format="d/m/Y")
     ends_on = tables.DateColumn(verbose_name=_("To"), format="d/m/Y")
     hours = tables.Column(verbose_name=_("Hours"))
-    participants = tables.Column(verbose_name=_("Participants"), accessor="n_participants", orderable=False, default=0)
+    participants = tables.Column(
+        verbose_name=_("Participants"), accessor="n_participants", orderable=False, default=0
+    )
 
     class Meta:
         model = TrainingCourse

@@ -43,7 +43,11 @@ urlpatterns = [
     path("training/figures/", views.TrainingFiguresView.as_view(), name="training-figures"),
     path("training/<int:pk>/", views.CourseDetailView.as_view(), name="course-detail"),
     path("training/<int:pk>/edit/", views.CourseUpdateView.as_view(), name="course-update"),
-    path("training/<int:pk>/participants/new/", views.ParticipantCreateView.as_view(), name="participant-create"),
+    path(
+        "training/<int:pk>/participants/new/",
+        views.ParticipantCreateView.as_view(),
+        name="participant-create",
+    ),
     path("participants/<int:pk>/edit/", views.ParticipantUpdateView.as_view(), name="participant-update"),
     path("participants/<int:pk>/delete/", views.ParticipantDeleteView.as_view(), name="participant-delete"),
 ]

@@ -92,7 +92,9 @@ class FiguresMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not (request.user.has_perm("activities.view_meeting") or request.user.has_perm("activities.view_cadre")):
+        if not (
+            request.user.has_perm("activities.view_meeting") or request.user.has_perm("activities.view_cadre")
+        ):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -141,7 +143,9 @@ class FiguresMixin(LoginRequiredMixin):
             "period": self.period.code,
             "unit": self.unit.pk if self.unit else "",
             "org_type": self.org_type_id or "",
-            "threshold": self.threshold_pct if self.threshold_pct != round(selectors.DEFAULT_THRESHOLD * 100) else "",
+            "threshold": self.threshold_pct
+            if self.threshold_pct != round(selectors.DEFAULT_THRESHOLD * 100)
+            else "",
         }
         params.update(overrides)
         return urlencode({k: v for k, v in params.items() if v not in ("", None)})
@@ -168,7 +172,9 @@ class DashboardView(FiguresMixin, TemplateView):
             context["compliance_url"] = reverse("activities:compliance") + "?" + self.query(period=half.code)
             context["chart"] = charts.monthly(
                 selectors.monthly_series(
-                    actor=user, unit=self.unit, period=Period.containing(PeriodKind.YEAR, timezone.localdate())
+                    actor=user,
+                    unit=self.unit,
+                    period=Period.containing(PeriodKind.YEAR, timezone.localdate()),
                 )
             )
         cadre = selectors.cadre_of(user)
@@ -268,7 +274,9 @@ class BranchChoicesView(LoginRequiredMixin, TemplateView):
 
         context = super().get_context_data(**kwargs)
         qs = folded_search(
-            structure_selectors.branch_choices(actor=self.request.user), self.request.GET.get("q", ""), code_field=None
+            structure_selectors.branch_choices(actor=self.request.user),
+            self.request.GET.get("q", ""),
+            code_field=None,
         )
         rows = list(qs[: CHOICES_LIMIT + 1])
         context["options"] = [(b.pk, branch_label(b)) for b in rows[:CHOICES_LIMIT]]
@@ -288,7 +296,11 @@ class CadreChoicesView(LoginRequiredMixin, TemplateView):
         meeting_pk = _int(self.request.GET.get("meeting"))
         if meeting_pk:
             meeting = Meeting.objects.visible_to(user).filter(pk=meeting_pk).first()
-            qs = selectors.cadres_for_meeting(meeting=meeting) if meeting else Cadre.objects.none()
+            qs = (
+                selectors.cadres_for_meeting(meeting=meeting)
+                if meeting
+                else Cadre.objects.visible_to(user).none()
+            )
         else:
             qs = selectors.cadres_visible(actor=user).filter(is_active=True)
         qs = folded_search(qs, self.request.GET.get("q", ""), code_field=None)
@@ -336,13 +348,22 @@ class MeetingDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         user, meeting = self.request.user, self.object
         context["attendances"] = (
-            Attendance.objects.filter(meeting=meeting).select_related("cadre", "organisation").order_by("level", "id")
+            Attendance.objects.visible_to(user)
+            .filter(meeting=meeting)
+            .select_related("cadre", "organisation")
+            .order_by("level", "id")
         )
-        context["issues"] = MeetingIssue.objects.visible_to(user).filter(meeting=meeting).order_by("created_at")
+        context["issues"] = (
+            MeetingIssue.objects.visible_to(user).filter(meeting=meeting).order_by("created_at")
+        )
         context["branch_visible"] = Branch.objects.visible_to(user).filter(pk=meeting.branch_id).exists()
         context["can"] = {
-            "change": has_scope_permission(user, "activities.change_meeting", meeting.unit_path, meeting.org_path),
-            "delete": has_scope_permission(user, "activities.delete_meeting", meeting.unit_path, meeting.org_path),
+            "change": has_scope_permission(
+                user, "activities.change_meeting", meeting.unit_path, meeting.org_path
+            ),
+            "delete": has_scope_permission(
+                user, "activities.delete_meeting", meeting.unit_path, meeting.org_path
+            ),
             "attend": services.may_record_attendance(user, meeting),
             "change_attendance": has_scope_permission(
                 user, "activities.change_attendance", meeting.unit_path, meeting.org_path
@@ -350,7 +371,9 @@ class MeetingDetailView(ScopedDetailView):
             "delete_attendance": has_scope_permission(
                 user, "activities.delete_attendance", meeting.unit_path, meeting.org_path
             ),
-            "add_issue": has_scope_permission(user, "activities.add_meetingissue", meeting.unit_path, meeting.org_path),
+            "add_issue": has_scope_permission(
+                user, "activities.add_meetingissue", meeting.unit_path, meeting.org_path
+            ),
             "change_issue": has_scope_permission(
                 user, "activities.change_meetingissue", meeting.unit_path, meeting.org_path
             ),
@@ -425,7 +448,10 @@ class MeetingUpdateView(ScopedObjectMixin, ActivitiesFormMixin, FormView):
         return _("Edit meeting of %(date)s") % {"date": self.object.held_on.strftime("%d/%m/%Y")}
 
     def get_breadcrumbs(self):
-        return _crumbs((_("Branch meetings"), reverse("activities:meeting-list")), (str(self.object), self.object.get_absolute_url()))
+        return _crumbs(
+            (_("Branch meetings"), reverse("activities:meeting-list")),
+            (str(self.object), self.object.get_absolute_url()),
+        )
 
     def get_cancel_url(self):
         return self.object.get_absolute_url()
@@ -528,10 +554,15 @@ class AttendanceCreateView(ScopedObjectMixin, ActivitiesFormMixin, FormView):
 
     @property
     def page_title(self):
-        return _("Cadre attending the meeting of %(date)s") % {"date": self.object.held_on.strftime("%d/%m/%Y")}
+        return _("Cadre attending the meeting of %(date)s") % {
+            "date": self.object.held_on.strftime("%d/%m/%Y")
+        }
 
     def get_breadcrumbs(self):
-        return _crumbs((_("Branch meetings"), reverse("activities:meeting-list")), (str(self.object), self.object.get_absolute_url()))
+        return _crumbs(
+            (_("Branch meetings"), reverse("activities:meeting-list")),
+            (str(self.object), self.object.get_absolute_url()),
+        )
 
     def get_cancel_url(self):
         return self.object.get_absolute_url()
@@ -563,7 +594,9 @@ class AttendanceCreateView(ScopedObjectMixin, ActivitiesFormMixin, FormView):
         except (ValidationError, PermissionDenied) as exc:
             _fail(form, exc)
             return self.form_invalid(form)
-        messages.success(self.request, _("%(name)s recorded at the meeting.") % {"name": data["cadre"].full_name})
+        messages.success(
+            self.request, _("%(name)s recorded at the meeting.") % {"name": data["cadre"].full_name}
+        )
         if "add_another" in self.request.POST:
             return redirect("activities:attendance-create", pk=self.object.pk)
         return redirect(self.object)
@@ -652,13 +685,18 @@ class IssueCreateView(ScopedObjectMixin, ActivitiesFormMixin, FormView):
 
     @property
     def page_title(self):
-        return _("Issue raised at the meeting of %(date)s") % {"date": self.object.held_on.strftime("%d/%m/%Y")}
+        return _("Issue raised at the meeting of %(date)s") % {
+            "date": self.object.held_on.strftime("%d/%m/%Y")
+        }
 
     def get_cancel_url(self):
         return self.object.get_absolute_url()
 
     def get_breadcrumbs(self):
-        return _crumbs((_("Branch meetings"), reverse("activities:meeting-list")), (str(self.object), self.object.get_absolute_url()))
+        return _crumbs(
+            (_("Branch meetings"), reverse("activities:meeting-list")),
+            (str(self.object), self.object.get_absolute_url()),
+        )
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -704,14 +742,19 @@ class IssueAnswerView(ScopedObjectMixin, ActivitiesFormMixin, FormView):
 
     def get_breadcrumbs(self):
         meeting = self.object.meeting
-        return _crumbs((_("Issues raised at meetings"), reverse("activities:issue-list")), (str(meeting), meeting.get_absolute_url()))
+        return _crumbs(
+            (_("Issues raised at meetings"), reverse("activities:issue-list")),
+            (str(meeting), meeting.get_absolute_url()),
+        )
 
     def get_initial(self):
         return {"answer": self.object.answer}
 
     def form_valid(self, form):
         try:
-            services.issue_answer(actor=self.request.user, issue=self.object, answer=form.cleaned_data["answer"])
+            services.issue_answer(
+                actor=self.request.user, issue=self.object, answer=form.cleaned_data["answer"]
+            )
         except (ValidationError, PermissionDenied) as exc:
             _fail(form, exc)
             return self.form_invalid(form)
@@ -770,7 +813,9 @@ class CadreDetailView(ScopedDetailView):
             .order_by("-held_on")[:30]
         )
         context["reminders"] = QuotaReminder.objects.visible_to(user).filter(cadre=cadre)[:10]
-        context["can_change"] = has_scope_permission(user, "activities.change_cadre", cadre.unit_path, cadre.org_path)
+        context["can_change"] = has_scope_permission(
+            user, "activities.change_cadre", cadre.unit_path, cadre.org_path
+        )
         context["crumbs"] = _crumbs((_("Cadres"), reverse("activities:cadre-list")))
         return context
 
@@ -796,7 +841,11 @@ class CadreCreateView(PermissionGateMixin, CadreFormMixin, FormView):
         return reverse("activities:cadre-list")
 
     def get_initial(self):
-        org = Organisation.objects.visible_to(self.request.user).filter(pk=_int(self.request.GET.get("organisation"))).first()
+        org = (
+            Organisation.objects.visible_to(self.request.user)
+            .filter(pk=_int(self.request.GET.get("organisation")))
+            .first()
+        )
         return {"organisation": org.pk} if org else {}
 
     def form_valid(self, form):
@@ -934,7 +983,9 @@ class QuotaRuleCreateView(PermissionGateMixin, QuotaFormMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            rule = services.quota_rule_create(actor=self.request.user, unit=data["unit"], **self.rule_kwargs(data))
+            rule = services.quota_rule_create(
+                actor=self.request.user, unit=data["unit"], **self.rule_kwargs(data)
+            )
         except (ValidationError, PermissionDenied) as exc:
             _fail(form, exc)
             return self.form_invalid(form)
@@ -983,7 +1034,9 @@ class QuotaRuleUpdateView(ScopedObjectMixin, QuotaFormMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.quota_rule_update(actor=self.request.user, rule=self.object, **self.rule_kwargs(form.cleaned_data))
+            services.quota_rule_update(
+                actor=self.request.user, rule=self.object, **self.rule_kwargs(form.cleaned_data)
+            )
         except (ValidationError, PermissionDenied) as exc:
             _fail(form, exc)
             return self.form_invalid(form)
@@ -1060,8 +1113,12 @@ class CourseDetailView(ScopedDetailView):
             "hours": sum((p.hours_attended or 0) for p in participants),
         }
         context["can"] = {
-            "change": has_scope_permission(user, "activities.change_trainingcourse", course.unit_path, course.org_path),
-            "add_participant": has_scope_permission(user, "activities.add_participant", course.unit_path, course.org_path),
+            "change": has_scope_permission(
+                user, "activities.change_trainingcourse", course.unit_path, course.org_path
+            ),
+            "add_participant": has_scope_permission(
+                user, "activities.add_participant", course.unit_path, course.org_path
+            ),
             "change_participant": has_scope_permission(
                 user, "activities.change_participant", course.unit_path, course.org_path
             ),
@@ -1106,11 +1163,15 @@ class CourseCreateView(PermissionGateMixin, CourseFormMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            course = services.course_create(actor=self.request.user, organiser=data["organiser"], **self.course_kwargs(data))
+            course = services.course_create(
+                actor=self.request.user, organiser=data["organiser"], **self.course_kwargs(data)
+            )
         except (ValidationError, PermissionDenied) as exc:
             _fail(form, exc)
             return self.form_invalid(form)
-        messages.success(self.request, _("Course “%(name)s” created. Now add its participants.") % {"name": course.title})
+        messages.success(
+            self.request, _("Course “%(name)s” created. Now add its participants.") % {"name": course.title}
+        )
         return redirect(course)
 
 
@@ -1150,7 +1211,9 @@ class CourseUpdateView(ScopedObjectMixin, CourseFormMixin, FormView):
 
     def form_valid(self, form):
         try:
-            course = services.course_update(actor=self.request.user, course=self.object, **self.course_kwargs(form.cleaned_data))
+            course = services.course_update(
+                actor=self.request.user, course=self.object, **self.course_kwargs(form.cleaned_data)
+            )
         except (ValidationError, PermissionDenied) as exc:
             _fail(form, exc)
             return self.form_invalid(form)
@@ -1166,7 +1229,9 @@ class ParticipantCreateView(ScopedObjectMixin, ActivitiesFormMixin, FormView):
     add_another = True
 
     def object_response(self, request):
-        if not has_scope_permission(request.user, "activities.add_participant", self.object.unit_path, self.object.org_path):
+        if not has_scope_permission(
+            request.user, "activities.add_participant", self.object.unit_path, self.object.org_path
+        ):
             raise PermissionDenied
         return None
 
@@ -1175,7 +1240,10 @@ class ParticipantCreateView(ScopedObjectMixin, ActivitiesFormMixin, FormView):
         return _("Participant in %(course)s") % {"course": self.object.title}
 
     def get_breadcrumbs(self):
-        return _crumbs((_("Training courses"), reverse("activities:course-list")), (self.object.title, self.object.get_absolute_url()))
+        return _crumbs(
+            (_("Training courses"), reverse("activities:course-list")),
+            (self.object.title, self.object.get_absolute_url()),
+        )
 
     def get_cancel_url(self):
         return self.object.get_absolute_url()
@@ -1216,11 +1284,17 @@ class ParticipantUpdateView(ScopedObjectMixin, ActivitiesFormMixin, FormView):
 
     @property
     def page_title(self):
-        return _("%(name)s in %(course)s") % {"name": self.object.full_name, "course": self.object.course.title}
+        return _("%(name)s in %(course)s") % {
+            "name": self.object.full_name,
+            "course": self.object.course.title,
+        }
 
     def get_breadcrumbs(self):
         course = self.object.course
-        return _crumbs((_("Training courses"), reverse("activities:course-list")), (course.title, course.get_absolute_url()))
+        return _crumbs(
+            (_("Training courses"), reverse("activities:course-list")),
+            (course.title, course.get_absolute_url()),
+        )
 
     def get_cancel_url(self):
         return self.object.course.get_absolute_url()
@@ -1285,7 +1359,9 @@ class TrainingFiguresView(LoginRequiredMixin, TemplateView):
         pk = _int(self.request.GET.get("unit"))
         if pk:
             unit = Unit.objects.visible_to(user).filter(pk=pk).first()
-            if unit is not None and not selectors.allowed_unit(actor=user, unit=unit, perm="activities.view_trainingcourse"):
+            if unit is not None and not selectors.allowed_unit(
+                actor=user, unit=unit, perm="activities.view_trainingcourse"
+            ):
                 unit = None
         unit = unit or (units[0] if units else None)
         if unit is None:

@@ -416,6 +416,25 @@ class Case(ScopedModel):
                 name="case_figures",
             ),
             models.Index(fields=["handler", "status"], name="case_handler_status"),
+            models.Index(fields=["-received_on", "-id"], name="case_received_desc"),
+            # The figures of a wide scope (a province): a range of days, the scope filtered in the index.
+            models.Index(
+                fields=["received_on"],
+                include=[
+                    "unit_path",
+                    "org_path",
+                    "kind",
+                    "status",
+                    "field_id",
+                    "commune_id",
+                    "accepted_on",
+                    "concluded_on",
+                    "resolution_due",
+                    "due_on",
+                    "is_collective",
+                ],
+                name="case_figures_by_day",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -73,6 +73,7 @@ def seed_rules() -> int:
             )
         )
     DeadlineRule.objects.bulk_create(rows, ignore_conflicts=True)
+    forget_rules()
     return len(rows)
 
 
@@ -182,3 +183,35 @@ def calendar_years() -> set[int]:
     from danvan.cases.models import CalendarDay
 
     return {d.year for d in CalendarDay.objects.dates("day", "year")}
+
+
+# --- the deadline rules, cached per process ------------------------------------------------------------
+
+_rules_cached: tuple[float, dict] | None = None
+
+
+def forget_rules() -> None:
+    global _rules_cached
+    with _lock:
+        _rules_cached = None
+
+
+def deadline_rules() -> dict:
+    """{(kind, stage, instance): DeadlineRule} of the rules in force (instance "" except for complaints)."""
+    global _rules_cached
+    now = time.monotonic()
+    with _lock:
+        if _rules_cached is not None and now - _rules_cached[0] < _CACHE_SECONDS:
+            return _rules_cached[1]
+    from danvan.cases.models import DeadlineRule
+
+    rules = list(DeadlineRule.objects.filter(is_active=True).order_by("pk"))
+    if not rules and not DeadlineRule.objects.exists():
+        seed_rules()
+        rules = list(DeadlineRule.objects.filter(is_active=True).order_by("pk"))
+    table: dict = {}
+    for rule in rules:
+        table.setdefault((rule.kind, rule.stage, rule.instance if rule.kind == "complaint" else ""), rule)
+    with _lock:
+        _rules_cached = (now, table)
+    return table

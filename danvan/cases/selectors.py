@@ -301,7 +301,7 @@ def public_communes(*, province_id: int | None):
         return Unit.objects.none()
     return (
         Unit.objects.filter(parent_id=province_id, level=UnitLevel.COMMUNE, valid_to__isnull=True)
-        .only("pk", "name", "code")
+        .only("pk", "name", "code", "level", "valid_to", "path", "parent_id")
         .order_by("search_name")
     )
 
@@ -335,9 +335,15 @@ class Figures:
 _FIGURE_COLUMNS = ("received", "accepted", "resolved", "on_time", "late", "open", "overdue", "collective")
 
 
-def case_figures(*, actor, start: date, end: date, on: date | None = None) -> Figures:
+BREAKDOWNS = ("kind", "field", "unit", "month")
+
+
+def case_figures(
+    *, actor, start: date, end: date, on: date | None = None, breakdowns: tuple[str, ...] = BREAKDOWNS
+) -> Figures:
     """Counts of the cases received in [start, end] that ``actor`` may see, in one pass (GROUPING SETS):
-    totals and by kind, field, commune concerned and month; plus the cases open and overdue now."""
+    totals and by kind, field, commune concerned and month (``breakdowns``, all by default); plus the cases
+    open and overdue now and the satisfaction index."""
     from django.utils.translation import gettext as _
 
     from danvan.cases.models import ConcernField
@@ -351,9 +357,13 @@ def case_figures(*, actor, start: date, end: date, on: date | None = None) -> Fi
         where, params = "FALSE", ()
     table = Case._meta.db_table
     open_list = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+    month = "(received_on - (extract(day FROM received_on)::int - 1))"  # the first day of the month
+    exprs = {"kind": "kind", "field": "field_id", "unit": "commune_id", "month": month}
+    used = [b for b in BREAKDOWNS if b in breakdowns]
+    columns = "".join(f"{exprs[b]} AS k_{b}, GROUPING({exprs[b]}) AS g_{b}, " for b in used)
+    sets = ", ".join(["()"] + [f"({exprs[b]})" for b in used])
     sql = f"""
-        SELECT kind, field_id, commune_id, date_trunc('month', received_on)::date AS month,
-               GROUPING(kind, field_id, commune_id, date_trunc('month', received_on)) AS g,
+        SELECT {columns}
                count(*) AS received,
                count(*) FILTER (WHERE accepted_on IS NOT NULL) AS accepted,
                count(*) FILTER (WHERE concluded_on IS NOT NULL) AS resolved,
@@ -365,25 +375,23 @@ def case_figures(*, actor, start: date, end: date, on: date | None = None) -> Fi
                count(*) FILTER (WHERE is_collective) AS collective
           FROM {table} AS "{table}"
          WHERE {where}
-         GROUP BY GROUPING SETS ((), (kind), (field_id), (commune_id), (date_trunc('month', received_on)))
+         GROUP BY GROUPING SETS ({sets})
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [on, *params])
         rows = cursor.fetchall()
     totals = dict.fromkeys(_FIGURE_COLUMNS, 0)
-    by_kind, by_field, by_unit, by_month = [], [], [], []
-    for kind, field_id, commune_id, month, g, *values in rows:
+    found: dict[str, list[dict]] = {b: [] for b in BREAKDOWNS}
+    for row in rows:
+        head, values = row[: 2 * len(used)], row[2 * len(used) :]
         counts = dict(zip(_FIGURE_COLUMNS, values, strict=True))
-        if g == 15:
+        grouped = [b for i, b in enumerate(used) if head[2 * i + 1] == 0]
+        if not grouped:
             totals = counts
-        elif g == 7:
-            by_kind.append({"key": kind, **counts})
-        elif g == 11:
-            by_field.append({"key": field_id, **counts})
-        elif g == 13:
-            by_unit.append({"key": commune_id, **counts})
-        elif g == 14:
-            by_month.append({"key": month, **counts})
+        else:
+            b = grouped[0]
+            found[b].append({"key": head[2 * used.index(b)], **counts})
+    by_kind, by_field, by_unit, by_month = found["kind"], found["field"], found["unit"], found["month"]
     kind_labels = dict(Kind.choices)
     for row in by_kind:
         row["label"] = str(kind_labels.get(row["key"], row["key"]))

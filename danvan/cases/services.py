@@ -190,14 +190,13 @@ def _search_text(case: Case) -> str:
 
 
 def rule_for(kind: str, stage: str, instance: str = "") -> DeadlineRule | None:
-    qs = DeadlineRule.objects.filter(kind=kind, stage=stage, is_active=True)
+    """The rule in force for a step (read from a per-process cache refreshed every minute and at once after
+    an edit in this process)."""
     if kind == Kind.COMPLAINT:
-        qs = qs.filter(instance=instance or Instance.FIRST)
-    rule = qs.order_by("pk").first()
-    if rule is None and not DeadlineRule.objects.exists():
-        reference.seed_rules()
-        return rule_for(kind, stage, instance)
-    return rule
+        instance = instance or Instance.FIRST
+    else:
+        instance = ""
+    return reference.deadline_rules().get((kind, stage, instance))
 
 
 def _apply_rule(case: Case, stage: str, start: date) -> date | None:
@@ -1150,21 +1149,27 @@ def case_rate(*, tracking_code: str, satisfied: bool, comment: str = "") -> Rati
     return rating
 
 
-def rate_limit_hit(*, key: str, limit: int, window_seconds: int) -> bool:
-    """Count one request for ``key`` in the current window; True when the limit is exceeded. One
-    INSERT … ON CONFLICT statement, shared by every web process."""
-    now = timezone.now()
-    start = datetime.fromtimestamp(int(now.timestamp()) // window_seconds * window_seconds, tz=now.tzinfo)
+def rate_limit_hit(*, key: str, limits: tuple[tuple[int, int], ...]) -> bool:
+    """Count one request for ``key`` in the current window of each (limit, seconds) pair; True when one of
+    the limits is exceeded. One INSERT … ON CONFLICT statement shared by every web process; the counters
+    are not worth a disk flush (synchronous_commit off for this transaction only)."""
+    now = int(timezone.now().timestamp())
+    rows = []
+    for _limit, seconds in limits:
+        start = datetime.fromtimestamp(now // seconds * seconds, tz=timezone.get_current_timezone())
+        rows.append((f"{key}:{seconds}"[:100], start))
     table = RateCounter._meta.db_table
-    with connection.cursor() as cursor:
+    values = ", ".join(["(%s, %s, 1)"] * len(rows))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(
-            f"""INSERT INTO {table} (key, window_start, count) VALUES (%s, %s, 1)
+            f"""INSERT INTO {table} (key, window_start, count) VALUES {values}
                 ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1
-                RETURNING count""",
-            [key[:100], start],
+                RETURNING key, count""",
+            [v for row in rows for v in row],
         )
-        count = cursor.fetchone()[0]
-    return count > limit
+        counts = dict(cursor.fetchall())
+    return any(counts.get(k, 0) > limit for (k, _start), (limit, _s) in zip(rows, limits, strict=True))
 
 
 def client_key(request, scope: str) -> str:
@@ -1601,6 +1606,8 @@ def deadline_rule_update(*, actor, rule: DeadlineRule, **values: Any) -> Deadlin
         setattr(rule, name, value)
     rule.updated_by = actor
     rule.save()
+    transaction.on_commit(reference.forget_rules)
+    reference.forget_rules()
     return rule
 
 

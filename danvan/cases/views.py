@@ -738,7 +738,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         today = timezone.localdate()
         start, end = selectors.period_range("12m", today.year)
-        figures = selectors.case_figures(actor=user, start=start, end=end, on=today)
+        figures = selectors.case_figures(actor=user, start=start, end=end, on=today, breakdowns=("kind", "month"))
         context.update(
             page_title=_("Citizens' cases"),
             counts=selectors.home_counts(actor=user),
@@ -1460,11 +1460,7 @@ TRACK_LIMITS = ((30, 600),)  # lookups of tracking codes: 30 per 10 minutes per 
 
 
 def _limited(request, scope: str, limits) -> bool:
-    key = services.client_key(request, scope)
-    hit = False
-    for limit, window in limits:
-        hit = services.rate_limit_hit(key=f"{key}:{window}", limit=limit, window_seconds=window) or hit
-    return hit
+    return services.rate_limit_hit(key=services.client_key(request, scope), limits=limits)
 
 
 def _public(request, template: str, context: dict, status: int = 200):

@@ -1,9 +1,5 @@
-"""Bulk writing helpers shared by the import, the demo and the benchmark generator: COPY into a table, id
-ranges allocated ahead, and switching off the row-history triggers of inserts in the current transaction.
-
-Inserts made in bulk are recorded by their import batch (``import_batch`` on every row) rather than by one
-history row each; updates and deletes of those rows are still recorded by the history triggers.
-"""
+"""Bulk writing helpers shared by the import, the demo and the benchmark generator: COPY into a table and
+id ranges allocated ahead."""
 
 from __future__ import annotations
 
@@ -49,17 +45,3 @@ def next_ids(table: str, count: int) -> range:
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
         )
         return [row[0] for row in cursor.fetchall()]  # type: ignore[return-value]
-
-
-def insert_history_off(*labels: str) -> None:
-    """Skip the row-history insert triggers of the given models ("members.Person") until the end of the
-    current transaction."""
-    import pgtrigger
-
-    names = []
-    for label in labels:
-        for model, trigger in pgtrigger.registered(f"{label}:insert_insert"):
-            names.append(trigger.get_pgid(model))
-    if names:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(names) + "}"])

@@ -119,7 +119,6 @@ def generate(
     per_branch: tuple[int, int] | None = None,
     years: int = 5,
     today: date | None = None,
-    with_history: bool = False,
     progress=None,
 ) -> dict[str, int]:
     """Fill ``province`` with people and memberships: about ``memberships`` in all (or ``per_branch`` per
@@ -282,13 +281,11 @@ def generate(
         if progress and len(persons) % 50_000 == 0:
             progress(len(members), memberships)
 
-    return _write(province, persons, members, moves, with_history=with_history)
+    return _write(province, persons, members, moves)
 
 
 @transaction.atomic
-def _write(province: Unit, persons: list, members: list, moves: list, *, with_history: bool) -> dict[str, int]:
-    if not with_history:
-        bulk.insert_history_off("members.Person", "members.Membership")
+def _write(province: Unit, persons: list, members: list, moves: list) -> dict[str, int]:
     person_ids = bulk.next_ids(Person._meta.db_table, len(persons))
     for person, pk in zip(persons, person_ids, strict=True):
         person[0] = pk

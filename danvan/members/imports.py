@@ -146,32 +146,17 @@ def _chain_first(first: str, rest) -> Iterator[str]:
 
 
 def _rows_xlsx(fh) -> Iterator[list[Any]]:
-    from openpyxl import load_workbook
+    from danvan.members import xlsx
 
-    unreadable = _(
-        "The file could not be read as an Excel .xlsx workbook. Save it again from Excel as .xlsx, or start "
-        "from the template."
-    )
     try:
-        workbook = load_workbook(fh, read_only=True, data_only=True)
-    except Exception as exc:
-        raise ImportFileError(unreadable) from exc
-    try:
-        if not workbook.worksheets:
-            return
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        while True:
-            try:
-                values = next(rows)
-            except StopIteration:
-                break
-            except Exception as exc:
-                raise ImportFileError(unreadable) from exc
-            yield list(values)
-    finally:
-        workbook.close()
+        yield from xlsx.rows(getattr(fh, "file", fh))
+    except (xlsx.XlsxError, ValueError, IndexError) as exc:
+        raise ImportFileError(
+            _(
+                "The file could not be read as an Excel .xlsx workbook. Save it again from Excel as .xlsx, or "
+                "start from the template."
+            )
+        ) from exc
 
 
 def open_rows(fh, filename: str) -> Iterator[list[Any]]:
@@ -695,6 +680,7 @@ def _registry_checks(batch: ImportBatch, actor) -> None:
             UPDATE members_importrow r SET matched_person_id = p.id
             FROM members_person p
             WHERE r.batch_id = %s AND r.citizen_id_hash <> '' AND p.citizen_id_hash = r.citizen_id_hash
+              AND p.citizen_id_hash <> ''
             """,
             [b],
         )
@@ -721,7 +707,7 @@ def _registry_checks(batch: ImportBatch, actor) -> None:
             """
             SELECT r.id, p.full_name, coalesce(to_char(p.birth_date, 'DD/MM/YYYY'), p.birth_year::text)
             FROM members_importrow r JOIN members_person p ON p.id = r.matched_person_id
-            WHERE r.batch_id = %s AND r.errors = ''
+            WHERE r.batch_id = %s AND r.errors = '' AND r.matched_person_id IS NOT NULL
               AND (p.search_name <> r.search_name OR p.birth_year <> r.birth_year
                    OR (p.birth_date IS NOT NULL AND r.birth_date IS NOT NULL AND p.birth_date <> r.birth_date))
             """,
@@ -735,7 +721,8 @@ def _registry_checks(batch: ImportBatch, actor) -> None:
             JOIN members_membership m ON m.person_id = r.matched_person_id AND m.org_type_id = r.org_type_id
             JOIN structure_orgtype t ON t.id = r.org_type_id
             JOIN structure_branch br ON br.id = m.branch_id
-            WHERE r.batch_id = %s AND r.errors = '' AND (m.left_on IS NULL OR m.left_on > r.joined_on)
+            WHERE r.batch_id = %s AND r.errors = '' AND r.matched_person_id IS NOT NULL
+              AND (m.left_on IS NULL OR m.left_on > r.joined_on)
             ORDER BY r.id, m.left_on NULLS FIRST
             """,
             [b],
@@ -794,7 +781,10 @@ def _flag_duplicates(cursor, b: int, actor) -> None:
         for i in range(0, len(ids), 5000):
             visible.update(Person.objects.visible_to(actor).filter(pk__in=ids[i : i + 5000]).values_list("pk", flat=True))
     notes: dict[int, list[str]] = {}
+    same_ids: dict[int, list[int]] = {}
+    same_rows: dict[int, list[int]] = {}
     for row_id, pid, name, birth, place in found:
+        same_ids.setdefault(row_id, []).append(pid)
         if pid in visible:
             notes.setdefault(row_id, []).append(
                 _("May be %(name)s (born %(birth)s, %(place)s), already registered.") % {"name": name, "birth": birth, "place": place}
@@ -804,7 +794,7 @@ def _flag_duplicates(cursor, b: int, actor) -> None:
     # Within the file (different rows, no shared citizen ID).
     cursor.execute(
         f"""
-        SELECT a.id, min(b.row_number)
+        SELECT a.id, array_agg(b.row_number ORDER BY b.row_number)
         FROM members_importrow a
         JOIN members_importrow b ON b.batch_id = a.batch_id AND b.row_number <> a.row_number
              AND b.person_key <> a.person_key AND b.errors = '' AND {_SAME}
@@ -813,16 +803,25 @@ def _flag_duplicates(cursor, b: int, actor) -> None:
         """,
         [b],
     )
-    for row_id, other_row in cursor.fetchall():
-        notes.setdefault(row_id, []).append(_("May be the same person as row %(row)s.") % {"row": other_row})
+    for row_id, other_rows in cursor.fetchall():
+        same_rows[row_id] = other_rows[:20]
+        notes.setdefault(row_id, []).append(_("May be the same person as row %(row)s.") % {"row": other_rows[0]})
     if notes:
         ids = list(notes)
         cursor.execute(
             """
-            UPDATE members_importrow r SET duplicate_note = x.note
-            FROM unnest(%s::bigint[], %s::text[]) AS x(id, note) WHERE r.id = x.id
+            UPDATE members_importrow r SET duplicate_note = x.note,
+                duplicate_ids = CASE WHEN x.same_ids = '' THEN NULL ELSE string_to_array(x.same_ids, ',')::bigint[] END,
+                duplicate_rows = CASE WHEN x.same_rows = '' THEN NULL ELSE string_to_array(x.same_rows, ',')::int[] END
+            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS x(id, note, same_ids, same_rows)
+            WHERE r.id = x.id
             """,
-            [ids, ["\n".join(notes[i][:3]) for i in ids]],
+            [
+                ids,
+                ["\n".join(notes[i][:3]) for i in ids],
+                [",".join(map(str, same_ids.get(i, [])[:20])) for i in ids],
+                [",".join(map(str, same_rows.get(i, []))) for i in ids],
+            ],
         )
 
 
@@ -863,53 +862,50 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
             _("The registry changed since the file was checked (%(count)s rows are no longer valid): nothing was imported. Check the file again.")
             % {"count": before - batch.valid_rows}
         )
-    bulk.insert_history_off("members.Person", "members.Membership")
     now = timezone.now()
     recorded_by = actor.pk if getattr(actor, "pk", None) else None
     with connection.cursor() as cursor:
         # One new person per citizen ID (or per row without one); ids allocated ahead.
         cursor.execute(
             """
-            WITH keys AS (
-                SELECT person_key, nextval(pg_get_serial_sequence('members_person', 'id')) AS pid
-                FROM (SELECT DISTINCT person_key FROM members_importrow
-                      WHERE batch_id = %(b)s AND errors = '' AND matched_person_id IS NULL) k
-            )
-            UPDATE members_importrow r SET person_id = keys.pid FROM keys
-            WHERE r.batch_id = %(b)s AND r.errors = '' AND r.matched_person_id IS NULL AND r.person_key = keys.person_key
+            CREATE TEMPORARY TABLE members_import_people ON COMMIT DROP AS
+            SELECT person_key, nextval(pg_get_serial_sequence('members_person', 'id')) AS id
+            FROM (SELECT DISTINCT person_key FROM members_importrow
+                  WHERE batch_id = %(b)s AND errors = '' AND matched_person_id IS NULL) k
             """,
             {"b": b},
         )
-        cursor.execute(
-            "UPDATE members_importrow SET person_id = matched_person_id WHERE batch_id = %s AND matched_person_id IS NOT NULL AND errors = ''",
-            [b],
-        )
+        cursor.execute("ANALYZE members_import_people")
         cursor.execute(
             """
             INSERT INTO members_person (id, full_name, search_name, birth_date, birth_year, sex, ethnicity, religion,
                 citizen_id_enc, citizen_id_hash, citizen_id_last3, birth_province, phone, unit_id, unit_path, address,
                 occupation, education, veteran, notes, import_batch_id, created_at, updated_at)
-            SELECT DISTINCT ON (person_id) person_id, full_name, search_name, birth_date, birth_year, sex, ethnicity,
-                religion, citizen_id_enc, citizen_id_hash, citizen_id_last3, birth_province, phone, unit_id, unit_path,
-                address, occupation, education, veteran, notes, %(b)s, %(now)s, %(now)s
-            FROM members_importrow
-            WHERE batch_id = %(b)s AND errors = '' AND matched_person_id IS NULL
-            ORDER BY person_id, row_number
+            SELECT DISTINCT ON (r.person_key) p.id, r.full_name, r.search_name, r.birth_date, r.birth_year, r.sex,
+                r.ethnicity, r.religion, r.citizen_id_enc, r.citizen_id_hash, r.citizen_id_last3, r.birth_province,
+                r.phone, r.unit_id, r.unit_path, r.address, r.occupation, r.education, r.veteran, r.notes, %(b)s,
+                %(now)s, %(now)s
+            FROM members_importrow r JOIN members_import_people p ON p.person_key = r.person_key
+            WHERE r.batch_id = %(b)s AND r.errors = '' AND r.matched_person_id IS NULL
+            ORDER BY r.person_key, r.row_number
             """,
             {"b": b, "now": now},
         )
         new_people = cursor.rowcount
+        people_at = time.monotonic()
         cursor.execute(
             """
             WITH ins AS (
                 INSERT INTO members_membership (person_id, branch_id, org_type_id, org_path, unit_path, member_number,
                     joined_on, status, start_kind, end_reason, eligibility_override, search_name, sex, birth_date,
                     birth_year, ethnicity, import_batch_id, created_at)
-                SELECT r.person_id, r.branch_id, r.org_type_id, r.org_path, r.branch_unit_path, r.member_number,
-                    r.joined_on, 'active', 'join', '', r.eligibility_override,
+                SELECT coalesce(r.matched_person_id, n.id), r.branch_id, r.org_type_id, r.org_path, r.branch_unit_path,
+                    r.member_number, r.joined_on, 'active', 'join', '', r.eligibility_override,
                     coalesce(p.search_name, r.search_name), coalesce(p.sex, r.sex), coalesce(p.birth_date, r.birth_date),
                     coalesce(p.birth_year, r.birth_year), coalesce(p.ethnicity, r.ethnicity), %(b)s, %(now)s
-                FROM members_importrow r LEFT JOIN members_person p ON p.id = r.matched_person_id
+                FROM members_importrow r
+                LEFT JOIN members_import_people n ON n.person_key = r.person_key AND r.matched_person_id IS NULL
+                LEFT JOIN members_person p ON p.id = r.matched_person_id
                 WHERE r.batch_id = %(b)s AND r.errors = ''
                 RETURNING id, person_id, branch_id, joined_on, eligibility_override, unit_path, org_path
             )
@@ -922,11 +918,14 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
             {"b": b, "now": now, "user": recorded_by},
         )
         memberships = cursor.rowcount
+        batch.timings["commit_people"] = round(people_at - rechecked, 2)
     inserted_at = time.monotonic()
     counts.add_imported(batch_id=b)
     counted_at = time.monotonic()
     flagged = _flag_imported(b)
     discard_rows(batch)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the references now, inside the job, not at COMMIT
     batch.status = ImportStatus.COMMITTED
     batch.committed_at = timezone.now()
     batch.timings = {
@@ -942,22 +941,34 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
 
 
 def _flag_imported(batch_id: int) -> int:
-    """Duplicate candidates for the people the import created (with anyone, set-based)."""
+    """Duplicate candidates for the people the import created, from what the check found (people already
+    registered, other rows of the file): no new search through the registry."""
+    reason = """CASE WHEN a.birth_date IS NOT NULL AND o.birth_date IS NOT NULL THEN
+                    CASE WHEN split_part(a.unit_path, '/', 2) = split_part(o.unit_path, '/', 2)
+                         THEN 'name_birth_commune' ELSE 'name_birth' END
+                 ELSE 'name_year_commune' END"""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
+            WITH pairs AS (
+                SELECT n.id AS person_id, unnest(r.duplicate_ids) AS other_id
+                FROM members_importrow r JOIN members_import_people n ON n.person_key = r.person_key
+                WHERE r.batch_id = %(b)s AND r.errors = '' AND r.duplicate_ids IS NOT NULL
+                UNION
+                SELECT greatest(n.id, n2.id), least(n.id, n2.id)
+                FROM members_importrow r
+                JOIN members_import_people n ON n.person_key = r.person_key
+                CROSS JOIN LATERAL unnest(r.duplicate_rows) AS other(row_number)
+                JOIN members_importrow r2 ON r2.batch_id = r.batch_id AND r2.row_number = other.row_number
+                JOIN members_import_people n2 ON n2.person_key = r2.person_key
+                WHERE r.batch_id = %(b)s AND r.errors = '' AND r.duplicate_rows IS NOT NULL AND n.id <> n2.id
+            )
             INSERT INTO members_duplicatecandidate (person_id, other_id, reason, status, unit_path, created_at)
-            SELECT a.id, b.id,
-                CASE WHEN a.birth_date IS NOT NULL AND b.birth_date IS NOT NULL THEN
-                        CASE WHEN split_part(a.unit_path, '/', 2) = split_part(b.unit_path, '/', 2)
-                             THEN 'name_birth_commune' ELSE 'name_birth' END
-                     ELSE 'name_year_commune' END,
-                'open', a.unit_path, now()
-            FROM members_person a JOIN members_person b ON b.id < a.id AND {_SAME}
-            WHERE a.import_batch_id = %s
+            SELECT a.id, o.id, {reason}, 'open', a.unit_path, now()
+            FROM pairs JOIN members_person a ON a.id = pairs.person_id JOIN members_person o ON o.id = pairs.other_id
             ON CONFLICT DO NOTHING
             """,
-            [batch_id],
+            {"b": batch_id},
         )
         return cursor.rowcount
 

@@ -13,6 +13,7 @@ them, kept by the services in the same transaction, so that the figures at any d
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -103,6 +104,15 @@ def _condition(user, perm: str, unit_field: str, org_field: str | None) -> Q | N
     return condition or None
 
 
+def tracked_changes(model_cls):
+    """Row history of updates and deletes (django-pghistory). The creation of a person or a membership is
+    already an event of its own (the "joined" movement, with who recorded it, or the import batch), and a
+    history row per insert doubled the cost of an import: see ADR 0005."""
+    import pghistory
+
+    return pghistory.track(pghistory.UpdateEvent(), pghistory.DeleteEvent())(model_cls)
+
+
 def _usable(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
 
@@ -123,7 +133,7 @@ class PersonQuerySet(ScopedQuerySet):
         return self.filter(by_residence | by_membership)
 
 
-@tracked
+@tracked_changes
 class Person(ScopedModel):
     """A person, scoped by the unit (village or commune) where they live."""
 
@@ -157,7 +167,8 @@ class Person(ScopedModel):
     deceased_on = models.DateField(_("deceased on"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     import_batch = models.ForeignKey(
-        "ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "ImportBatch", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -210,7 +221,7 @@ class Person(ScopedModel):
         return religion_name(self.religion)
 
 
-@tracked
+@tracked_changes
 class Membership(ScopedModel):
     """One continuous stay of a person in one branch (see the module docstring)."""
 
@@ -244,7 +255,8 @@ class Membership(ScopedModel):
     birth_year = models.PositiveSmallIntegerField(editable=False)
     ethnicity = models.CharField(max_length=2, editable=False)
     import_batch = models.ForeignKey(
-        "ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "ImportBatch", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -269,8 +281,6 @@ class Membership(ScopedModel):
             models.Index(fields=["unit_path"], name="membership_unit_path", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["org_path"], name="membership_org_path", opclasses=["varchar_pattern_ops"]),
             GinIndex(fields=["search_name"], name="membership_search_trgm", opclasses=["gin_trgm_ops"]),
-            models.Index(fields=["search_name", "id"], name="membership_name_order"),
-            models.Index(fields=["joined_on"], name="membership_joined_on"),
             models.Index(fields=["left_on"], name="membership_left_on", condition=Q(left_on__isnull=False)),
             models.Index(fields=["previous"], name="membership_previous", condition=Q(previous__isnull=False)),
         ]
@@ -298,25 +308,31 @@ class Movement(ScopedModel):
 
     # Movements are read by person or membership, then limited to the scope: no index on the paths.
     unit_path = models.CharField(max_length=255, editable=False)
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="movements")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="movements")
-    branch = models.ForeignKey("structure.Branch", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # A log written only by the services, in bulk by imports: its references carry no database constraint
+    # (each one was a check per inserted row); the services delete a membership's movements with it.
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="movements", db_constraint=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="movements", db_constraint=False)
+    branch = models.ForeignKey(
+        "structure.Branch", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
     kind = models.CharField(_("movement"), max_length=12, choices=MovementKind.choices)
     reason = models.CharField(_("reason"), max_length=12, choices=EndReason.choices, blank=True)
     on = models.DateField(_("date"))
     other_branch = models.ForeignKey(
-        "structure.Branch", verbose_name=_("from or to branch"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", db_index=False,
+        "structure.Branch", verbose_name=_("from or to branch"), null=True, blank=True, on_delete=models.DO_NOTHING,
+        related_name="+", db_index=False, db_constraint=False,
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
     eligibility_override = models.TextField(_("reason for overriding the eligibility rules"), blank=True)
     org_path = models.CharField(max_length=255, editable=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
     import_batch = models.ForeignKey(
-        "ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "ImportBatch", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
@@ -528,10 +544,11 @@ class ImportRow(models.Model):
     row_number = models.IntegerField()
     errors = models.TextField(blank=True)
     duplicate_note = models.TextField(blank=True)
+    duplicate_ids = ArrayField(models.BigIntegerField(), null=True)  # people already registered it may be
+    duplicate_rows = ArrayField(models.IntegerField(), null=True)  # rows of the same file it may be
     cells = models.JSONField(null=True)
     person_key = models.CharField(max_length=64, blank=True)
     matched_person_id = models.BigIntegerField(null=True)
-    person_id = models.BigIntegerField(null=True)
     full_name = models.CharField(max_length=120, blank=True)
     search_name = models.CharField(max_length=120, blank=True)
     birth_date = models.DateField(null=True)

@@ -86,7 +86,7 @@ class PracticeApiFilter(django_filters.FilterSet):
 
 
 class PracticeViewSet(ScopedReadOnlyViewSet):
-    """"Dân vận khéo" models in the caller's scope; ``?q=`` searches their text without accents."""
+    """ "Dân vận khéo" models in the caller's scope; ``?q=`` searches their text without accents."""
 
     model = Practice
     serializer_class = PracticeSerializer
@@ -121,7 +121,12 @@ class FiguresViewSet(viewsets.ViewSet):
         f = selectors.figures(actor=user, unit=unit, year=int(year) if year and year.isdigit() else None)
 
         def counts(c):
-            return {"registered": c.registered, "recognised": c.recognised, "replicated": c.replicated, "stopped": c.stopped}
+            return {
+                "registered": c.registered,
+                "recognised": c.recognised,
+                "replicated": c.replicated,
+                "stopped": c.stopped,
+            }
 
         return Response(
             {

@@ -15,7 +15,12 @@ class PracticesConfig(AppConfig):
             NavSection(
                 _("“Dân vận khéo”"),
                 (
-                    NavItem(_("Catalogue of models"), "practices:practice-list", "stars", "practices.view_practice"),
+                    NavItem(
+                        _("Catalogue of models"),
+                        "practices:practice-list",
+                        "stars",
+                        "practices.view_practice",
+                    ),
                     NavItem(_("Figures"), "practices:figures", "bar-chart", "practices.view_practice"),
                     NavItem(_("Awards"), "practices:award-list", "award", "practices.view_award"),
                 ),

@@ -19,7 +19,12 @@ def _series(rows, label_of) -> dict:
         "xAxis": {
             "type": "category",
             "data": labels,
-            "axisLabel": {"interval": 0, "rotate": 30 if len(labels) > 6 else 0, "width": 110, "overflow": "break"},
+            "axisLabel": {
+                "interval": 0,
+                "rotate": 30 if len(labels) > 6 else 0,
+                "width": 110,
+                "overflow": "break",
+            },
         },
         "yAxis": {"type": "value", "minInterval": 1},
         "series": [

@@ -22,7 +22,13 @@ def _format_number(value) -> str:
 
 
 def catalogue_docx(
-    practices: Sequence, *, issuer: str, place: str, subtitle: str = "", today: date | None = None, details: bool = True
+    practices: Sequence,
+    *,
+    issuer: str,
+    place: str,
+    subtitle: str = "",
+    today: date | None = None,
+    details: bool = True,
 ) -> bytes:
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -44,7 +50,11 @@ def catalogue_docx(
     section.left_margin, section.right_margin = Cm(3), Cm(1.5)
 
     def para(text="", *, bold=False, italic=False, size=13, align=None, space_after=0, cell=None):
-        p = cell.paragraphs[0] if cell is not None and not cell.paragraphs[0].text else (cell.add_paragraph() if cell is not None else doc.add_paragraph())
+        p = (
+            cell.paragraphs[0]
+            if cell is not None and not cell.paragraphs[0].text
+            else (cell.add_paragraph() if cell is not None else doc.add_paragraph())
+        )
         run = p.add_run(text)
         run.bold, run.italic = bold, italic
         run.font.size = Pt(size)
@@ -61,7 +71,13 @@ def catalogue_docx(
     para(issuer.upper(), bold=True, size=12, align=WD_ALIGN_PARAGRAPH.CENTER, cell=left)
     para("———", size=12, align=WD_ALIGN_PARAGRAPH.CENTER, cell=left)
     para(_("SOCIALIST REPUBLIC OF VIETNAM"), bold=True, size=12, align=WD_ALIGN_PARAGRAPH.CENTER, cell=right)
-    para(_("Independence - Freedom - Happiness"), bold=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER, cell=right)
+    para(
+        _("Independence - Freedom - Happiness"),
+        bold=True,
+        size=13,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        cell=right,
+    )
     para(
         _("%(place)s, %(day)s %(month)s %(year)s")
         % {"place": place, "day": f"{today.day:02d}", "month": f"{today.month:02d}", "year": today.year},
@@ -117,12 +133,22 @@ def catalogue_docx(
 
     if details:
         doc.add_page_break()
-        para(_("DESCRIPTION OF THE MODELS"), bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
+        para(
+            _("DESCRIPTION OF THE MODELS"), bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6
+        )
         for i, p in enumerate(practices, start=1):
             para(f"{i}. {p.name}", bold=True, space_after=2)
             owner = f"{p.get_owner_kind_display()}: {p.owner_name}"
-            para(f"{p.code} · {p.get_field_display()} · {p.get_level_display()} · {p.unit.name} · {owner}", italic=True, size=12)
-            para(_("Started on %(date)s; %(status)s.") % {"date": f"{p.started_on:%d/%m/%Y}", "status": p.get_status_display().lower()}, size=12)
+            para(
+                f"{p.code} · {p.get_field_display()} · {p.get_level_display()} · {p.unit.name} · {owner}",
+                italic=True,
+                size=12,
+            )
+            para(
+                _("Started on %(date)s; %(status)s.")
+                % {"date": f"{p.started_on:%d/%m/%Y}", "status": p.get_status_display().lower()},
+                size=12,
+            )
             if p.problem:
                 para(_("Problem it solved: %(text)s") % {"text": p.problem}, size=12)
             para(p.description, size=12)

@@ -50,7 +50,9 @@ class PracticeFilter(StyledFilterSet):
         label=_("Organisation type"), queryset=OrgType.objects.filter(is_active=True)
     )
     owner_kind = django_filters.ChoiceFilter(label=_("Owner"), choices=OwnerKind.choices)
-    year = django_filters.NumberFilter(label=_("Registered in"), field_name="registered_on", lookup_expr="year")
+    year = django_filters.NumberFilter(
+        label=_("Registered in"), field_name="registered_on", lookup_expr="year"
+    )
     recognised_year = django_filters.NumberFilter(
         label=_("Recognised in"), field_name="recognised_on", lookup_expr="year"
     )

@@ -43,12 +43,16 @@ class PracticeForm(StyledForm):
     )
     owner_kind = forms.ChoiceField(label=_("Owner"), choices=OwnerKind.choices, initial=OwnerKind.COLLECTIVE)
     owner_name = forms.CharField(
-        label=_("Owner's name"), max_length=255, help_text=_("The collective (e.g. Chi hội Phụ nữ ấp Phú Hòa) or person.")
+        label=_("Owner's name"),
+        max_length=255,
+        help_text=_("The collective (e.g. Chi hội Phụ nữ ấp Phú Hòa) or person."),
     )
     organisation = ScopedChoiceField(label=_("Organisation"), label_from=organisation_label, required=False)
     started_on = forms.DateField(label=_("Started on"))
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs=TEXTAREA))
-    problem = forms.CharField(label=_("Problem it solved"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    problem = forms.CharField(
+        label=_("Problem it solved"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     people_reached = forms.IntegerField(label=_("People reached"), min_value=0, required=False)
 
     def __init__(self, *args, actor, fixed_unit: bool = False, **kwargs):
@@ -62,10 +66,18 @@ class PracticeForm(StyledForm):
         )
         self.fields["started_on"].initial = timezone.localdate()
         for i in range(RESULT_ROWS):
-            self.fields[f"result_{i}_indicator"] = forms.CharField(label=_("Indicator"), max_length=255, required=False)
-            self.fields[f"result_{i}_measure"] = forms.CharField(label=_("Unit of measure"), max_length=50, required=False)
-            self.fields[f"result_{i}_before"] = forms.DecimalField(label=_("Before"), required=False, max_digits=14, decimal_places=2)
-            self.fields[f"result_{i}_after"] = forms.DecimalField(label=_("After"), required=False, max_digits=14, decimal_places=2)
+            self.fields[f"result_{i}_indicator"] = forms.CharField(
+                label=_("Indicator"), max_length=255, required=False
+            )
+            self.fields[f"result_{i}_measure"] = forms.CharField(
+                label=_("Unit of measure"), max_length=50, required=False
+            )
+            self.fields[f"result_{i}_before"] = forms.DecimalField(
+                label=_("Before"), required=False, max_digits=14, decimal_places=2
+            )
+            self.fields[f"result_{i}_after"] = forms.DecimalField(
+                label=_("After"), required=False, max_digits=14, decimal_places=2
+            )
             for suffix in ("indicator", "measure", "before", "after"):
                 self.fields[f"result_{i}_{suffix}"].widget.attrs["class"] = "form-control form-control-sm"
 
@@ -74,7 +86,8 @@ class PracticeForm(StyledForm):
 
     def result_rows(self):
         return [
-            [self[f"result_{i}_{s}"] for s in ("indicator", "measure", "before", "after")] for i in range(RESULT_ROWS)
+            [self[f"result_{i}_{s}"] for s in ("indicator", "measure", "before", "after")]
+            for i in range(RESULT_ROWS)
         ]
 
     def results(self):
@@ -108,7 +121,9 @@ class PracticeForm(StyledForm):
 class AssessForm(StyledForm):
     council = forms.CharField(label=_("Council"), max_length=255)
     assessed_on = forms.DateField(label=_("Assessed on"))
-    conclusion = forms.CharField(label=_("Conclusion"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    conclusion = forms.CharField(
+        label=_("Conclusion"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def __init__(self, *args, scheme, **kwargs):
         super().__init__(*args, **kwargs)
@@ -135,7 +150,9 @@ class RecogniseForm(StyledForm):
     decision_no = forms.CharField(label=_("Decision number"), max_length=100, help_text=_("e.g. 125-QĐ/ĐU"))
     decided_on = forms.DateField(label=_("Decision date"))
     level = forms.ChoiceField(label=_("Recognised at level"), choices=RecognitionLevel.choices)
-    issuer = forms.CharField(label=_("Recognised by"), max_length=255, required=False, help_text=_("e.g. Đảng ủy xã"))
+    issuer = forms.CharField(
+        label=_("Recognised by"), max_length=255, required=False, help_text=_("e.g. Đảng ủy xã")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -147,7 +164,12 @@ class ReplicateForm(StyledForm):
     organisation = ScopedChoiceField(label=_("Organisation"), label_from=organisation_label, required=False)
     owner_kind = forms.ChoiceField(label=_("Owner"), choices=OwnerKind.choices, initial=OwnerKind.COLLECTIVE)
     owner_name = forms.CharField(label=_("Owner's name"), max_length=255)
-    name = forms.CharField(label=_("Name of the new model"), max_length=300, required=False, help_text=_("Empty: the origin's name."))
+    name = forms.CharField(
+        label=_("Name of the new model"),
+        max_length=300,
+        required=False,
+        help_text=_("Empty: the origin's name."),
+    )
     started_on = forms.DateField(label=_("Started on"))
 
     def __init__(self, *args, actor, **kwargs):
@@ -170,13 +192,17 @@ class StopForm(StyledForm):
 
 class EvidenceForm(StyledForm):
     title = forms.CharField(label=_("Title"), max_length=255, required=False)
-    file = forms.FileField(label=_("File"), help_text=_("PDF, Word, Excel or a photo (JPEG, PNG, WebP), up to 20 MB."))
+    file = forms.FileField(
+        label=_("File"), help_text=_("PDF, Word, Excel or a photo (JPEG, PNG, WebP), up to 20 MB.")
+    )
 
 
 class AwardForm(StyledForm):
     recipient_kind = forms.ChoiceField(label=_("Recipient"), choices=OwnerKind.choices)
     recipient_name = forms.CharField(label=_("Recipient's name"), max_length=255)
-    title = forms.CharField(label=_("Award"), max_length=255, help_text=_("e.g. Bằng khen của Chủ tịch UBND tỉnh"))
+    title = forms.CharField(
+        label=_("Award"), max_length=255, help_text=_("e.g. Bằng khen của Chủ tịch UBND tỉnh")
+    )
     level = forms.ChoiceField(label=_("Level"), choices=AwardLevel.choices)
     decision_no = forms.CharField(label=_("Decision number"), max_length=100, required=False)
     awarded_on = forms.DateField(label=_("Awarded on"))
@@ -196,5 +222,6 @@ class AwardForm(StyledForm):
         else:
             self.fields["unit"].limit(_units(actor), _units_url())
             self.fields["organisation"].limit(
-                structure_selectors.organisation_choices(actor=actor), reverse("structure:organisation-choices")
+                structure_selectors.organisation_choices(actor=actor),
+                reverse("structure:organisation-choices"),
             )

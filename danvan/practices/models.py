@@ -1,4 +1,4 @@
-""""Dân vận khéo" models (skilful mobilisation good practices): the registry, their results and evidence,
+""" "Dân vận khéo" models (skilful mobilisation good practices): the registry, their results and evidence,
 the lifecycle registered → assessed → recognised → replicated → stopped with who and when for each step,
 assessments by a council against criteria kept as data, and awards to models and people.
 
@@ -94,7 +94,9 @@ class Practice(ScopedModel):
     level = models.CharField(_("level"), max_length=20, choices=PracticeLevel.choices)
     owner_kind = models.CharField(_("owner"), max_length=20, choices=OwnerKind.choices)
     owner_name = models.CharField(
-        _("owner's name"), max_length=255, help_text=_("The collective (e.g. Chi hội Phụ nữ ấp Phú Hòa) or person.")
+        _("owner's name"),
+        max_length=255,
+        help_text=_("The collective (e.g. Chi hội Phụ nữ ấp Phú Hòa) or person."),
     )
     organisation = models.ForeignKey(
         "structure.Organisation",
@@ -218,7 +220,9 @@ class Evidence(ScopedModel):
 
     scope_org_field = "org_path"
 
-    practice = models.ForeignKey(Practice, verbose_name=_("model"), on_delete=models.CASCADE, related_name="evidence")
+    practice = models.ForeignKey(
+        Practice, verbose_name=_("model"), on_delete=models.CASCADE, related_name="evidence"
+    )
     org_path = models.CharField(max_length=255, blank=True, default="", editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=EvidenceKind.choices)
     title = models.CharField(_("title"), max_length=255)
@@ -261,7 +265,9 @@ class AssessmentScheme(models.Model):
         verbose_name_plural = _("assessment schemes")
         ordering = ["-is_active", "-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(pass_share__gt=0) & Q(pass_share__lte=1), name="scheme_pass_share")
+            models.CheckConstraint(
+                condition=Q(pass_share__gt=0) & Q(pass_share__lte=1), name="scheme_pass_share"
+            )
         ]
 
     def __str__(self) -> str:
@@ -339,6 +345,9 @@ class AssessmentScore(models.Model):
             models.CheckConstraint(condition=Q(score__gte=0), name="score_not_negative"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.criterion_id}: {self.score}"
+
 
 # --- lifecycle events -----------------------------------------------------------------------------
 
@@ -366,9 +375,7 @@ class Milestone(models.Model):
     )
     at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     note = models.TextField(_("note"), blank=True)
-    related = models.ForeignKey(
-        Practice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    related = models.ForeignKey(Practice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("step of a model")
@@ -395,7 +402,12 @@ class Award(ScopedModel):
     scope_org_field = "org_path"
 
     practice = models.ForeignKey(
-        Practice, verbose_name=_("model"), null=True, blank=True, on_delete=models.PROTECT, related_name="awards"
+        Practice,
+        verbose_name=_("model"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="awards",
     )
     recipient_kind = models.CharField(_("recipient"), max_length=20, choices=OwnerKind.choices)
     recipient_name = models.CharField(_("recipient's name"), max_length=255)
@@ -407,7 +419,9 @@ class Award(ScopedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    unit = models.ForeignKey("structure.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "structure.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
     org_path = models.CharField(max_length=255, blank=True, default="", editable=False)
     title = models.CharField(_("award"), max_length=255, help_text=_("e.g. Bằng khen của Chủ tịch UBND tỉnh"))
     level = models.CharField(_("level"), max_length=20, choices=AwardLevel.choices)

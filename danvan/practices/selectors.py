@@ -58,7 +58,9 @@ def awards_visible(*, actor, action: str = "view"):
 def scope_units(*, actor) -> list[Unit]:
     if getattr(actor, "is_superuser", False):
         return list(Unit.objects.filter(level=UnitLevel.PROVINCE).order_by("name"))
-    paths = sorted({s.unit_path for s in user_scopes(actor, "practices.view_practice")}, key=lambda p: (p.count("/"), p))
+    paths = sorted(
+        {s.unit_path for s in user_scopes(actor, "practices.view_practice")}, key=lambda p: (p.count("/"), p)
+    )
     units = {u.path: u for u in Unit.objects.filter(path__in=paths)}
     return [units[p] for p in paths if p in units]
 

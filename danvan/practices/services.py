@@ -32,9 +32,9 @@ from danvan.practices.models import (
     AwardLevel,
     Evidence,
     EvidenceKind,
+    Milestone,
     OwnerKind,
     Practice,
-    Milestone,
     PracticeField,
     PracticeLevel,
     PracticeResult,
@@ -49,7 +49,10 @@ MAX_EVIDENCE_MB = 20
 EVIDENCE_TYPES = {
     ".pdf": ("application/pdf", EvidenceKind.DOCUMENT),
     ".doc": ("application/msword", EvidenceKind.DOCUMENT),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", EvidenceKind.DOCUMENT),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        EvidenceKind.DOCUMENT,
+    ),
     ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", EvidenceKind.DOCUMENT),
     ".jpg": ("image/jpeg", EvidenceKind.PHOTO),
     ".jpeg": ("image/jpeg", EvidenceKind.PHOTO),
@@ -127,7 +130,9 @@ def _next_code(unit: Unit, on: date) -> str:
     return f"{prefix}{number:04d}"
 
 
-def _check(*, unit, organisation, name, field, level, owner_kind, owner_name, started_on, description) -> dict:
+def _check(
+    *, unit, organisation, name, field, level, owner_kind, owner_name, started_on, description
+) -> dict:
     errors = {}
     if not clean(name):
         errors["name"] = _("The name is required.")
@@ -306,9 +311,10 @@ def practice_assess(
     and its maximum; passed when the total reaches the scheme's share of the maximum."""
     _require(actor, "practices.add_assessment", practice.unit_path, practice.org_path)
     if practice.status not in (PracticeStatus.REGISTERED, PracticeStatus.ASSESSED):
-        raise ValidationError(_("Only a registered model can be assessed (this one is %(status)s).") % {
-            "status": practice.get_status_display().lower()
-        })
+        raise ValidationError(
+            _("Only a registered model can be assessed (this one is %(status)s).")
+            % {"status": practice.get_status_display().lower()}
+        )
     errors = {}
     if not clean(council):
         errors["council"] = _("Name the council that assessed the model.")
@@ -352,7 +358,8 @@ def practice_assess(
         recorded_by=_actor(actor),
     )
     AssessmentScore.objects.bulk_create(
-        AssessmentScore(assessment=assessment, criterion_id=cid, score=value) for cid, value in clean_scores.items()
+        AssessmentScore(assessment=assessment, criterion_id=cid, score=value)
+        for cid, value in clean_scores.items()
     )
     practice.status = PracticeStatus.ASSESSED
     practice.assessed_on = assessed_on
@@ -387,9 +394,10 @@ def practice_recognise(
     if practice.status != PracticeStatus.ASSESSED:
         if practice.status == PracticeStatus.REGISTERED:
             raise ValidationError(_("A model must be assessed by a council before it can be recognised."))
-        raise ValidationError(_("This model cannot be recognised now (it is %(status)s).") % {
-            "status": practice.get_status_display().lower()
-        })
+        raise ValidationError(
+            _("This model cannot be recognised now (it is %(status)s).")
+            % {"status": practice.get_status_display().lower()}
+        )
     assessment = latest_assessment(practice)
     if assessment is None:
         raise ValidationError(_("A model must be assessed by a council before it can be recognised."))
@@ -424,7 +432,13 @@ def practice_recognise(
         ]
     )
     _reindex(practice)
-    _event(practice, Step.RECOGNISED, decided_on, actor, note=f"{practice.recognition_no} {practice.recognition_issuer}".strip())
+    _event(
+        practice,
+        Step.RECOGNISED,
+        decided_on,
+        actor,
+        note=f"{practice.recognition_no} {practice.recognition_issuer}".strip(),
+    )
     return practice
 
 
@@ -463,7 +477,14 @@ def practice_replicate(
     )
     today = timezone.localdate()
     _event(replica, Step.REPLICA_OF, replica.registered_on, actor, note=origin.name, related=origin)
-    _event(origin, Step.REPLICATED, today, actor, note=f"{replica.unit.name}: {replica.owner_name}", related=replica)
+    _event(
+        origin,
+        Step.REPLICATED,
+        today,
+        actor,
+        note=f"{replica.unit.name}: {replica.owner_name}",
+        related=replica,
+    )
     fields = ["status", "updated_at"]
     origin.status = PracticeStatus.REPLICATED
     if origin.replicated_on is None:
@@ -505,7 +526,10 @@ def evidence_add(*, actor, practice: Practice, title: str, file) -> Evidence:
     ext = "." + name.rsplit(".", 1)[-1] if "." in name else ""
     if ext not in EVIDENCE_TYPES:
         raise ValidationError(
-            {"file": _("Unsupported file type. Accepted: %(types)s.") % {"types": ", ".join(sorted(EVIDENCE_TYPES))}}
+            {
+                "file": _("Unsupported file type. Accepted: %(types)s.")
+                % {"types": ", ".join(sorted(EVIDENCE_TYPES))}
+            }
         )
     size = getattr(file, "size", 0) or 0
     if size == 0:

@@ -23,13 +23,17 @@ class PracticeTable(tables.Table):
     field = tables.Column(verbose_name=_("Field"))
     level = tables.Column(verbose_name=_("Level"))
     owner_name = tables.Column(verbose_name=_("Owner"), visible=False)
-    organisation = tables.Column(verbose_name=_("Organisation"), accessor="organisation__name", visible=False, default="")
+    organisation = tables.Column(
+        verbose_name=_("Organisation"), accessor="organisation__name", visible=False, default=""
+    )
     unit = tables.Column(verbose_name=_("Unit"), accessor="unit__name")
     status = StatusColumn(verbose_name=_("Status"))
     registered_on = tables.DateColumn(verbose_name=_("Registered on"), format="d/m/Y")
     recognised_on = tables.DateColumn(verbose_name=_("Recognised on"), format="d/m/Y", default="—")
     recognition_no = tables.Column(verbose_name=_("Decision"), default="", visible=False)
-    origin = tables.Column(verbose_name=_("Replicated from"), accessor="origin__name", default="", visible=False)
+    origin = tables.Column(
+        verbose_name=_("Replicated from"), accessor="origin__name", default="", visible=False
+    )
     people_reached = tables.Column(verbose_name=_("People reached"), default="", visible=False)
     started_on = tables.DateColumn(verbose_name=_("Started on"), format="d/m/Y", visible=False)
     problem = tables.Column(verbose_name=_("Problem it solved"), visible=False)
@@ -71,5 +75,14 @@ class AwardTable(tables.Table):
 
     class Meta:
         model = Award
-        fields = ("awarded_on", "title", "recipient_name", "recipient_kind", "level", "practice", "decision_no", "issuer")
+        fields = (
+            "awarded_on",
+            "title",
+            "recipient_name",
+            "recipient_kind",
+            "level",
+            "practice",
+            "decision_no",
+            "issuer",
+        )
         attrs = TABLE_ATTRS

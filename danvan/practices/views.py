@@ -43,7 +43,7 @@ def _int(value) -> int | None:
 
 
 def _crumbs(*extra):
-    return [(_("“Dân vận khéo” models"), reverse("practices:practice-list")), *extra]
+    return [(_("Catalogue of models"), reverse("practices:practice-list")), *extra]
 
 
 class PracticeFormMixin(FormPageMixin):
@@ -80,10 +80,18 @@ class PracticeListView(ScopedListView):
         self.object_list = self.get_queryset()
         filterset = self.get_filterset(self.get_filterset_class())
         qs = filterset.qs if filterset.is_bound and filterset.is_valid() else self.object_list.none()
-        rows = list(qs.select_related("unit", "organisation").prefetch_related("results").order_by("field", "unit__name", "name")[:DOCX_LIMIT])
+        rows = list(
+            qs.select_related("unit", "organisation")
+            .prefetch_related("results")
+            .order_by("field", "unit__name", "name")[:DOCX_LIMIT]
+        )
         units = selectors.scope_units(actor=request.user)
         issuer = units[0].name if units else _("Dân Vận Số")
-        filters = [f"{filterset.form.fields[k].label}: {filterset.form[k].value()}" for k in ("q", "year") if request.GET.get(k)]
+        filters = [
+            f"{filterset.form.fields[k].label}: {filterset.form[k].value()}"
+            for k in ("q", "year")
+            if request.GET.get(k)
+        ]
         data = documents.catalogue_docx(
             rows,
             issuer=_("Mass-mobilisation commission, %(unit)s") % {"unit": issuer},
@@ -91,7 +99,9 @@ class PracticeListView(ScopedListView):
             subtitle="; ".join(filters),
         )
         response = HttpResponse(data, content_type=DOCX_MIME)
-        response["Content-Disposition"] = f'attachment; filename="{core_exports._filename("danh-muc-mo-hinh-dan-van-kheo", "docx")}"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="{core_exports._filename("danh-muc-mo-hinh-dan-van-kheo", "docx")}"'
+        )
         return response
 
 
@@ -110,7 +120,8 @@ class PracticeDetailView(ScopedDetailView):
         latest = context["assessments"][0] if context["assessments"] else None
         stopped = p.status == PracticeStatus.STOPPED
         context["can"] = {
-            "change": not stopped and has_scope_permission(user, "practices.change_practice", p.unit_path, p.org_path or None),
+            "change": not stopped
+            and has_scope_permission(user, "practices.change_practice", p.unit_path, p.org_path or None),
             "assess": p.status in (PracticeStatus.REGISTERED, PracticeStatus.ASSESSED)
             and has_scope_permission(user, "practices.add_assessment", p.unit_path, p.org_path or None),
             "recognise": p.status == PracticeStatus.ASSESSED
@@ -119,8 +130,11 @@ class PracticeDetailView(ScopedDetailView):
             and has_scope_permission(user, "practices.recognise_practice", p.unit_path, p.org_path or None),
             "replicate": p.status in (PracticeStatus.RECOGNISED, PracticeStatus.REPLICATED)
             and user.has_perm("practices.add_practice"),
-            "evidence": not stopped and has_scope_permission(user, "practices.add_evidence", p.unit_path, p.org_path or None),
-            "delete_evidence": has_scope_permission(user, "practices.delete_evidence", p.unit_path, p.org_path or None),
+            "evidence": not stopped
+            and has_scope_permission(user, "practices.add_evidence", p.unit_path, p.org_path or None),
+            "delete_evidence": has_scope_permission(
+                user, "practices.delete_evidence", p.unit_path, p.org_path or None
+            ),
             "award": p.status != PracticeStatus.REGISTERED
             and has_scope_permission(user, "practices.add_award", p.unit_path, p.org_path or None),
         }
@@ -188,7 +202,11 @@ class PracticeCreateView(PermissionGateMixin, PracticeFormMixin, FormView):
         except (ValidationError, PermissionDenied) as exc:
             service_errors(form, exc)
             return self.form_invalid(form)
-        messages.success(self.request, _("Model “%(name)s” registered with code %(code)s.") % {"name": practice.name, "code": practice.code})
+        messages.success(
+            self.request,
+            _("Model “%(name)s” registered with code %(code)s.")
+            % {"name": practice.name, "code": practice.code},
+        )
         return redirect(practice)
 
 
@@ -269,7 +287,9 @@ class PracticeAssessView(PracticeStepMixin, FormView):
 
     def object_response(self, request):
         p = self.object
-        if not has_scope_permission(request.user, "practices.add_assessment", p.unit_path, p.org_path or None):
+        if not has_scope_permission(
+            request.user, "practices.add_assessment", p.unit_path, p.org_path or None
+        ):
             raise PermissionDenied
         return None
 
@@ -286,7 +306,9 @@ class PracticeAssessView(PracticeStepMixin, FormView):
         context = super().get_context_data(**kwargs)
         scheme = selectors.active_scheme()
         if scheme is not None:
-            context["intro"] = _("Criteria: %(scheme)s. The model passes with %(share)s%% of the maximum score.") % {
+            context["intro"] = _(
+                "Criteria: %(scheme)s. The model passes with %(share)s%% of the maximum score."
+            ) % {
                 "scheme": scheme.name,
                 "share": int(scheme.pass_share * 100),
             }
@@ -308,9 +330,15 @@ class PracticeAssessView(PracticeStepMixin, FormView):
             service_errors(form, exc)
             return self.form_invalid(form)
         if assessment.passed:
-            messages.success(self.request, _("Assessment recorded: passed (%(total)s points).") % {"total": assessment.total})
+            messages.success(
+                self.request,
+                _("Assessment recorded: passed (%(total)s points).") % {"total": assessment.total},
+            )
         else:
-            messages.warning(self.request, _("Assessment recorded: not passed (%(total)s points).") % {"total": assessment.total})
+            messages.warning(
+                self.request,
+                _("Assessment recorded: not passed (%(total)s points).") % {"total": assessment.total},
+            )
         return redirect(self.object)
 
 
@@ -320,7 +348,9 @@ class PracticeRecogniseView(PracticeStepMixin, FormView):
 
     def object_response(self, request):
         p = self.object
-        if not has_scope_permission(request.user, "practices.recognise_practice", p.unit_path, p.org_path or None):
+        if not has_scope_permission(
+            request.user, "practices.recognise_practice", p.unit_path, p.org_path or None
+        ):
             raise PermissionDenied
         return None
 
@@ -388,7 +418,9 @@ class PracticeReplicateView(PracticeStepMixin, FormView):
         except (ValidationError, PermissionDenied) as exc:
             service_errors(form, exc)
             return self.form_invalid(form)
-        messages.success(self.request, _("Replication registered with code %(code)s.") % {"code": replica.code})
+        messages.success(
+            self.request, _("Replication registered with code %(code)s.") % {"code": replica.code}
+        )
         return redirect(replica)
 
 
@@ -409,7 +441,9 @@ class PracticeStopView(PracticeStepMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.practice_stop(actor=self.request.user, practice=self.object, on=data["on"], reason=data["reason"])
+            services.practice_stop(
+                actor=self.request.user, practice=self.object, on=data["on"], reason=data["reason"]
+            )
         except (ValidationError, PermissionDenied) as exc:
             service_errors(form, exc)
             return self.form_invalid(form)
@@ -438,7 +472,9 @@ class EvidenceCreateView(PracticeStepMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.evidence_add(actor=self.request.user, practice=self.object, title=data["title"], file=data["file"])
+            services.evidence_add(
+                actor=self.request.user, practice=self.object, title=data["title"], file=data["file"]
+            )
         except (ValidationError, PermissionDenied) as exc:
             service_errors(form, exc)
             return self.form_invalid(form)
@@ -456,7 +492,9 @@ class EvidenceDownloadView(ScopedObjectMixin, TemplateView):
         name = evidence.file.name.rsplit("/", 1)[-1]
         content_type = evidence.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         inline = request.GET.get("inline") == "1" and content_type.startswith("image/")
-        response = FileResponse(evidence.file.open("rb"), as_attachment=not inline, filename=name, content_type=content_type)
+        response = FileResponse(
+            evidence.file.open("rb"), as_attachment=not inline, filename=name, content_type=content_type
+        )
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
@@ -598,7 +636,9 @@ class FiguresView(LoginRequiredMixin, TemplateView):
             page_title=_("Figures of “Dân vận khéo” models"),
             unit=unit,
             units=units,
-            children=list(Unit.objects.visible_to(user).filter(parent=unit).order_by("name")) if unit.level == "province" else [],
+            children=list(Unit.objects.visible_to(user).filter(parent=unit).order_by("name"))
+            if unit.level == "province"
+            else [],
             year=year,
             years=selectors.years_with_practices(actor=user),
             figures=figures,
@@ -624,4 +664,3 @@ class CriteriaView(LoginRequiredMixin, TemplateView):
         context["page_title"] = _("Assessment criteria")
         context["crumbs"] = _crumbs()
         return context
-

@@ -383,3 +383,21 @@ def test_home_unit_choices_follow_the_account_permission_not_the_view_scope(clie
     units = _choices(client.get(reverse("accounts:user-create")), "home_unit")
     assert world.commune_a.pk in units and world.village_a.pk in units
     assert world.province_a.pk not in units and world.commune_a2.pk not in units
+
+
+def test_domain_roles_can_be_given_but_not_to_oneself(world):
+    """An administrator hands out the modules' roles in its scope (they hold no administrative power),
+    but never to itself."""
+    from django.core.exceptions import PermissionDenied as Denied
+
+    from danvan.accounts import services
+
+    admin = world.users["admin_a"]
+    reception = Role.objects.get(code="reception_officer")
+    extra = Permission.objects.filter(content_type__app_label="structure", codename="delete_branch").first()
+    reception.permissions.add(extra)  # a module permission the administrator may not hold itself
+    target = world.users["officer_ca"]
+    assignment = services.assignment_create(actor=admin, user=target, role=reception, unit=world.commune_a)
+    assert assignment.pk
+    with pytest.raises(Denied):
+        services.assignment_create(actor=admin, user=admin, role=reception, unit=world.commune_a)

@@ -7,8 +7,8 @@ from django.test import Client
 from django.utils import translation
 
 from danvan.activities import services
-from danvan.structure.models import OrgType
 from danvan.structure import services as structure_services
+from danvan.structure.models import OrgType
 from tests.factories import make_user, superuser
 
 
@@ -44,11 +44,17 @@ class Area:
         self.women_commune = w.orgs["women_ca"]
         self.farmers_commune = w.orgs["farmers_ca"]
         self.prov_cadre = services.cadre_create(
-            actor=root, organisation=self.women_province, full_name="Trần Thị Lan", role="organisation_leader",
+            actor=root,
+            organisation=self.women_province,
+            full_name="Trần Thị Lan",
+            role="organisation_leader",
             position="Phó Chủ tịch Hội LHPN tỉnh",
         )
         self.women_cadre = services.cadre_create(
-            actor=root, organisation=self.women_commune, full_name="Nguyễn Thị Hoa", role="organisation_leader"
+            actor=root,
+            organisation=self.women_commune,
+            full_name="Nguyễn Thị Hoa",
+            role="organisation_leader",
         )
         self.farmers_cadre = services.cadre_create(
             actor=root, organisation=self.farmers_commune, full_name="Lê Văn Sang", role="officer"
@@ -63,7 +69,9 @@ class Area:
         self.leader = make_user("leader_a", "leader", w.province_a)
 
     def meeting(self, branch=None, on=date(2026, 2, 10), **kwargs):
-        return services.meeting_create(actor=self.root, branch=branch or self.women_branch, held_on=on, **kwargs)
+        return services.meeting_create(
+            actor=self.root, branch=branch or self.women_branch, held_on=on, **kwargs
+        )
 
     def attend(self, cadre, meeting):
         return services.attendance_add(actor=self.root, meeting=meeting, cadre=cadre)

@@ -21,12 +21,22 @@ H1 = Period.parse("2026-H1")
 def rules(area):
     """Commune cadres: one meeting a month; province cadres: two a quarter (as Quy định 784 writes them)."""
     services.quota_rule_create(
-        actor=area.root, unit=area.w.province_a, name="Cấp xã", level="commune", period="month",
-        meetings_required=1, valid_from=date(2025, 1, 1),
+        actor=area.root,
+        unit=area.w.province_a,
+        name="Cấp xã",
+        level="commune",
+        period="month",
+        meetings_required=1,
+        valid_from=date(2025, 1, 1),
     )
     services.quota_rule_create(
-        actor=area.root, unit=area.w.province_a, name="Cấp tỉnh", level="province", period="quarter",
-        meetings_required=2, valid_from=date(2025, 1, 1),
+        actor=area.root,
+        unit=area.w.province_a,
+        name="Cấp tỉnh",
+        level="province",
+        period="quarter",
+        meetings_required=2,
+        valid_from=date(2025, 1, 1),
     )
     return area
 
@@ -50,9 +60,15 @@ def test_a_finished_half_year(rules):
     f = selectors.compliance(actor=area.admin, unit=area.w.province_a, period=H1)
 
     cadres = by_id(f.cadre_rows, lambda r: r.id)
-    assert (cadres[area.women_cadre.pk].standing.attended, cadres[area.women_cadre.pk].standing.required) == (6, 6)
+    assert (cadres[area.women_cadre.pk].standing.attended, cadres[area.women_cadre.pk].standing.required) == (
+        6,
+        6,
+    )
     assert cadres[area.women_cadre.pk].standing.met
-    assert (cadres[area.farmers_cadre.pk].standing.attended, cadres[area.farmers_cadre.pk].standing.shortfall) == (3, 3)
+    assert (
+        cadres[area.farmers_cadre.pk].standing.attended,
+        cadres[area.farmers_cadre.pk].standing.shortfall,
+    ) == (3, 3)
     assert cadres[area.prov_cadre.pk].standing.required == 4 and cadres[area.prov_cadre.pk].standing.met
     assert [r.id for r in f.behind_cadres] == [area.farmers_cadre.pk]
 
@@ -130,8 +146,12 @@ def test_reminders_near_the_end_of_a_period(rules):
     attend_monthly(area, area.women_cadre, [6], day=3)  # June met
     # the farmers' cadre has no meeting in June, and an e-mail address
     services.cadre_update(
-        actor=area.root, cadre=area.farmers_cadre, organisation=area.farmers_commune, full_name="Lê Văn Sang",
-        role="officer", email="sang@example.vn",
+        actor=area.root,
+        cadre=area.farmers_cadre,
+        organisation=area.farmers_commune,
+        full_name="Lê Văn Sang",
+        role="officer",
+        email="sang@example.vn",
     )
     made = services.reminders_send()
     reminded = {(r.cadre_id, r.period_kind) for r in QuotaReminder.objects.all()}

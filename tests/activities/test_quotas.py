@@ -32,7 +32,9 @@ def test_period_codes_round_trip(code, start, end, kind):
     assert Period.parse(period.code) == period
 
 
-@pytest.mark.parametrize("code", ["", "2026-Q5", "2026-H3", "2026-M13", "2026-M00", "26-H1", "2026-X1", "abc"])
+@pytest.mark.parametrize(
+    "code", ["", "2026-Q5", "2026-H3", "2026-M13", "2026-M00", "26-H1", "2026-X1", "abc"]
+)
 def test_bad_period_codes_are_refused(code):
     with pytest.raises(ValueError):
         Period.parse(code)
@@ -105,7 +107,10 @@ def test_required_meetings_add_up_over_the_asked_period(rule_period, required, a
     assert result.due == expected  # no as_of: the whole period is due
 
 
-@pytest.mark.parametrize("rule_period, asked", [(PeriodKind.QUARTER, "2026-M02"), (PeriodKind.HALF_YEAR, "2026-Q1"), (PeriodKind.YEAR, "2026-H2")])
+@pytest.mark.parametrize(
+    "rule_period, asked",
+    [(PeriodKind.QUARTER, "2026-M02"), (PeriodKind.HALF_YEAR, "2026-Q1"), (PeriodKind.YEAR, "2026-H2")],
+)
 def test_a_rule_longer_than_the_period_says_nothing_about_it(rule_period, asked):
     result = requirement(cadre(), [rule(period=rule_period, required=3)], Period.parse(asked))
     assert result.required is None and not result.judged
@@ -117,7 +122,14 @@ def test_rules_match_on_place_type_level_and_role():
     assert requirement(cadre(), [rule(org_type_id=FARMERS)], period).required is None
     assert requirement(cadre(), [rule(level="province")], period).required is None
     assert requirement(cadre(), [rule(role="officer")], period).required is None
-    assert requirement(cadre(), [rule(unit_path=COMMUNE, org_type_id=WOMEN, level="commune", role="organisation_leader")], period).required == 3
+    assert (
+        requirement(
+            cadre(),
+            [rule(unit_path=COMMUNE, org_type_id=WOMEN, level="commune", role="organisation_leader")],
+            period,
+        ).required
+        == 3
+    )
 
 
 def test_the_most_specific_rule_wins_and_a_general_one_fills_the_rest():
@@ -158,7 +170,10 @@ def test_cadres_are_asked_only_for_sub_periods_they_were_in_post_for():
 
 
 def test_a_running_period_is_judged_on_what_is_due_so_far():
-    monthly, quarterly = rule(id=1, required=1), rule(id=2, role="officer", period=PeriodKind.QUARTER, required=3)
+    monthly, quarterly = (
+        rule(id=1, required=1),
+        rule(id=2, role="officer", period=PeriodKind.QUARTER, required=3),
+    )
     h2 = Period.parse("2026-H2")
     today = date(2026, 11, 24)
     r = requirement(cadre(), [monthly], h2, as_of=today)

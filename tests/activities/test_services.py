@@ -48,7 +48,11 @@ def assert_tallies_match_the_rows():
 
 def test_a_cadre_takes_the_place_and_level_of_their_organisation(area):
     c = area.prov_cadre
-    assert (c.level, c.unit_path, c.org_path) == ("province", area.w.province_a.path, area.women_province.path)
+    assert (c.level, c.unit_path, c.org_path) == (
+        "province",
+        area.w.province_a.path,
+        area.women_province.path,
+    )
     assert area.women_cadre.level == "commune"
     assert area.women_cadre.search_name == "nguyen thi hoa"
 
@@ -58,7 +62,9 @@ def test_cadres_are_created_only_within_scope(area):
         services.cadre_create(actor=area.women_officer, organisation=area.farmers_commune, full_name="Ai Đó")
     with pytest.raises(PermissionDenied):
         services.cadre_create(actor=area.admin, organisation=area.w.orgs["women_cb"], full_name="Ai Đó")
-    cadre = services.cadre_create(actor=area.women_officer, organisation=area.women_commune, full_name="  Võ   Thị Mai ")
+    cadre = services.cadre_create(
+        actor=area.women_officer, organisation=area.women_commune, full_name="  Võ   Thị Mai "
+    )
     assert cadre.full_name == "Võ Thị Mai"
 
 
@@ -129,7 +135,9 @@ def test_a_meeting_carries_its_branch_places(area):
 
 def test_meeting_validation(area):
     with pytest.raises(ValidationError) as exc:
-        area.meeting(on=timezone.localdate() + timedelta(days=1), members_present=40, members_total=30, kind="party")
+        area.meeting(
+            on=timezone.localdate() + timedelta(days=1), members_present=40, members_total=30, kind="party"
+        )
     assert {"held_on", "members_present", "kind"} <= set(exc.value.message_dict)
     structure_services.branch_set_active(actor=area.root, branch=area.farmers_branch, active=False)
     with pytest.raises(ValidationError):
@@ -140,7 +148,9 @@ def test_meetings_are_recorded_only_within_scope(area):
     # The Women's Union officer of the commune records her own branches' meetings, not the farmers'.
     services.meeting_create(actor=area.women_officer, branch=area.women_branch, held_on=date(2026, 3, 2))
     with pytest.raises(PermissionDenied):
-        services.meeting_create(actor=area.women_officer, branch=area.farmers_branch, held_on=date(2026, 3, 2))
+        services.meeting_create(
+            actor=area.women_officer, branch=area.farmers_branch, held_on=date(2026, 3, 2)
+        )
     with pytest.raises(PermissionDenied):
         services.meeting_create(actor=area.admin, branch=area.out_branch, held_on=date(2026, 3, 2))
     with pytest.raises(PermissionDenied):  # the leader only reads
@@ -165,7 +175,9 @@ def test_deleting_a_meeting_removes_its_attendances_and_figures(area):
     area.attend(area.women_cadre, m)
     services.issue_add(actor=area.root, meeting=m, summary="Đường hư")
     services.meeting_delete(actor=area.root, meeting=m)
-    assert not Meeting.objects.exists() and not Attendance.objects.exists() and not MeetingIssue.objects.exists()
+    assert (
+        not Meeting.objects.exists() and not Attendance.objects.exists() and not MeetingIssue.objects.exists()
+    )
     assert tallies() == ({}, {})
 
 
@@ -176,7 +188,9 @@ def test_cadres_of_the_village_commune_and_province_may_attend_not_others(area):
     m = area.meeting()
     area.attend(area.prov_cadre, m)  # province above
     area.attend(area.farmers_cadre, m)  # same commune, another organisation
-    other = services.cadre_create(actor=area.root, organisation=area.w.orgs["women_ca2"], full_name="Phạm Thị Thu")
+    other = services.cadre_create(
+        actor=area.root, organisation=area.w.orgs["women_ca2"], full_name="Phạm Thị Thu"
+    )
     with pytest.raises(ValidationError) as exc:
         area.attend(other, m)  # a cadre of another commune
     assert "cadre" in exc.value.message_dict
@@ -200,7 +214,11 @@ def test_a_cadre_is_counted_once_per_meeting_and_only_in_post(area):
 def test_attendance_keeps_the_cadre_as_on_the_day(area):
     m = area.meeting()
     a = services.attendance_add(
-        actor=area.root, meeting=m, cadre=area.prov_cadre, contribution="Hướng dẫn vay vốn", undertakings="Kiến nghị sửa cầu"
+        actor=area.root,
+        meeting=m,
+        cadre=area.prov_cadre,
+        contribution="Hướng dẫn vay vốn",
+        undertakings="Kiến nghị sửa cầu",
     )
     assert (a.organisation_id, a.level, a.role) == (area.women_province.pk, "province", "organisation_leader")
     assert (a.unit_path, a.org_path) == (m.unit_path, m.org_path)
@@ -234,9 +252,18 @@ def test_tallies_follow_bulk_inserts_too(area):
     Attendance.objects.bulk_create(
         [
             Attendance(
-                meeting=m, cadre=c, held_on=m.held_on, branch_id=m.branch_id, meeting_organisation_id=m.organisation_id,
-                unit_path=m.unit_path, org_path=m.org_path, organisation_id=c.organisation_id, level=c.level,
-                role=c.role, cadre_unit_path=c.unit_path, cadre_org_path=c.org_path,
+                meeting=m,
+                cadre=c,
+                held_on=m.held_on,
+                branch_id=m.branch_id,
+                meeting_organisation_id=m.organisation_id,
+                unit_path=m.unit_path,
+                org_path=m.org_path,
+                organisation_id=c.organisation_id,
+                level=c.level,
+                role=c.role,
+                cadre_unit_path=c.unit_path,
+                cadre_org_path=c.org_path,
             )
             for c in (area.women_cadre, area.farmers_cadre, area.prov_cadre)
         ]
@@ -271,7 +298,11 @@ def test_an_issue_is_sent_on_through_the_cases_hook(area, monkeypatch):
     issue = services.issue_add(actor=area.root, meeting=area.meeting(), summary="Nước nhiễm mặn")
     services.issue_forward(actor=area.commission_officer, issue=issue)
     issue.refresh_from_db()
-    assert (issue.status, issue.case_id, issue.case_reference) == (IssueStatus.FORWARDED, 4242, "PA-2026-0042")
+    assert (issue.status, issue.case_id, issue.case_reference) == (
+        IssueStatus.FORWARDED,
+        4242,
+        "PA-2026-0042",
+    )
     assert issue.forwarded_by == area.commission_officer and calls == [issue.pk]
     with pytest.raises(ValidationError):
         services.issue_forward(actor=area.root, issue=issue)  # only once
@@ -340,31 +371,54 @@ def test_courses_and_participants(area):
     )
     assert (course.level, course.unit_path) == ("province", area.w.province_a.path)
     p1 = services.participant_add(actor=area.root, course=course, cadre=area.women_cadre, result="good")
-    assert (p1.full_name, p1.hours_attended, p1.organisation_id) == ("Nguyễn Thị Hoa", Decimal("16"), area.women_commune.pk)
+    assert (p1.full_name, p1.hours_attended, p1.organisation_id) == (
+        "Nguyễn Thị Hoa",
+        Decimal("16"),
+        area.women_commune.pk,
+    )
     with pytest.raises(ValidationError):
         services.participant_add(actor=area.root, course=course, cadre=area.women_cadre)
     with pytest.raises(ValidationError) as exc:
-        services.participant_add(actor=area.root, course=course, full_name="Ai", attended=False, result="passed")
+        services.participant_add(
+            actor=area.root, course=course, full_name="Ai", attended=False, result="passed"
+        )
     assert "result" in exc.value.message_dict
     with pytest.raises(ValidationError):
         services.participant_add(actor=area.root, course=course, full_name="Ai", hours_attended=Decimal("20"))
-    absent = services.participant_add(actor=area.root, course=course, full_name="Trần Văn Vắng", attended=False)
+    absent = services.participant_add(
+        actor=area.root, course=course, full_name="Trần Văn Vắng", attended=False
+    )
     assert absent.hours_attended == 0
     with pytest.raises(ValidationError) as exc:
         services.course_update(
-            actor=area.root, course=course, title=course.title, kind="training", starts_on=course.starts_on,
-            ends_on=course.ends_on, hours=Decimal("8"),
+            actor=area.root,
+            course=course,
+            title=course.title,
+            kind="training",
+            starts_on=course.starts_on,
+            ends_on=course.ends_on,
+            hours=Decimal("8"),
         )
     assert "hours" in exc.value.message_dict
     with pytest.raises(ValidationError):
         services.course_create(
-            actor=area.root, organiser=area.women_province, title="X", kind="training", starts_on=date(2026, 3, 2),
-            ends_on=date(2026, 3, 1), hours=Decimal("4"),
+            actor=area.root,
+            organiser=area.women_province,
+            title="X",
+            kind="training",
+            starts_on=date(2026, 3, 2),
+            ends_on=date(2026, 3, 1),
+            hours=Decimal("4"),
         )
     with pytest.raises(PermissionDenied):
         services.course_create(
-            actor=area.women_officer, organiser=area.farmers_commune, title="X", kind="training",
-            starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 2), hours=Decimal("4"),
+            actor=area.women_officer,
+            organiser=area.farmers_commune,
+            title="X",
+            kind="training",
+            starts_on=date(2026, 3, 2),
+            ends_on=date(2026, 3, 2),
+            hours=Decimal("4"),
         )
 
 
@@ -374,9 +428,70 @@ def test_the_cadre_registry_is_audited(area):
 
     events = apps.get_model("activities", "CadreEvent")
     services.cadre_update(
-        actor=area.root, cadre=area.women_cadre, organisation=area.women_commune, full_name="Nguyễn Thị Hoa",
+        actor=area.root,
+        cadre=area.women_cadre,
+        organisation=area.women_commune,
+        full_name="Nguyễn Thị Hoa",
         role="officer",
     )
     labels = list(events.objects.filter(pgh_obj_id=area.women_cadre.pk).values_list("pgh_label", "role"))
     assert labels == [("insert", "organisation_leader"), ("update", "officer")]
     assert Cadre.objects.count() == 3
+
+
+# --- scoping variations ---------------------------------------------------------------------------
+
+
+def test_an_attendance_is_seen_from_either_side(area):
+    m = area.meeting(branch=area.farmers_branch)
+    women_at_farmers = area.attend(area.women_cadre, m)
+    area.attend(area.farmers_cadre, m)
+    # The Women's Union officer does not see the farmers' meeting, but sees her own cadre's attendance at it.
+    assert not Meeting.objects.visible_to(area.women_officer).filter(pk=m.pk).exists()
+    assert set(Attendance.objects.visible_to(area.women_officer)) == {women_at_farmers}
+    assert Attendance.objects.visible_to(area.commission_officer).count() == 2
+    assert not Attendance.objects.visible_to(area.w.users["admin_b"]).exists()
+    assert not Attendance.objects.visible_to(area.w.users["nobody"]).exists()
+
+
+def test_tallies_are_seen_with_the_permission_of_what_they_count(area):
+    area.attend(area.farmers_cadre, area.meeting(branch=area.farmers_branch))
+    area.attend(area.women_cadre, area.meeting())
+    assert BranchMonthTally.objects.visible_to(area.leader).count() == 2
+    assert {t.branch_id for t in BranchMonthTally.objects.visible_to(area.women_officer)} == {
+        area.women_branch.pk
+    }
+    assert {t.cadre_id for t in CadreMonthTally.objects.visible_to(area.women_officer)} == {
+        area.women_cadre.pk
+    }
+    assert not BranchMonthTally.objects.visible_to(area.w.users["admin_b"]).exists()
+    assert not CadreMonthTally.objects.visible_to(area.w.users["nobody"]).exists()
+
+
+def test_quota_rules_from_above_are_read_by_those_they_apply_to(area):
+    from danvan.activities.models import QuotaRule
+
+    province_rule = services.quota_rule_create(
+        actor=area.root,
+        unit=area.w.province_a,
+        name="Tỉnh",
+        period="month",
+        meetings_required=1,
+        valid_from=date(2026, 1, 1),
+    )
+    other_commune = services.quota_rule_create(
+        actor=area.root,
+        unit=area.w.commune_a2,
+        name="Xã khác",
+        period="month",
+        meetings_required=2,
+        valid_from=date(2026, 1, 1),
+    )
+    seen = set(QuotaRule.objects.visible_to(area.women_officer))
+    assert province_rule in seen and other_commune not in seen
+    assert (
+        not QuotaRule.objects.visible_to(area.commission_officer, "change")
+        .filter(pk=province_rule.pk)
+        .exists()
+    )
+    assert not QuotaRule.objects.visible_to(area.w.users["admin_b"]).exists()

@@ -20,11 +20,18 @@ NOW = "2026-07-20 10:00 +0700"
 @pytest.fixture
 def busy(area):
     services.quota_rule_create(
-        actor=area.root, unit=area.w.province_a, name="Cấp xã", level="commune", period="month",
-        meetings_required=1, valid_from=date(2025, 1, 1),
+        actor=area.root,
+        unit=area.w.province_a,
+        name="Cấp xã",
+        level="commune",
+        period="month",
+        meetings_required=1,
+        valid_from=date(2025, 1, 1),
     )
     for month in (1, 2, 3, 4, 5, 6):
-        area.attend(area.women_cadre, area.meeting(on=date(2026, month, 8), topics=f"Chuyên đề tháng {month}"))
+        area.attend(
+            area.women_cadre, area.meeting(on=date(2026, month, 8), topics=f"Chuyên đề tháng {month}")
+        )
     area.attend(area.farmers_cadre, area.meeting(branch=area.farmers_branch, on=date(2026, 3, 8)))
     return area
 
@@ -70,7 +77,9 @@ def test_laggards_export(busy, client_for):
     cadres = [row for row in wb.worksheets[3].iter_rows(values_only=True)]
     assert any(row and row[0] == "Lê Văn Sang" for row in cadres)
     assert not any(row and row[0] == "Nguyễn Thị Hoa" for row in cadres)  # she met her quota
-    csv = client.get(f"/activities/laggards/?period=2026-H1&unit={busy.w.province_a.pk}&export=csv&part=cadres")
+    csv = client.get(
+        f"/activities/laggards/?period=2026-H1&unit={busy.w.province_a.pk}&export=csv&part=cadres"
+    )
     text = b"".join(csv.streaming_content).decode("utf-8-sig")
     assert "Lê Văn Sang" in text and "Nguyễn Thị Hoa" not in text
 
@@ -88,8 +97,14 @@ def test_recording_a_meeting_and_its_cadres_through_the_forms(area, client_for):
     assert page.status_code == 200
     response = client.post(
         f"/activities/meetings/new/?branch={area.women_branch.pk}",
-        {"held_on": "2026-03-05", "kind": "regular", "topics": "Phòng chống lừa đảo", "members_present": "18",
-         "members_total": "25", "notes": ""},
+        {
+            "held_on": "2026-03-05",
+            "kind": "regular",
+            "topics": "Phòng chống lừa đảo",
+            "members_present": "18",
+            "members_total": "25",
+            "notes": "",
+        },
     )
     meeting = Meeting.objects.get()
     assert response.status_code == 302 and response.url == meeting.get_absolute_url()
@@ -100,7 +115,11 @@ def test_recording_a_meeting_and_its_cadres_through_the_forms(area, client_for):
     assert offered == {area.women_cadre.pk, area.farmers_cadre.pk, area.prov_cadre.pk}
     response = client.post(
         f"/activities/meetings/{meeting.pk}/cadres/new/",
-        {"cadre": area.prov_cadre.pk, "contribution": "Định hướng sinh hoạt", "undertakings": "Kiến nghị sửa đường"},
+        {
+            "cadre": area.prov_cadre.pk,
+            "contribution": "Định hướng sinh hoạt",
+            "undertakings": "Kiến nghị sửa đường",
+        },
     )
     assert response.status_code == 302
     assert Attendance.objects.get().cadre == area.prov_cadre
@@ -118,7 +137,10 @@ def test_recording_a_meeting_and_its_cadres_through_the_forms(area, client_for):
 def test_issue_answer_and_forward_buttons(area, client_for):
     meeting = area.meeting()
     client = client_for(area.admin)
-    client.post(f"/activities/meetings/{meeting.pk}/issues/new/", {"summary": "Cầu khỉ xuống cấp", "raised_by": "Bà Năm"})
+    client.post(
+        f"/activities/meetings/{meeting.pk}/issues/new/",
+        {"summary": "Cầu khỉ xuống cấp", "raised_by": "Bà Năm"},
+    )
     issue = meeting.issues.get()
     page = client.get(meeting.get_absolute_url()).content.decode()
     assert "Cầu khỉ xuống cấp" in page and "not available yet" in page
@@ -137,12 +159,29 @@ def test_lists_and_exports(area, client_for, django_assert_max_num_queries):
         page = client.get("/activities/meetings/")
     assert page.context["table"].page.paginator.count == 3
     assert client.get("/activities/meetings/?with_cadres=no").context["table"].page.paginator.count == 0
-    assert client.get(f"/activities/meetings/?under={area.w.commune_a2.path}").context["table"].page.paginator.count == 0
+    assert (
+        client.get(f"/activities/meetings/?under={area.w.commune_a2.path}")
+        .context["table"]
+        .page.paginator.count
+        == 0
+    )
     csv = b"".join(client.get("/activities/attendances/?export=csv").streaming_content).decode("utf-8-sig")
     assert csv.count("Nguyễn Thị Hoa") == 3
-    assert client.get(f"/activities/attendances/?cadre={area.farmers_cadre.pk}").context["table"].page.paginator.count == 0
-    for url in ("/activities/cadres/", "/activities/quotas/", "/activities/reminders/", "/activities/issues/",
-                "/activities/training/", "/activities/training/figures/", f"/activities/cadres/{area.women_cadre.pk}/"):
+    assert (
+        client.get(f"/activities/attendances/?cadre={area.farmers_cadre.pk}")
+        .context["table"]
+        .page.paginator.count
+        == 0
+    )
+    for url in (
+        "/activities/cadres/",
+        "/activities/quotas/",
+        "/activities/reminders/",
+        "/activities/issues/",
+        "/activities/training/",
+        "/activities/training/figures/",
+        f"/activities/cadres/{area.women_cadre.pk}/",
+    ):
         assert client.get(url).status_code == 200, url
 
 
@@ -150,19 +189,38 @@ def test_training_pages(area, client_for):
     client = client_for(area.admin)
     response = client.post(
         "/activities/training/new/",
-        {"title": "Tập huấn dân vận khéo", "kind": "training", "organiser": area.women_province.pk,
-         "starts_on": "2026-04-01", "ends_on": "2026-04-02", "hours": "16", "location": "Hội trường"},
+        {
+            "title": "Tập huấn dân vận khéo",
+            "kind": "training",
+            "organiser": area.women_province.pk,
+            "starts_on": "2026-04-01",
+            "ends_on": "2026-04-02",
+            "hours": "16",
+            "location": "Hội trường",
+        },
     )
     from danvan.activities.models import TrainingCourse
 
     course = TrainingCourse.objects.get()
     assert response.url == course.get_absolute_url()
-    client.post(f"/activities/training/{course.pk}/participants/new/", {"cadre": area.women_cadre.pk, "attended": "on", "result": "good"})
-    client.post(f"/activities/training/{course.pk}/participants/new/", {"full_name": "Chi hội trưởng Út", "attended": "on", "result": "passed"})
+    client.post(
+        f"/activities/training/{course.pk}/participants/new/",
+        {"cadre": area.women_cadre.pk, "attended": "on", "result": "good"},
+    )
+    client.post(
+        f"/activities/training/{course.pk}/participants/new/",
+        {"full_name": "Chi hội trưởng Út", "attended": "on", "result": "passed"},
+    )
     page = client.get(course.get_absolute_url())
     assert page.context["stats"] == {"total": 2, "attended": 2, "passed": 2, "hours": 32}
-    figures = client.get(f"/activities/training/figures/?year=2026&unit={area.w.province_a.pk}").context["figures"]
-    assert (figures["total"].courses, figures["total"].participants, figures["total"].participant_hours) == (1, 2, 32)
+    figures = client.get(f"/activities/training/figures/?year=2026&unit={area.w.province_a.pk}").context[
+        "figures"
+    ]
+    assert (figures["total"].courses, figures["total"].participants, figures["total"].participant_hours) == (
+        1,
+        2,
+        32,
+    )
 
 
 # --- API ------------------------------------------------------------------------------------------
@@ -178,11 +236,15 @@ def test_api_reads_and_records(area, client_for):
     assert response.status_code == 201, response.content
     meeting_id = response.json()["id"]
     response = client.post(
-        "/api/activities/attendances/", {"meeting": meeting_id, "cadre": area.women_cadre.pk}, content_type="application/json"
+        "/api/activities/attendances/",
+        {"meeting": meeting_id, "cadre": area.women_cadre.pk},
+        content_type="application/json",
     )
     assert response.status_code == 201, response.content
     refused = client.post(
-        "/api/activities/meetings/", {"branch": area.farmers_branch.pk, "held_on": "2026-03-10"}, content_type="application/json"
+        "/api/activities/meetings/",
+        {"branch": area.farmers_branch.pk, "held_on": "2026-03-10"},
+        content_type="application/json",
     )
     assert refused.status_code in (403, 404)
     listing = client.get("/api/activities/attendances/").json()
@@ -191,7 +253,14 @@ def test_api_reads_and_records(area, client_for):
 
 @time_machine.travel(NOW)
 def test_api_compliance(busy, client_for):
-    data = client_for(busy.admin).get(f"/api/activities/compliance/?period=2026-H1&unit={busy.w.commune_a.pk}").json()
+    data = (
+        client_for(busy.admin)
+        .get(f"/api/activities/compliance/?period=2026-H1&unit={busy.w.commune_a.pk}")
+        .json()
+    )
     assert (data["meetings"], data["attendances"]) == (7, 7)
     assert [c["full_name"] for c in data["cadres_behind"]] == ["Lê Văn Sang"]
-    assert client_for(busy.admin).get(f"/api/activities/compliance/?unit={busy.w.province_b.pk}").status_code == 404
+    assert (
+        client_for(busy.admin).get(f"/api/activities/compliance/?unit={busy.w.province_b.pk}").status_code
+        == 404
+    )

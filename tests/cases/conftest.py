@@ -35,6 +35,19 @@ class CasesWorld:
         )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_reference_caches():
+    """The calendar and the rules are cached per process: a test that edits them (in a transaction rolled
+    back afterwards) must not leave its edit to the next test."""
+    from danvan.cases import reference
+
+    reference.forget_calendar()
+    reference.forget_rules()
+    yield
+    reference.forget_calendar()
+    reference.forget_rules()
+
+
 @pytest.fixture
 def cw(demo_world):
     w = demo_world

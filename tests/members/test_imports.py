@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 
 from danvan.core.models import Job, JobStatus
 from danvan.members import counts, imports, services
-from danvan.members.models import ImportBatch, ImportRow, ImportStatus, Membership, Movement, Person
+from danvan.members.models import DuplicateCandidate, ImportBatch, ImportRow, ImportStatus, Membership, Movement, Person
 from tests.factories import superuser
 from tests.members.factories import citizen_id, join, person
 
@@ -47,8 +47,8 @@ def xlsx_bytes(rows) -> bytes:
     return buffer.getvalue()
 
 
-def start(actor, content: bytes, name="hoi-vien.csv") -> ImportBatch:
-    batch = services.import_start(actor=actor, upload=SimpleUploadedFile(name, content), language="vi")
+def start(actor, content: bytes, name="hoi-vien.csv", language="vi") -> ImportBatch:
+    batch = services.import_start(actor=actor, upload=SimpleUploadedFile(name, content), language=language)
     batch.refresh_from_db()
     return batch
 
@@ -75,7 +75,7 @@ def test_a_file_is_checked_previewed_then_committed(world):
     assert (batch.total_rows, batch.valid_rows, batch.error_rows) == (7, 3, 4)
     assert Person.objects.count() == 0  # nothing in the registry yet
     errors = dict(ImportRow.objects.filter(batch_id=batch.pk).exclude(errors="").values_list("row_number", "errors"))
-    assert "accepts women only" in errors[5] or "chỉ nhận" in errors[5]
+    assert "Hội Liên hiệp Phụ nữ" in errors[5]  # the rule, in the user's language, names the organisation
     assert set(errors) == {5, 6, 7, 9}
     assert batch.rejected_file
     sheet = load_workbook(batch.rejected_file.open("rb"), read_only=True).active
@@ -92,3 +92,149 @@ def test_a_file_is_checked_previewed_then_committed(world):
     assert Movement.objects.filter(kind="join", import_batch=batch).count() == 3
     assert not ImportRow.objects.filter(batch_id=batch.pk).exists()
     assert counts.verify() == []
+
+
+def fail_message(batch: ImportBatch) -> str:
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED
+    return batch.message
+
+
+def test_an_excel_file_with_excel_types(world):
+    """Dates as dates, citizen IDs and phones as numbers (Excel drops their leading zero), ids as numbers."""
+    w = world
+    value = citizen_id(birth_year=1990, sex="F")
+    rows = [
+        HEADER,
+        ["Trần Thị Lan", datetime(1990, 2, 3), "nữ", "khmer", "phat giao", int(value), 912345678, w.village_a.code,
+         "", "", "Đại học", "", w.branches["women_va"].pk, 12, datetime(2015, 3, 1), "", ""],
+    ]
+    batch = start(w.users["admin_a"], xlsx_bytes(rows), name="hoi-vien.xlsx")
+    assert (batch.status, batch.valid_rows, batch.error_rows) == (ImportStatus.CHECKED, 1, 0), batch.message
+    services.import_commit_start(actor=w.users["admin_a"], batch=batch)
+    p = Person.objects.get()
+    assert (p.ethnicity, p.religion, p.phone, p.education) == ("05", "01", "0912345678", "university")
+    assert services.person_citizen_id(actor=w.users["admin_a"], person=p) == value
+    assert p.memberships.get().member_number == "12"
+
+
+@pytest.mark.parametrize(
+    "content, name, expected",
+    [
+        (b"Ho ten;Ngay sinh\nTr\xe2\xecn Th\xf2 Lan;1990\n", "a.csv", "không được mã hóa UTF-8"),  # Windows-1258
+        ("Họ và tên,x\n".encode("utf-16"), "b.csv", "không được mã hóa UTF-8"),
+        (b"", "c.csv", "Tệp không có dữ liệu"),
+        (b"\xef\xbb\xbf\n\n", "d.csv", "Tệp không có dữ liệu"),
+        ("Tên,Tuổi\nA,1\n".encode(), "e.csv", "Thiếu cột"),
+        (b"PK\x03\x04 not really a workbook", "f.xlsx", "Không đọc được tệp dưới dạng bảng tính Excel"),
+    ],
+)
+def test_unreadable_files_get_a_clear_message_and_change_nothing(world, content, name, expected):
+    """(The messages are in Vietnamese, the language of the user who uploaded the file.)"""
+    batch = start(world.users["admin_a"], content or b"\n", name=name)
+    assert expected in fail_message(batch)
+    assert not ImportRow.objects.exists() and not Person.objects.exists()
+
+
+def test_a_header_without_rows_and_a_bad_row_mid_file(world):
+    w = world
+    with translation.override("en"):
+        assert "no data rows" in fail_message(start(w.users["admin_a"], csv_bytes([HEADER]), language="en"))
+        # bad bytes after good rows: the rows already staged are dropped too
+        good = csv_bytes([HEADER] + [row(f"Người {i}", "01/01/1980", "Nữ", w.branches["women_va"].pk, "01/01/2015",
+                                         residence=w.village_a.code) for i in range(30)])
+        batch = start(w.users["admin_a"], good + b"Tr\xe2\xecn Th\xf2 \xc1nh,1990\n", language="en")
+        assert "not encoded in UTF-8" in fail_message(batch)
+    assert not ImportRow.objects.exists()
+
+
+def test_too_many_rows_are_refused(world, settings):
+    settings.DANVAN_MEMBERS_IMPORT_MAX_ROWS = 5
+    w = world
+    rows = [HEADER] + [row(f"Người {i}", "01/01/1980", "Nữ", w.branches["women_va"].pk, "01/01/2015",
+                            residence=w.village_a.code) for i in range(6)]
+    with translation.override("en"):
+        message = fail_message(start(w.users["admin_a"], csv_bytes(rows), language="en"))
+    assert "more than 5 data rows" in message
+    assert not ImportRow.objects.exists()
+
+
+def test_registered_people_duplicates_and_the_same_citizen_id_twice(world):
+    w = world
+    admin = w.users["admin_a"]
+    known = person(w.village_a, name="Trần Thị Lan", birth_date=date(1990, 2, 3))
+    value = services.person_citizen_id(actor=admin, person=known)
+    join(known, w.branches["women_va"], on=date(2010, 1, 1))
+    other = citizen_id(birth_year=1985, sex="F")
+    rows = [
+        HEADER,
+        row("Trần Thị Lan", "03/02/1990", "Nữ", w.branches["farmers_va"].pk, "01/01/2020", cid=value, residence=w.village_a.code),
+        row("Trần Thị Lan", "03/02/1990", "Nữ", w.branches["women_va2"].pk, "01/01/2020", cid=value, residence=w.village_a.code),
+        row("Trần Thị Lan", "03/02/1990", "Nữ", w.branches["women_va"].pk, "01/01/2020", residence=w.village_a.code),
+        row("Lê Thị Bốn", "01/01/1985", "Nữ", w.branches["women_va"].pk, "01/01/2020", cid=other, residence=w.village_a.code),
+        row("Lê Thị Năm", "01/01/1985", "Nữ", w.branches["farmers_va"].pk, "01/01/2020", cid=other, residence=w.village_a.code),
+        row("Lê Thị Bốn", "01/01/1985", "Nữ", w.branches["women_va2"].pk, "01/01/2020", cid=other, residence=w.village_a.code),
+    ]
+    batch = start(admin, csv_bytes(rows), language="en")
+    staged = {r.row_number: r for r in ImportRow.objects.filter(batch_id=batch.pk)}
+    assert staged[2].errors == "" and staged[2].matched_person_id == known.pk  # a membership added to her
+    assert "Already an active member" in staged[3].errors  # she is already in the Women's Union
+    assert staged[4].errors == "" and "May be Trần Thị Lan" in staged[4].duplicate_note  # no ID: flagged
+    assert staged[5].errors == ""
+    assert "different name" in staged[6].errors  # same ID, another name
+    assert "already joins this person to the same organisation" in staged[7].errors
+    services.import_commit_start(actor=admin, batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.COMMITTED
+    assert set(known.memberships.values_list("branch_id", flat=True)) == {w.branches["women_va"].pk, w.branches["farmers_va"].pk}
+    new_lan = Person.objects.get(full_name="Trần Thị Lan", citizen_id_hash="")
+    assert DuplicateCandidate.objects.filter(person=new_lan, other=known).exists()
+    assert Person.objects.filter(full_name="Lê Thị Bốn").count() == 1
+
+
+def test_nothing_is_imported_when_the_registry_changed_meanwhile(world):
+    w = world
+    admin = w.users["admin_a"]
+    value = citizen_id(birth_year=1980, sex="F")
+    rows = [HEADER,
+            row("Đỗ Thị Sáu", "01/01/1980", "Nữ", w.branches["women_va"].pk, "01/01/2015", cid=value, residence=w.village_a.code),
+            row("Võ Thị Bảy", "01/01/1981", "Nữ", w.branches["women_va"].pk, "01/01/2015", residence=w.village_a.code)]
+    batch = start(admin, csv_bytes(rows))
+    assert batch.valid_rows == 2
+    # someone registers the same person, with another name, before the import is confirmed
+    services.person_create(actor=admin, data=services.PersonData(full_name="Đỗ Thị Khác", sex="F", unit=w.village_a,
+                                                                 birth_date=date(1980, 1, 1), citizen_id=value))
+    services.import_commit_start(actor=admin, batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CHECKED and batch.valid_rows == 1  # back to the preview, one row rejected
+    assert not Person.objects.filter(full_name__in=["Đỗ Thị Sáu", "Võ Thị Bảy"]).exists()
+    assert not Membership.objects.exists()
+    assert Job.objects.filter(kind="members.import_commit", status=JobStatus.FAILED).exists()
+
+
+def test_the_template_the_preview_and_the_permissions(world, client_for):
+    w = world
+    client = client_for(w.users["admin_a"])
+    response = client.get("/members/imports/template/")
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert len(book.sheetnames) >= 6
+    first = next(book.worksheets[0].iter_rows(values_only=True))
+    assert len(first) == len(imports.COLUMNS)
+    branches = [r for r in book.worksheets[2].iter_rows(values_only=True)]
+    assert any(r[0] == w.branches["women_va"].pk for r in branches)
+    assert all(r[0] != w.branches["women_vb"].pk for r in branches)  # another province's branch is not offered
+    rows = [HEADER, row("Trần Thị Lan", "03/02/1990", "Nữ", w.branches["women_va"].pk, "01/01/2015", residence=w.village_a.code),
+            row("", "03/02/1990", "Nữ", w.branches["women_va"].pk, "01/01/2015", residence=w.village_a.code)]
+    response = client.post("/members/imports/", {"file": SimpleUploadedFile("a.csv", csv_bytes(rows))})
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == batch.get_absolute_url()
+    page = client.get(batch.get_absolute_url() + "?show=errors").content.decode()
+    assert "Trần Thị Lan" not in page and ("required" in page or "bắt buộc" in page)
+    assert client.get(f"/members/imports/{batch.pk}/rejected/").status_code == 200
+    # another user cannot see it, a commission officer cannot import
+    assert client_for(w.users["admin_b"]).get(batch.get_absolute_url()).status_code == 404
+    assert client_for(w.users["officer_ca"]).get("/members/imports/").status_code == 403
+    response = client.post(f"/members/imports/{batch.pk}/discard/")
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DISCARDED and not ImportRow.objects.exists()
+    assert not batch.check_job.input_file  # the uploaded file, with its citizen IDs, is gone

@@ -68,7 +68,11 @@ class Registry:
 
     def recognise(self, practice, actor=None, on=date(2025, 8, 1)):
         return services.practice_recognise(
-            actor=actor or self.root, practice=practice, decision_no="125-QĐ/ĐU", decided_on=on, level="commune",
+            actor=actor or self.root,
+            practice=practice,
+            decision_no="125-QĐ/ĐU",
+            decided_on=on,
+            level="commune",
             issuer="Đảng ủy xã",
         )
 

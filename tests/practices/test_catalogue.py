@@ -19,20 +19,35 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def catalogue(reg):
-    cows = reg.register(name="Tổ hợp tác nuôi bò sinh sản", results=[ResultLine("Hộ thoát nghèo", "hộ", 0, 14)])
+    cows = reg.register(
+        name="Tổ hợp tác nuôi bò sinh sản", results=[ResultLine("Hộ thoát nghèo", "hộ", 0, 14)]
+    )
     camera = reg.register(
-        name="Camera an ninh kết nối cộng đồng", field="defence_security", unit=reg.w.commune_a,
-        organisation=reg.w.orgs["farmers_ca"], owner_name="Hội Nông dân xã", description="Lắp camera ở các ngã ba.",
+        name="Camera an ninh kết nối cộng đồng",
+        field="defence_security",
+        unit=reg.w.commune_a,
+        organisation=reg.w.orgs["farmers_ca"],
+        owner_name="Hội Nông dân xã",
+        description="Lắp camera ở các ngã ba.",
         registered_on=date(2024, 5, 1),
     )
     library = reg.register(
-        name="Tủ sách pháp luật", field="culture_society", unit=reg.w.village_a2, organisation=None,
-        owner_kind="individual", owner_name="Ông Hòa", description="Sách pháp luật cho bà con đọc.",
+        name="Tủ sách pháp luật",
+        field="culture_society",
+        unit=reg.w.village_a2,
+        organisation=None,
+        owner_kind="individual",
+        owner_name="Ông Hòa",
+        description="Sách pháp luật cho bà con đọc.",
     )
     reg.assess(cows)
     reg.recognise(cows)
     services.practice_replicate(
-        actor=reg.root, origin=cows, unit=reg.w.commune_a2, owner_kind="collective", owner_name="Hội Nông dân xã B",
+        actor=reg.root,
+        origin=cows,
+        unit=reg.w.commune_a2,
+        owner_kind="collective",
+        owner_name="Hội Nông dân xã B",
         started_on=date(2025, 9, 1),
     )
     reg.catalogue = {"cows": cows, "camera": camera, "library": library}
@@ -56,7 +71,9 @@ def catalogue(reg):
     ],
 )
 def test_accent_insensitive_full_text_search(catalogue, query, expected):
-    names = {k for k, p in catalogue.catalogue.items() if Practice.objects.search(query).filter(pk=p.pk).exists()}
+    names = {
+        k for k, p in catalogue.catalogue.items() if Practice.objects.search(query).filter(pk=p.pk).exists()
+    }
     assert names == expected
 
 
@@ -113,11 +130,17 @@ def test_figures(catalogue, client_for):
     f = selectors.figures(actor=catalogue.admin, unit=catalogue.w.province_a)
     assert (f.total.registered, f.total.recognised, f.total.replicated) == (4, 1, 1)
     assert dict((k, c.registered) for k, c in f.by_field) == {
-        "economy": 2, "culture_society": 1, "defence_security": 1, "political_system": 0,
+        "economy": 2,
+        "culture_society": 1,
+        "defence_security": 1,
+        "political_system": 0,
     }
     assert dict((k, c.registered) for k, c in f.by_level) == {"village": 2, "commune": 2, "province": 0}
     by_unit = {u.pk: c for u, c in f.by_unit}
-    assert by_unit[catalogue.w.commune_a.pk].registered == 2 and by_unit[catalogue.w.commune_a2.pk].replicated == 1
+    assert (
+        by_unit[catalogue.w.commune_a.pk].registered == 2
+        and by_unit[catalogue.w.commune_a2.pk].replicated == 1
+    )
     year = {y: c for y, c in f.by_year}
     assert (year[2024].registered, year[2025].recognised) == (1, 1)
     only_2024 = selectors.figures(actor=catalogue.admin, unit=catalogue.w.province_a, year=2024)
@@ -133,11 +156,21 @@ def test_register_assess_and_recognise_through_the_pages(reg, client_for):
     response = client.post(
         "/practices/new/",
         {
-            "name": "Hội quán nông dân", "field": "economy", "unit": reg.w.commune_a.pk, "level": "",
-            "owner_kind": "collective", "owner_name": "Hội Nông dân xã", "organisation": reg.w.orgs["farmers_ca"].pk,
-            "started_on": "2025-01-10", "description": "Nơi nông dân trao đổi kỹ thuật.", "problem": "",
-            "people_reached": "640", "result_0_indicator": "Lượt sinh hoạt", "result_0_measure": "lượt",
-            "result_0_before": "0", "result_0_after": "640",
+            "name": "Hội quán nông dân",
+            "field": "economy",
+            "unit": reg.w.commune_a.pk,
+            "level": "",
+            "owner_kind": "collective",
+            "owner_name": "Hội Nông dân xã",
+            "organisation": reg.w.orgs["farmers_ca"].pk,
+            "started_on": "2025-01-10",
+            "description": "Nơi nông dân trao đổi kỹ thuật.",
+            "problem": "",
+            "people_reached": "640",
+            "result_0_indicator": "Lượt sinh hoạt",
+            "result_0_measure": "lượt",
+            "result_0_before": "0",
+            "result_0_after": "640",
         },
     )
     practice = Practice.objects.get()
@@ -145,7 +178,9 @@ def test_register_assess_and_recognise_through_the_pages(reg, client_for):
     assert practice.level == "commune" and practice.results.get().after == 640
     scores = {f"score_{c.pk}": c.max_score for c in reg.criteria}
     today = timezone.localdate().isoformat()
-    client.post(f"/practices/{practice.pk}/assess/", {"council": "Hội đồng xã", "assessed_on": today, **scores})
+    client.post(
+        f"/practices/{practice.pk}/assess/", {"council": "Hội đồng xã", "assessed_on": today, **scores}
+    )
     page = client.get(practice.get_absolute_url())
     assert page.context["can"]["recognise"] and page.context["latest_assessment"].passed
     client.post(
@@ -155,7 +190,7 @@ def test_register_assess_and_recognise_through_the_pages(reg, client_for):
     practice.refresh_from_db()
     assert practice.status == "recognised"
     printed = client.get(f"/practices/{practice.pk}/print/").content.decode()
-    assert "Hội quán nông dân" in printed and "9-QĐ/ĐU" in printed and 'data-print' in printed
+    assert "Hội quán nông dân" in printed and "9-QĐ/ĐU" in printed and "data-print" in printed
 
 
 def test_recognise_page_refuses_an_unassessed_model(reg, client_for):
@@ -163,7 +198,8 @@ def test_recognise_page_refuses_an_unassessed_model(reg, client_for):
     client = client_for(reg.admin)
     assert not client.get(practice.get_absolute_url()).context["can"]["recognise"]
     response = client.post(
-        f"/practices/{practice.pk}/recognise/", {"decision_no": "1", "decided_on": "2025-08-01", "level": "commune"}
+        f"/practices/{practice.pk}/recognise/",
+        {"decision_no": "1", "decided_on": "2025-08-01", "level": "commune"},
     )
     assert response.status_code == 200 and "must be assessed by a council" in response.content.decode()
 

@@ -20,16 +20,25 @@ pytestmark = pytest.mark.django_db
 
 
 def steps(practice) -> list[str]:
-    return list(Milestone.objects.filter(practice=practice).order_by("on", "id").values_list("step", flat=True))
+    return list(
+        Milestone.objects.filter(practice=practice).order_by("on", "id").values_list("step", flat=True)
+    )
 
 
 def test_registering_a_model(reg):
     p = reg.register(
-        results=[ResultLine("Thành viên", "người", 12, 48), ResultLine("Vốn quay vòng", "triệu đồng", "20", "310,5")]
+        results=[
+            ResultLine("Thành viên", "người", 12, 48),
+            ResultLine("Vốn quay vòng", "triệu đồng", "20", "310,5"),
+        ]
     )
     assert p.status == PracticeStatus.REGISTERED
     assert p.code == "DVK-86-2025-0001" and reg.register().code == "DVK-86-2025-0002"
-    assert (p.level, p.unit_path, p.org_path) == ("village", reg.w.village_a.path, reg.w.orgs["women_ca"].path)
+    assert (p.level, p.unit_path, p.org_path) == (
+        "village",
+        reg.w.village_a.path,
+        reg.w.orgs["women_ca"].path,
+    )
     assert [(r.indicator, r.before, r.after) for r in p.results.all()] == [
         ("Thành viên", Decimal(12), Decimal(48)),
         ("Vốn quay vòng", Decimal(20), Decimal("310.5")),
@@ -58,7 +67,11 @@ def test_assessment_scores_against_the_criteria(reg):
     p = reg.register()
     with pytest.raises(ValidationError) as exc:
         services.practice_assess(
-            actor=reg.root, practice=p, scheme=reg.scheme, council="Hội đồng", assessed_on=date(2025, 7, 1),
+            actor=reg.root,
+            practice=p,
+            scheme=reg.scheme,
+            council="Hội đồng",
+            assessed_on=date(2025, 7, 1),
             scores={reg.criteria[0].pk: 99},
         )
     assert f"score_{reg.criteria[0].pk}" in exc.value.message_dict  # above the maximum
@@ -101,12 +114,18 @@ def test_recognition_records_the_decision(reg):
         services.practice_recognise(
             actor=reg.root, practice=p, decision_no="", decided_on=date(2025, 6, 20), level="galaxy"
         )
-    assert {"decision_no", "decided_on", "level"} <= set(exc.value.message_dict)  # decided before the assessment
+    assert {"decision_no", "decided_on", "level"} <= set(
+        exc.value.message_dict
+    )  # decided before the assessment
     with pytest.raises(PermissionDenied):
         reg.recognise(p, actor=reg.women_officer)  # organisation officers do not recognise
     reg.recognise(p, actor=reg.leader)
     p.refresh_from_db()
-    assert (p.recognition_no, p.recognised_on, p.recognition_level) == ("125-QĐ/ĐU", date(2025, 8, 1), "commune")
+    assert (p.recognition_no, p.recognised_on, p.recognition_level) == (
+        "125-QĐ/ĐU",
+        date(2025, 8, 1),
+        "commune",
+    )
     with pytest.raises(ValidationError):
         reg.recognise(p)  # not twice
     with pytest.raises(ValidationError):
@@ -118,18 +137,32 @@ def test_replication_keeps_the_link_to_its_origin(reg):
     origin = reg.register(results=[ResultLine("Hộ thoát nghèo", "hộ", 0, 14)])
     with pytest.raises(ValidationError, match="recognised"):
         services.practice_replicate(
-            actor=reg.root, origin=origin, unit=reg.w.commune_a2, owner_kind="collective", owner_name="Hội LHPN xã",
+            actor=reg.root,
+            origin=origin,
+            unit=reg.w.commune_a2,
+            owner_kind="collective",
+            owner_name="Hội LHPN xã",
             started_on=date(2025, 9, 1),
         )
     reg.assess(origin)
     reg.recognise(origin)
     replica = services.practice_replicate(
-        actor=reg.commission, origin=origin, unit=reg.w.village_a, owner_kind="collective",
-        owner_name="Chi hội Phụ nữ ấp Tân Lập", started_on=date(2025, 9, 1),
+        actor=reg.commission,
+        origin=origin,
+        unit=reg.w.village_a,
+        owner_kind="collective",
+        owner_name="Chi hội Phụ nữ ấp Tân Lập",
+        started_on=date(2025, 9, 1),
     )
     second = services.practice_replicate(
-        actor=reg.root, origin=origin, unit=reg.w.commune_a2, organisation=reg.w.orgs["women_ca2"],
-        owner_kind="collective", owner_name="Hội LHPN xã", started_on=date(2025, 10, 1), name="Tổ tiết kiệm xã B",
+        actor=reg.root,
+        origin=origin,
+        unit=reg.w.commune_a2,
+        organisation=reg.w.orgs["women_ca2"],
+        owner_kind="collective",
+        owner_name="Hội LHPN xã",
+        started_on=date(2025, 10, 1),
+        name="Tổ tiết kiệm xã B",
     )
     origin.refresh_from_db()
     assert origin.status == PracticeStatus.REPLICATED and origin.replicated_on is not None
@@ -143,8 +176,12 @@ def test_replication_keeps_the_link_to_its_origin(reg):
     reg.assess(replica, on=timezone.localdate())
     with pytest.raises(PermissionDenied):  # the commune B administrator may not place a model in province 86
         services.practice_replicate(
-            actor=reg.w.users["admin_b"], origin=origin, unit=reg.w.commune_b, owner_kind="collective",
-            owner_name="X", started_on=date(2025, 9, 1),
+            actor=reg.w.users["admin_b"],
+            origin=origin,
+            unit=reg.w.commune_b,
+            owner_kind="collective",
+            owner_name="X",
+            started_on=date(2025, 9, 1),
         )
 
 
@@ -157,14 +194,25 @@ def test_a_stopped_model_takes_no_further_step(reg):
         services.practice_stop(actor=reg.root, practice=p, on=date(2024, 1, 1), reason="Hết kinh phí")
     services.practice_stop(actor=reg.root, practice=p, on=date(2025, 9, 1), reason="Hết kinh phí")
     p.refresh_from_db()
-    assert (p.status, p.stopped_on, p.stop_reason) == (PracticeStatus.STOPPED, date(2025, 9, 1), "Hết kinh phí")
+    assert (p.status, p.stopped_on, p.stop_reason) == (
+        PracticeStatus.STOPPED,
+        date(2025, 9, 1),
+        "Hết kinh phí",
+    )
     for step in (
         lambda: reg.recognise(p),
         lambda: reg.assess(p, on=date(2025, 9, 2)),
         lambda: services.practice_stop(actor=reg.root, practice=p, on=date(2025, 9, 2), reason="lại"),
         lambda: services.practice_update(
-            actor=reg.root, practice=p, name="Mới", field="economy", level="village", owner_kind="collective",
-            owner_name="X", started_on=date(2025, 3, 1), description="Y",
+            actor=reg.root,
+            practice=p,
+            name="Mới",
+            field="economy",
+            level="village",
+            owner_kind="collective",
+            owner_name="X",
+            started_on=date(2025, 3, 1),
+            description="Y",
         ),
     ):
         with pytest.raises(ValidationError):
@@ -175,9 +223,17 @@ def test_a_stopped_model_takes_no_further_step(reg):
 def test_updating_a_model(reg):
     p = reg.register(results=[ResultLine("Thành viên", "người", 12, 48)])
     services.practice_update(
-        actor=reg.root, practice=p, name="Tổ tiết kiệm", field="culture_society", level="village",
-        owner_kind="individual", owner_name="Bà Nguyễn Thị Hoa", started_on=date(2025, 3, 1),
-        description="Mô tả mới", organisation=None, results=[ResultLine("Hộ tham gia", "hộ", 5, 40)],
+        actor=reg.root,
+        practice=p,
+        name="Tổ tiết kiệm",
+        field="culture_society",
+        level="village",
+        owner_kind="individual",
+        owner_name="Bà Nguyễn Thị Hoa",
+        started_on=date(2025, 3, 1),
+        description="Mô tả mới",
+        organisation=None,
+        results=[ResultLine("Hộ tham gia", "hộ", 5, 40)],
     )
     p.refresh_from_db()
     assert (p.field, p.org_path, p.owner_kind) == ("culture_society", "", "individual")
@@ -202,19 +258,36 @@ def test_awards_to_models_and_people(reg):
     p = reg.register()
     with pytest.raises(ValidationError):
         services.award_create(
-            actor=reg.root, unit=reg.w.commune_a, practice=p, recipient_kind="collective",
-            recipient_name="Chi hội", title="Giấy khen", level="commune", awarded_on=date(2025, 9, 1),
+            actor=reg.root,
+            unit=reg.w.commune_a,
+            practice=p,
+            recipient_kind="collective",
+            recipient_name="Chi hội",
+            title="Giấy khen",
+            level="commune",
+            awarded_on=date(2025, 9, 1),
         )  # a model is awarded once assessed
     reg.assess(p)
     award = services.award_create(
-        actor=reg.root, unit=reg.w.commune_a, practice=p, recipient_kind="collective",
-        recipient_name="Chi hội Phụ nữ ấp Phú Hòa", title="Giấy khen của Đảng ủy xã", level="commune",
-        awarded_on=date(2025, 9, 1), decision_no="12-QĐ/ĐU",
+        actor=reg.root,
+        unit=reg.w.commune_a,
+        practice=p,
+        recipient_kind="collective",
+        recipient_name="Chi hội Phụ nữ ấp Phú Hòa",
+        title="Giấy khen của Đảng ủy xã",
+        level="commune",
+        awarded_on=date(2025, 9, 1),
+        decision_no="12-QĐ/ĐU",
     )
     assert award.unit_path == p.unit_path and award.org_path == p.org_path
     person = services.award_create(
-        actor=reg.root, unit=reg.w.province_a, recipient_kind="individual", recipient_name="Nguyễn Thị Hoa",
-        title="Kỷ niệm chương Vì sự nghiệp dân vận", level="central", awarded_on=date(2025, 10, 15),
+        actor=reg.root,
+        unit=reg.w.province_a,
+        recipient_kind="individual",
+        recipient_name="Nguyễn Thị Hoa",
+        title="Kỷ niệm chương Vì sự nghiệp dân vận",
+        level="central",
+        awarded_on=date(2025, 10, 15),
     )
     assert person.practice is None
     assert "awarded" in steps(p)
