@@ -66,7 +66,7 @@ models: $(VENV)/.synced
 	$(PY) -m danvan.nlp models --shared $(SHARED) --out var/models
 
 bench: install
-	@for b in bench/*/run.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in bench/*/run.py; do echo "== $$b"; $(PY) $$b || exit 1; done; $(PY) bench/collect.py
 
 # Re-vendor the front-end assets from the npm registry (versions pinned in package.json); the built files are committed.
 vendor:

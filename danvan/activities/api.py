@@ -7,6 +7,8 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
@@ -297,6 +299,15 @@ class ComplianceViewSet(viewsets.ViewSet):
     """Quota compliance of a unit for a period: ``?unit=<id>&period=2026-H1`` (default: the caller's top unit
     and the current half-year). The figures are those of the compliance page."""
 
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter("unit", int, description="unit id (default: the caller's top unit)"),
+            OpenApiParameter(
+                "period", str, description="2026-H1, 2026-Q3, 2026-M07 or 2026 (default: this half-year)"
+            ),
+        ],
+    )
     def list(self, request):
         from django.utils import timezone
 

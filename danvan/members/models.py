@@ -18,6 +18,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from danvan.core.scoping import ScopedModel, ScopedQuerySet, tracked, user_scopes
 
@@ -39,7 +40,7 @@ class Education(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("membership status", "Active")
     TRANSFERRED = "transferred", _("Transferred")
     LEFT = "left", _("Left")
     DECEASED = "deceased", _("Deceased")

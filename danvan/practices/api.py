@@ -4,6 +4,8 @@ the figures."""
 from __future__ import annotations
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
@@ -105,6 +107,13 @@ class AwardViewSet(ScopedReadOnlyViewSet):
 class FiguresViewSet(viewsets.ViewSet):
     """Registered, recognised and replicated models by field, level, unit and year (``?unit=&year=``)."""
 
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter("unit", int, description="unit id (default: the caller's top unit)"),
+            OpenApiParameter("year", int, description="only this year (default: all years)"),
+        ],
+    )
     def list(self, request):
         user = request.user
         units = selectors.scope_units(actor=user)
