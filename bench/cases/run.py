@@ -154,6 +154,8 @@ def load_cases(n: int, province, communes, users) -> float:
     reference.seed_all()
     have = Case.objects.filter(unit_path__startswith=province.path).count()
     if have >= n:
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE cases_case")
         return 0.0
     fields = dict(ConcernField.objects.values_list("code", "pk"))
     bodies = dict(

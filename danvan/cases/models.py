@@ -394,7 +394,7 @@ class Case(ScopedModel):
             GinIndex(fields=["search_text"], name="case_search_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(
                 fields=["due_on"],
-                include=["unit_path", "org_path"],
+                include=["unit_path", "org_path", "status", "handler_id"],
                 condition=Q(status__in=["received", "accepted", "assigned", "in_progress", "concluded"]),
                 name="case_open_due",
             ),

@@ -111,7 +111,8 @@ class MembershipFilter(StyledFilterSet):
                 organisations = organisations.filter(unit_path__in=[])
             self.filters["organisation"].queryset = organisations.order_by("path")
             self.form.fields["organisation"].queryset = self.filters["organisation"].queryset
-            self.form.fields["branch"].help_text = _("Choose a commune first.") if unit is None and not branch_id else ""
+            if unit is None and not branch_id:
+                self.form.fields["branch"].widget.choices = [("", _("— choose a commune first —"))]
 
     def filter_q(self, qs, name, value):
         value = (value or "").strip()

@@ -527,11 +527,11 @@ _EMPTY_VALID = {"errors": "", "duplicate_note": "", "cells": None, "birth_provin
 as_tuple = operator.itemgetter(*STAGING_COLUMNS)
 
 
-def _masked_cells(header: list[str], cells: list[Any], positions: list[int | None]) -> dict[str, str]:
+def _masked_cells(header: list[str], cells: list[Any], positions: list[int | None]) -> list[list[str]]:
     """The cells of a rejected row, by column name, with the citizen ID masked (kept for the preview and
     the rejected-rows file; the full number is never stored outside the encrypted column)."""
     id_pos = positions[INDEX["citizen_id"]]
-    result = {}
+    result = []
     for i, title in enumerate(header):
         if not title:
             continue
@@ -539,8 +539,8 @@ def _masked_cells(header: list[str], cells: list[Any], positions: list[int | Non
         text = _text(value)
         if i == id_pos and text:
             text = cid.mask(cid.normalise(value))
-        result[title] = text[:200]
-    return result
+        result.append([title, text[:200]])
+    return result  # pairs, in the file's order
 
 
 Progress = Callable[[int, str], None]
@@ -1029,8 +1029,8 @@ def template_bytes(*, actor) -> bytes:
     return buffer.getvalue()
 
 
-def rejected_rows(batch: ImportBatch) -> Iterator[tuple[int, dict[str, str], str]]:
-    """(row number, cells by column name, reasons) of every rejected row, in file order (streamed)."""
+def rejected_rows(batch: ImportBatch) -> Iterator[tuple[int, list[list[str]], str]]:
+    """(row number, [column name, cell] pairs, reasons) of every rejected row, in file order (streamed)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT row_number, cells, errors FROM members_importrow WHERE batch_id = %s AND errors <> '' ORDER BY row_number",
@@ -1043,7 +1043,7 @@ def rejected_rows(batch: ImportBatch) -> Iterator[tuple[int, dict[str, str], str
             for number, cells, errors in part:
                 if isinstance(cells, str):
                     cells = json.loads(cells)
-                yield number, cells or {}, errors
+                yield number, cells or [], errors
 
 
 def rejected_bytes(batch: ImportBatch) -> bytes:
@@ -1053,15 +1053,20 @@ def rejected_bytes(batch: ImportBatch) -> bytes:
     workbook = Workbook(write_only=True)
     rows = rejected_rows(batch)
     first = next(rows, None)
-    columns = list(first[1]) if first else []
+    columns = [title for title, _value in first[1]] if first else []
+
+    def line(number, cells, errors):
+        by_title = dict(cells)
+        return [number, *[by_title.get(h, "") for h in columns], errors.replace("\n", "; ")]
+
     header = [_("Row"), *columns, _("Reasons")]
 
     def lines():
         if first is None:
             return
-        yield [first[0], *[first[1].get(h, "") for h in columns], first[2].replace("\n", "; ")]
-        for number, cells, errors in rows:
-            yield [number, *[cells.get(h, "") for h in columns], errors.replace("\n", "; ")]
+        yield line(*first)
+        for item in rows:
+            yield line(*item)
 
     _sheet(workbook, _("Rejected rows"), header, lines(), [8] + [18] * len(columns) + [90])
     buffer = io.BytesIO()

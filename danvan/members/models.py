@@ -48,7 +48,7 @@ class Status(models.TextChoices):
 
 
 class StartKind(models.TextChoices):
-    JOIN = "join", _("Joined")
+    JOIN = "join", pgettext_lazy("movement", "Joined")
     REJOIN = "rejoin", _("Re-joined")
     TRANSFER_IN = "transfer_in", _("Transferred in")
 
@@ -74,7 +74,7 @@ STATUS_FOR_END = {
 
 
 class MovementKind(models.TextChoices):
-    JOIN = "join", _("Joined")
+    JOIN = "join", pgettext_lazy("movement", "Joined")
     REJOIN = "rejoin", _("Re-joined")
     TRANSFER_IN = "transfer_in", _("Transferred in")
     TRANSFER_OUT = "transfer_out", _("Transferred out")

@@ -168,3 +168,53 @@ def catalogue_docx(
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+class _Request:
+    """What the catalogue's FilterSet needs of a request (its user), for use outside a request (jobs)."""
+
+    def __init__(self, user):
+        self.user = user
+
+
+def filtered_catalogue(*, actor, query):
+    """The models of the catalogue that ``query`` (the list page's GET parameters) selects for ``actor``."""
+    from danvan.practices.filters import PracticeFilter
+    from danvan.practices.models import Practice
+
+    qs = Practice.objects.visible_to(actor)
+    origin = query.get("origin")
+    if origin and str(origin).isdigit():
+        qs = qs.filter(origin_id=int(origin))
+    filterset = PracticeFilter(query, queryset=qs, request=_Request(actor))
+    if not filterset.is_valid():
+        return qs.none(), filterset
+    return filterset.qs, filterset
+
+
+def catalogue_for(*, actor, query, limit: int | None = None) -> tuple[bytes, int]:
+    """The Word catalogue of what the list page shows for ``query``: (document, number of models)."""
+    from danvan.practices import selectors
+
+    qs, filterset = filtered_catalogue(actor=actor, query=query)
+    rows = list(
+        qs.select_related("unit", "organisation")
+        .prefetch_related("results")
+        .order_by("field", "unit__name", "name")[: limit or None]
+    )
+    units = selectors.scope_units(actor=actor)
+    top = units[0].name if units else ""
+    described = []
+    for name in ("q", "field", "level", "status", "year", "recognised_year"):
+        value = query.get(name)
+        if value and name in filterset.form.fields:
+            field = filterset.form.fields[name]
+            label = dict(getattr(field, "choices", [])).get(value, value)
+            described.append(f"{field.label}: {label}")
+    data = catalogue_docx(
+        rows,
+        issuer=_("Mass-mobilisation commission, %(unit)s") % {"unit": top} if top else _("Dân Vận Số"),
+        place=top,
+        subtitle="; ".join(str(d) for d in described),
+    )
+    return data, len(rows)

@@ -142,6 +142,9 @@ class AssessForm(StyledForm):
             )
             self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
 
+        # The conclusion comes after the scores.
+        self.fields["conclusion"] = self.fields.pop("conclusion")
+
     def scores(self) -> dict:
         return {c.pk: self.cleaned_data.get(f"score_{c.pk}") for c in self.criteria}
 

@@ -32,7 +32,7 @@ from danvan.structure.models import Unit
 from danvan.structure.views import FormPageMixin, PermissionGateMixin, ScopedObjectMixin
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-DOCX_LIMIT = 2000
+DOCX_SYNC_LIMIT = 400
 
 
 def _int(value) -> int | None:
@@ -77,31 +77,26 @@ class PracticeListView(ScopedListView):
         return super().get(request, *args, **kwargs)
 
     def word_catalogue(self, request):
-        self.object_list = self.get_queryset()
-        filterset = self.get_filterset(self.get_filterset_class())
-        qs = filterset.qs if filterset.is_bound and filterset.is_valid() else self.object_list.none()
-        rows = list(
-            qs.select_related("unit", "organisation")
-            .prefetch_related("results")
-            .order_by("field", "unit__name", "name")[:DOCX_LIMIT]
-        )
-        units = selectors.scope_units(actor=request.user)
-        issuer = units[0].name if units else _("Dân Vận Số")
-        filters = [
-            f"{filterset.form.fields[k].label}: {filterset.form[k].value()}"
-            for k in ("q", "year")
-            if request.GET.get(k)
-        ]
-        data = documents.catalogue_docx(
-            rows,
-            issuer=_("Mass-mobilisation commission, %(unit)s") % {"unit": issuer},
-            place=units[0].name if units else "",
-            subtitle="; ".join(filters),
-        )
+        """The Word catalogue of the filtered list: at once for a few hundred models, as a background job
+        (with its progress page and the file to download) beyond."""
+        qs, _filterset = documents.filtered_catalogue(actor=request.user, query=request.GET)
+        count = qs.count()
+        if count > DOCX_SYNC_LIMIT:
+            from danvan.core.services import job_start
+
+            query = request.GET.copy()
+            query.pop("export", None)
+            job = job_start(
+                actor=request.user,
+                kind="practices.word_catalogue",
+                title=_("Word catalogue of %(n)s “Dân vận khéo” models") % {"n": count},
+                params={"query": query.urlencode()},
+            )
+            return redirect("core:job-detail", pk=job.pk)
+        data, _n = documents.catalogue_for(actor=request.user, query=request.GET)
         response = HttpResponse(data, content_type=DOCX_MIME)
-        response["Content-Disposition"] = (
-            f'attachment; filename="{core_exports._filename("danh-muc-mo-hinh-dan-van-kheo", "docx")}"'
-        )
+        filename = core_exports._filename("danh-muc-mo-hinh-dan-van-kheo", "docx")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
 

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from danvan.practices import selectors, services
@@ -222,3 +223,20 @@ def test_api(catalogue, client_for):
     assert {r["status"] for r in data["results"]} == {"replicated", "registered"}
     assert data["results"][0]["results"] or data["results"][1]["results"]
     assert client_for(catalogue.w.users["admin_b"]).get("/api/practices/models/").json()["count"] == 0
+
+
+def test_a_large_word_catalogue_is_made_in_the_background(catalogue, client_for, monkeypatch):
+    from docx import Document
+
+    from danvan.core.models import Job
+    from danvan.practices import views
+
+    monkeypatch.setattr(views, "DOCX_SYNC_LIMIT", 1)
+    client = client_for(catalogue.admin)
+    response = client.get("/practices/?field=economy&export=docx")
+    job = Job.objects.get(kind="practices.word_catalogue")
+    assert response.status_code == 302 and response.url == reverse("core:job-detail", args=[job.pk])
+    assert job.status == "succeeded" and job.result == {"models": 2}
+    doc = Document(job.result_file.open("rb"))
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    assert "Tổ hợp tác nuôi bò sinh sản" in cells and "Camera an ninh kết nối cộng đồng" not in cells
