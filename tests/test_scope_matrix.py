@@ -151,30 +151,63 @@ def _cases_fixture(root, w, out_org, in_org, out_village, in_village) -> dict:
         ("in", in_org, in_village, w.commune_a, MARK_IN),
     ):
         case = case_services.case_receive(
-            actor=root, kind="report", channel="walk_in", unit=village, handling_org=org,
-            title=f"Phản ánh {mark}", content=f"Nội dung {mark}",
+            actor=root,
+            kind="report",
+            channel="walk_in",
+            unit=village,
+            handling_org=org,
+            title=f"Phản ánh {mark}",
+            content=f"Nội dung {mark}",
             citizen=case_services.CitizenData(name=f"Công dân {mark}"),
         )
         document = case_services.case_document_add(
-            actor=root, case=case, kind="evidence",
-            file=SimpleUploadedFile(f"{mark}.pdf", b"%PDF-1.4 " + mark.encode(), content_type="application/pdf"),
+            actor=root,
+            case=case,
+            kind="evidence",
+            file=SimpleUploadedFile(
+                f"{mark}.pdf", b"%PDF-1.4 " + mark.encode(), content_type="application/pdf"
+            ),
         )
         dialogue = case_services.dialogue_save(
-            actor=root, title=f"Đối thoại {mark}", unit=commune, organisation=None, held_on=date(2026, 1, 5),
-            place="Hội trường", chair_name=f"Chủ trì {mark}", status="held",
+            actor=root,
+            title=f"Đối thoại {mark}",
+            unit=commune,
+            organisation=None,
+            held_on=date(2026, 1, 5),
+            place="Hội trường",
+            chair_name=f"Chủ trì {mark}",
+            status="held",
         )
         question = case_services.dialogue_question_add(actor=root, dialogue=dialogue, question=f"Hỏi {mark}")
         commitment = case_services.commitment_create(
-            actor=root, dialogue=dialogue, text=f"Cam kết {mark}", unit=commune, owner_org=None,
-            owner_name=mark, due_on=date(2026, 6, 30),
+            actor=root,
+            dialogue=dialogue,
+            text=f"Cam kết {mark}",
+            unit=commune,
+            owner_org=None,
+            owner_name=mark,
+            due_on=date(2026, 6, 30),
         )
         session = case_services.reception_session_save(
-            actor=root, unit=commune, organisation=None,
-            position=ReceptionRequirement.objects.get(code="commune_chairman"), leader_name=f"Chủ tịch {mark}",
-            on=date(2026, 1, 6), start_time=None, end_time=None, place=f"Trụ sở {mark}", status="held",
+            actor=root,
+            unit=commune,
+            organisation=None,
+            position=ReceptionRequirement.objects.get(code="commune_chairman"),
+            leader_name=f"Chủ tịch {mark}",
+            on=date(2026, 1, 6),
+            start_time=None,
+            end_time=None,
+            place=f"Trụ sở {mark}",
+            status="held",
         )
-        for model, obj in ((Case, case), (CaseDocument, document), (Dialogue, dialogue),
-                           (DialogueQuestion, question), (Commitment, commitment), (ReceptionSession, session)):
+        for model, obj in (
+            (Case, case),
+            (CaseDocument, document),
+            (Dialogue, dialogue),
+            (DialogueQuestion, question),
+            (Commitment, commitment),
+            (ReceptionSession, session),
+        ):
             rows.setdefault(model, [None, None])[0 if place == "out" else 1] = obj
     return {model: tuple(pair) for model, pair in rows.items()}
 

@@ -67,19 +67,27 @@ def setup_django(db_name: str) -> None:
 
 
 def _create_database(url: str, name: str) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
     import dj_database_url
     import psycopg
 
-    from urllib.parse import parse_qs, urlsplit
-
     cfg = dj_database_url.parse(url)
     host = cfg["HOST"] or (parse_qs(urlsplit(url).query).get("host") or [None])[0]
-    params = {k: v for k, v in {"user": cfg["USER"], "password": cfg["PASSWORD"], "host": host,
-                                "port": cfg["PORT"] or None}.items() if v}
+    params = {
+        k: v
+        for k, v in {
+            "user": cfg["USER"],
+            "password": cfg["PASSWORD"],
+            "host": host,
+            "port": cfg["PORT"] or None,
+        }.items()
+        if v
+    }
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
+            conn.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
     with psycopg.connect(dbname=name, autocommit=True, **params) as conn:
         for ext in ("unaccent", "pg_trgm", "btree_gist", "ltree"):
             conn.execute(f"CREATE EXTENSION IF NOT EXISTS {ext}")
@@ -92,8 +100,12 @@ def median_ms(fn, runs: int) -> dict[str, float]:
         started = time.perf_counter()
         fn()
         times.append((time.perf_counter() - started) * 1000)
-    return {"median_ms": round(statistics.median(times), 1), "min_ms": round(min(times), 1),
-            "max_ms": round(max(times), 1), "runs": runs}
+    return {
+        "median_ms": round(statistics.median(times), 1),
+        "min_ms": round(min(times), 1),
+        "max_ms": round(max(times), 1),
+        "runs": runs,
+    }
 
 
 # --- 1. the province ---------------------------------------------------------------------------------------
@@ -114,21 +126,36 @@ def build_province(memberships: int, log) -> dict:
     result = demo.generate(province_code="86")
     province = result.province
     have = Membership.objects.filter(unit_path__startswith=province.path).count()
-    info = {"province": province.name, "communes": result.counts.get("communes"),
-            "branches": result.counts.get("branches")}
+    info = {
+        "province": province.name,
+        "communes": result.counts.get("communes"),
+        "branches": result.counts.get("branches"),
+    }
     if have >= memberships * 0.95:
         log(f"province already filled: {have:,} memberships")
-        info.update(memberships=have, persons=Person.objects.filter(unit_path__startswith=province.path).count(),
-                    generated_now=False)
+        info.update(
+            memberships=have,
+            persons=Person.objects.filter(unit_path__startswith=province.path).count(),
+            generated_now=False,
+        )
         return info
     if have:
         raise SystemExit(f"the bench database holds {have:,} memberships, not {memberships:,}: drop it first")
     log(f"generating {memberships:,} memberships…")
     started = time.monotonic()
-    out = generator.generate(province=province, seed=7, memberships=memberships,
-                             progress=lambda done, total: log(f"  {done:,} / {total:,}"))
-    info.update(memberships=out["memberships"], persons=out["persons"], movements=out["movements"],
-                generation_s=round(time.monotonic() - started, 1), generated_now=True)
+    out = generator.generate(
+        province=province,
+        seed=7,
+        memberships=memberships,
+        progress=lambda done, total: log(f"  {done:,} / {total:,}"),
+    )
+    info.update(
+        memberships=out["memberships"],
+        persons=out["persons"],
+        movements=out["movements"],
+        generation_s=round(time.monotonic() - started, 1),
+        generated_now=True,
+    )
     return info
 
 
@@ -153,9 +180,7 @@ def bench_figures(runs: int, log) -> dict:
 
     actor = User.objects.get(username="dvan.tinh")  # commission officer, the whole province
     province = Unit.objects.get(code="86", level=UnitLevel.PROVINCE)
-    commune = (
-        Unit.objects.filter(parent=province, level=UnitLevel.COMMUNE).order_by("-population").first()
-    )
+    commune = Unit.objects.filter(parent=province, level=UnitLevel.COMMUNE).order_by("-population").first()
     today = date.today()
     on, past = today, date(today.year - 2, 6, 30)
     results = {}
@@ -170,15 +195,24 @@ def bench_figures(runs: int, log) -> dict:
             )
             log(f"{key}: {results[key]['median_ms']} ms")
         key = f"breakdown_{label}"
-        results[key] = median_ms(lambda unit=unit: selectors.breakdown(actor=actor, unit=unit, on=on), max(3, runs // 2))
+        results[key] = median_ms(
+            lambda unit=unit: selectors.breakdown(actor=actor, unit=unit, on=on), max(3, runs // 2)
+        )
         log(f"{key}: {results[key]['median_ms']} ms")
         key = f"direct_count_{label}"
-        results[key] = median_ms(lambda unit=unit: selectors.active_count_direct(actor=actor, unit=unit, on=on), max(3, runs // 2))
+        results[key] = median_ms(
+            lambda unit=unit: selectors.active_count_direct(actor=actor, unit=unit, on=on), max(3, runs // 2)
+        )
         log(f"{key}: {results[key]['median_ms']} ms")
     f = selectors.figures(actor=actor, unit=province, on=on, start=date(on.year, 1, 1), end=on)
     direct = selectors.active_count_direct(actor=actor, unit=province, on=on)
-    results["check"] = {"province_total_from_counts": f.totals.total, "province_total_direct": direct,
-                        "equal": f.totals.total == direct, "rows": len(f.rows), "commune": commune.name}
+    results["check"] = {
+        "province_total_from_counts": f.totals.total,
+        "province_total_direct": direct,
+        "equal": f.totals.total == direct,
+        "rows": len(f.rows),
+        "commune": commune.name,
+    }
     return results
 
 
@@ -208,17 +242,17 @@ def bench_list(runs: int, log) -> dict:
     }
     results = {}
     for key, url in cases.items():
+
         def get(url=url):
             response = client.get(url)
             assert response.status_code == 200, response.status_code
+
         results[key] = {"url": url, **median_ms(get, runs)}
         log(f"list {key}: {results[key]['median_ms']} ms")
     return results
 
 
 # --- 4. imports --------------------------------------------------------------------------------------------
-
-
 
 
 def write_files(rows: int, log) -> dict[str, Path]:
@@ -236,8 +270,9 @@ def write_files(rows: int, log) -> dict[str, Path]:
     with translation.override("vi"):
         header = [str(c.label) for c in imports.COLUMNS]
     branches = list(
-        Branch.objects.filter(unit_path__startswith="86/", organisation__type__code__in=["women", "farmers", "youth"])
-        .values_list("pk", "unit_id", "organisation__type__code")
+        Branch.objects.filter(
+            unit_path__startswith="86/", organisation__type__code__in=["women", "farmers", "youth"]
+        ).values_list("pk", "unit_id", "organisation__type__code")
     )
     villages = dict(Unit.objects.filter(path__startswith="86/", level="village").values_list("pk", "code"))
     rng = random.Random(11)
@@ -251,22 +286,45 @@ def write_files(rows: int, log) -> dict[str, Path]:
             age = rng.randint(17, 29) if code == "youth" else rng.randint(19, 80)
             birth = date(today.year - age - 1, rng.randint(1, 12), rng.randint(1, 28))
             joined = today - timedelta(days=rng.randint(1, 300))
-            name = " ".join([rng.choice(family), rng.choice(MIDDLE_F if sex == "F" else MIDDLE_M) or "Văn",
-                             rng.choice(GIVEN_F if sex == "F" else GIVEN_M)])
+            name = " ".join(
+                [
+                    rng.choice(family),
+                    rng.choice(MIDDLE_F if sex == "F" else MIDDLE_M) or "Văn",
+                    rng.choice(GIVEN_F if sex == "F" else GIVEN_M),
+                ]
+            )
             digit = (birth.year // 100 - 19) * 2 + (1 if sex == "F" else 0)
             # former provinces 83, 84, 86 (today's Vĩnh Long); unique through the running number
             cid = f"08{'346'[i // 1_000_000 % 3]}{digit}{birth.year % 100:02d}{i % 1_000_000:06d}"
             bad = i % 100 == 99
-            yield [name, birth.strftime("%d/%m/%Y") if not bad else "31/02/1990", "Nữ" if sex == "F" else "Nam",
-                   "Kinh", "", cid, f"09{rng.randint(0, 99_999_999):08d}", villages.get(unit_id, "99999"),
-                   "", "Nông dân", "", "", bid, "", joined.strftime("%d/%m/%Y"), "", ""]
+            yield [
+                name,
+                birth.strftime("%d/%m/%Y") if not bad else "31/02/1990",
+                "Nữ" if sex == "F" else "Nam",
+                "Kinh",
+                "",
+                cid,
+                f"09{rng.randint(0, 99_999_999):08d}",
+                villages.get(unit_id, "99999"),
+                "",
+                "Nông dân",
+                "",
+                "",
+                bid,
+                "",
+                joined.strftime("%d/%m/%Y"),
+                "",
+                "",
+            ]
 
     started = time.monotonic()
     with open(csv_path, "w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
         writer.writerows(make())
-    log(f"wrote {csv_path.name} ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.monotonic() - started:.0f}s")
+    log(
+        f"wrote {csv_path.name} ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.monotonic() - started:.0f}s"
+    )
     started = time.monotonic()
     from openpyxl import Workbook
 
@@ -281,7 +339,9 @@ def write_files(rows: int, log) -> dict[str, Path]:
             row[12] = int(row[12])
             ws.append(row)
     wb.save(xlsx_path)
-    log(f"wrote {xlsx_path.name} ({xlsx_path.stat().st_size / 1e6:.0f} MB) in {time.monotonic() - started:.0f}s")
+    log(
+        f"wrote {xlsx_path.name} ({xlsx_path.stat().st_size / 1e6:.0f} MB) in {time.monotonic() - started:.0f}s"
+    )
     return {"csv": csv_path, "xlsx": xlsx_path}
 
 
@@ -316,9 +376,12 @@ def import_one(path: Path) -> dict:
     imports.discard_rows(batch)
     batch.delete()
     return {
-        "rows": batch.total_rows, "valid": batch.valid_rows, "rejected": batch.error_rows,
+        "rows": batch.total_rows,
+        "valid": batch.valid_rows,
+        "rejected": batch.error_rows,
         "committed": committed_rows,
-        "check_s": round(checked - started, 1), "commit_s": round(commit_done - checked, 1),
+        "check_s": round(checked - started, 1),
+        "commit_s": round(commit_done - checked, 1),
         "total_s": round(commit_done - started, 1),
         "check_rows_per_s": round(batch.total_rows / (checked - started)),
         "total_rows_per_s": round(batch.total_rows / (commit_done - started)),
@@ -337,15 +400,19 @@ def bench_imports(files: dict[str, Path], runs: dict[str, int], db_name: str, lo
         for i in range(runs[fmt]):
             proc = subprocess.run(
                 [sys.executable, __file__, "--import-one", str(path), "--db", db_name],
-                capture_output=True, text=True, cwd=REPO,
+                capture_output=True,
+                text=True,
+                cwd=REPO,
             )
             if proc.returncode:
                 log(proc.stderr[-3000:])
                 raise SystemExit(f"import of {path.name} failed")
             out = json.loads(proc.stdout.strip().splitlines()[-1])
             runs_out.append(out)
-            log(f"import {fmt} run {i + 1}: check {out['check_s']}s ({out['check_rows_per_s']:,}/s), commit "
-                f"{out['commit_s']}s, total {out['total_rows_per_s']:,} rows/s, peak {out['peak_rss_mb']} MB")
+            log(
+                f"import {fmt} run {i + 1}: check {out['check_s']}s ({out['check_rows_per_s']:,}/s), commit "
+                f"{out['commit_s']}s, total {out['total_rows_per_s']:,} rows/s, peak {out['peak_rss_mb']} MB"
+            )
         results[fmt] = {
             "runs": runs_out,
             "median_check_rows_per_s": round(statistics.median(r["check_rows_per_s"] for r in runs_out)),
@@ -374,8 +441,9 @@ def write_report(results: dict, path: Path) -> None:
         f"`bench/members/run.py{' --small' if results['small'] else ''}`; every time is the median of several runs.",
         "",
         f"Province: {p['province']}, {p.get('communes')} communes, {p.get('branches')} branches; "
-        f"{p['memberships']:,} memberships of {p['persons']:,} people with five years of movements."
-        .replace(",", "."),
+        f"{p['memberships']:,} memberships of {p['persons']:,} people with five years of movements.".replace(
+            ",", "."
+        ),
         "",
         "| what | target | measured |",
         "|---|---|---|",
@@ -388,7 +456,11 @@ def write_report(results: dict, path: Path) -> None:
         f"| active members counted straight from the memberships (what the daily counts replace), province | — | {ms('direct_count_province')} |",
     ]
     for item in results.get("list", {}).values():
-        lines.append(f"| member list, first page: `{item['url']}` | ≤ 150 ms | {item['median_ms']:,.0f} ms |".replace(",", "."))
+        lines.append(
+            f"| member list, first page: `{item['url']}` | ≤ 150 ms | {item['median_ms']:,.0f} ms |".replace(
+                ",", "."
+            )
+        )
     for fmt, target in (("csv", "≥ 20.000 rows/s"), ("xlsx", "≥ 5.000 rows/s")):
         item = results.get("imports", {}).get(fmt)
         if not item:
@@ -399,7 +471,9 @@ def write_report(results: dict, path: Path) -> None:
         )
         lines.append(
             f"| … check + commit (one transaction: people, memberships, movements, daily counts, duplicates) | {target} | "
-            f"{item['median_total_rows_per_s']:,} rows/s (commit {item['median_commit_s']} s) |".replace(",", ".")
+            f"{item['median_total_rows_per_s']:,} rows/s (commit {item['median_commit_s']} s) |".replace(
+                ",", "."
+            )
         )
         lines.append(f"| … peak memory of the importing process | < 600 MB | {item['max_peak_rss_mb']} MB |")
     lines += ["", "Raw results: `bench/members/results.json`.", ""]
@@ -418,8 +492,10 @@ def main() -> int:
     parser.add_argument("--import-one")
     parser.add_argument("--out", default=str(REPO / "bench" / "members" / "RESULTS.md"))
     args = parser.parse_args()
-    db_name = args.db or os.environ.get("DANVAN_BENCH_DATABASE") or (
-        "danvan_bench_members_small" if args.small else "danvan_bench_members"
+    db_name = (
+        args.db
+        or os.environ.get("DANVAN_BENCH_DATABASE")
+        or ("danvan_bench_members_small" if args.small else "danvan_bench_members")
     )
     setup_django(db_name)
     if args.import_one:
@@ -433,8 +509,11 @@ def main() -> int:
     import_rows = args.import_rows or (25_000 if args.small else 1_000_000)
     from django.db import connection
 
-    results: dict = {"date": date.today().isoformat(), "small": args.small,
-                     "machine": f"{os.cpu_count()} CPU {platform.machine()}, Python {platform.python_version()}"}
+    results: dict = {
+        "date": date.today().isoformat(),
+        "small": args.small,
+        "machine": f"{os.cpu_count()} CPU {platform.machine()}, Python {platform.python_version()}",
+    }
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         results["postgres"] = cursor.fetchone()[0]
@@ -444,7 +523,9 @@ def main() -> int:
     results["list"] = bench_list(args.runs, log)
     if not args.skip_import:
         files = write_files(import_rows, log)
-        results["imports"] = bench_imports(files, {"csv": args.import_runs, "xlsx": max(1, args.import_runs - 1)}, db_name, log)
+        results["imports"] = bench_imports(
+            files, {"csv": args.import_runs, "xlsx": max(1, args.import_runs - 1)}, db_name, log
+        )
     out = Path(args.out)
     (out.parent / ("results-small.json" if args.small else "results.json")).write_text(
         json.dumps(results, indent=2, default=str), encoding="utf-8"

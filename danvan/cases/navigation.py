@@ -43,6 +43,12 @@ def register() -> None:
                     "cases.change_lettertemplate",
                 ),
                 NavItem(_("Fields of concern"), "cases:fields", "tags", "cases.change_concernfield"),
+                NavItem(
+                    _("Reception requirements"),
+                    "cases:requirements",
+                    "person-check",
+                    "cases.change_receptionrequirement",
+                ),
             ),
             order=30,
         )

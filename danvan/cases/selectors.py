@@ -521,7 +521,12 @@ def open_commitments_overdue(*, actor, on: date | None = None):
 
 
 def reception_sessions(*, actor):
-    return ReceptionSession.objects.visible_to(actor).select_related("unit", "organisation", "position")
+    """The schedule, the latest (and upcoming) sessions first."""
+    return (
+        ReceptionSession.objects.visible_to(actor)
+        .select_related("unit", "organisation", "position")
+        .order_by("-on", "start_time", "id")
+    )
 
 
 @dataclass

@@ -1172,11 +1172,17 @@ def rate_limit_hit(*, key: str, limits: tuple[tuple[int, int], ...]) -> bool:
     return any(counts.get(k, 0) > limit for (k, _start), (limit, _s) in zip(rows, limits, strict=True))
 
 
+def client_address(request) -> str:
+    """The client's address for rate limits: the last X-Forwarded-For hop (the one our reverse proxy
+    appended, which a client cannot forge — the first hops can be), else the socket's address."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    return hops[-1] if hops else request.META.get("REMOTE_ADDR", "") or "-"
+
+
 def client_key(request, scope: str) -> str:
     """A rate-limit key for the client's address (hashed: no address is stored)."""
-    from danvan.core.services import client_ip
-
-    return f"{scope}:{crypto.lookup_hash(client_ip(request) or '-', context='cases.rate')[:32]}"
+    return f"{scope}:{crypto.lookup_hash(client_address(request), context='cases.rate')[:32]}"
 
 
 def rate_counters_purge(*, older_than_hours: int = 48) -> int:
@@ -1645,6 +1651,24 @@ def calendar_year_fill(*, actor, year: int) -> int:
     if not 2000 <= year <= 2100:
         raise ValidationError(_("Choose a year between 2000 and 2100."))
     return reference.seed_calendar(years=[year])
+
+
+@transaction.atomic
+def reception_requirement_update(
+    *, actor, requirement: ReceptionRequirement, min_days: int, period: str, legal_basis: str, is_active: bool
+) -> ReceptionRequirement:
+    if not actor.has_perm("cases.change_receptionrequirement"):
+        raise _deny()
+    if not 1 <= min_days <= 31:
+        raise ValidationError(_("The minimum must be between 1 and 31 days."))
+    if period not in ("week", "month"):
+        raise ValidationError(_("Choose a period."))
+    requirement.min_days = min_days
+    requirement.period = period
+    requirement.legal_basis = plain_text(legal_basis, label=_("The legal basis"), max_length=2000)
+    requirement.is_active = is_active
+    requirement.save()
+    return requirement
 
 
 @transaction.atomic

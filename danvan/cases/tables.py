@@ -137,6 +137,7 @@ class ReceptionSessionTable(tables.Table):
         verbose_name="",
         orderable=False,
         exclude_from_export=True,
+        attrs={"td": {"class": "text-nowrap"}},
     )
 
     class Meta:

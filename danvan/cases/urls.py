@@ -65,6 +65,7 @@ urlpatterns = [
     path("settings/calendar/", views.CalendarView.as_view(), name="calendar"),
     path("settings/letters/", views.LetterTemplatesView.as_view(), name="letter-templates"),
     path("settings/fields/", views.FieldsView.as_view(), name="fields"),
+    path("settings/reception/", views.RequirementsView.as_view(), name="requirements"),
     # the public portal (no account)
     path("public/", views.PublicHomeView.as_view(), name="public-home"),
     path("public/submit/", views.PublicSubmitView.as_view(), name="public-submit"),

@@ -738,7 +738,9 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         today = timezone.localdate()
         start, end = selectors.period_range("12m", today.year)
-        figures = selectors.case_figures(actor=user, start=start, end=end, on=today, breakdowns=("kind", "month"))
+        figures = selectors.case_figures(
+            actor=user, start=start, end=end, on=today, breakdowns=("kind", "month")
+        )
         context.update(
             page_title=_("Citizens' cases"),
             counts=selectors.home_counts(actor=user),
@@ -829,6 +831,7 @@ class NotificationsView(LoginRequiredMixin, TemplateView):
 
 
 class DialogueListView(ScopedListView):
+    template_name = "cases/list.html"
     model = Dialogue
     table_class = DialogueTable
     filterset_class = DialogueFilter
@@ -1066,6 +1069,7 @@ class QuestionToCaseView(ObjectMixin, View):
 
 
 class CommitmentListView(ScopedListView):
+    template_name = "cases/list.html"
     model = Commitment
     table_class = CommitmentTable
     filterset_class = CommitmentFilter
@@ -1130,6 +1134,7 @@ class CommitmentDetailView(ObjectMixin, View):
 
 
 class ReceptionListView(ScopedListView):
+    template_name = "cases/list.html"
     model = ReceptionSession
     table_class = ReceptionSessionTable
     filterset_class = ReceptionSessionFilter
@@ -1451,6 +1456,46 @@ class FieldsView(PermissionMixin, TemplateView):
         else:
             messages.success(request, _("Saved."))
         return redirect("cases:fields")
+
+
+class RequirementsView(PermissionMixin, TemplateView):
+    """How often each position must receive citizens (data, with its basis), edited by administrators."""
+
+    permission = "cases.view_receptionrequirement"
+    template_name = "cases/requirements.html"
+
+    def get_context_data(self, **kwargs):
+        from danvan.cases.models import ReceptionRequirement
+
+        context = super().get_context_data(**kwargs)
+        context.update(
+            requirements=ReceptionRequirement.objects.order_by("level", "code"),
+            page_title=_("Reception requirements"),
+            may_change=self.request.user.has_perm("cases.change_receptionrequirement"),
+            periods=[("week", _("per week")), ("month", _("per month"))],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        from danvan.cases.models import ReceptionRequirement
+
+        requirement = ReceptionRequirement.objects.filter(pk=_int(request.POST.get("requirement"))).first()
+        if requirement is None:
+            raise Http404
+        try:
+            services.reception_requirement_update(
+                actor=request.user,
+                requirement=requirement,
+                min_days=_int(request.POST.get("min_days")) or 0,
+                period=request.POST.get("period", ""),
+                legal_basis=request.POST.get("legal_basis", ""),
+                is_active=request.POST.get("is_active") == "on",
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(_errors(exc)))
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("cases:requirements")
 
 
 # --- the public portal (no account) ---------------------------------------------------------------------

@@ -28,8 +28,22 @@ class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = [
-            "id", "full_name", "birth_date", "birth_year", "sex", "ethnicity", "religion", "citizen_id", "phone",
-            "unit", "unit_code", "address", "occupation", "education", "veteran", "deceased_on",
+            "id",
+            "full_name",
+            "birth_date",
+            "birth_year",
+            "sex",
+            "ethnicity",
+            "religion",
+            "citizen_id",
+            "phone",
+            "unit",
+            "unit_code",
+            "address",
+            "occupation",
+            "education",
+            "veteran",
+            "deceased_on",
         ]
 
 
@@ -40,8 +54,19 @@ class MembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = Membership
         fields = [
-            "id", "person", "person_name", "branch", "org_type", "org_type_code", "member_number", "joined_on",
-            "left_on", "status", "start_kind", "end_reason", "previous",
+            "id",
+            "person",
+            "person_name",
+            "branch",
+            "org_type",
+            "org_type_code",
+            "member_number",
+            "joined_on",
+            "left_on",
+            "status",
+            "start_kind",
+            "end_reason",
+            "previous",
         ]
 
 
@@ -63,8 +88,10 @@ class PersonViewSet(ScopedReadOnlyViewSet):
     def get_queryset(self):
         return super().get_queryset().select_related("unit").order_by("id")
 
-    @extend_schema(request={"application/json": {"type": "object", "properties": {"citizen_id": {"type": "string"}}}},
-                   responses=PersonSerializer)
+    @extend_schema(
+        request={"application/json": {"type": "object", "properties": {"citizen_id": {"type": "string"}}}},
+        responses=PersonSerializer,
+    )
     @action(detail=False, methods=["post"])
     def lookup(self, request):
         """Exact look-up by citizen ID (in the body, so that it never appears in an address or a log)."""
@@ -99,16 +126,24 @@ class FiguresViewSet(viewsets.ViewSet):
     child unit and organisation type; joined, transferred and left (by reason) between ``start`` and ``end``;
     and people vs memberships by sex, age band and ethnicity (``breakdown=1``)."""
 
-    @extend_schema(parameters=[
-        OpenApiParameter("unit", int), OpenApiParameter("on", str), OpenApiParameter("start", str),
-        OpenApiParameter("end", str), OpenApiParameter("type", int), OpenApiParameter("breakdown", bool),
-    ], responses={200: dict})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unit", int),
+            OpenApiParameter("on", str),
+            OpenApiParameter("start", str),
+            OpenApiParameter("end", str),
+            OpenApiParameter("type", int),
+            OpenApiParameter("breakdown", bool),
+        ],
+        responses={200: dict},
+    )
     def list(self, request):
         user = request.user
         today = timezone.localdate()
         unit_id = request.query_params.get("unit")
         unit = (
-            selectors.figure_units(actor=user).filter(pk=unit_id).first() if unit_id
+            selectors.figure_units(actor=user).filter(pk=unit_id).first()
+            if unit_id
             else selectors.default_figure_unit(actor=user)
         )
         if unit is None:
@@ -122,20 +157,33 @@ class FiguresViewSet(viewsets.ViewSet):
 
         def row(r):
             return {
-                "key": r.key, "label": r.label, "unit": r.url_unit, "branch": r.branch_id, "population": r.population,
-                "active": {types.get(k, str(k)): v for k, v in r.active.items()}, "total": r.total,
-                "per_thousand": r.per_thousand, "opening": r.opening, "closing": r.closing, "flows": r.flows,
+                "key": r.key,
+                "label": r.label,
+                "unit": r.url_unit,
+                "branch": r.branch_id,
+                "population": r.population,
+                "active": {types.get(k, str(k)): v for k, v in r.active.items()},
+                "total": r.total,
+                "per_thousand": r.per_thousand,
+                "opening": r.opening,
+                "closing": r.closing,
+                "flows": r.flows,
             }
 
         data = {
             "unit": {"id": unit.pk, "code": unit.code, "name": unit.name, "level": unit.level},
-            "on": on, "start": start, "end": end, "rows_are": f.level,
-            "rows": [row(r) for r in f.rows], "total": row(f.totals),
+            "on": on,
+            "start": start,
+            "end": end,
+            "rows_are": f.level,
+            "rows": [row(r) for r in f.rows],
+            "total": row(f.totals),
         }
         if request.query_params.get("breakdown") in ("1", "true"):
             b = selectors.breakdown(actor=user, unit=unit, on=on, org_type=org_type)
             data["breakdown"] = {
-                "memberships": b.total_memberships, "people": b.total_persons,
+                "memberships": b.total_memberships,
+                "people": b.total_persons,
                 "people_by_row": b.persons_by_child,
                 "sex": [{"code": c, "memberships": n, "people": p} for c, _l, n, p in b.by_sex],
                 "age": [{"code": c, "memberships": n, "people": p} for c, _l, n, p in b.by_age],

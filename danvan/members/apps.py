@@ -16,11 +16,20 @@ class MembersConfig(AppConfig):
             NavSection(
                 _("Members"),
                 (
-                    NavItem(_("Member list"), "members:membership-list", "person-vcard", "members.view_membership"),
+                    NavItem(
+                        _("Member list"), "members:membership-list", "person-vcard", "members.view_membership"
+                    ),
                     NavItem(_("Figures"), "members:figures", "bar-chart-line", "members.view_membership"),
                     NavItem(_("New member"), "members:register", "person-plus", "members.add_membership"),
-                    NavItem(_("Import members"), "members:import", "file-earmark-arrow-up", "members.add_membership"),
-                    NavItem(_("Possible duplicates"), "members:duplicate-list", "people", "members.change_person"),
+                    NavItem(
+                        _("Import members"),
+                        "members:import",
+                        "file-earmark-arrow-up",
+                        "members.add_membership",
+                    ),
+                    NavItem(
+                        _("Possible duplicates"), "members:duplicate-list", "people", "members.change_person"
+                    ),
                 ),
                 order=20,
             )

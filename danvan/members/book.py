@@ -43,10 +43,21 @@ def member_book(*, actor, branch: Branch, on: date) -> bytes:
             note = _("Transferred in")
         elif m.start_kind == "rejoin":
             note = _("Re-joined")
-        lines.append([
-            str(i), p.full_name, p.birth_display, p.get_sex_display(), p.ethnicity_name, p.religion_name, p.occupation,
-            ", ".join(filter(None, [p.address, p.unit.name])), m.member_number, m.joined_on.strftime("%d/%m/%Y"), note,
-        ])
+        lines.append(
+            [
+                str(i),
+                p.full_name,
+                p.birth_display,
+                p.get_sex_display(),
+                p.ethnicity_name,
+                p.religion_name,
+                p.occupation,
+                ", ".join(filter(None, [p.address, p.unit.name])),
+                m.member_number,
+                m.joined_on.strftime("%d/%m/%Y"),
+                note,
+            ]
+        )
     title = (_("Register of %(label)s") % {"label": label}).upper()
     heading = [
         branch.name,
@@ -66,21 +77,67 @@ def figures_xlsx(*, actor, unit: Unit, on: date, start: date, end: date, org_typ
     b = selectors.breakdown(actor=actor, unit=unit, on=on, org_type=org_type)
     workbook = Workbook(write_only=True)
     place = _("Place")
-    header = [place, *[t.short_name or t.name for t in f.types], _("Memberships"), _("People"), _("Population"),
-              _("Memberships per 1,000 inhabitants")]
+    header = [
+        place,
+        *[t.short_name or t.name for t in f.types],
+        _("Memberships"),
+        _("People"),
+        _("Population"),
+        _("Memberships per 1,000 inhabitants"),
+    ]
     rows = [
-        [r.label, *[r.active.get(t.pk, 0) for t in f.types], r.total, b.persons_by_child.get(r.key, ""),
-         r.population or "", r.per_thousand or ""]
+        [
+            r.label,
+            *[r.active.get(t.pk, 0) for t in f.types],
+            r.total,
+            b.persons_by_child.get(r.key, ""),
+            r.population or "",
+            r.per_thousand or "",
+        ]
         for r in f.rows
     ]
-    rows.append([_("Total"), *[f.totals.active.get(t.pk, 0) for t in f.types], f.totals.total, b.total_persons,
-                 unit.population or "", f.totals.per_thousand or ""])
-    _sheet(workbook, _("On %(day)s") % {"day": on.strftime("%d-%m-%Y")}, header, rows, [36] + [14] * (len(header) - 1))
-    header = [place, _("At the start"), _("Joined"), _("Re-joined"), _("Transferred in"), _("Transferred out"),
-              _("Left: over age"), _("Left: moved away"), _("Left: resigned"), _("Left: deceased"),
-              _("Left: expelled or struck off"), _("At the end")]
-    cols = ["joined", "rejoined", "transfer_in", "transfer_out", "left_over_age", "left_moved_away", "left_resigned",
-            "left_deceased", "left_expelled"]
+    rows.append(
+        [
+            _("Total"),
+            *[f.totals.active.get(t.pk, 0) for t in f.types],
+            f.totals.total,
+            b.total_persons,
+            unit.population or "",
+            f.totals.per_thousand or "",
+        ]
+    )
+    _sheet(
+        workbook,
+        _("On %(day)s") % {"day": on.strftime("%d-%m-%Y")},
+        header,
+        rows,
+        [36] + [14] * (len(header) - 1),
+    )
+    header = [
+        place,
+        _("At the start"),
+        _("Joined"),
+        _("Re-joined"),
+        _("Transferred in"),
+        _("Transferred out"),
+        _("Left: over age"),
+        _("Left: moved away"),
+        _("Left: resigned"),
+        _("Left: deceased"),
+        _("Left: expelled or struck off"),
+        _("At the end"),
+    ]
+    cols = [
+        "joined",
+        "rejoined",
+        "transfer_in",
+        "transfer_out",
+        "left_over_age",
+        "left_moved_away",
+        "left_resigned",
+        "left_deceased",
+        "left_expelled",
+    ]
     rows = [[r.label, r.opening, *[r.flows[c] for c in cols], r.closing] for r in [*f.rows]]
     rows.append([_("Total"), f.totals.opening, *[f.totals.flows[c] for c in cols], f.totals.closing])
     title = _("%(start)s to %(end)s") % {"start": start.strftime("%d-%m-%Y"), "end": end.strftime("%d-%m-%Y")}
@@ -88,7 +145,13 @@ def figures_xlsx(*, actor, unit: Unit, on: date, start: date, end: date, org_typ
     breakdown = [(_("Sex"), label, n, p) for _c, label, n, p in b.by_sex]
     breakdown += [(_("Age band"), label, n, p) for _c, label, n, p in b.by_age]
     breakdown += [(_("Ethnicity"), label, n, p) for _c, label, n, p in b.by_ethnicity]
-    _sheet(workbook, _("Breakdowns"), [_("By"), _("Group"), _("Memberships"), _("People")], breakdown, [16, 30, 14, 14])
+    _sheet(
+        workbook,
+        _("Breakdowns"),
+        [_("By"), _("Group"), _("Memberships"), _("People")],
+        breakdown,
+        [16, 30, 14, 14],
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

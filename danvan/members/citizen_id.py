@@ -131,7 +131,9 @@ def disagreements(
     return problems
 
 
-def check(value: str, *, sex: str | None, birth_year: int | None, birth_province: str | None = None) -> list[str]:
+def check(
+    value: str, *, sex: str | None, birth_year: int | None, birth_province: str | None = None
+) -> list[str]:
     """Every problem with a normalised citizen ID for this record ([] when it is consistent)."""
     try:
         info = parse(value)
@@ -141,7 +143,7 @@ def check(value: str, *, sex: str | None, birth_year: int | None, birth_province
 
 
 def mask(value: str) -> str:
-    """"079201001234" → "•••••••••234" (what every page shows without the permission)."""
+    """ "079201001234" → "•••••••••234" (what every page shows without the permission)."""
     from danvan.core.crypto import mask as core_mask
 
     return core_mask(value, visible=3)

@@ -23,14 +23,22 @@ LOCK_ALL = 0x4D454D42  # "MEMB"
 LOCK_BRANCH_BASE = 0x4D454D42 << 32
 
 COUNT_COLUMNS = [
-    "joined", "rejoined", "transfer_in", "transfer_out",
-    "left_over_age", "left_moved_away", "left_resigned", "left_deceased", "left_expelled",
+    "joined",
+    "rejoined",
+    "transfer_in",
+    "transfer_out",
+    "left_over_age",
+    "left_moved_away",
+    "left_resigned",
+    "left_deceased",
+    "left_expelled",
 ]
 
 
 def _lock_branch(cursor, branch_id: int) -> None:
     cursor.execute(
-        "SELECT pg_advisory_xact_lock_shared(%s), pg_advisory_xact_lock(%s)", [LOCK_ALL, LOCK_BRANCH_BASE + branch_id]
+        "SELECT pg_advisory_xact_lock_shared(%s), pg_advisory_xact_lock(%s)",
+        [LOCK_ALL, LOCK_BRANCH_BASE + branch_id],
     )
 
 
@@ -72,14 +80,24 @@ def apply(*, branch_id: int, day: date, column: str, count: int, net: int) -> No
 
 def add_start(membership: Membership, *, undo: bool = False) -> None:
     column = START_COLUMN[membership.start_kind]
-    apply(branch_id=membership.branch_id, day=membership.joined_on, column=column, count=-1 if undo else 1,
-          net=-1 if undo else 1)
+    apply(
+        branch_id=membership.branch_id,
+        day=membership.joined_on,
+        column=column,
+        count=-1 if undo else 1,
+        net=-1 if undo else 1,
+    )
 
 
 def add_end(membership: Membership, *, undo: bool = False) -> None:
     column = END_COLUMN[membership.end_reason]
-    apply(branch_id=membership.branch_id, day=membership.left_on, column=column, count=-1 if undo else 1,
-          net=1 if undo else -1)
+    apply(
+        branch_id=membership.branch_id,
+        day=membership.left_on,
+        column=column,
+        count=-1 if undo else 1,
+        net=1 if undo else -1,
+    )
 
 
 _SOURCE = """

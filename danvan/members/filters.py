@@ -55,8 +55,12 @@ class MembershipFilter(StyledFilterSet):
     organisation = django_filters.ModelChoiceFilter(
         label=_("Organisation"), queryset=_organisations, method="filter_organisation"
     )
-    unit = django_filters.ModelChoiceFilter(label=_("Unit (and below)"), queryset=_units, method="filter_unit")
-    branch = django_filters.ModelChoiceFilter(label=_("Branch"), queryset=Branch.objects.none(), method="filter_branch")
+    unit = django_filters.ModelChoiceFilter(
+        label=_("Unit (and below)"), queryset=_units, method="filter_unit"
+    )
+    branch = django_filters.ModelChoiceFilter(
+        label=_("Branch"), queryset=Branch.objects.none(), method="filter_branch"
+    )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
     sex = django_filters.ChoiceFilter(label=_("Sex"), choices=Sex.choices)
     age = django_filters.ChoiceFilter(
@@ -64,16 +68,29 @@ class MembershipFilter(StyledFilterSet):
     )
     ethnicity = django_filters.ChoiceFilter(label=_("Ethnicity"), choices=reference.ethnicity_choices)
     joined = django_filters.DateFromToRangeFilter(
-        label=_("Joined between"), field_name="joined_on",
+        label=_("Joined between"),
+        field_name="joined_on",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    active_on = django_filters.DateFilter(label=_("Member on"), method="filter_active_on",
-                                          widget=forms.DateInput(attrs={"type": "date"}))
+    active_on = django_filters.DateFilter(
+        label=_("Member on"), method="filter_active_on", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = Membership
-        fields = ["q", "org_type", "organisation", "unit", "branch", "status", "sex", "age", "ethnicity", "joined",
-                  "active_on"]
+        fields = [
+            "q",
+            "org_type",
+            "organisation",
+            "unit",
+            "branch",
+            "status",
+            "sex",
+            "age",
+            "ethnicity",
+            "joined",
+            "active_on",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,7 +106,11 @@ class MembershipFilter(StyledFilterSet):
             # The branch list follows the chosen unit (or shows the chosen branch alone): never thousands.
             branches = Branch.objects.visible_to(request.user).filter(organisation__type__has_members=True)
             unit_id, branch_id = self.data.get("unit"), self.data.get("branch")
-            unit = Unit.objects.visible_to(request.user).filter(pk=unit_id, level=UnitLevel.COMMUNE).first() if unit_id and str(unit_id).isdigit() else None
+            unit = (
+                Unit.objects.visible_to(request.user).filter(pk=unit_id, level=UnitLevel.COMMUNE).first()
+                if unit_id and str(unit_id).isdigit()
+                else None
+            )
             if unit is not None:
                 branches = branches.filter(unit_path__startswith=unit.path)
             elif branch_id and str(branch_id).isdigit():
@@ -101,7 +122,13 @@ class MembershipFilter(StyledFilterSet):
             # Organisations: those of the chosen unit and above it (a province's list would be a thousand long).
             organisations = _organisations(request)
             org_id = self.data.get("organisation")
-            place = unit or Unit.objects.visible_to(request.user).filter(level=UnitLevel.PROVINCE).order_by("path").first()
+            place = (
+                unit
+                or Unit.objects.visible_to(request.user)
+                .filter(level=UnitLevel.PROVINCE)
+                .order_by("path")
+                .first()
+            )
             if place is not None:
                 above = [p for p in _prefixes(place.path)]
                 organisations = organisations.filter(
@@ -120,7 +147,9 @@ class MembershipFilter(StyledFilterSet):
             return qs
         digits = re.sub(r"\D", "", value)
         if len(digits) == 12 and len(value.replace(" ", "")) <= 14:
-            return qs.none()  # a citizen ID: looked up with the separate (POST) form only, never in an address
+            return (
+                qs.none()
+            )  # a citizen ID: looked up with the separate (POST) form only, never in an address
         if PHONE_LIKE.fullmatch(value):
             from danvan.members.services import normalise_phone
 

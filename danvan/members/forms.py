@@ -35,15 +35,22 @@ class FastSelect(forms.Select):
 
         attrs = self.build_attrs(self.attrs, attrs)
         attrs["name"] = name
-        selected = {str(v) for v in (value if isinstance(value, (list, tuple)) else [value]) if v not in (None, "")}
+        selected = {
+            str(v) for v in (value if isinstance(value, (list, tuple)) else [value]) if v not in (None, "")
+        }
         if not selected:
             selected = {""}
         options = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
-            ((str(v), mark_safe(" selected") if str(v) in selected else "", label) for v, label in self._plain_choices()),
+            (
+                (str(v), mark_safe(" selected") if str(v) in selected else "", label)
+                for v, label in self._plain_choices()
+            ),
         )
-        attr_html = format_html_join("", ' {}="{}"', ((k, v) for k, v in attrs.items() if v not in (None, False)))
+        attr_html = format_html_join(
+            "", ' {}="{}"', ((k, v) for k, v in attrs.items() if v not in (None, False))
+        )
         return format_html("<select{}>{}</select>", attr_html, options)
 
     def _plain_choices(self):
@@ -62,24 +69,35 @@ class PersonForm(StyledForm):
     full_name = forms.CharField(label=_("Full name"), max_length=120)
     birth_date = forms.DateField(label=_("Date of birth"), required=False)
     birth_year = forms.IntegerField(
-        label=_("Year of birth"), required=False, min_value=1900,
+        label=_("Year of birth"),
+        required=False,
+        min_value=1900,
         help_text=_("Only when the exact date of birth is not known."),
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=_blank_first(Sex.choices))
     ethnicity = forms.ChoiceField(label=_("Ethnicity"), initial=reference.KINH)
     religion = forms.ChoiceField(label=_("Religion"), initial=reference.NO_RELIGION)
     citizen_id = forms.CharField(
-        label=_("Citizen ID"), max_length=20, required=False,
+        label=_("Citizen ID"),
+        max_length=20,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
-        help_text=_("12 digits. Checked against the sex, the year of birth and the province of birth registration."),
+        help_text=_(
+            "12 digits. Checked against the sex, the year of birth and the province of birth registration."
+        ),
     )
     birth_province = forms.ChoiceField(label=_("Province where the birth was registered"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
-    unit = ScopedChoiceField(label=_("Place of residence"), label_from=unit_label,
-                             help_text=_("The village (or commune) where the person lives."))
+    unit = ScopedChoiceField(
+        label=_("Place of residence"),
+        label_from=unit_label,
+        help_text=_("The village (or commune) where the person lives."),
+    )
     address = forms.CharField(label=_("Street address"), max_length=255, required=False)
     occupation = forms.CharField(label=_("Occupation"), max_length=120, required=False)
-    education = forms.ChoiceField(label=_("Education"), choices=_blank_first(Education.choices, "—"), required=False)
+    education = forms.ChoiceField(
+        label=_("Education"), choices=_blank_first(Education.choices, "—"), required=False
+    )
     veteran = forms.BooleanField(label=_("Veteran"), required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -102,7 +120,9 @@ class PersonForm(StyledForm):
                 else self.fields["citizen_id"].help_text
             )
             if person.citizen_id_last3:
-                self.fields["clear_citizen_id"] = forms.BooleanField(label=_("Remove the citizen ID"), required=False)
+                self.fields["clear_citizen_id"] = forms.BooleanField(
+                    label=_("Remove the citizen ID"), required=False
+                )
                 self.fields["clear_citizen_id"].widget.attrs["class"] = "form-check-input"
 
     def clean_birth_date(self):
@@ -157,7 +177,9 @@ class JoinFields(StyledForm):
     on = forms.DateField(label=_("Joined on"))
     member_number = forms.CharField(label=_("Member number"), max_length=30, required=False)
     override_reason = forms.CharField(
-        label=_("Reason for an exception"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Reason for an exception"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Only to admit someone the organisation's rules would not (age, sex, veteran status)."),
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
@@ -165,7 +187,9 @@ class JoinFields(StyledForm):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["on"].initial = timezone.localdate()
-        self.fields["branch"].limit(selectors.branch_choices(actor=actor, action="add"), branch_choices_url(scope="add"))
+        self.fields["branch"].limit(
+            selectors.branch_choices(actor=actor, action="add"), branch_choices_url(scope="add")
+        )
 
 
 class RegisterForm(PersonForm):
@@ -180,12 +204,31 @@ class RegisterForm(PersonForm):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, actor=actor, **kwargs)
         self.fields["on"].initial = timezone.localdate()
-        self.fields["branch"].limit(selectors.branch_choices(actor=actor, action="add"), branch_choices_url(scope="add"))
+        self.fields["branch"].limit(
+            selectors.branch_choices(actor=actor, action="add"), branch_choices_url(scope="add")
+        )
 
     field_order = [
-        "full_name", "birth_date", "birth_year", "sex", "ethnicity", "religion", "citizen_id", "birth_province",
-        "phone", "unit", "address", "occupation", "education", "veteran", "notes",
-        "branch", "on", "member_number", "override_reason", "note",
+        "full_name",
+        "birth_date",
+        "birth_year",
+        "sex",
+        "ethnicity",
+        "religion",
+        "citizen_id",
+        "birth_province",
+        "phone",
+        "unit",
+        "address",
+        "occupation",
+        "education",
+        "veteran",
+        "notes",
+        "branch",
+        "on",
+        "member_number",
+        "override_reason",
+        "note",
     ]
 
 
@@ -195,15 +238,22 @@ class JoinForm(JoinFields):
 
 class TransferForm(StyledForm):
     to_branch = ScopedChoiceField(
-        label=_("New branch"), label_from=branch_label,
-        help_text=_("Any branch of the same organisation type, in this commune, another commune or another province."),
+        label=_("New branch"),
+        label_from=branch_label,
+        help_text=_(
+            "Any branch of the same organisation type, in this commune, another commune or another province."
+        ),
     )
     on = forms.DateField(label=_("Transferred on"))
     move_residence = forms.BooleanField(
         label=_("The person also moves to the new branch's village"), required=False, initial=True
     )
-    note = forms.CharField(label=_("Note"), max_length=500, required=False,
-                           help_text=_("For example the number of the transfer letter."))
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=500,
+        required=False,
+        help_text=_("For example the number of the transfer letter."),
+    )
 
     def __init__(self, *args, org_type_id: int, exclude: int | None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -222,8 +272,12 @@ class BranchTransferForm(TransferForm):
 
 
 class LeaveForm(StyledForm):
-    reason = forms.ChoiceField(label=_("Reason"), choices=_blank_first([(r.value, r.label) for r in LEAVE_REASONS]))
-    on = forms.DateField(label=_("Left on"), help_text=_("From this day the person is no longer counted as a member."))
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=_blank_first([(r.value, r.label) for r in LEAVE_REASONS])
+    )
+    on = forms.DateField(
+        label=_("Left on"), help_text=_("From this day the person is no longer counted as a member.")
+    )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -265,6 +319,9 @@ class ConfirmForm(StyledForm):
 
 class CitizenIdLookupForm(StyledForm):
     citizen_id = forms.CharField(
-        label=_("Citizen ID"), max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "placeholder": _("12 digits")}),
+        label=_("Citizen ID"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "placeholder": _("12 digits")}
+        ),
     )

@@ -22,41 +22,215 @@ from danvan.members import bulk, counts, reference
 from danvan.members.models import EndReason, Membership, Movement, MovementKind, Person, StartKind, Status
 from danvan.structure.models import Branch, Unit, UnitLevel
 
-FAMILY = [("Nguyễn", 30), ("Trần", 11), ("Lê", 9), ("Phạm", 6), ("Huỳnh", 5), ("Võ", 5), ("Phan", 4),
-          ("Trương", 2), ("Bùi", 2), ("Đặng", 2), ("Đỗ", 2), ("Ngô", 2), ("Hồ", 2), ("Dương", 2), ("Lý", 1),
-          ("Đoàn", 1), ("Lâm", 1), ("Châu", 1), ("Mai", 1), ("Tô", 1)]
-KHMER_FAMILY = [("Thạch", 5), ("Sơn", 4), ("Kim", 3), ("Danh", 2), ("Lâm", 1), ("Trà", 1), ("Kiên", 1), ("Thị", 1)]
+FAMILY = [
+    ("Nguyễn", 30),
+    ("Trần", 11),
+    ("Lê", 9),
+    ("Phạm", 6),
+    ("Huỳnh", 5),
+    ("Võ", 5),
+    ("Phan", 4),
+    ("Trương", 2),
+    ("Bùi", 2),
+    ("Đặng", 2),
+    ("Đỗ", 2),
+    ("Ngô", 2),
+    ("Hồ", 2),
+    ("Dương", 2),
+    ("Lý", 1),
+    ("Đoàn", 1),
+    ("Lâm", 1),
+    ("Châu", 1),
+    ("Mai", 1),
+    ("Tô", 1),
+]
+KHMER_FAMILY = [
+    ("Thạch", 5),
+    ("Sơn", 4),
+    ("Kim", 3),
+    ("Danh", 2),
+    ("Lâm", 1),
+    ("Trà", 1),
+    ("Kiên", 1),
+    ("Thị", 1),
+]
 MIDDLE_M = ["Văn", "Văn", "Văn", "Hữu", "Minh", "Thanh", "Quốc", "Công", "Đức", "Ngọc", "Hoàng", ""]
 MIDDLE_F = ["Thị", "Thị", "Thị", "Thị", "Ngọc", "Thanh", "Kim", "Mỹ", "Thu", "Bích", "Hồng", ""]
-GIVEN_M = ["Hùng", "Dũng", "Sang", "Phước", "Nghĩa", "Tâm", "Bình", "Tuấn", "Hải", "Long", "Minh", "Phúc",
-           "Tài", "Lộc", "Thành", "Trung", "Hiếu", "Khang", "Nam", "Vinh", "Quang", "Sơn", "Toàn", "Cường",
-           "Hòa", "Thắng", "Lợi", "Đạt", "Khoa", "Hậu", "Sóc", "Sa Rinh", "Chanh", "Bảo", "Huy", "An"]
-GIVEN_F = ["Hoa", "Lan", "Mai", "Thảo", "Hương", "Nga", "Hạnh", "Trang", "Linh", "Ngọc", "Tuyết", "Hằng",
-           "Phượng", "Loan", "Yến", "Nhung", "Diễm", "Thúy", "Vân", "Hiền", "Oanh", "Dung", "Xuân", "Kiều",
-           "Sa Rươne", "Sô Phia", "Chanh Thu", "Cúc", "Liên", "Nhi", "Vy", "Anh", "My", "Hòa", "Thủy", "Trinh"]
-OCCUPATIONS = ["Nông dân", "Nông dân", "Nông dân", "Công nhân", "Buôn bán", "Giáo viên", "Cán bộ, công chức",
-               "Học sinh, sinh viên", "Nội trợ", "Lao động tự do", "Ngư dân", "Hưu trí"]
-EDUCATION = ["primary", "lower_secondary", "lower_secondary", "upper_secondary", "upper_secondary",
-             "vocational", "college", "university", ""]
+GIVEN_M = [
+    "Hùng",
+    "Dũng",
+    "Sang",
+    "Phước",
+    "Nghĩa",
+    "Tâm",
+    "Bình",
+    "Tuấn",
+    "Hải",
+    "Long",
+    "Minh",
+    "Phúc",
+    "Tài",
+    "Lộc",
+    "Thành",
+    "Trung",
+    "Hiếu",
+    "Khang",
+    "Nam",
+    "Vinh",
+    "Quang",
+    "Sơn",
+    "Toàn",
+    "Cường",
+    "Hòa",
+    "Thắng",
+    "Lợi",
+    "Đạt",
+    "Khoa",
+    "Hậu",
+    "Sóc",
+    "Sa Rinh",
+    "Chanh",
+    "Bảo",
+    "Huy",
+    "An",
+]
+GIVEN_F = [
+    "Hoa",
+    "Lan",
+    "Mai",
+    "Thảo",
+    "Hương",
+    "Nga",
+    "Hạnh",
+    "Trang",
+    "Linh",
+    "Ngọc",
+    "Tuyết",
+    "Hằng",
+    "Phượng",
+    "Loan",
+    "Yến",
+    "Nhung",
+    "Diễm",
+    "Thúy",
+    "Vân",
+    "Hiền",
+    "Oanh",
+    "Dung",
+    "Xuân",
+    "Kiều",
+    "Sa Rươne",
+    "Sô Phia",
+    "Chanh Thu",
+    "Cúc",
+    "Liên",
+    "Nhi",
+    "Vy",
+    "Anh",
+    "My",
+    "Hòa",
+    "Thủy",
+    "Trinh",
+]
+OCCUPATIONS = [
+    "Nông dân",
+    "Nông dân",
+    "Nông dân",
+    "Công nhân",
+    "Buôn bán",
+    "Giáo viên",
+    "Cán bộ, công chức",
+    "Học sinh, sinh viên",
+    "Nội trợ",
+    "Lao động tự do",
+    "Ngư dân",
+    "Hưu trí",
+]
+EDUCATION = [
+    "primary",
+    "lower_secondary",
+    "lower_secondary",
+    "upper_secondary",
+    "upper_secondary",
+    "vocational",
+    "college",
+    "university",
+    "",
+]
 RELIGIONS = [("00", 58), ("01", 30), ("02", 5), ("04", 3), ("05", 2), ("03", 2)]
-TYPE_RATES = {"women": 0.78, "farmers": 0.42, "youth": 0.72, "veterans": 0.9, "elderly": 0.7, "red_cross": 0.15,
-              "trade_union": 0.2, "study_promotion": 0.2}
+TYPE_RATES = {
+    "women": 0.78,
+    "farmers": 0.42,
+    "youth": 0.72,
+    "veterans": 0.9,
+    "elderly": 0.7,
+    "red_cross": 0.15,
+    "trade_union": 0.2,
+    "study_promotion": 0.2,
+}
 MIN_AGE = {"youth": 16, "elderly": 60, "trade_union": 18}
 EXIT_REASONS = [(EndReason.RESIGNED, 35), (EndReason.MOVED_AWAY, 30), (EndReason.EXPELLED, 5)]
 
 PERSON_COLUMNS = [
-    "id", "full_name", "search_name", "birth_date", "birth_year", "sex", "ethnicity", "religion",
-    "citizen_id_enc", "citizen_id_hash", "citizen_id_last3", "birth_province", "phone", "unit_id", "unit_path",
-    "address", "occupation", "education", "veteran", "deceased_on", "notes", "created_at", "updated_at",
+    "id",
+    "full_name",
+    "search_name",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "ethnicity",
+    "religion",
+    "citizen_id_enc",
+    "citizen_id_hash",
+    "citizen_id_last3",
+    "birth_province",
+    "phone",
+    "unit_id",
+    "unit_path",
+    "address",
+    "occupation",
+    "education",
+    "veteran",
+    "deceased_on",
+    "notes",
+    "created_at",
+    "updated_at",
 ]
 MEMBERSHIP_COLUMNS = [
-    "id", "person_id", "branch_id", "org_type_id", "org_path", "unit_path", "member_number", "joined_on",
-    "left_on", "status", "start_kind", "end_reason", "previous_id", "eligibility_override", "search_name", "sex",
-    "birth_date", "birth_year", "ethnicity", "created_at",
+    "id",
+    "person_id",
+    "branch_id",
+    "org_type_id",
+    "org_path",
+    "unit_path",
+    "member_number",
+    "joined_on",
+    "left_on",
+    "status",
+    "start_kind",
+    "end_reason",
+    "previous_id",
+    "eligibility_override",
+    "search_name",
+    "sex",
+    "birth_date",
+    "birth_year",
+    "ethnicity",
+    "created_at",
 ]
 MOVEMENT_COLUMNS = [
-    "membership_id", "person_id", "branch_id", "kind", "reason", "on", "other_branch_id", "note",
-    "eligibility_override", "unit_path", "org_path", "recorded_at",
+    "membership_id",
+    "person_id",
+    "branch_id",
+    "kind",
+    "reason",
+    "on",
+    "other_branch_id",
+    "note",
+    "eligibility_override",
+    "unit_path",
+    "org_path",
+    "recorded_at",
 ]
 
 
@@ -92,13 +266,19 @@ def _birthday(birth: date, age: int) -> date:
 def _load_branches(province: Unit) -> dict[int, dict[str, _Branch]]:
     by_village: dict[int, dict[str, _Branch]] = defaultdict(dict)
     rows = (
-        Branch.objects.filter(unit_path__startswith=province.path, is_active=True, organisation__type__has_members=True)
-        .values_list("id", "organisation__type_id", "organisation__type__code", "unit_id", "unit_path", "path")
+        Branch.objects.filter(
+            unit_path__startswith=province.path, is_active=True, organisation__type__has_members=True
+        )
+        .values_list(
+            "id", "organisation__type_id", "organisation__type__code", "unit_id", "unit_path", "path"
+        )
         .order_by("id")
     )
     for bid, type_id, code, unit_id, unit_path, path in rows:
         parts = unit_path.split("/")
-        by_village[unit_id].setdefault(code, _Branch(bid, type_id, code, unit_id, unit_path, path, "/".join(parts[:2]) + "/"))
+        by_village[unit_id].setdefault(
+            code, _Branch(bid, type_id, code, unit_id, unit_path, path, "/".join(parts[:2]) + "/")
+        )
     return by_village
 
 
@@ -146,25 +326,63 @@ def generate(
 
     persons: list[tuple] = []
     members: list[list] = []  # rows of MEMBERSHIP_COLUMNS without ids yet (id filled later)
-    moves: list[tuple] = []  # (membership index, kind, reason, on, other_branch_id, unit_path, org_path, branch_id)
+    moves: list[
+        tuple
+    ] = []  # (membership index, kind, reason, on, other_branch_id, unit_path, org_path, branch_id)
     duplicates_to_make = max(1, memberships // 500)
 
-    def new_membership(pi: int, person: list, b: _Branch, joined: date, kind: str, previous, number: str) -> int:
+    def new_membership(
+        pi: int, person: list, b: _Branch, joined: date, kind: str, previous, number: str
+    ) -> int:
         """Append a membership row; ``previous`` is the index of the membership it continues, as ("prev", i)."""
-        members.append([
-            None, pi, b.id, b.type_id, b.path, b.unit_path, number, joined, None, Status.ACTIVE, kind, "",
-            previous, "", person[2], person[5], person[3], person[4], person[6], now,
-        ])
+        members.append(
+            [
+                None,
+                pi,
+                b.id,
+                b.type_id,
+                b.path,
+                b.unit_path,
+                number,
+                joined,
+                None,
+                Status.ACTIVE,
+                kind,
+                "",
+                previous,
+                "",
+                person[2],
+                person[5],
+                person[3],
+                person[4],
+                person[6],
+                now,
+            ]
+        )
         index = len(members) - 1
-        moves.append((index, {StartKind.JOIN: MovementKind.JOIN, StartKind.REJOIN: MovementKind.REJOIN,
-                              StartKind.TRANSFER_IN: MovementKind.TRANSFER_IN}[kind], "", joined, None))
+        moves.append(
+            (
+                index,
+                {
+                    StartKind.JOIN: MovementKind.JOIN,
+                    StartKind.REJOIN: MovementKind.REJOIN,
+                    StartKind.TRANSFER_IN: MovementKind.TRANSFER_IN,
+                }[kind],
+                "",
+                joined,
+                None,
+            )
+        )
         return index
 
     def end_membership(index: int, on: date, reason: str, to_branch: int | None = None) -> None:
         row = members[index]
         row[8], row[11] = on, reason
-        row[9] = {EndReason.TRANSFERRED: Status.TRANSFERRED, EndReason.DECEASED: Status.DECEASED,
-                  EndReason.EXPELLED: Status.EXPELLED}.get(reason, Status.LEFT)
+        row[9] = {
+            EndReason.TRANSFERRED: Status.TRANSFERRED,
+            EndReason.DECEASED: Status.DECEASED,
+            EndReason.EXPELLED: Status.EXPELLED,
+        }.get(reason, Status.LEFT)
         kind = MovementKind.TRANSFER_OUT if reason == EndReason.TRANSFERRED else MovementKind.LEAVE
         moves.append((index, kind, reason, on, to_branch))
 
@@ -173,7 +391,9 @@ def generate(
         branches = by_village[village]
         sex = "F" if rng.random() < 0.52 else "M"
         age_now = int(rng.triangular(16, 92, 38))
-        birth = _day(rng, date(today.year - age_now - 1, today.month, 1), date(today.year - age_now, today.month, 1))
+        birth = _day(
+            rng, date(today.year - age_now - 1, today.month, 1), date(today.year - age_now, today.month, 1)
+        )
         khmer = rng.random() < 0.14
         ethnicity = "05" if khmer else ("04" if rng.random() < 0.02 else "01")
         family = _weighted(rng, KHMER_FAMILY if khmer else FAMILY)
@@ -186,13 +406,29 @@ def generate(
         value = _citizen_id(rng, legacy_codes, birth.year, sex, used_ids) if has_id else ""
         phone = f"09{rng.randint(0, 99_999_999):08d}" if rng.random() < 0.7 else ""
         person = [
-            None, name, fold(name), None if year_only else birth, birth.year, sex, ethnicity,
+            None,
+            name,
+            fold(name),
+            None if year_only else birth,
+            birth.year,
+            sex,
+            ethnicity,
             _weighted(rng, RELIGIONS),
             crypto.encrypt(value, context=Person.CITIZEN_ID_CONTEXT) if value else "",
             crypto.lookup_hash(value, context=Person.CITIZEN_ID_CONTEXT) if value else "",
-            value[-3:], (value[1:3] if value and rng.random() < 0.6 else ""), phone,
-            village, next(iter(branches.values())).unit_path, "", rng.choice(OCCUPATIONS), rng.choice(EDUCATION),
-            veteran, None, "", now, now,
+            value[-3:],
+            (value[1:3] if value and rng.random() < 0.6 else ""),
+            phone,
+            village,
+            next(iter(branches.values())).unit_path,
+            "",
+            rng.choice(OCCUPATIONS),
+            rng.choice(EDUCATION),
+            veteran,
+            None,
+            "",
+            now,
+            now,
         ]
         pi = len(persons)
         persons.append(person)
@@ -239,7 +475,9 @@ def generate(
                 target = rng.choice(candidates)
                 if target.id != b.id and on > joined and on <= today and (death is None or on < death):
                     end_membership(index, on, EndReason.TRANSFERRED, target.id)
-                    index = new_membership(pi, person, target, on, StartKind.TRANSFER_IN, ("prev", index), number)
+                    index = new_membership(
+                        pi, person, target, on, StartKind.TRANSFER_IN, ("prev", index), number
+                    )
                     joined, current = on, target
                     if target.commune_path != b.commune_path:
                         moved_to = target
@@ -267,7 +505,9 @@ def generate(
                     if reason != EndReason.EXPELLED and rng.random() < 0.12:
                         back = on + timedelta(days=rng.randint(60, 700))
                         if back <= today and (death is None or back < death):
-                            new_membership(pi, person, current, back, StartKind.REJOIN, ("prev", index), number)
+                            new_membership(
+                                pi, person, current, back, StartKind.REJOIN, ("prev", index), number
+                            )
         if death is not None:
             person[19] = death
         if moved_to is not None:

@@ -73,22 +73,89 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("full_name", gettext_lazy("Full name"), gettext_lazy("As on the citizen ID card."), width=28),
-    Column("birth_date", gettext_lazy("Date of birth"), gettext_lazy("dd/mm/yyyy, or the year only (yyyy)."), width=14),
+    Column(
+        "birth_date",
+        gettext_lazy("Date of birth"),
+        gettext_lazy("dd/mm/yyyy, or the year only (yyyy)."),
+        width=14,
+    ),
     Column("sex", gettext_lazy("Sex"), gettext_lazy("Nam or Nữ."), width=8),
-    Column("ethnicity", gettext_lazy("Ethnicity"), gettext_lazy("Optional (Kinh if empty). The name or the 2-digit code, see the sheet “Ethnicities”."), required=False, width=12),
-    Column("religion", gettext_lazy("Religion"), gettext_lazy("Optional (none if empty). The name or the 2-digit code, see the sheet “Religions”."), required=False, width=14),
-    Column("citizen_id", gettext_lazy("Citizen ID"), gettext_lazy("Optional. 12 digits; format the column as text so that Excel keeps the leading zero."), required=False, width=16),
+    Column(
+        "ethnicity",
+        gettext_lazy("Ethnicity"),
+        gettext_lazy("Optional (Kinh if empty). The name or the 2-digit code, see the sheet “Ethnicities”."),
+        required=False,
+        width=12,
+    ),
+    Column(
+        "religion",
+        gettext_lazy("Religion"),
+        gettext_lazy("Optional (none if empty). The name or the 2-digit code, see the sheet “Religions”."),
+        required=False,
+        width=14,
+    ),
+    Column(
+        "citizen_id",
+        gettext_lazy("Citizen ID"),
+        gettext_lazy("Optional. 12 digits; format the column as text so that Excel keeps the leading zero."),
+        required=False,
+        width=16,
+    ),
     Column("phone", gettext_lazy("Phone"), gettext_lazy("Optional."), required=False, width=14),
-    Column("residence", gettext_lazy("Place of residence code"), gettext_lazy("Where the person lives: a village code such as 29242-001, or a commune code (5 digits). See the sheet “Places”."), width=16),
-    Column("address", gettext_lazy("Street address"), gettext_lazy("Optional: house number, street."), required=False, width=24),
+    Column(
+        "residence",
+        gettext_lazy("Place of residence code"),
+        gettext_lazy(
+            "Where the person lives: a village code such as 29242-001, or a commune code (5 digits). See the sheet “Places”."
+        ),
+        width=16,
+    ),
+    Column(
+        "address",
+        gettext_lazy("Street address"),
+        gettext_lazy("Optional: house number, street."),
+        required=False,
+        width=24,
+    ),
     Column("occupation", gettext_lazy("Occupation"), gettext_lazy("Optional."), required=False, width=16),
-    Column("education", gettext_lazy("Education"), gettext_lazy("Optional, one of the levels of the sheet “Education”."), required=False, width=16),
-    Column("veteran", gettext_lazy("Veteran"), gettext_lazy("Optional: “x” or “có” for a veteran (needed to join the Veterans' Association)."), required=False, width=10),
-    Column("branch_id", gettext_lazy("Branch ID"), gettext_lazy("The number of the branch the person joins, see the sheet “Branches”."), width=10),
-    Column("member_number", gettext_lazy("Member number"), gettext_lazy("Optional: the number on the membership card."), required=False, width=14),
+    Column(
+        "education",
+        gettext_lazy("Education"),
+        gettext_lazy("Optional, one of the levels of the sheet “Education”."),
+        required=False,
+        width=16,
+    ),
+    Column(
+        "veteran",
+        gettext_lazy("Veteran"),
+        gettext_lazy("Optional: “x” or “có” for a veteran (needed to join the Veterans' Association)."),
+        required=False,
+        width=10,
+    ),
+    Column(
+        "branch_id",
+        gettext_lazy("Branch ID"),
+        gettext_lazy("The number of the branch the person joins, see the sheet “Branches”."),
+        width=10,
+    ),
+    Column(
+        "member_number",
+        gettext_lazy("Member number"),
+        gettext_lazy("Optional: the number on the membership card."),
+        required=False,
+        width=14,
+    ),
     Column("joined_on", gettext_lazy("Joined on"), gettext_lazy("dd/mm/yyyy."), width=12),
     Column("notes", gettext_lazy("Notes"), gettext_lazy("Optional."), required=False, width=20),
-    Column("override_reason", gettext_lazy("Reason for an exception"), gettext_lazy("Optional: only to admit someone the organisation's rules would not (age, sex, veteran status); the reason is recorded."), required=False, width=24),
+    Column(
+        "override_reason",
+        gettext_lazy("Reason for an exception"),
+        gettext_lazy(
+            "Optional: only to admit someone the organisation's rules would not (age, sex, veteran status); the reason is recorded."
+        ),
+        required=False,
+        width=24,
+    ),
 )
 INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
 
@@ -106,10 +173,23 @@ def _header_lookup() -> dict[str, str]:
         for code, _name in settings.LANGUAGES:
             with translation.override(code):
                 lookup[_header_key(str(column.label))] = column.key
-    lookup.update({"ho ten": "full_name", "ho va ten": "full_name", "so cccd": "citizen_id", "cccd": "citizen_id",
-                   "so dinh danh": "citizen_id", "ngay vao": "joined_on", "ngay vao hoi": "joined_on",
-                   "ngay vao doan": "joined_on", "so the": "member_number", "ma chi hoi": "branch_id",
-                   "so dien thoai": "phone", "noi cu tru": "residence", "ma noi o": "residence"})
+    lookup.update(
+        {
+            "ho ten": "full_name",
+            "ho va ten": "full_name",
+            "so cccd": "citizen_id",
+            "cccd": "citizen_id",
+            "so dinh danh": "citizen_id",
+            "ngay vao": "joined_on",
+            "ngay vao hoi": "joined_on",
+            "ngay vao doan": "joined_on",
+            "so the": "member_number",
+            "ma chi hoi": "branch_id",
+            "so dien thoai": "phone",
+            "noi cu tru": "residence",
+            "ma noi o": "residence",
+        }
+    )
     return lookup
 
 
@@ -188,12 +268,16 @@ def read_header(rows: Iterator[list[Any]]) -> tuple[list[str], list[int | None],
             if key is None:
                 continue
             if positions[INDEX[key]] is not None:
-                raise ImportFileError(_("The column “%(column)s” appears twice in the first row.") % {"column": title})
+                raise ImportFileError(
+                    _("The column “%(column)s” appears twice in the first row.") % {"column": title}
+                )
             positions[INDEX[key]] = i
         missing = [str(c.label) for c in COLUMNS if c.required and positions[INDEX[c.key]] is None]
         if missing:
             raise ImportFileError(
-                _("Missing columns: %(missing)s. The first row must hold the column names of the template: %(expected)s.")
+                _(
+                    "Missing columns: %(missing)s. The first row must hold the column names of the template: %(expected)s."
+                )
                 % {"missing": ", ".join(missing), "expected": ", ".join(str(c.label) for c in COLUMNS)}
             )
         return header, positions, number
@@ -246,8 +330,16 @@ def parse_birth(value: Any) -> tuple[date | None, int | None]:
     return day, (day.year if day else None)
 
 
-_SEX = {"nam": Sex.MALE, "m": Sex.MALE, "male": Sex.MALE, "trai": Sex.MALE, "nu": Sex.FEMALE, "f": Sex.FEMALE,
-        "female": Sex.FEMALE, "gai": Sex.FEMALE}
+_SEX = {
+    "nam": Sex.MALE,
+    "m": Sex.MALE,
+    "male": Sex.MALE,
+    "trai": Sex.MALE,
+    "nu": Sex.FEMALE,
+    "f": Sex.FEMALE,
+    "female": Sex.FEMALE,
+    "gai": Sex.FEMALE,
+}
 _YES = {"x", "co", "yes", "1", "true", "ccb", "cuu chien binh", "c"}
 _NO = {"", "khong", "no", "0", "false", "k"}
 
@@ -344,11 +436,23 @@ class RowParser:
                 with translation.override(code):
                     self._edu[fold(str(label))] = value
             self._edu[fold(value.replace("_", " "))] = value
-        self._edu.update({"tieu hoc": "primary", "thcs": "lower_secondary", "thpt": "upper_secondary",
-                          "trung cap": "vocational", "cao dang": "college", "dai hoc": "university",
-                          "thac si": "postgraduate", "tien si": "postgraduate", "khong": "none"})
+        self._edu.update(
+            {
+                "tieu hoc": "primary",
+                "thcs": "lower_secondary",
+                "thpt": "upper_secondary",
+                "trung cap": "vocational",
+                "cao dang": "college",
+                "dai hoc": "university",
+                "thac si": "postgraduate",
+                "tien si": "postgraduate",
+                "khong": "none",
+            }
+        )
 
-        self._memo: dict[str, dict[Any, Any]] = {k: {} for k in ("sex", "ethnicity", "religion", "education", "veteran")}
+        self._memo: dict[str, dict[Any, Any]] = {
+            k: {} for k in ("sex", "ethnicity", "religion", "education", "veteran")
+        }
         self._this_year = ctx.today.year
 
     def cell(self, cells: list[Any], key: str) -> Any:
@@ -403,22 +507,37 @@ class RowParser:
         row["birth_date"], row["birth_year"] = birth_date, birth_year
         sex = self.memo("sex", cell(cells, "sex"), _SEX.get)
         if sex is None:
-            errors.append(_("The sex must be “Nam” or “Nữ”, not “%(value)s”.") % {"value": _text(cell(cells, "sex"))[:20]})
+            errors.append(
+                _("The sex must be “Nam” or “Nữ”, not “%(value)s”.")
+                % {"value": _text(cell(cells, "sex"))[:20]}
+            )
         row["sex"] = sex or ""
-        ethnicity = self.memo("ethnicity", cell(cells, "ethnicity"), lambda v: self._eth.get(v) if v else reference.KINH)
+        ethnicity = self.memo(
+            "ethnicity", cell(cells, "ethnicity"), lambda v: self._eth.get(v) if v else reference.KINH
+        )
         if ethnicity is None:
-            errors.append(_("Unknown ethnicity “%(value)s” (see the sheet “Ethnicities”).") % {"value": _text(cell(cells, "ethnicity"))[:40]})
+            errors.append(
+                _("Unknown ethnicity “%(value)s” (see the sheet “Ethnicities”).")
+                % {"value": _text(cell(cells, "ethnicity"))[:40]}
+            )
         row["ethnicity"] = ethnicity or ""
-        religion = self.memo("religion", cell(cells, "religion"), lambda v: self._rel.get(v) if v else reference.NO_RELIGION)
+        religion = self.memo(
+            "religion", cell(cells, "religion"), lambda v: self._rel.get(v) if v else reference.NO_RELIGION
+        )
         if religion is None:
-            errors.append(_("Unknown religion “%(value)s” (see the sheet “Religions”).") % {"value": _text(cell(cells, "religion"))[:40]})
+            errors.append(
+                _("Unknown religion “%(value)s” (see the sheet “Religions”).")
+                % {"value": _text(cell(cells, "religion"))[:40]}
+            )
         row["religion"] = religion or ""
         value = cid.normalise(cell(cells, "citizen_id"))
         row["citizen_id_enc"] = row["citizen_id_hash"] = row["citizen_id_last3"] = ""
         if value:
             try:
                 info = cid.parse(value, this_year=self._this_year)
-                problems = cid.disagreements(info, sex=sex, birth_year=birth_year) if sex and birth_year else []
+                problems = (
+                    cid.disagreements(info, sex=sex, birth_year=birth_year) if sex and birth_year else []
+                )
             except cid.CitizenIdError as exc:
                 problems = [str(exc)]
             if problems:
@@ -441,7 +560,8 @@ class RowParser:
             code = _text(cell(cells, "residence")).strip()
             errors.append(
                 _("No village or commune with code “%(code)s” in your scope.") % {"code": code[:20]}
-                if code else _("The place of residence code is required.")
+                if code
+                else _("The place of residence code is required.")
             )
             row["unit_id"], row["unit_path"] = None, ""
         else:
@@ -450,9 +570,13 @@ class RowParser:
         row["occupation"] = clean(_text(cell(cells, "occupation")))[:120]
         education = self.memo("education", cell(cells, "education"), lambda v: self._edu.get(v) if v else "")
         if education is None:
-            errors.append(_("Unknown education level “%(value)s”.") % {"value": _text(cell(cells, "education"))[:40]})
+            errors.append(
+                _("Unknown education level “%(value)s”.") % {"value": _text(cell(cells, "education"))[:40]}
+            )
         row["education"] = education or ""
-        vet = self.memo("veteran", cell(cells, "veteran"), lambda v: True if v in _YES else False if v in _NO else None)
+        vet = self.memo(
+            "veteran", cell(cells, "veteran"), lambda v: True if v in _YES else False if v in _NO else None
+        )
         row["veteran"] = bool(vet)
         if vet is None:
             errors.append(_("Veteran: write “x” or “có”, or leave it empty."))
@@ -460,7 +584,10 @@ class RowParser:
             branch_id = _int(cell(cells, "branch_id"))
         except CellError:
             branch_id = None
-            errors.append(_("The branch ID must be a number, not “%(value)s”.") % {"value": _text(cell(cells, "branch_id"))[:20]})
+            errors.append(
+                _("The branch ID must be a number, not “%(value)s”.")
+                % {"value": _text(cell(cells, "branch_id"))[:20]}
+            )
         branch = ctx.branches.get(branch_id) if branch_id is not None else None
         if branch_id is None and not _blank(cell(cells, "branch_id")):
             pass
@@ -473,7 +600,9 @@ class RowParser:
         elif not branch[5]:
             errors.append(_("You may not add members to the branch %(name)s.") % {"name": branch[3]})
         elif not ctx.type_has_members.get(branch[0]):
-            errors.append(_("%(org)s has no individual members.") % {"org": ctx.type_names.get(branch[0], "")})
+            errors.append(
+                _("%(org)s has no individual members.") % {"org": ctx.type_names.get(branch[0], "")}
+            )
         row["branch_id"] = branch_id
         row["org_type_id"] = branch[0] if branch else None
         row["branch_unit_path"], row["org_path"] = (branch[1], branch[2]) if branch else ("", "")
@@ -508,7 +637,9 @@ class RowParser:
             )
             if problems and not override:
                 errors.extend(problems)
-                errors.append(_("To admit the person anyway, give the reason in the column “Reason for an exception”."))
+                errors.append(
+                    _("To admit the person anyway, give the reason in the column “Reason for an exception”.")
+                )
             elif problems:
                 row["eligibility_override"] = override
         return row, errors[:MAX_ERRORS_PER_ROW]
@@ -517,10 +648,37 @@ class RowParser:
 # --- the check job -------------------------------------------------------------------------------------
 
 STAGING_COLUMNS = [
-    "batch_id", "row_number", "errors", "duplicate_note", "cells", "person_key", "full_name", "search_name",
-    "birth_date", "birth_year", "sex", "ethnicity", "religion", "citizen_id_enc", "citizen_id_hash",
-    "citizen_id_last3", "birth_province", "phone", "unit_id", "unit_path", "address", "occupation", "education",
-    "veteran", "branch_id", "org_type_id", "branch_unit_path", "org_path", "member_number", "joined_on", "notes",
+    "batch_id",
+    "row_number",
+    "errors",
+    "duplicate_note",
+    "cells",
+    "person_key",
+    "full_name",
+    "search_name",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "ethnicity",
+    "religion",
+    "citizen_id_enc",
+    "citizen_id_hash",
+    "citizen_id_last3",
+    "birth_province",
+    "phone",
+    "unit_id",
+    "unit_path",
+    "address",
+    "occupation",
+    "education",
+    "veteran",
+    "branch_id",
+    "org_type_id",
+    "branch_unit_path",
+    "org_path",
+    "member_number",
+    "joined_on",
+    "notes",
     "eligibility_override",
 ]
 _EMPTY_VALID = {"errors": "", "duplicate_note": "", "cells": None, "birth_province": ""}
@@ -570,14 +728,19 @@ def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) ->
             done += 1
             if done > limit:
                 raise ImportFileError(
-                    _("The file has more than %(max)s data rows. Split it into files of at most %(max)s rows each.")
+                    _(
+                        "The file has more than %(max)s data rows. Split it into files of at most %(max)s rows each."
+                    )
                     % {"max": formats.number_format(limit, force_grouping=True)}
                 )
             values, errors = parser.parse(cells)
             if errors:
                 staged = dict(values)
-                staged.update(errors="\n".join(errors), duplicate_note="", cells=json.dumps(
-                    _masked_cells(header, cells, positions), ensure_ascii=False))
+                staged.update(
+                    errors="\n".join(errors),
+                    duplicate_note="",
+                    cells=json.dumps(_masked_cells(header, cells, positions), ensure_ascii=False),
+                )
                 for key in ("citizen_id_enc", "citizen_id_hash"):
                     staged[key] = ""
             else:
@@ -606,9 +769,21 @@ def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) ->
         _set_based_checks(batch, actor)
         _summarise(batch)
     batch.status = ImportStatus.CHECKED
-    batch.timings = {"read_parse_copy": round(parsed_at - started, 2), "set_checks": round(time.monotonic() - parsed_at, 2)}
-    batch.save(update_fields=["status", "timings", "total_rows", "valid_rows", "error_rows", "duplicate_rows",
-                              "matched_rows"])
+    batch.timings = {
+        "read_parse_copy": round(parsed_at - started, 2),
+        "set_checks": round(time.monotonic() - parsed_at, 2),
+    }
+    batch.save(
+        update_fields=[
+            "status",
+            "timings",
+            "total_rows",
+            "valid_rows",
+            "error_rows",
+            "duplicate_rows",
+            "matched_rows",
+        ]
+    )
     return batch
 
 
@@ -664,9 +839,21 @@ def _file_checks(batch: ImportBatch) -> None:
         problems = []
         for row_id, first_row, different, same_type, first_in_type in cursor.fetchall():
             if different:
-                problems.append((row_id, _("Row %(row)s has the same citizen ID with a different name, date of birth or sex.") % {"row": first_row}))
+                problems.append(
+                    (
+                        row_id,
+                        _("Row %(row)s has the same citizen ID with a different name, date of birth or sex.")
+                        % {"row": first_row},
+                    )
+                )
             elif same_type:
-                problems.append((row_id, _("Row %(row)s already joins this person to the same organisation.") % {"row": first_in_type}))
+                problems.append(
+                    (
+                        row_id,
+                        _("Row %(row)s already joins this person to the same organisation.")
+                        % {"row": first_in_type},
+                    )
+                )
         _errors_for(cursor, problems)
 
 
@@ -696,13 +883,20 @@ def _registry_checks(batch: ImportBatch, actor) -> None:
         hidden = [pk for pk in matched if pk not in visible]
         if hidden:
             _append_error(
-                cursor, b,
+                cursor,
+                b,
                 "WHERE r.batch_id = %s AND r.errors = '' AND r.matched_person_id = ANY(%s)",
                 "%s",
-                [_("This citizen ID is already registered for a person outside your scope."),
-                 _("This citizen ID is already registered for a person outside your scope."), b, hidden],
+                [
+                    _("This citizen ID is already registered for a person outside your scope."),
+                    _("This citizen ID is already registered for a person outside your scope."),
+                    b,
+                    hidden,
+                ],
             )
-        mismatch = _("This citizen ID is already registered for %(name)s, born %(birth)s: the name or the date of birth differs.")
+        mismatch = _(
+            "This citizen ID is already registered for %(name)s, born %(birth)s: the name or the date of birth differs."
+        )
         cursor.execute(
             """
             SELECT r.id, p.full_name, coalesce(to_char(p.birth_date, 'DD/MM/YYYY'), p.birth_year::text)
@@ -713,7 +907,10 @@ def _registry_checks(batch: ImportBatch, actor) -> None:
             """,
             [b],
         )
-        _errors_for(cursor, [(rid, mismatch % {"name": name, "birth": birth}) for rid, name, birth in cursor.fetchall()])
+        _errors_for(
+            cursor,
+            [(rid, mismatch % {"name": name, "birth": birth}) for rid, name, birth in cursor.fetchall()],
+        )
         cursor.execute(
             """
             SELECT DISTINCT ON (r.id) r.id, t.name, br.name, m.left_on
@@ -730,10 +927,23 @@ def _registry_checks(batch: ImportBatch, actor) -> None:
         overlaps = []
         for rid, org, branch, left_on in cursor.fetchall():
             if left_on is None:
-                overlaps.append((rid, _("Already an active member of %(org)s (%(branch)s).") % {"org": org, "branch": branch}))
+                overlaps.append(
+                    (
+                        rid,
+                        _("Already an active member of %(org)s (%(branch)s).")
+                        % {"org": org, "branch": branch},
+                    )
+                )
             else:
-                overlaps.append((rid, _("Was a member of %(org)s (%(branch)s) until %(day)s: the date of joining must be later.")
-                                 % {"org": org, "branch": branch, "day": left_on.strftime("%d/%m/%Y")}))
+                overlaps.append(
+                    (
+                        rid,
+                        _(
+                            "Was a member of %(org)s (%(branch)s) until %(day)s: the date of joining must be later."
+                        )
+                        % {"org": org, "branch": branch, "day": left_on.strftime("%d/%m/%Y")},
+                    )
+                )
         _errors_for(cursor, overlaps)
 
 
@@ -779,7 +989,9 @@ def _flag_duplicates(cursor, b: int, actor) -> None:
     if found:
         ids = list({r[1] for r in found})
         for i in range(0, len(ids), 5000):
-            visible.update(Person.objects.visible_to(actor).filter(pk__in=ids[i : i + 5000]).values_list("pk", flat=True))
+            visible.update(
+                Person.objects.visible_to(actor).filter(pk__in=ids[i : i + 5000]).values_list("pk", flat=True)
+            )
     notes: dict[int, list[str]] = {}
     same_ids: dict[int, list[int]] = {}
     same_rows: dict[int, list[int]] = {}
@@ -787,10 +999,13 @@ def _flag_duplicates(cursor, b: int, actor) -> None:
         same_ids.setdefault(row_id, []).append(pid)
         if pid in visible:
             notes.setdefault(row_id, []).append(
-                _("May be %(name)s (born %(birth)s, %(place)s), already registered.") % {"name": name, "birth": birth, "place": place}
+                _("May be %(name)s (born %(birth)s, %(place)s), already registered.")
+                % {"name": name, "birth": birth, "place": place}
             )
         else:
-            notes.setdefault(row_id, []).append(_("A person with the same name and date of birth is registered outside your scope."))
+            notes.setdefault(row_id, []).append(
+                _("A person with the same name and date of birth is registered outside your scope.")
+            )
     # Within the file (different rows, no shared citizen ID).
     cursor.execute(
         f"""
@@ -805,7 +1020,9 @@ def _flag_duplicates(cursor, b: int, actor) -> None:
     )
     for row_id, other_rows in cursor.fetchall():
         same_rows[row_id] = other_rows[:20]
-        notes.setdefault(row_id, []).append(_("May be the same person as row %(row)s.") % {"row": other_rows[0]})
+        notes.setdefault(row_id, []).append(
+            _("May be the same person as row %(row)s.") % {"row": other_rows[0]}
+        )
     if notes:
         ids = list(notes)
         cursor.execute(
@@ -836,7 +1053,9 @@ def _summarise(batch: ImportBatch) -> None:
             """,
             [batch.pk],
         )
-        batch.total_rows, batch.valid_rows, batch.error_rows, batch.duplicate_rows, batch.matched_rows = cursor.fetchone()
+        batch.total_rows, batch.valid_rows, batch.error_rows, batch.duplicate_rows, batch.matched_rows = (
+            cursor.fetchone()
+        )
 
 
 # --- the commit job ------------------------------------------------------------------------------------
@@ -859,7 +1078,9 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
     rechecked = time.monotonic()
     if batch.valid_rows != before:
         raise CommitRefused(
-            _("The registry changed since the file was checked (%(count)s rows are no longer valid): nothing was imported. Check the file again.")
+            _(
+                "The registry changed since the file was checked (%(count)s rows are no longer valid): nothing was imported. Check the file again."
+            )
             % {"count": before - batch.valid_rows}
         )
     now = timezone.now()
@@ -925,7 +1146,9 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
     flagged = _flag_imported(b)
     discard_rows(batch)
     with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the references now, inside the job, not at COMMIT
+        cursor.execute(
+            "SET CONSTRAINTS ALL IMMEDIATE"
+        )  # check the references now, inside the job, not at COMMIT
     batch.status = ImportStatus.COMMITTED
     batch.committed_at = timezone.now()
     batch.timings = {
@@ -935,8 +1158,18 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
         "commit_counts": round(counted_at - inserted_at, 2),
         "commit_duplicates": round(time.monotonic() - counted_at, 2),
     }
-    batch.save(update_fields=["status", "committed_at", "timings", "valid_rows", "error_rows", "matched_rows",
-                              "duplicate_rows", "total_rows"])
+    batch.save(
+        update_fields=[
+            "status",
+            "committed_at",
+            "timings",
+            "valid_rows",
+            "error_rows",
+            "matched_rows",
+            "duplicate_rows",
+            "total_rows",
+        ]
+    )
     return {"people": new_people, "memberships": memberships, "flagged": flagged}
 
 
@@ -1005,11 +1238,27 @@ def template_bytes(*, actor) -> bytes:
     workbook = Workbook(write_only=True)
     _sheet(workbook, _("Members"), [str(c.label) for c in COLUMNS], [], [c.width for c in COLUMNS])
     notes = [
-        (_("Fill one row per membership, from row 2 of the first sheet. Do not change the column names."), ""),
-        (_("A person who joins several organisations has one row per organisation, with the same citizen ID."), ""),
-        (_("Rows with errors are not imported; every other row is imported when you confirm, after the preview."), ""),
-        (_("At most %(max)s rows per file. CSV files must be saved as UTF-8.")
-         % {"max": formats.number_format(max_rows(), force_grouping=True)}, ""),
+        (
+            _("Fill one row per membership, from row 2 of the first sheet. Do not change the column names."),
+            "",
+        ),
+        (
+            _(
+                "A person who joins several organisations has one row per organisation, with the same citizen ID."
+            ),
+            "",
+        ),
+        (
+            _(
+                "Rows with errors are not imported; every other row is imported when you confirm, after the preview."
+            ),
+            "",
+        ),
+        (
+            _("At most %(max)s rows per file. CSV files must be saved as UTF-8.")
+            % {"max": formats.number_format(max_rows(), force_grouping=True)},
+            "",
+        ),
         ("", ""),
         *[(str(c.label), str(c.help)) for c in COLUMNS],
     ]
@@ -1018,12 +1267,29 @@ def template_bytes(*, actor) -> bytes:
         (b.pk, b.name, b.organisation.type.name, b.unit.name)
         for b in branch_choices(actor=actor, action="add").iterator(chunk_size=2000)
     )
-    _sheet(workbook, _("Branches"), [_("Branch ID"), _("Branch"), _("Organisation type"), _("Located in")], branches, [10, 40, 30, 30])
-    places = ((u.code, u.name, u.parent.name if u.parent else "") for u in residence_choices(actor=actor).iterator(chunk_size=2000))
-    _sheet(workbook, _("Places"), [_("Place of residence code"), _("Name"), _("Belongs to")], places, [16, 36, 36])
+    _sheet(
+        workbook,
+        _("Branches"),
+        [_("Branch ID"), _("Branch"), _("Organisation type"), _("Located in")],
+        branches,
+        [10, 40, 30, 30],
+    )
+    places = (
+        (u.code, u.name, u.parent.name if u.parent else "")
+        for u in residence_choices(actor=actor).iterator(chunk_size=2000)
+    )
+    _sheet(
+        workbook,
+        _("Places"),
+        [_("Place of residence code"), _("Name"), _("Belongs to")],
+        places,
+        [16, 36, 36],
+    )
     _sheet(workbook, _("Ethnicities"), [_("Code"), _("Ethnicity")], reference.ethnicity_choices(), [8, 30])
     _sheet(workbook, _("Religions"), [_("Code"), _("Religion")], reference.religion_choices(), [8, 50])
-    _sheet(workbook, _("Education"), [_("Education")], [(str(label),) for _v, label in Education.choices], [40])
+    _sheet(
+        workbook, _("Education"), [_("Education")], [(str(label),) for _v, label in Education.choices], [40]
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -56,7 +56,12 @@ def import_check(job: Job, ctx: JobContext) -> dict[str, Any]:
     with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
         try:
             with job.input_file.open("rb") as fh:
-                imports.check(batch, fh, actor=batch.created_by, progress=lambda done, msg: ctx.progress(done, msg, force=True))
+                imports.check(
+                    batch,
+                    fh,
+                    actor=batch.created_by,
+                    progress=lambda done, msg: ctx.progress(done, msg, force=True),
+                )
         except imports.ImportFileError as exc:
             ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.FAILED, message=str(exc))
             _drop_input(job)
@@ -70,10 +75,17 @@ def import_check(job: Job, ctx: JobContext) -> dict[str, Any]:
         ctx.set_total(batch.total_rows)
         if batch.error_rows:
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-            batch.rejected_file.save(f"dong-bi-loai-{batch.pk}-{stamp}.xlsx", ContentFile(imports.rejected_bytes(batch)), save=True)
+            batch.rejected_file.save(
+                f"dong-bi-loai-{batch.pk}-{stamp}.xlsx", ContentFile(imports.rejected_bytes(batch)), save=True
+            )
         summary = _summary(batch)
         ImportBatch.objects.filter(pk=batch.pk).update(message=summary)
-        return {"summary": summary, "total": batch.total_rows, "valid": batch.valid_rows, "rejected": batch.error_rows}
+        return {
+            "summary": summary,
+            "total": batch.total_rows,
+            "valid": batch.valid_rows,
+            "rejected": batch.error_rows,
+        }
 
 
 @jobs.register(COMMIT)
@@ -100,7 +112,9 @@ def import_commit(job: Job, ctx: JobContext) -> dict[str, Any]:
             result["memberships"],
         ) % {"count": result["memberships"], "people": result["people"]}
         if result["flagged"]:
-            summary += " " + _("%(count)s possible duplicates were flagged for review.") % {"count": result["flagged"]}
+            summary += " " + _("%(count)s possible duplicates were flagged for review.") % {
+                "count": result["flagged"]
+            }
         ImportBatch.objects.filter(pk=batch.pk).update(message=summary)
         ctx.progress(batch.valid_rows, force=True)
         return {"summary": summary, **result}

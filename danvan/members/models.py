@@ -154,7 +154,9 @@ class Person(ScopedModel):
     citizen_id_hash = models.CharField(max_length=64, blank=True, editable=False)
     citizen_id_last3 = models.CharField(max_length=3, blank=True, editable=False)
     birth_province = models.CharField(
-        _("province where the birth was registered"), max_length=2, blank=True,
+        _("province where the birth was registered"),
+        max_length=2,
+        blank=True,
         help_text=_("A former (63-province) code; checked against digits 1–3 of the citizen ID."),
     )
     phone = models.CharField(_("phone"), max_length=15, blank=True)
@@ -168,7 +170,12 @@ class Person(ScopedModel):
     deceased_on = models.DateField(_("deceased on"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     import_batch = models.ForeignKey(
-        "ImportBatch", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        "ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
         db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -228,13 +235,20 @@ class Membership(ScopedModel):
 
     scope_org_field = "org_path"
 
-    unit_path = models.CharField(max_length=255, editable=False)  # the branch's unit path (prefix index below)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="memberships")
+    unit_path = models.CharField(
+        max_length=255, editable=False
+    )  # the branch's unit path (prefix index below)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="memberships"
+    )
     branch = models.ForeignKey(
         "structure.Branch", verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
     )
     org_type = models.ForeignKey(
-        "structure.OrgType", verbose_name=_("organisation type"), on_delete=models.PROTECT, related_name="+",
+        "structure.OrgType",
+        verbose_name=_("organisation type"),
+        on_delete=models.PROTECT,
+        related_name="+",
         db_index=False,
     )
     org_path = models.CharField(max_length=255, editable=False)
@@ -242,10 +256,17 @@ class Membership(ScopedModel):
     joined_on = models.DateField(_("joined on"))
     left_on = models.DateField(_("left on"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
-    start_kind = models.CharField(_("how it started"), max_length=12, choices=StartKind.choices, default=StartKind.JOIN)
+    start_kind = models.CharField(
+        _("how it started"), max_length=12, choices=StartKind.choices, default=StartKind.JOIN
+    )
     end_reason = models.CharField(_("how it ended"), max_length=12, choices=EndReason.choices, blank=True)
     previous = models.ForeignKey(
-        "self", verbose_name=_("continues"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "self",
+        verbose_name=_("continues"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         db_index=False,
     )
     eligibility_override = models.TextField(_("reason for overriding the eligibility rules"), blank=True)
@@ -256,7 +277,12 @@ class Membership(ScopedModel):
     birth_year = models.PositiveSmallIntegerField(editable=False)
     ethnicity = models.CharField(max_length=2, editable=False)
     import_batch = models.ForeignKey(
-        "ImportBatch", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        "ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
         db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -267,10 +293,13 @@ class Membership(ScopedModel):
         ordering = ["search_name", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "org_type"], condition=Q(left_on__isnull=True), name="membership_one_active_per_type"
+                fields=["person", "org_type"],
+                condition=Q(left_on__isnull=True),
+                name="membership_one_active_per_type",
             ),
             models.CheckConstraint(
-                condition=Q(left_on__isnull=True) | Q(left_on__gt=models.F("joined_on")), name="membership_period"
+                condition=Q(left_on__isnull=True) | Q(left_on__gt=models.F("joined_on")),
+                name="membership_period",
             ),
             models.CheckConstraint(
                 condition=(Q(left_on__isnull=True) & Q(status="active") & Q(end_reason=""))
@@ -279,11 +308,15 @@ class Membership(ScopedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["unit_path"], name="membership_unit_path", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["unit_path"], name="membership_unit_path", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(fields=["org_path"], name="membership_org_path", opclasses=["varchar_pattern_ops"]),
             GinIndex(fields=["search_name"], name="membership_search_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(fields=["left_on"], name="membership_left_on", condition=Q(left_on__isnull=False)),
-            models.Index(fields=["previous"], name="membership_previous", condition=Q(previous__isnull=False)),
+            models.Index(
+                fields=["previous"], name="membership_previous", condition=Q(previous__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -311,8 +344,12 @@ class Movement(ScopedModel):
     unit_path = models.CharField(max_length=255, editable=False)
     # A log written only by the services, in bulk by imports: its references carry no database constraint
     # (each one was a check per inserted row); the services delete a membership's movements with it.
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="movements", db_constraint=False)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="movements", db_constraint=False)
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="movements", db_constraint=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="movements", db_constraint=False
+    )
     branch = models.ForeignKey(
         "structure.Branch", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
     )
@@ -320,19 +357,35 @@ class Movement(ScopedModel):
     reason = models.CharField(_("reason"), max_length=12, choices=EndReason.choices, blank=True)
     on = models.DateField(_("date"))
     other_branch = models.ForeignKey(
-        "structure.Branch", verbose_name=_("from or to branch"), null=True, blank=True, on_delete=models.DO_NOTHING,
-        related_name="+", db_index=False, db_constraint=False,
+        "structure.Branch",
+        verbose_name=_("from or to branch"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
     eligibility_override = models.TextField(_("reason for overriding the eligibility rules"), blank=True)
     org_path = models.CharField(max_length=255, editable=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
         db_constraint=False,
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
     import_batch = models.ForeignKey(
-        "ImportBatch", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        "ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
         db_constraint=False,
     )
 
@@ -365,7 +418,9 @@ class DailyCount(models.Model):
 
     branch = models.ForeignKey("structure.Branch", on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
-    org_type = models.ForeignKey("structure.OrgType", on_delete=models.PROTECT, related_name="+", db_index=False)
+    org_type = models.ForeignKey(
+        "structure.OrgType", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     unit_path = models.CharField(max_length=255)
     org_path = models.CharField(max_length=255)
     joined = models.IntegerField(default=0)
@@ -411,11 +466,16 @@ class EligibilityRule(models.Model):
     """Who may join an organisation of a type, as data: age limits, sex, veteran status."""
 
     org_type = models.OneToOneField(
-        "structure.OrgType", verbose_name=_("organisation type"), on_delete=models.CASCADE, related_name="eligibility"
+        "structure.OrgType",
+        verbose_name=_("organisation type"),
+        on_delete=models.CASCADE,
+        related_name="eligibility",
     )
     min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
-    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True, help_text=_("Empty: anyone."))
+    sex = models.CharField(
+        _("sex"), max_length=1, choices=Sex.choices, blank=True, help_text=_("Empty: anyone.")
+    )
     requires_veteran = models.BooleanField(_("veterans only"), default=False)
     note = models.CharField(_("source"), max_length=255, blank=True)
 
@@ -458,7 +518,9 @@ class DuplicateCandidate(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(_("reason"), max_length=20, choices=DuplicateReason.choices)
-    status = models.CharField(_("status"), max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
     unit_path = models.CharField(max_length=255, db_index=True)
     created_at = models.DateTimeField(_("flagged on"), auto_now_add=True)
     resolved_by = models.ForeignKey(
@@ -502,15 +564,21 @@ class ImportBatch(models.Model):
     """One uploaded file of members: checked into the staging rows, previewed, then imported or discarded."""
 
     filename = models.CharField(_("file"), max_length=255)
-    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.CHECKING)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.CHECKING
+    )
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
     error_rows = models.PositiveIntegerField(_("rejected rows"), default=0)
     duplicate_rows = models.PositiveIntegerField(_("possible duplicates"), default=0)
     matched_rows = models.PositiveIntegerField(_("rows of people already registered"), default=0)
     message = models.TextField(_("message"), blank=True)
-    check_job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    commit_job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    check_job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    commit_job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     rejected_file = models.FileField(_("rejected rows"), upload_to="members/imports/%Y/%m/", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

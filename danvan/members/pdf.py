@@ -142,7 +142,9 @@ class Document:
             text = text[:-1]
         return text + "…" if text else ""
 
-    def text(self, x: float, y: float, text: str, size: float = 9, *, align: str = "left", width: float = 0) -> None:
+    def text(
+        self, x: float, y: float, text: str, size: float = 9, *, align: str = "left", width: float = 0
+    ) -> None:
         if not text:
             return
         if align != "left":
@@ -153,7 +155,9 @@ class Document:
     def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.5) -> None:
         self.page.ops.append(f"{width:.2f} w {x1:.2f} {y1:.2f} m {x2:.2f} {y2:.2f} l S")
 
-    def rect(self, x: float, y: float, w: float, h: float, *, fill: float | None = None, stroke: bool = True) -> None:
+    def rect(
+        self, x: float, y: float, w: float, h: float, *, fill: float | None = None, stroke: bool = True
+    ) -> None:
         if fill is not None:
             self.page.ops.append(f"{fill:.2f} g {x:.2f} {y:.2f} {w:.2f} {h:.2f} re f 0 g")
         if stroke:
@@ -170,10 +174,15 @@ class Document:
     def _to_unicode(self) -> bytes:
         pairs = sorted({(self.font.glyph(chr(c)), c) for c in self.used if self.font.glyph(chr(c))})
         lines = [
-            "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+            "/CIDInit /ProcSet findresource begin",
+            "12 dict begin",
+            "begincmap",
             "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-            "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
-            "1 begincodespacerange", "<0000> <FFFF>", "endcodespacerange",
+            "/CMapName /Adobe-Identity-UCS def",
+            "/CMapType 2 def",
+            "1 begincodespacerange",
+            "<0000> <FFFF>",
+            "endcodespacerange",
         ]
         for i in range(0, len(pairs), 100):
             chunk = pairs[i : i + 100]
@@ -192,7 +201,11 @@ class Document:
 
         def stream(data: bytes, extra: str = "") -> bytes:
             packed = zlib.compress(data, 6)
-            return f"<< /Length {len(packed)} /Filter /FlateDecode {extra}>>\nstream\n".encode() + packed + b"\nendstream"
+            return (
+                f"<< /Length {len(packed)} /Filter /FlateDecode {extra}>>\nstream\n".encode()
+                + packed
+                + b"\nendstream"
+            )
 
         font = self.font
         scale = 1000 / font.units_per_em
@@ -234,7 +247,9 @@ class Document:
         objects[pages_id - 1] = (
             f"<< /Type /Pages /Kids [{' '.join(f'{p} 0 R' for p in page_ids)}] /Count {len(page_ids)} >>"
         ).encode()
-        info = add(f"<< /Title <FEFF{self.title.encode('utf-16-be').hex().upper()}> /Producer (Dan Van So) >>".encode())
+        info = add(
+            f"<< /Title <FEFF{self.title.encode('utf-16-be').hex().upper()}> /Producer (Dan Van So) >>".encode()
+        )
         catalog = add(f"<< /Type /Catalog /Pages {pages_id} 0 R >>".encode())
         out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
         offsets = []
@@ -258,8 +273,9 @@ class BookColumn:
     align: str = "left"
 
 
-def member_book_pdf(*, title: str, heading: list[str], columns: list[BookColumn], rows: list[list[str]],
-                    footer: str) -> bytes:
+def member_book_pdf(
+    *, title: str, heading: list[str], columns: list[BookColumn], rows: list[list[str]], footer: str
+) -> bytes:
     """A landscape A4 register: a title, heading lines, then a ruled table over as many pages as needed,
     the column titles repeated on every page, "page n/N" at the foot."""
     doc = Document(title=title)
@@ -293,14 +309,28 @@ def member_book_pdf(*, title: str, heading: list[str], columns: list[BookColumn]
         doc.rect(margin, top - row_h - 4, width - 2 * margin, row_h + 4, fill=0.9)
         x = margin
         for c in cols:
-            doc.text(x + 3, top - row_h + 1, doc.fit(c.title, size, c.width - 6), size, align=c.align, width=c.width - 6)
+            doc.text(
+                x + 3,
+                top - row_h + 1,
+                doc.fit(c.title, size, c.width - 6),
+                size,
+                align=c.align,
+                width=c.width - 6,
+            )
             x += c.width
         y = top - row_h - 4
         for values in chunk:
             y -= row_h
             x = margin
             for c, value in zip(cols, values, strict=False):
-                doc.text(x + 3, y + 4.5, doc.fit(str(value), size, c.width - 6), size, align=c.align, width=c.width - 6)
+                doc.text(
+                    x + 3,
+                    y + 4.5,
+                    doc.fit(str(value), size, c.width - 6),
+                    size,
+                    align=c.align,
+                    width=c.width - 6,
+                )
                 x += c.width
             doc.line(margin, y, width - margin, y, 0.3)
         # vertical rules

@@ -80,16 +80,31 @@ def _lookup(table: dict[str, str], extra: dict[str, str] | None = None) -> dict[
 
 @lru_cache(maxsize=1)
 def ethnicity_lookup() -> dict[str, str]:
-    return _lookup(ethnicities(), {"Khmer": "05", "Kinh (Việt)": "01", "Việt": "01", "H'Mông": "08", "Hmong": "08"})
+    return _lookup(
+        ethnicities(), {"Khmer": "05", "Kinh (Việt)": "01", "Việt": "01", "H'Mông": "08", "Hmong": "08"}
+    )
 
 
 @lru_cache(maxsize=1)
 def religion_lookup() -> dict[str, str]:
     return _lookup(
         religions(),
-        {"": NO_RELIGION, "không có": NO_RELIGION, "không tôn giáo": NO_RELIGION, "không": NO_RELIGION,
-         "Phật": "01", "Đạo Phật": "01", "Thiên Chúa giáo": "02", "Công giáo": "02", "Tin lành": "03",
-         "Hòa Hảo": "05", "Hoà Hảo": "05", "Cao đài": "04", "Hồi": "06", "Islam": "06"},
+        {
+            "": NO_RELIGION,
+            "không có": NO_RELIGION,
+            "không tôn giáo": NO_RELIGION,
+            "không": NO_RELIGION,
+            "Phật": "01",
+            "Đạo Phật": "01",
+            "Thiên Chúa giáo": "02",
+            "Công giáo": "02",
+            "Tin lành": "03",
+            "Hòa Hảo": "05",
+            "Hoà Hảo": "05",
+            "Cao đài": "04",
+            "Hồi": "06",
+            "Islam": "06",
+        },
     )
 
 

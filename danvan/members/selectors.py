@@ -55,8 +55,9 @@ class MemberPage:
     truncated: bool  # more than ``cap`` rows matched: the first ``cap`` found are shown, sorted
 
 
-def member_page(qs: QuerySet[Membership], *, sort: str = "name", page_number=1, per_page: int = 50,
-                cap: int = 10_000) -> MemberPage:
+def member_page(
+    qs: QuerySet[Membership], *, sort: str = "name", page_number=1, per_page: int = 50, cap: int = 10_000
+) -> MemberPage:
     """One page of a filtered member list, fast on millions of rows: the keys of at most ``cap`` matching
     rows are read in one scan (no count, no ordered index walk), sorted here, and only the page's rows are
     loaded. Over ``cap`` matches the list says so and shows the first ``cap`` found, sorted."""
@@ -71,7 +72,9 @@ def member_page(qs: QuerySet[Membership], *, sort: str = "name", page_number=1, 
     ids = [k[0] for k in page.object_list]
     # through ``qs`` again: the rows stay those the caller's filters (and scope) allow
     by_pk = {m.pk: m for m in qs.filter(pk__in=ids).select_related("person", "branch", "org_type").order_by()}
-    return MemberPage(page=page, rows=[by_pk[i] for i in ids if i in by_pk], count=len(keys), truncated=truncated)
+    return MemberPage(
+        page=page, rows=[by_pk[i] for i in ids if i in by_pk], count=len(keys), truncated=truncated
+    )
 
 
 def persons_visible(*, actor, action: str = "view") -> QuerySet[Person]:
@@ -98,7 +101,10 @@ def person_timeline(*, actor, person: Person) -> QuerySet[Movement]:
 
 def hidden_memberships(*, actor, person: Person) -> int:
     """How many of the person's memberships lie outside the actor's scope (shown as a count only)."""
-    return Membership.objects.filter(person=person).count() - memberships_visible(actor=actor).filter(person=person).count()
+    return (
+        Membership.objects.filter(person=person).count()
+        - memberships_visible(actor=actor).filter(person=person).count()
+    )
 
 
 def duplicates_to_review(*, actor) -> QuerySet[DuplicateCandidate]:
@@ -259,7 +265,9 @@ def _active_by_branch(branches: QuerySet[Branch], days: dict[str, date]) -> list
     one pass over the branches (an index probe per branch and date into the daily counts)."""
     annotations = {
         f"a_{key}": Subquery(
-            DailyCount.objects.filter(branch_id=OuterRef("pk"), day__lte=day).order_by("-day").values("active")[:1]
+            DailyCount.objects.filter(branch_id=OuterRef("pk"), day__lte=day)
+            .order_by("-day")
+            .values("active")[:1]
         )
         for key, day in days.items()
     }
@@ -339,8 +347,17 @@ def figures(
         types = [org_type]
     else:  # the organisation types that have members here (all of them for a whole province)
         types = list(OrgType.objects.filter(pk__in=type_ids).order_by("sort_order", "name"))
-    return Figures(unit=unit, on=on, start=start, end=end, org_type=org_type, types=types, rows=ordered,
-                   totals=totals, level=level)
+    return Figures(
+        unit=unit,
+        on=on,
+        start=start,
+        end=end,
+        org_type=org_type,
+        types=types,
+        rows=ordered,
+        totals=totals,
+        level=level,
+    )
 
 
 # --- breakdowns (from the memberships: sex, age band, ethnicity, people vs memberships) ------------------
@@ -384,7 +401,9 @@ def _age_case_sql(on: date, date_col: str, year_col: str) -> tuple[str, list]:
             year_cond += f" AND {year_col} >= %s"
             p_date.append(_years_before(on, high + 1))
             p_year.append(on.year - high)
-        parts.append(f"WHEN ({date_col} IS NOT NULL AND {date_cond}) OR ({date_col} IS NULL AND {year_cond}) THEN %s")
+        parts.append(
+            f"WHEN ({date_col} IS NOT NULL AND {date_cond}) OR ({date_col} IS NULL AND {year_cond}) THEN %s"
+        )
         params += [*p_date, *p_year, band]
     return "CASE " + " ".join(parts) + " ELSE '' END", params
 
@@ -414,11 +433,11 @@ def breakdown(*, actor, unit: Unit, on: date, org_type: OrgType | None = None) -
     if unit.level == UnitLevel.VILLAGE:
         child_sql = "'b' || members_membership.branch_id::text"
     else:
-        child_sql = (
-            f"array_to_string((string_to_array(members_membership.unit_path, '/'))[1:{depth + 1}], '/') || '/'"
-        )
-    inner = qs.order_by().annotate(child=RawSQL(child_sql, [])).values(
-        "person_id", "sex", "ethnicity", "birth_date", "birth_year", "child"
+        child_sql = f"array_to_string((string_to_array(members_membership.unit_path, '/'))[1:{depth + 1}], '/') || '/'"
+    inner = (
+        qs.order_by()
+        .annotate(child=RawSQL(child_sql, []))
+        .values("person_id", "sex", "ethnicity", "birth_date", "birth_year", "child")
     )
     sql, params = inner.query.sql_with_params()
     age_sql, age_params = _age_case_sql(on, "bd", "byear")
@@ -431,7 +450,9 @@ def breakdown(*, actor, unit: Unit, on: date, org_type: OrgType | None = None) -
         SELECT GROUPING(sex), GROUPING(age_band), GROUPING(eth), 1, sex, age_band, eth, NULL, sum(n), count(*)
         FROM b GROUP BY GROUPING SETS ((), (sex), (age_band), (eth))
     """
-    by_place = f"SELECT child, count(*) FROM (SELECT DISTINCT child, person_id FROM ({sql}) m) x GROUP BY child"
+    by_place = (
+        f"SELECT child, count(*) FROM (SELECT DISTINCT child, person_id FROM ({sql}) m) x GROUP BY child"
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         # Counting distinct people over a province's memberships hashes a million ids: give it the memory.
         cursor.execute("SET LOCAL work_mem = '64MB'")
@@ -460,7 +481,8 @@ def breakdown(*, actor, unit: Unit, on: date, org_type: OrgType | None = None) -
         by_sex=[(code, str(label), *sex.get(code, (0, 0))) for code, label in Sex.choices],
         by_age=[(code, str(label), *age.get(code, (0, 0))) for code, label, _lo, _hi in AGE_BANDS],
         by_ethnicity=sorted(
-            ((code, reference.ethnicity_name(code), n, p) for code, (n, p) in eth.items()), key=lambda r: -r[2]
+            ((code, reference.ethnicity_name(code), n, p) for code, (n, p) in eth.items()),
+            key=lambda r: -r[2],
         ),
     )
 
@@ -468,7 +490,11 @@ def breakdown(*, actor, unit: Unit, on: date, org_type: OrgType | None = None) -
 def place_labels(*, unit: Unit, keys: list[str]) -> list[tuple[str, str]]:
     """(key, label) of the rows of a breakdown by place: unit paths, or "b<id>" for branches."""
     if unit.level == UnitLevel.VILLAGE:
-        names = dict(Branch.objects.filter(pk__in=[int(k[1:]) for k in keys if k[1:].isdigit()]).values_list("pk", "name"))
+        names = dict(
+            Branch.objects.filter(pk__in=[int(k[1:]) for k in keys if k[1:].isdigit()]).values_list(
+                "pk", "name"
+            )
+        )
         rows = [(k, names.get(int(k[1:]), k)) for k in keys]
     else:
         names = dict(Unit.objects.filter(path__in=keys).values_list("path", "name"))

@@ -83,7 +83,9 @@ def may_view_citizen_id(actor, person: Person) -> bool:
         return False
     if has_scope_permission(actor, "members.view_citizen_id", person.unit_path):
         return True
-    scopes = user_scopes(actor, "members.view_citizen_id") if getattr(actor, "is_authenticated", False) else []
+    scopes = (
+        user_scopes(actor, "members.view_citizen_id") if getattr(actor, "is_authenticated", False) else []
+    )
     if not scopes:
         return False
     places = person.memberships.values_list("unit_path", "org_path")
@@ -115,9 +117,12 @@ def eligibility_problems(
         return []
     problems: list[str] = []
     age = age_on(birth_date=birth_date, birth_year=birth_year, on=on)
-    if (rule.min_age is None or age >= rule.min_age) and (rule.max_age is None or age <= rule.max_age) and (
-        not rule.sex or sex == rule.sex
-    ) and (not rule.requires_veteran or veteran):
+    if (
+        (rule.min_age is None or age >= rule.min_age)
+        and (rule.max_age is None or age <= rule.max_age)
+        and (not rule.sex or sex == rule.sex)
+        and (not rule.requires_veteran or veteran)
+    ):
         return problems  # the usual case, without formatting any message
     params = {"org": org_name, "age": age, "date": on.strftime("%d/%m/%Y")}
     if rule.min_age is not None and age < rule.min_age:
@@ -132,10 +137,13 @@ def eligibility_problems(
         )
     if rule.sex and sex != rule.sex:
         problems.append(
-            (_("%(org)s accepts women only.") if rule.sex == Sex.FEMALE else _("%(org)s accepts men only.")) % params
+            (_("%(org)s accepts women only.") if rule.sex == Sex.FEMALE else _("%(org)s accepts men only."))
+            % params
         )
     if rule.requires_veteran and not veteran:
-        problems.append(_("%(org)s accepts veterans only, and this person is not recorded as a veteran.") % params)
+        problems.append(
+            _("%(org)s accepts veterans only, and this person is not recorded as a veteran.") % params
+        )
     return problems
 
 
@@ -191,7 +199,9 @@ def eligibility_seed() -> int:
     return created
 
 
-def _check_eligibility(person: Person, branch: Branch, org_type: OrgType, on: date, override_reason: str) -> str:
+def _check_eligibility(
+    person: Person, branch: Branch, org_type: OrgType, on: date, override_reason: str
+) -> str:
     rule = rule_for(org_type)
     problems = eligibility_problems(
         rule,
@@ -286,12 +296,19 @@ def _validate_person(data: PersonData, *, today: date) -> dict[str, list[str]]:
     data.phone = normalise_phone(data.phone)
     if problem := phone_problem(data.phone):
         add("phone", problem)
-    if data.unit is None or data.unit.level not in (UnitLevel.COMMUNE, UnitLevel.VILLAGE) or not data.unit.is_active:
+    if (
+        data.unit is None
+        or data.unit.level not in (UnitLevel.COMMUNE, UnitLevel.VILLAGE)
+        or not data.unit.is_active
+    ):
         add("unit", _("Choose the village or commune (in force) where the person lives."))
     data.citizen_id = cid.normalise(data.citizen_id)
     if data.citizen_id and "sex" not in errors and data.birth_year:
         for message in cid.check(
-            data.citizen_id, sex=data.sex, birth_year=data.birth_year, birth_province=data.birth_province or None
+            data.citizen_id,
+            sex=data.sex,
+            birth_year=data.birth_year,
+            birth_province=data.birth_province or None,
         ):
             add("citizen_id", message)
     for name in ("address", "occupation", "notes"):
@@ -308,7 +325,9 @@ def _citizen_id_taken(actor, value_hash: str, exclude_pk: int | None) -> str | N
     if other is None:
         return None
     if Person.objects.visible_to(actor).filter(pk=other.pk).exists():
-        return _("This citizen ID is already registered for %(name)s (born %(birth)s): open that record instead.") % {
+        return _(
+            "This citizen ID is already registered for %(name)s (born %(birth)s): open that record instead."
+        ) % {
             "name": other.full_name,
             "birth": other.birth_display,
         }
@@ -326,8 +345,19 @@ def citizen_id_hash(value: str) -> str:
 
 
 PERSON_FIELDS = [
-    "full_name", "birth_date", "birth_year", "sex", "ethnicity", "religion", "birth_province", "phone",
-    "address", "occupation", "education", "veteran", "notes",
+    "full_name",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "ethnicity",
+    "religion",
+    "birth_province",
+    "phone",
+    "address",
+    "occupation",
+    "education",
+    "veteran",
+    "notes",
 ]
 MEMBERSHIP_MIRROR = ["search_name", "sex", "birth_date", "birth_year", "ethnicity"]
 
@@ -528,7 +558,9 @@ def person_merge(*, actor, keep: Person, other: Person) -> Person:
     if keep.citizen_id_hash and other.citizen_id_hash and keep.citizen_id_hash != other.citizen_id_hash:
         raise ValidationError(_("The two records have different citizen IDs: they are two different people."))
     if keep.sex != other.sex:
-        raise ValidationError(_("The two records have different sexes: correct one of them first if they are the same person."))
+        raise ValidationError(
+            _("The two records have different sexes: correct one of them first if they are the same person.")
+        )
     kept = list(keep.memberships.all())
     dropped: list[Membership] = []
     for m in other.memberships.order_by("joined_on"):
@@ -553,7 +585,15 @@ def person_merge(*, actor, keep: Person, other: Person) -> Person:
         value = crypto.decrypt(other.citizen_id_enc, context=Person.CITIZEN_ID_CONTEXT)
         Person.objects.filter(pk=other.pk).update(citizen_id_enc="", citizen_id_hash="", citizen_id_last3="")
         _set_citizen_id(keep, value)
-    for name in ("birth_date", "birth_province", "phone", "address", "occupation", "education", "deceased_on"):
+    for name in (
+        "birth_date",
+        "birth_province",
+        "phone",
+        "address",
+        "occupation",
+        "education",
+        "deceased_on",
+    ):
         if not getattr(keep, name) and getattr(other, name):
             setattr(keep, name, getattr(other, name))
     if keep.birth_date:
@@ -613,11 +653,15 @@ def _check_free(person: Person, org_type: OrgType, on: date, *, exclude_pk: int 
         return
     if other.left_on is None:
         raise ValidationError(
-            _("%(name)s is already an active member of %(org)s (%(branch)s): transfer the membership instead.")
+            _(
+                "%(name)s is already an active member of %(org)s (%(branch)s): transfer the membership instead."
+            )
             % {"name": person.full_name, "org": org_type.name, "branch": other.branch.name}
         )
     raise ValidationError(
-        _("%(name)s was a member of %(org)s until %(until)s (%(branch)s): the new membership must start after that.")
+        _(
+            "%(name)s was a member of %(org)s until %(until)s (%(branch)s): the new membership must start after that."
+        )
         % {
             "name": person.full_name,
             "org": org_type.name,
@@ -707,7 +751,13 @@ def membership_join(
     _check_free(person, org_type, on)
     override = _check_eligibility(person, branch, org_type, on, override_reason)
     membership = _new_membership(
-        person, branch, org_type, on=on, start_kind=StartKind.JOIN, member_number=member_number, override=override
+        person,
+        branch,
+        org_type,
+        on=on,
+        start_kind=StartKind.JOIN,
+        member_number=member_number,
+        override=override,
     )
     _movement(membership, kind=MovementKind.JOIN, on=on, actor=actor, note=note, override=override)
     return membership
@@ -727,13 +777,20 @@ def member_register(
     """A new member: register the person and their joining ``branch`` (both or neither)."""
     person = person_create(actor=actor, data=data, for_branch=branch)
     return membership_join(
-        actor=actor, person=person, branch=branch, on=on, member_number=member_number,
-        override_reason=override_reason, note=note,
+        actor=actor,
+        person=person,
+        branch=branch,
+        on=on,
+        member_number=member_number,
+        override_reason=override_reason,
+        note=note,
     )
 
 
 def _lock_active(membership: Membership) -> Membership:
-    membership = Membership.objects.select_for_update().select_related("branch", "person").get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update().select_related("branch", "person").get(pk=membership.pk)
+    )
     if membership.left_on is not None:
         raise ValidationError(_("This membership has already ended."))
     return membership
@@ -742,8 +799,10 @@ def _lock_active(membership: Membership) -> Membership:
 def _end(membership: Membership, *, on: date, reason: str) -> None:
     if on <= membership.joined_on:
         raise ValidationError(
-            {"on": _("The date must be after the start of the membership (%(day)s).")
-             % {"day": membership.joined_on.strftime("%d/%m/%Y")}}
+            {
+                "on": _("The date must be after the start of the membership (%(day)s).")
+                % {"day": membership.joined_on.strftime("%d/%m/%Y")}
+            }
         )
     membership.left_on = on
     membership.end_reason = reason
@@ -770,7 +829,9 @@ def membership_transfer(
     membership = _lock_active(membership)
     org_type = _check_branch(to_branch, field_name="to_branch")
     if org_type.pk != membership.org_type_id:
-        raise ValidationError({"to_branch": _("The new branch must belong to an organisation of the same type.")})
+        raise ValidationError(
+            {"to_branch": _("The new branch must belong to an organisation of the same type.")}
+        )
     if to_branch.pk == membership.branch_id:
         raise ValidationError({"to_branch": _("Choose another branch than the current one.")})
     on = _check_day(on)
@@ -785,9 +846,18 @@ def membership_transfer(
         member_number=membership.member_number if member_number is None else member_number,
         previous=membership,
     )
-    _movement(membership, kind=MovementKind.TRANSFER_OUT, on=on, actor=actor, reason=EndReason.TRANSFERRED,
-              other_branch=to_branch, note=note)
-    _movement(new, kind=MovementKind.TRANSFER_IN, on=on, actor=actor, other_branch=membership.branch, note=note)
+    _movement(
+        membership,
+        kind=MovementKind.TRANSFER_OUT,
+        on=on,
+        actor=actor,
+        reason=EndReason.TRANSFERRED,
+        other_branch=to_branch,
+        note=note,
+    )
+    _movement(
+        new, kind=MovementKind.TRANSFER_IN, on=on, actor=actor, other_branch=membership.branch, note=note
+    )
     if move_residence and person.unit_path != to_branch.unit_path:
         if not may_person(actor, "change", person):
             raise _deny()
@@ -804,7 +874,9 @@ def branch_transfer(*, actor, from_branch: Branch, to_branch: Branch, on: date, 
     _require(actor, "members.change_membership", from_branch.unit_path, from_branch.path)
     org_type = _check_branch(to_branch, field_name="to_branch")
     if org_type.pk != _branch_org_type(from_branch).pk:
-        raise ValidationError({"to_branch": _("The new branch must belong to an organisation of the same type.")})
+        raise ValidationError(
+            {"to_branch": _("The new branch must belong to an organisation of the same type.")}
+        )
     if to_branch.pk == from_branch.pk:
         raise ValidationError({"to_branch": _("Choose another branch than the current one.")})
     on = _check_day(on)
@@ -812,8 +884,10 @@ def branch_transfer(*, actor, from_branch: Branch, to_branch: Branch, on: date, 
     late = active.filter(joined_on__gte=on).select_related("person").first()
     if late is not None:
         raise ValidationError(
-            {"on": _("%(name)s joined this branch on %(day)s: the transfer date must be later.")
-             % {"name": late.person.full_name, "day": late.joined_on.strftime("%d/%m/%Y")}}
+            {
+                "on": _("%(name)s joined this branch on %(day)s: the transfer date must be later.")
+                % {"name": late.person.full_name, "day": late.joined_on.strftime("%d/%m/%Y")}
+            }
         )
     moving = list(active)
     if not moving:
@@ -825,9 +899,15 @@ def branch_transfer(*, actor, from_branch: Branch, to_branch: Branch, on: date, 
     created = Membership.objects.bulk_create(
         [
             Membership(
-                person_id=m.person_id, branch=to_branch, org_type=org_type, unit_path=to_branch.unit_path,
-                org_path=to_branch.path, member_number=m.member_number, joined_on=on,
-                start_kind=StartKind.TRANSFER_IN, previous=m,
+                person_id=m.person_id,
+                branch=to_branch,
+                org_type=org_type,
+                unit_path=to_branch.unit_path,
+                org_path=to_branch.path,
+                member_number=m.member_number,
+                joined_on=on,
+                start_kind=StartKind.TRANSFER_IN,
+                previous=m,
                 **{name: getattr(m, name) for name in MEMBERSHIP_MIRROR},
             )
             for m in moving
@@ -838,16 +918,35 @@ def branch_transfer(*, actor, from_branch: Branch, to_branch: Branch, on: date, 
     note = clean(note)[:500]
     movements = []
     for old, new in zip(moving, created, strict=True):
-        movements.append(Movement(
-            membership=old, person_id=old.person_id, branch_id=from_branch.pk, kind=MovementKind.TRANSFER_OUT,
-            reason=EndReason.TRANSFERRED, on=on, other_branch=to_branch, note=note, unit_path=from_branch.unit_path,
-            org_path=from_branch.path, recorded_by=recorded_by,
-        ))
-        movements.append(Movement(
-            membership=new, person_id=new.person_id, branch_id=to_branch.pk, kind=MovementKind.TRANSFER_IN,
-            on=on, other_branch=from_branch, note=note, unit_path=to_branch.unit_path, org_path=to_branch.path,
-            recorded_by=recorded_by,
-        ))
+        movements.append(
+            Movement(
+                membership=old,
+                person_id=old.person_id,
+                branch_id=from_branch.pk,
+                kind=MovementKind.TRANSFER_OUT,
+                reason=EndReason.TRANSFERRED,
+                on=on,
+                other_branch=to_branch,
+                note=note,
+                unit_path=from_branch.unit_path,
+                org_path=from_branch.path,
+                recorded_by=recorded_by,
+            )
+        )
+        movements.append(
+            Movement(
+                membership=new,
+                person_id=new.person_id,
+                branch_id=to_branch.pk,
+                kind=MovementKind.TRANSFER_IN,
+                on=on,
+                other_branch=from_branch,
+                note=note,
+                unit_path=to_branch.unit_path,
+                org_path=to_branch.path,
+                recorded_by=recorded_by,
+            )
+        )
     Movement.objects.bulk_create(movements, batch_size=2000)
     counts.rebuild(branch_ids=[from_branch.pk, to_branch.pk])
     return len(moving)
@@ -869,7 +968,10 @@ def membership_leave(*, actor, membership: Membership, on: date, reason: str, no
         person.deceased_on = on
         person.save(update_fields=["deceased_on", "updated_at"])
         for other in Membership.objects.filter(person=person, left_on__isnull=True).exclude(pk=membership.pk):
-            if has_scope_permission(actor, "members.change_membership", other.unit_path, other.org_path) and on > other.joined_on:
+            if (
+                has_scope_permission(actor, "members.change_membership", other.unit_path, other.org_path)
+                and on > other.joined_on
+            ):
                 other = _lock_active(other)
                 _end(other, on=on, reason=reason)
                 _movement(other, kind=MovementKind.LEAVE, on=on, actor=actor, reason=reason, note=note)
@@ -907,9 +1009,14 @@ def membership_rejoin(
     _check_free(person, org_type, on)
     override = _check_eligibility(person, branch, org_type, on, override_reason)
     new = _new_membership(
-        person, branch, org_type, on=on, start_kind=StartKind.REJOIN,
+        person,
+        branch,
+        org_type,
+        on=on,
+        start_kind=StartKind.REJOIN,
         member_number=membership.member_number if member_number is None else member_number,
-        override=override, previous=membership,
+        override=override,
+        previous=membership,
     )
     _movement(new, kind=MovementKind.REJOIN, on=on, actor=actor, note=note, override=override)
     return new
@@ -950,7 +1057,9 @@ def membership_delete(*, actor, membership: Membership) -> None:
         # Removing the arrival of a transfer undoes the transfer: the member is back in the old branch.
         previous = Membership.objects.select_for_update().get(pk=previous.pk)
         counts.add_end(previous, undo=True)
-        Movement.objects.filter(membership=previous, kind=MovementKind.TRANSFER_OUT, on=previous.left_on).delete()
+        Movement.objects.filter(
+            membership=previous, kind=MovementKind.TRANSFER_OUT, on=previous.left_on
+        ).delete()
         previous.left_on, previous.end_reason, previous.status = None, "", Status.ACTIVE
         previous.save(update_fields=["left_on", "end_reason", "status"])
 
@@ -970,7 +1079,9 @@ def import_start(*, actor, upload, language: str = "") -> ImportBatch:
     from danvan.members.jobs import CHECK
 
     _may_import(actor)
-    batch = ImportBatch.objects.create(filename=clean(getattr(upload, "name", "import"))[:255], created_by=actor)
+    batch = ImportBatch.objects.create(
+        filename=clean(getattr(upload, "name", "import"))[:255], created_by=actor
+    )
     job = job_start(
         actor=actor,
         kind=CHECK,

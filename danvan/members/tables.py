@@ -15,11 +15,15 @@ STATUS_BADGE = {
 
 
 class MembershipTable(tables.Table):
-    name = tables.Column(verbose_name=_("Full name"), accessor="person__full_name", order_by=("search_name", "id"))
+    name = tables.Column(
+        verbose_name=_("Full name"), accessor="person__full_name", order_by=("search_name", "id")
+    )
     birth = tables.Column(verbose_name=_("Born"), accessor="person__birth_display", orderable=False)
     sex = tables.Column(verbose_name=_("Sex"), orderable=False)
     ethnicity = tables.Column(verbose_name=_("Ethnicity"), accessor="person__ethnicity_name", orderable=False)
-    citizen_id = tables.Column(verbose_name=_("Citizen ID"), accessor="person__citizen_id_masked", orderable=False)
+    citizen_id = tables.Column(
+        verbose_name=_("Citizen ID"), accessor="person__citizen_id_masked", orderable=False
+    )
     branch = tables.Column(verbose_name=_("Branch"), accessor="branch__name", orderable=False)
     org_type = tables.Column(verbose_name=_("Organisation"), accessor="org_type__short_name", orderable=False)
     member_number = tables.Column(verbose_name=_("Member number"), orderable=False)
@@ -29,8 +33,19 @@ class MembershipTable(tables.Table):
 
     class Meta:
         model = Membership
-        fields = ("name", "birth", "sex", "ethnicity", "citizen_id", "branch", "org_type", "member_number",
-                  "joined_on", "status", "left_on")
+        fields = (
+            "name",
+            "birth",
+            "sex",
+            "ethnicity",
+            "citizen_id",
+            "branch",
+            "org_type",
+            "member_number",
+            "joined_on",
+            "status",
+            "left_on",
+        )
         attrs = TABLE_ATTRS
         order_by = ("name",)
 

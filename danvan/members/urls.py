@@ -21,7 +21,9 @@ urlpatterns = [
     path("people/<int:pk>/merge/", views.PersonMergeView.as_view(), name="person-merge"),
     # memberships and their movements
     path("memberships/<int:pk>/", views.MembershipDetailView.as_view(), name="membership-detail"),
-    path("memberships/<int:pk>/transfer/", views.MembershipTransferView.as_view(), name="membership-transfer"),
+    path(
+        "memberships/<int:pk>/transfer/", views.MembershipTransferView.as_view(), name="membership-transfer"
+    ),
     path("memberships/<int:pk>/leave/", views.MembershipLeaveView.as_view(), name="membership-leave"),
     path("memberships/<int:pk>/rejoin/", views.MembershipRejoinView.as_view(), name="membership-rejoin"),
     path("memberships/<int:pk>/number/", views.MembershipNumberView.as_view(), name="membership-number"),

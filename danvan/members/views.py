@@ -64,7 +64,11 @@ class ScopedObjectMixin(LoginRequiredMixin):
     post_only = False
 
     def get_object(self):
-        obj = self.model.objects.visible_to(self.request.user, self.scope_action).filter(pk=self.kwargs["pk"]).first()
+        obj = (
+            self.model.objects.visible_to(self.request.user, self.scope_action)
+            .filter(pk=self.kwargs["pk"])
+            .first()
+        )
         if obj is None:
             raise Http404
         return obj
@@ -152,7 +156,9 @@ class MembershipListView(ScopedListView):
         user = self.request.user
         context["cap"] = LIST_COUNT_CAP
         context["members"] = selectors.member_page(
-            self.object_list, sort=self.request.GET.get("sort", "name"), page_number=self.request.GET.get("page"),
+            self.object_list,
+            sort=self.request.GET.get("sort", "name"),
+            page_number=self.request.GET.get("page"),
             cap=LIST_COUNT_CAP,
         )
         query = self.request.GET.copy()
@@ -170,7 +176,9 @@ class MembershipDetailView(ScopedObjectMixin, View):
     model = Membership
 
     def get(self, request, *args, **kwargs):
-        return redirect(reverse("members:person-detail", args=[self.object.person_id]) + f"#m{self.object.pk}")
+        return redirect(
+            reverse("members:person-detail", args=[self.object.person_id]) + f"#m{self.object.pk}"
+        )
 
 
 # --- people ----------------------------------------------------------------------------------------------
@@ -189,13 +197,23 @@ class PersonDetailView(ScopedDetailView):
         user, person = self.request.user, self.object
         memberships = list(selectors.person_memberships(actor=user, person=person))
         for m in memberships:
-            m.can_change = services.has_scope_permission(user, "members.change_membership", m.unit_path, m.org_path)
-            m.can_rejoin = m.status in (Status.LEFT, Status.EXPELLED) and user.has_perm("members.add_membership") and not person.deceased_on
-            m.can_delete = services.has_scope_permission(user, "members.delete_membership", m.unit_path, m.org_path)
+            m.can_change = services.has_scope_permission(
+                user, "members.change_membership", m.unit_path, m.org_path
+            )
+            m.can_rejoin = (
+                m.status in (Status.LEFT, Status.EXPELLED)
+                and user.has_perm("members.add_membership")
+                and not person.deceased_on
+            )
+            m.can_delete = services.has_scope_permission(
+                user, "members.delete_membership", m.unit_path, m.org_path
+            )
         context["memberships"] = memberships
         context["timeline"] = selectors.person_timeline(actor=user, person=person)
         context["hidden"] = selectors.hidden_memberships(actor=user, person=person)
-        context["duplicates"] = selectors.duplicates_to_review(actor=user).filter(person=person) | selectors.duplicates_to_review(actor=user).filter(other=person)
+        context["duplicates"] = selectors.duplicates_to_review(actor=user).filter(
+            person=person
+        ) | selectors.duplicates_to_review(actor=user).filter(other=person)
         context["can"] = {
             "change": services.may_person(user, "change", person),
             "join": user.has_perm("members.add_membership") and not person.deceased_on,
@@ -212,8 +230,12 @@ class CitizenIdRevealView(ScopedObjectMixin, View):
 
     def post(self, request, *args, **kwargs):
         try:
-            value = services.person_citizen_id(actor=request.user, person=self.object, request=request,
-                                               purpose=request.POST.get("purpose", "")[:200])
+            value = services.person_citizen_id(
+                actor=request.user,
+                person=self.object,
+                request=request,
+                purpose=request.POST.get("purpose", "")[:200],
+            )
         except PermissionDenied:
             raise
         response = render(request, "members/_citizen_id.html", {"value": value, "person": self.object})
@@ -239,15 +261,25 @@ class RegisterView(PermissionGateMixin, FormPageMixin, FormView):
 
     def form_valid(self, form):
         d = form.cleaned_data
-        membership = self.service(form, lambda: services.member_register(
-            actor=self.request.user, data=form.to_data(), branch=d["branch"], on=d["on"],
-            member_number=d.get("member_number") or "", override_reason=d.get("override_reason") or "",
-            note=d.get("note") or "",
-        ))
+        membership = self.service(
+            form,
+            lambda: services.member_register(
+                actor=self.request.user,
+                data=form.to_data(),
+                branch=d["branch"],
+                on=d["on"],
+                member_number=d.get("member_number") or "",
+                override_reason=d.get("override_reason") or "",
+                note=d.get("note") or "",
+            ),
+        )
         if membership is None:
             return self.form_invalid(form)
-        messages.success(self.request, _("Registered: %(name)s joined %(branch)s.") % {
-            "name": membership.person.full_name, "branch": membership.branch.name})
+        messages.success(
+            self.request,
+            _("Registered: %(name)s joined %(branch)s.")
+            % {"name": membership.person.full_name, "branch": membership.branch.name},
+        )
         return redirect(membership.person)
 
 
@@ -273,8 +305,10 @@ class PersonUpdateView(ScopedObjectMixin, FormPageMixin, FormView):
         return [*super().get_breadcrumbs(), (self.object.full_name, self.object.get_absolute_url())]
 
     def form_valid(self, form):
-        person = self.service(form, lambda: services.person_update(actor=self.request.user, person=self.object,
-                                                                   data=form.to_data()))
+        person = self.service(
+            form,
+            lambda: services.person_update(actor=self.request.user, person=self.object, data=form.to_data()),
+        )
         if person is None:
             return self.form_invalid(form)
         messages.success(self.request, _("Saved: %(obj)s") % {"obj": person})
@@ -301,14 +335,25 @@ class PersonJoinView(ScopedObjectMixin, FormPageMixin, FormView):
 
     def form_valid(self, form):
         d = form.cleaned_data
-        membership = self.service(form, lambda: services.membership_join(
-            actor=self.request.user, person=self.object, branch=d["branch"], on=d["on"],
-            member_number=d.get("member_number") or "", override_reason=d.get("override_reason") or "",
-            note=d.get("note") or ""))
+        membership = self.service(
+            form,
+            lambda: services.membership_join(
+                actor=self.request.user,
+                person=self.object,
+                branch=d["branch"],
+                on=d["on"],
+                member_number=d.get("member_number") or "",
+                override_reason=d.get("override_reason") or "",
+                note=d.get("note") or "",
+            ),
+        )
         if membership is None:
             return self.form_invalid(form)
-        messages.success(self.request, _("%(name)s joined %(branch)s.") % {"name": self.object.full_name,
-                                                                             "branch": membership.branch.name})
+        messages.success(
+            self.request,
+            _("%(name)s joined %(branch)s.")
+            % {"name": self.object.full_name, "branch": membership.branch.name},
+        )
         return redirect(self.object)
 
 
@@ -331,18 +376,32 @@ class PersonMergeView(ScopedObjectMixin, FormPageMixin, FormView):
         pk = _int(self.request.GET.get("other") or self.request.POST.get("other"))
         if pk is None:
             return None
-        other = selectors.persons_visible(actor=self.request.user, action="change").filter(pk=pk).exclude(pk=self.object.pk).first()
+        other = (
+            selectors.persons_visible(actor=self.request.user, action="change")
+            .filter(pk=pk)
+            .exclude(pk=self.object.pk)
+            .first()
+        )
         if other is None:
             raise Http404
         return other
 
     def get(self, request, *args, **kwargs):
         if self.other is None:  # first choose the other record
-            candidates = selectors.duplicates_to_review(actor=request.user).filter(Q(person=self.object) | Q(other=self.object))
-            return render(request, "members/merge_choose.html", {
-                "person": self.object, "page_title": self.page_title,
-                "candidates": [c.other if c.person_id == self.object.pk else c.person for c in candidates],
-            })
+            candidates = selectors.duplicates_to_review(actor=request.user).filter(
+                Q(person=self.object) | Q(other=self.object)
+            )
+            return render(
+                request,
+                "members/merge_choose.html",
+                {
+                    "person": self.object,
+                    "page_title": self.page_title,
+                    "candidates": [
+                        c.other if c.person_id == self.object.pk else c.person for c in candidates
+                    ],
+                },
+            )
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -367,10 +426,14 @@ class PersonMergeView(ScopedObjectMixin, FormPageMixin, FormView):
     def form_valid(self, form):
         keep_pk = int(form.cleaned_data["keep"])
         keep, other = (self.object, self.other) if keep_pk == self.object.pk else (self.other, self.object)
-        person = self.service(form, lambda: services.person_merge(actor=self.request.user, keep=keep, other=other))
+        person = self.service(
+            form, lambda: services.person_merge(actor=self.request.user, keep=keep, other=other)
+        )
         if person is None:
             return self.form_invalid(form)
-        messages.success(self.request, _("The two records were merged into %(name)s.") % {"name": person.full_name})
+        messages.success(
+            self.request, _("The two records were merged into %(name)s.") % {"name": person.full_name}
+        )
         return redirect(person)
 
 
@@ -405,8 +468,11 @@ class MembershipFormMixin(ScopedObjectMixin, FormPageMixin):
     def get_intro(self):
         m = self.object
         return _("%(name)s — %(org)s, %(branch)s, since %(day)s.") % {
-            "name": m.person.full_name, "org": m.org_type.name, "branch": m.branch.name,
-            "day": m.joined_on.strftime("%d/%m/%Y")}
+            "name": m.person.full_name,
+            "org": m.org_type.name,
+            "branch": m.branch.name,
+            "day": m.joined_on.strftime("%d/%m/%Y"),
+        }
 
     def done(self, message: str):
         messages.success(self.request, message)
@@ -422,13 +488,25 @@ class MembershipTransferView(MembershipFormMixin, FormView):
         return _("Transfer to another branch")
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "org_type_id": self.object.org_type_id, "exclude": self.object.branch_id}
+        return {
+            **super().get_form_kwargs(),
+            "org_type_id": self.object.org_type_id,
+            "exclude": self.object.branch_id,
+        }
 
     def form_valid(self, form):
         d = form.cleaned_data
-        new = self.service(form, lambda: services.membership_transfer(
-            actor=self.request.user, membership=self.object, to_branch=d["to_branch"], on=d["on"],
-            note=d.get("note") or "", move_residence=bool(d.get("move_residence"))))
+        new = self.service(
+            form,
+            lambda: services.membership_transfer(
+                actor=self.request.user,
+                membership=self.object,
+                to_branch=d["to_branch"],
+                on=d["on"],
+                note=d.get("note") or "",
+                move_residence=bool(d.get("move_residence")),
+            ),
+        )
         if new is None:
             return self.form_invalid(form)
         return self.done(_("Transferred to %(branch)s.") % {"branch": new.branch.name})
@@ -445,11 +523,21 @@ class MembershipLeaveView(MembershipFormMixin, FormView):
 
     def form_valid(self, form):
         d = form.cleaned_data
-        m = self.service(form, lambda: services.membership_leave(
-            actor=self.request.user, membership=self.object, on=d["on"], reason=d["reason"], note=d.get("note") or ""))
+        m = self.service(
+            form,
+            lambda: services.membership_leave(
+                actor=self.request.user,
+                membership=self.object,
+                on=d["on"],
+                reason=d["reason"],
+                note=d.get("note") or "",
+            ),
+        )
         if m is None:
             return self.form_invalid(form)
-        return self.done(_("Recorded: %(name)s left %(branch)s.") % {"name": m.person.full_name, "branch": m.branch.name})
+        return self.done(
+            _("Recorded: %(name)s left %(branch)s.") % {"name": m.person.full_name, "branch": m.branch.name}
+        )
 
 
 class MembershipRejoinView(MembershipFormMixin, FormView):
@@ -465,16 +553,30 @@ class MembershipRejoinView(MembershipFormMixin, FormView):
         return {"branch": self.object.branch_id}
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "actor": self.request.user, "org_type_id": self.object.org_type_id}
+        return {
+            **super().get_form_kwargs(),
+            "actor": self.request.user,
+            "org_type_id": self.object.org_type_id,
+        }
 
     def form_valid(self, form):
         d = form.cleaned_data
-        m = self.service(form, lambda: services.membership_rejoin(
-            actor=self.request.user, membership=self.object, on=d["on"], branch=d["branch"],
-            override_reason=d.get("override_reason") or "", note=d.get("note") or ""))
+        m = self.service(
+            form,
+            lambda: services.membership_rejoin(
+                actor=self.request.user,
+                membership=self.object,
+                on=d["on"],
+                branch=d["branch"],
+                override_reason=d.get("override_reason") or "",
+                note=d.get("note") or "",
+            ),
+        )
         if m is None:
             return self.form_invalid(form)
-        return self.done(_("%(name)s re-joined %(branch)s.") % {"name": m.person.full_name, "branch": m.branch.name})
+        return self.done(
+            _("%(name)s re-joined %(branch)s.") % {"name": m.person.full_name, "branch": m.branch.name}
+        )
 
 
 class MembershipNumberView(MembershipFormMixin, FormView):
@@ -488,8 +590,14 @@ class MembershipNumberView(MembershipFormMixin, FormView):
         return {"member_number": self.object.member_number}
 
     def form_valid(self, form):
-        m = self.service(form, lambda: services.membership_update(
-            actor=self.request.user, membership=self.object, member_number=form.cleaned_data["member_number"]))
+        m = self.service(
+            form,
+            lambda: services.membership_update(
+                actor=self.request.user,
+                membership=self.object,
+                member_number=form.cleaned_data["member_number"],
+            ),
+        )
         if m is None:
             return self.form_invalid(form)
         return self.done(_("Saved: %(obj)s") % {"obj": m.member_number or "—"})
@@ -506,14 +614,20 @@ class MembershipDeleteView(MembershipFormMixin, FormView):
         return _("Remove a membership recorded by mistake")
 
     def get_intro(self):
-        return super().get_intro() + " " + _(
-            "Removing it changes the figures as if it had never been recorded (a correction, not a movement). "
-            "To record that the person left, use “Leave” instead."
+        return (
+            super().get_intro()
+            + " "
+            + _(
+                "Removing it changes the figures as if it had never been recorded (a correction, not a movement). "
+                "To record that the person left, use “Leave” instead."
+            )
         )
 
     def form_valid(self, form):
         person = self.object.person
-        done = self.service(form, lambda: services.membership_delete(actor=self.request.user, membership=self.object) or True)
+        done = self.service(
+            form, lambda: services.membership_delete(actor=self.request.user, membership=self.object) or True
+        )
         if done is None:
             return self.form_invalid(form)
         messages.success(self.request, _("The membership was removed."))
@@ -532,24 +646,44 @@ class BranchTransferView(ScopedObjectMixin, FormPageMixin, FormView):
         return _("Transfer every member of %(branch)s") % {"branch": self.object.name}
 
     def get_intro(self):
-        active = selectors.memberships_visible(actor=self.request.user).filter(branch=self.object, left_on__isnull=True).count()
-        return _("%(count)s active members will move, each with a movement recorded; their history stays with this branch.") % {"count": active}
+        active = (
+            selectors.memberships_visible(actor=self.request.user)
+            .filter(branch=self.object, left_on__isnull=True)
+            .count()
+        )
+        return _(
+            "%(count)s active members will move, each with a movement recorded; their history stays with this branch."
+        ) % {"count": active}
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "org_type_id": self.object.organisation.type_id, "exclude": self.object.pk}
+        return {
+            **super().get_form_kwargs(),
+            "org_type_id": self.object.organisation.type_id,
+            "exclude": self.object.pk,
+        }
 
     def get_cancel_url(self):
         return reverse("members:membership-list") + f"?branch={self.object.pk}"
 
     def form_valid(self, form):
         d = form.cleaned_data
-        moved = self.service(form, lambda: services.branch_transfer(
-            actor=self.request.user, from_branch=self.object, to_branch=d["to_branch"], on=d["on"],
-            note=d.get("note") or ""))
+        moved = self.service(
+            form,
+            lambda: services.branch_transfer(
+                actor=self.request.user,
+                from_branch=self.object,
+                to_branch=d["to_branch"],
+                on=d["on"],
+                note=d.get("note") or "",
+            ),
+        )
         if moved is None:
             return self.form_invalid(form)
-        messages.success(self.request, _("%(count)s members were transferred to %(branch)s.") % {
-            "count": moved, "branch": d["to_branch"].name})
+        messages.success(
+            self.request,
+            _("%(count)s members were transferred to %(branch)s.")
+            % {"count": moved, "branch": d["to_branch"].name},
+        )
         return redirect(reverse("members:membership-list") + f"?branch={d['to_branch'].pk}")
 
 
@@ -587,7 +721,9 @@ class BranchChoicesView(LoginRequiredMixin, TemplateView):
             if type_id:
                 qs = qs.filter(organisation__type_id=type_id)
         elif type_id:
-            qs = selectors.transfer_targets(actor=user, org_type_id=type_id, exclude=_int(self.request.GET.get("exclude")))
+            qs = selectors.transfer_targets(
+                actor=user, org_type_id=type_id, exclude=_int(self.request.GET.get("exclude"))
+            )
         else:
             qs = Branch.objects.visible_to(user).none()
         rows = list(folded_search(qs, self.request.GET.get("q", ""), code_field=None)[: self.limit + 1])
@@ -610,7 +746,8 @@ class DuplicateListView(LoginRequiredMixin, TemplateView):
         context["page_title"] = _("Possible duplicates")
         context["scan_unit"] = selectors.default_figure_unit(actor=user)
         context["can_scan"] = context["scan_unit"] is not None and services.has_scope_permission(
-            user, "members.change_person", context["scan_unit"].path)
+            user, "members.change_person", context["scan_unit"].path
+        )
         return context
 
 
@@ -672,38 +809,59 @@ class FiguresView(FiguresMixin, TemplateView):
 
             data = figures_xlsx(actor=request.user, unit=unit, on=on, start=start, end=end, org_type=org_type)
             response = HttpResponse(data, content_type=exports.XLSX_MIME)
-            response["Content-Disposition"] = f'attachment; filename="so-lieu-hoi-vien-{unit.code}-{on:%Y%m%d}.xlsx"'
+            response["Content-Disposition"] = (
+                f'attachment; filename="so-lieu-hoi-vien-{unit.code}-{on:%Y%m%d}.xlsx"'
+            )
             return response
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         unit, on, start, end, org_type = self.params()
-        context.update(page_title=_("Membership figures"), unit=unit, on=on, start=start, end=end, org_type=org_type)
+        context.update(
+            page_title=_("Membership figures"), unit=unit, on=on, start=start, end=end, org_type=org_type
+        )
         context["types"] = OrgType.objects.filter(has_members=True, is_active=True)
         if unit is None:
             return context
         user = self.request.user
         f = selectors.figures(actor=user, unit=unit, on=on, start=start, end=end, org_type=org_type)
         context["f"] = f
-        context["ancestors"] = [u for u in unit.ancestors() if selectors.figure_units(actor=user).filter(pk=u.pk).exists()]
+        context["ancestors"] = [
+            u for u in unit.ancestors() if selectors.figure_units(actor=user).filter(pk=u.pk).exists()
+        ]
         context["units"] = selectors.figure_units(actor=user).filter(level__in=["province", "commune"])
         for row in f.rows:
             row.cells = [row.active.get(t.pk, 0) for t in f.types]
         f.totals.cells = [f.totals.active.get(t.pk, 0) for t in f.types]
         context["chart"] = {
             "categories": [r.label for r in f.rows],
-            "series": [{"name": t.short_name or t.name, "data": [r.active.get(t.pk, 0) for r in f.rows]} for t in f.types],
+            "series": [
+                {"name": t.short_name or t.name, "data": [r.active.get(t.pk, 0) for r in f.rows]}
+                for t in f.types
+            ],
             "flows": {
-                "labels": [str(_("Joined")), str(_("Transferred in")), str(_("Transferred out")), str(_("Left"))],
-                "values": [f.totals.joined, f.totals.flows["transfer_in"], f.totals.flows["transfer_out"], f.totals.left],
+                "labels": [
+                    str(_("Joined")),
+                    str(_("Transferred in")),
+                    str(_("Transferred out")),
+                    str(_("Left")),
+                ],
+                "values": [
+                    f.totals.joined,
+                    f.totals.flows["transfer_in"],
+                    f.totals.flows["transfer_out"],
+                    f.totals.left,
+                ],
             },
         }
         query = self.request.GET.copy()
         query.pop("unit", None)
         query.pop("export", None)
         context["keep"] = query.urlencode()
-        context["list_query"] = f"active_on={on.isoformat()}" + (f"&org_type={org_type.pk}" if org_type else "")
+        context["list_query"] = f"active_on={on.isoformat()}" + (
+            f"&org_type={org_type.pk}" if org_type else ""
+        )
         return context
 
 
@@ -720,10 +878,15 @@ class FiguresBreakdownView(FiguresMixin, TemplateView):
             raise Http404
         b = selectors.breakdown(actor=self.request.user, unit=unit, on=on, org_type=org_type)
         places = selectors.place_labels(unit=unit, keys=list(b.persons_by_child))
-        context.update(b=b, unit=unit, on=on, places=[(label, b.persons_by_child[key]) for key, label in places])
+        context.update(
+            b=b, unit=unit, on=on, places=[(label, b.persons_by_child[key]) for key, label in places]
+        )
         context["chart"] = {
             "sex": [{"name": label, "value": n} for _c, label, n, _p in b.by_sex],
-            "age": {"labels": [label for _c, label, _n, _p in b.by_age], "values": [n for _c, _l, n, _p in b.by_age]},
+            "age": {
+                "labels": [label for _c, label, _n, _p in b.by_age],
+                "values": [n for _c, _l, n, _p in b.by_age],
+            },
             "ethnicity": [{"name": label, "value": n} for _c, label, n, _p in b.by_ethnicity[:8]],
         }
         return context
@@ -750,7 +913,9 @@ class ImportView(PermissionGateMixin, FormView):
         return context
 
     def form_valid(self, form):
-        batch = services.import_start(actor=self.request.user, upload=form.cleaned_data["file"], language=get_language())
+        batch = services.import_start(
+            actor=self.request.user, upload=form.cleaned_data["file"], language=get_language()
+        )
         messages.info(self.request, _("The file was received; it is being checked in the background."))
         return redirect(batch)
 
@@ -787,13 +952,20 @@ class ImportDetailView(ScopedObjectMixin, TemplateView):
         rows = selectors.import_rows(batch=batch, show=show)
         page = Paginator(rows, 50).get_page(self.request.GET.get("page"))
         ids = {r.branch_id for r in page if r.branch_id}
-        names = dict(Branch.objects.visible_to(self.request.user).filter(pk__in=ids).values_list("pk", "name"))
+        names = dict(
+            Branch.objects.visible_to(self.request.user).filter(pk__in=ids).values_list("pk", "name")
+        )
         for r in page:
             r.branch_name = names.get(r.branch_id, "")
             r.error_list = [e for e in r.errors.split("\n") if e]
             r.duplicate_list = [e for e in r.duplicate_note.split("\n") if e]
-        context.update(batch=batch, page_obj=page, show=show, page_title=batch.filename,
-                       working=batch.status in (ImportStatus.CHECKING, ImportStatus.COMMITTING))
+        context.update(
+            batch=batch,
+            page_obj=page,
+            show=show,
+            page_title=batch.filename,
+            working=batch.status in (ImportStatus.CHECKING, ImportStatus.COMMITTING),
+        )
         return context
 
 
@@ -834,8 +1006,11 @@ class ImportRejectedView(ScopedObjectMixin, View):
         from django.http import FileResponse
 
         if self.object.rejected_file:
-            return FileResponse(self.object.rejected_file.open("rb"), as_attachment=True,
-                                filename=self.object.rejected_file.name.rsplit("/")[-1])
+            return FileResponse(
+                self.object.rejected_file.open("rb"),
+                as_attachment=True,
+                filename=self.object.rejected_file.name.rsplit("/")[-1],
+            )
         response = HttpResponse(imports.rejected_bytes(self.object), content_type=imports.XLSX_MIME)
         response["Content-Disposition"] = f'attachment; filename="dong-bi-loai-{self.object.pk}.xlsx"'
         return response

@@ -102,8 +102,7 @@ def _date_styles(zf: zipfile.ZipFile) -> set[int]:
         return set()
     styles = ElementTree.fromstring(zf.read("xl/styles.xml"))
     custom = {
-        int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "")
-        for fmt in styles.iter(f"{MAIN}numFmt")
+        int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "") for fmt in styles.iter(f"{MAIN}numFmt")
     }
     xfs = styles.find(f"{MAIN}cellXfs")
     dates = set()

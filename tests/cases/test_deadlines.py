@@ -112,11 +112,17 @@ def test_reminder_is_three_working_days_before(start, n):
 
 @settings(max_examples=100, deadline=None)
 @given(start=DATES, n=st.integers(min_value=1, max_value=30))
-def test_holidays_only_delay(start, n):
-    """The same limit on a calendar without holidays never ends later."""
+def test_days_off_only_delay_and_worked_weekends_only_advance(start, n):
+    """Holidays and days off never make a limit end earlier; a weekend worked in exchange never later.
+    (Together they can do either: hypothesis found 04/04/2024 + 30 days ending on the worked Saturday
+    04/05/2024, earlier than on a plain calendar.)"""
     plain = WorkCalendar()
-    assert due_date(start, n, WORKING, plain) <= due_date(start, n, WORKING, CAL)
-    assert due_date(start, n, CALENDAR, plain) <= due_date(start, n, CALENDAR, CAL)
+    off_only = WorkCalendar(days_off=CAL.days_off)
+    worked_only = WorkCalendar(extra_working=CAL.extra_working)
+    for day_type in (WORKING, CALENDAR):
+        assert due_date(start, n, day_type, plain) <= due_date(start, n, day_type, off_only)
+        assert due_date(start, n, day_type, worked_only) <= due_date(start, n, day_type, plain)
+    assert due_date(date(2024, 4, 4), 30, CALENDAR, CAL) == date(2024, 5, 4)
 
 
 @settings(max_examples=100, deadline=None)

@@ -83,6 +83,12 @@ def test_rate_limit_per_address(client, cw):
     # Another address is not affected; no address is stored in clear.
     assert client.post("/cases/public/submit/", form_data(cw), REMOTE_ADDR="10.0.0.8").status_code == 302
     assert not RateCounter.objects.filter(key__contains="10.0.0").exists()
+    # Behind the reverse proxy, the hop it appends counts: a forged first hop does not escape the limit.
+    for i in range(5):
+        forged = {"HTTP_X_FORWARDED_FOR": f"1.2.3.{i}, 203.0.113.9"}
+        assert client.post("/cases/public/submit/", form_data(cw), **forged).status_code == 302
+    forged = {"HTTP_X_FORWARDED_FOR": "1.2.3.99, 203.0.113.9"}
+    assert client.post("/cases/public/submit/", form_data(cw), **forged).status_code == 429
 
 
 def test_files_are_checked_by_type_content_and_size(client, cw):

@@ -328,6 +328,7 @@ def test_settings_pages(client, cw):
         "/cases/settings/calendar/?year=2026",
         "/cases/settings/letters/",
         "/cases/settings/fields/",
+        "/cases/settings/reception/",
     ):
         assert client.get(url).status_code == 200, url
     template = client.get("/cases/settings/letters/?download=acceptance")
@@ -342,8 +343,29 @@ def test_settings_pages(client, cw):
         {"action": "save", "day": "2031-01-01", "kind": "holiday", "name": "Tết Dương lịch"},
     )
     assert r.status_code == 302
+    secretary = ReceptionRequirement.objects.get(code="commune_party_secretary")
+    r = client.post(
+        "/cases/settings/reception/",
+        {
+            "requirement": secretary.pk,
+            "min_days": "3",
+            "period": "month",
+            "legal_basis": "Kết luận tháng 11/2025",
+            "is_active": "on",
+        },
+    )
+    assert r.status_code == 302
+    secretary.refresh_from_db()
+    assert secretary.min_days == 3
     client.force_login(cw.users["reception_ca"])
     assert client.post("/cases/settings/calendar/", {"action": "fill", "year": "2032"}).status_code == 403
+    assert (
+        client.post(
+            "/cases/settings/reception/",
+            {"requirement": secretary.pk, "min_days": "1", "period": "month", "legal_basis": "x"},
+        ).status_code
+        == 403
+    )
 
 
 def _docx_with(text: str) -> bytes:

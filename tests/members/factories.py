@@ -17,15 +17,24 @@ _serial = itertools.count(1)
 def add_branches(w: World) -> None:
     root = superuser()
     youth, veterans = (OrgType.objects.get(code=c) for c in ("youth", "veterans"))
-    w.orgs["youth_ca"] = structure_services.organisation_create(actor=root, type=youth, unit=w.commune_a, parent=w.orgs["front_a"])
+    w.orgs["youth_ca"] = structure_services.organisation_create(
+        actor=root, type=youth, unit=w.commune_a, parent=w.orgs["front_a"]
+    )
     w.orgs["veterans_ca"] = structure_services.organisation_create(
         actor=root, type=veterans, unit=w.commune_a, parent=w.orgs["front_a"]
     )
     w.branches["youth_va"] = structure_services.branch_create(
-        actor=root, organisation=w.orgs["youth_ca"], unit=w.village_a, name="Chi đoàn ấp Phú Hòa", kind="chi_doan"
+        actor=root,
+        organisation=w.orgs["youth_ca"],
+        unit=w.village_a,
+        name="Chi đoàn ấp Phú Hòa",
+        kind="chi_doan",
     )
     w.branches["veterans_va"] = structure_services.branch_create(
-        actor=root, organisation=w.orgs["veterans_ca"], unit=w.village_a, name="Chi hội Cựu chiến binh ấp Phú Hòa"
+        actor=root,
+        organisation=w.orgs["veterans_ca"],
+        unit=w.village_a,
+        name="Chi hội Cựu chiến binh ấp Phú Hòa",
     )
     w.branches["farmers_va2"] = structure_services.branch_create(
         actor=root,
@@ -67,4 +76,6 @@ def person(
 
 
 def join(person_, branch, on: date = date(2020, 1, 10), actor=None, **kwargs):
-    return services.membership_join(actor=actor or superuser(), person=person_, branch=branch, on=on, **kwargs)
+    return services.membership_join(
+        actor=actor or superuser(), person=person_, branch=branch, on=on, **kwargs
+    )

@@ -14,14 +14,21 @@ def scoped_records(root, *, marks, branches, villages, creators) -> dict:
     result: dict = {Person: [], Membership: [], DuplicateCandidate: [], ImportBatch: []}
     for mark, branch, village, creator in zip(marks, branches, villages, creators, strict=True):
         people = []
-        for i in range(2):  # the same name and date of birth twice: a duplicate candidate
+        for _twice in range(2):  # the same name and date of birth twice: a duplicate candidate
             data = PersonData(full_name=f"Người {mark}", sex="F", unit=village, birth_date=date(1980, 1, 1))
             people.append(services.person_create(actor=root, data=data))
-        membership = services.membership_join(actor=root, person=people[0], branch=branch, on=date(2020, 1, 1))
+        membership = services.membership_join(
+            actor=root, person=people[0], branch=branch, on=date(2020, 1, 1)
+        )
         candidate = DuplicateCandidate.objects.get(person=people[1], other=people[0])
-        batch = ImportBatch.objects.create(filename=f"{mark}.csv", created_by=creator, status=ImportStatus.CHECKED,
-                                           message=f"Tệp {mark}")
-        for model, obj in ((Person, people[0]), (Membership, membership), (DuplicateCandidate, candidate),
-                           (ImportBatch, batch)):
+        batch = ImportBatch.objects.create(
+            filename=f"{mark}.csv", created_by=creator, status=ImportStatus.CHECKED, message=f"Tệp {mark}"
+        )
+        for model, obj in (
+            (Person, people[0]),
+            (Membership, membership),
+            (DuplicateCandidate, candidate),
+            (ImportBatch, batch),
+        ):
             result[model].append(obj)
     return {model: tuple(objs) for model, objs in result.items()}

@@ -47,7 +47,9 @@ def test_disagreements_with_the_record_are_said_precisely():
     value = "084090001234"  # male, born 1990, registered in Trà Vinh
     assert cid.check(value, sex="M", birth_year=1990, birth_province="84") == []
     problems = cid.check(value, sex="F", birth_year=1990)
-    assert problems == ["Digit 4 of the citizen ID is for a male person born 1900–1999, but the record says female."]
+    assert problems == [
+        "Digit 4 of the citizen ID is for a male person born 1900–1999, but the record says female."
+    ]
     problems = cid.check(value, sex="M", birth_year=1991)
     assert problems == ["Digits 4–6 of the citizen ID give the birth year 1990, but the record says 1991."]
     problems = cid.check(value, sex="M", birth_year=1990, birth_province="86")

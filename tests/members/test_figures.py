@@ -45,7 +45,9 @@ def _apply(root, people, branches, op) -> None:
     try:
         with transaction.atomic():
             if kind == "join":
-                services.membership_join(actor=root, person=p, branch=branches[arg], on=day, override_reason="test")
+                services.membership_join(
+                    actor=root, person=p, branch=branches[arg], on=day, override_reason="test"
+                )
             elif kind == "transfer" and current.exists():
                 m = current.first()
                 target = next(b for b in branches[arg:] + branches[:arg] if b.pk != m.branch_id)
@@ -53,7 +55,11 @@ def _apply(root, people, branches, op) -> None:
             elif kind == "leave" and current.exists():
                 services.membership_leave(actor=root, membership=current.first(), on=day, reason=arg)
             elif kind == "rejoin":
-                ended = Membership.objects.filter(person=p, status__in=["left", "expelled"]).order_by("-left_on").first()
+                ended = (
+                    Membership.objects.filter(person=p, status__in=["left", "expelled"])
+                    .order_by("-left_on")
+                    .first()
+                )
                 if ended is not None:
                     services.membership_rejoin(actor=root, membership=ended, on=day, override_reason="test")
             elif kind == "delete":
@@ -83,14 +89,20 @@ def _commune(path: str) -> str:
     return "/".join(path.split("/")[:2]) + "/"
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(ops=st.lists(operation, min_size=1, max_size=25), probes=st.lists(days, min_size=2, max_size=4))
 def test_figures_equal_the_movement_history(world, ops, probes):
     root = superuser()
     w = world
     with transaction.atomic():
         people = [
-            person(w.village_a if i % 2 else w.village_a2, name=f"Người Thử {i}", birth_date=date(1980, 1, 1 + i))
+            person(
+                w.village_a if i % 2 else w.village_a2, name=f"Người Thử {i}", birth_date=date(1980, 1, 1 + i)
+            )
             for i in range(6)
         ]
         branches = _branches(w)
@@ -99,7 +111,9 @@ def test_figures_equal_the_movement_history(world, ops, probes):
 
         # 1. The kept daily counts equal a rebuild from the memberships.
         assert counts.verify() == []
-        movements = list(Movement.objects.values("membership_id", "kind", "reason", "on", "unit_path", "org_path"))
+        movements = list(
+            Movement.objects.values("membership_id", "kind", "reason", "on", "unit_path", "org_path")
+        )
         for on in probes:
             # 2. Total at any date, by commune of province A, equals the replay of the movements.
             expected = _replay(movements, on, key=lambda m: _commune(m["unit_path"]))
@@ -111,12 +125,20 @@ def test_figures_equal_the_movement_history(world, ops, probes):
             assert f.totals.total == selectors.active_count_direct(actor=root, unit=w.province_a, on=on)
             b = selectors.breakdown(actor=root, unit=w.province_a, on=on)
             assert b.total_memberships == f.totals.total
-            assert b.total_persons == len({m.person_id for m in Membership.objects.filter(unit_path__startswith=w.province_a.path) if m.active_on(on)})
+            assert b.total_persons == len(
+                {
+                    m.person_id
+                    for m in Membership.objects.filter(unit_path__startswith=w.province_a.path)
+                    if m.active_on(on)
+                }
+            )
         # 3. A period's movements, by kind and reason, equal the movements recorded in it; and the total at its
         # end is the total at its start plus what came in minus what went out.
         start, end = sorted(probes[:2])
         f = selectors.figures(actor=root, unit=w.province_a, on=end, start=start, end=end)
-        inside = [m for m in movements if start <= m["on"] <= end and m["unit_path"].startswith(w.province_a.path)]
+        inside = [
+            m for m in movements if start <= m["on"] <= end and m["unit_path"].startswith(w.province_a.path)
+        ]
         by_kind = Counter(m["kind"] for m in inside)
         by_reason = Counter(m["reason"] for m in inside if m["kind"] == MovementKind.LEAVE)
         assert f.totals.flows["joined"] == by_kind[MovementKind.JOIN]
@@ -185,7 +207,10 @@ def test_figures_are_limited_to_the_scope(world):
     assert f.totals.total == 1
     bd = selectors.breakdown(actor=w.users["women_officer_ca"], unit=w.province_a, on=on)
     assert bd.total_memberships == 1
-    assert selectors.figures(actor=w.users["nobody"], unit=w.province_a, on=on, start=on, end=on).totals.total == 0
+    assert (
+        selectors.figures(actor=w.users["nobody"], unit=w.province_a, on=on, start=on, end=on).totals.total
+        == 0
+    )
 
 
 def test_counts_rebuild_equals_the_kept_counts(world):

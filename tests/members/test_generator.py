@@ -24,16 +24,23 @@ def test_demo_members_with_history():
     assert Status.ACTIVE in statuses
     # every membership has its start movement, every ended one its end movement
     assert Movement.objects.filter(kind__in=["join", "rejoin", "transfer_in"]).count() == memberships.count()
-    assert Movement.objects.filter(kind__in=["leave", "transfer_out"]).count() == memberships.exclude(left_on=None).count()
+    assert (
+        Movement.objects.filter(kind__in=["leave", "transfer_out"]).count()
+        == memberships.exclude(left_on=None).count()
+    )
     root = superuser()
     today = date.today()
-    f = selectors.figures(actor=root, unit=result.province, on=today, start=date(today.year - 5, 1, 1), end=today)
+    f = selectors.figures(
+        actor=root, unit=result.province, on=today, start=date(today.year - 5, 1, 1), end=today
+    )
     assert f.totals.total == selectors.active_count_direct(actor=root, unit=result.province, on=today)
     assert Person.objects.exclude(citizen_id_hash="").exists()
 
 
 def test_a_bigger_history_is_consistent(monkeypatch):
-    monkeypatch.setattr(demo, "EXTENSIONS", [])  # the structure only; the members come from the generator below
+    monkeypatch.setattr(
+        demo, "EXTENSIONS", []
+    )  # the structure only; the members come from the generator below
     result = demo.generate(province_code="86", villages_per_commune=(2, 2), max_communes=4, size="small")
     out = generator.generate(province=result.province, seed=3, memberships=3000)
     assert out["memberships"] >= 3000 and out["persons"] < out["memberships"]

@@ -14,8 +14,15 @@ from openpyxl import Workbook, load_workbook
 
 from danvan.core.models import Job, JobStatus
 from danvan.members import counts, imports, services
-from danvan.members.models import DuplicateCandidate, ImportBatch, ImportRow, ImportStatus, Membership, Movement, Person
-from tests.factories import superuser
+from danvan.members.models import (
+    DuplicateCandidate,
+    ImportBatch,
+    ImportRow,
+    ImportStatus,
+    Membership,
+    Movement,
+    Person,
+)
 from tests.members.factories import citizen_id, join, person
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +32,25 @@ with translation.override("vi"):
 
 
 def row(name, birth, sex, branch, joined, *, cid="", residence="", ethnicity="Kinh", veteran="", override=""):
-    return [name, birth, sex, ethnicity, "", cid, "0912345678", residence, "", "Nông dân", "", veteran,
-            branch, "", joined, "", override]
+    return [
+        name,
+        birth,
+        sex,
+        ethnicity,
+        "",
+        cid,
+        "0912345678",
+        residence,
+        "",
+        "Nông dân",
+        "",
+        veteran,
+        branch,
+        "",
+        joined,
+        "",
+        override,
+    ]
 
 
 def csv_bytes(rows, encoding="utf-8-sig", delimiter=",") -> bytes:
@@ -62,11 +86,19 @@ def test_a_file_is_checked_previewed_then_committed(world):
     rows = [
         HEADER,
         row("Trần Thị Lan", "03/02/1990", "Nữ", women, "01/03/2015", cid=lan, residence=va),
-        row("Trần Thị Lan", "03/02/1990", "Nữ", farmers, "01/03/2016", cid=lan, residence=va),  # same person, 2nd org
-        row("Lê Văn Tư", "1960", "Nam", farmers, "05/05/2010", residence=w.village_a.code),  # year of birth only
-        row("Ngô Văn Bé", "01/01/1990", "Nam", women, "01/01/2015", residence=va),  # a man in the Women's Union
+        row(
+            "Trần Thị Lan", "03/02/1990", "Nữ", farmers, "01/03/2016", cid=lan, residence=va
+        ),  # same person, 2nd org
+        row(
+            "Lê Văn Tư", "1960", "Nam", farmers, "05/05/2010", residence=w.village_a.code
+        ),  # year of birth only
+        row(
+            "Ngô Văn Bé", "01/01/1990", "Nam", women, "01/01/2015", residence=va
+        ),  # a man in the Women's Union
         row("Phạm Thị Út", "31/02/1990", "Nữ", women, "01/01/2015", residence=va),  # no such date
-        row("Đỗ Thị Năm", "01/01/1985", "Nữ", w.branches["women_vb"].pk, "01/01/2015", residence=va),  # other province
+        row(
+            "Đỗ Thị Năm", "01/01/1985", "Nữ", w.branches["women_vb"].pk, "01/01/2015", residence=va
+        ),  # other province
         [],
         row("Võ Thị Sáu", "01/01/1980", "Nữ", women, "01/01/2015", residence="99999"),
     ]
@@ -74,7 +106,9 @@ def test_a_file_is_checked_previewed_then_committed(world):
     assert batch.status == ImportStatus.CHECKED, batch.message
     assert (batch.total_rows, batch.valid_rows, batch.error_rows) == (7, 3, 4)
     assert Person.objects.count() == 0  # nothing in the registry yet
-    errors = dict(ImportRow.objects.filter(batch_id=batch.pk).exclude(errors="").values_list("row_number", "errors"))
+    errors = dict(
+        ImportRow.objects.filter(batch_id=batch.pk).exclude(errors="").values_list("row_number", "errors")
+    )
     assert "Hội Liên hiệp Phụ nữ" in errors[5]  # the rule, in the user's language, names the organisation
     assert set(errors) == {5, 6, 7, 9}
     assert batch.rejected_file
@@ -106,8 +140,25 @@ def test_an_excel_file_with_excel_types(world):
     value = citizen_id(birth_year=1990, sex="F")
     rows = [
         HEADER,
-        ["Trần Thị Lan", datetime(1990, 2, 3), "nữ", "khmer", "phat giao", int(value), 912345678, w.village_a.code,
-         "", "", "Đại học", "", w.branches["women_va"].pk, 12, datetime(2015, 3, 1), "", ""],
+        [
+            "Trần Thị Lan",
+            datetime(1990, 2, 3),
+            "nữ",
+            "khmer",
+            "phat giao",
+            int(value),
+            912345678,
+            w.village_a.code,
+            "",
+            "",
+            "Đại học",
+            "",
+            w.branches["women_va"].pk,
+            12,
+            datetime(2015, 3, 1),
+            "",
+            "",
+        ],
     ]
     batch = start(w.users["admin_a"], xlsx_bytes(rows), name="hoi-vien.xlsx")
     assert (batch.status, batch.valid_rows, batch.error_rows) == (ImportStatus.CHECKED, 1, 0), batch.message
@@ -121,7 +172,11 @@ def test_an_excel_file_with_excel_types(world):
 @pytest.mark.parametrize(
     "content, name, expected",
     [
-        (b"Ho ten;Ngay sinh\nTr\xe2\xecn Th\xf2 Lan;1990\n", "a.csv", "không được mã hóa UTF-8"),  # Windows-1258
+        (
+            b"Ho ten;Ngay sinh\nTr\xe2\xecn Th\xf2 Lan;1990\n",
+            "a.csv",
+            "không được mã hóa UTF-8",
+        ),  # Windows-1258
         ("Họ và tên,x\n".encode("utf-16"), "b.csv", "không được mã hóa UTF-8"),
         (b"", "c.csv", "Tệp không có dữ liệu"),
         (b"\xef\xbb\xbf\n\n", "d.csv", "Tệp không có dữ liệu"),
@@ -141,8 +196,20 @@ def test_a_header_without_rows_and_a_bad_row_mid_file(world):
     with translation.override("en"):
         assert "no data rows" in fail_message(start(w.users["admin_a"], csv_bytes([HEADER]), language="en"))
         # bad bytes after good rows: the rows already staged are dropped too
-        good = csv_bytes([HEADER] + [row(f"Người {i}", "01/01/1980", "Nữ", w.branches["women_va"].pk, "01/01/2015",
-                                         residence=w.village_a.code) for i in range(30)])
+        good = csv_bytes(
+            [HEADER]
+            + [
+                row(
+                    f"Người {i}",
+                    "01/01/1980",
+                    "Nữ",
+                    w.branches["women_va"].pk,
+                    "01/01/2015",
+                    residence=w.village_a.code,
+                )
+                for i in range(30)
+            ]
+        )
         batch = start(w.users["admin_a"], good + b"Tr\xe2\xecn Th\xf2 \xc1nh,1990\n", language="en")
         assert "not encoded in UTF-8" in fail_message(batch)
     assert not ImportRow.objects.exists()
@@ -151,8 +218,17 @@ def test_a_header_without_rows_and_a_bad_row_mid_file(world):
 def test_too_many_rows_are_refused(world, settings):
     settings.DANVAN_MEMBERS_IMPORT_MAX_ROWS = 5
     w = world
-    rows = [HEADER] + [row(f"Người {i}", "01/01/1980", "Nữ", w.branches["women_va"].pk, "01/01/2015",
-                            residence=w.village_a.code) for i in range(6)]
+    rows = [HEADER] + [
+        row(
+            f"Người {i}",
+            "01/01/1980",
+            "Nữ",
+            w.branches["women_va"].pk,
+            "01/01/2015",
+            residence=w.village_a.code,
+        )
+        for i in range(6)
+    ]
     with translation.override("en"):
         message = fail_message(start(w.users["admin_a"], csv_bytes(rows), language="en"))
     assert "more than 5 data rows" in message
@@ -168,12 +244,59 @@ def test_registered_people_duplicates_and_the_same_citizen_id_twice(world):
     other = citizen_id(birth_year=1985, sex="F")
     rows = [
         HEADER,
-        row("Trần Thị Lan", "03/02/1990", "Nữ", w.branches["farmers_va"].pk, "01/01/2020", cid=value, residence=w.village_a.code),
-        row("Trần Thị Lan", "03/02/1990", "Nữ", w.branches["women_va2"].pk, "01/01/2020", cid=value, residence=w.village_a.code),
-        row("Trần Thị Lan", "03/02/1990", "Nữ", w.branches["women_va"].pk, "01/01/2020", residence=w.village_a.code),
-        row("Lê Thị Bốn", "01/01/1985", "Nữ", w.branches["women_va"].pk, "01/01/2020", cid=other, residence=w.village_a.code),
-        row("Lê Thị Năm", "01/01/1985", "Nữ", w.branches["farmers_va"].pk, "01/01/2020", cid=other, residence=w.village_a.code),
-        row("Lê Thị Bốn", "01/01/1985", "Nữ", w.branches["women_va2"].pk, "01/01/2020", cid=other, residence=w.village_a.code),
+        row(
+            "Trần Thị Lan",
+            "03/02/1990",
+            "Nữ",
+            w.branches["farmers_va"].pk,
+            "01/01/2020",
+            cid=value,
+            residence=w.village_a.code,
+        ),
+        row(
+            "Trần Thị Lan",
+            "03/02/1990",
+            "Nữ",
+            w.branches["women_va2"].pk,
+            "01/01/2020",
+            cid=value,
+            residence=w.village_a.code,
+        ),
+        row(
+            "Trần Thị Lan",
+            "03/02/1990",
+            "Nữ",
+            w.branches["women_va"].pk,
+            "01/01/2020",
+            residence=w.village_a.code,
+        ),
+        row(
+            "Lê Thị Bốn",
+            "01/01/1985",
+            "Nữ",
+            w.branches["women_va"].pk,
+            "01/01/2020",
+            cid=other,
+            residence=w.village_a.code,
+        ),
+        row(
+            "Lê Thị Năm",
+            "01/01/1985",
+            "Nữ",
+            w.branches["farmers_va"].pk,
+            "01/01/2020",
+            cid=other,
+            residence=w.village_a.code,
+        ),
+        row(
+            "Lê Thị Bốn",
+            "01/01/1985",
+            "Nữ",
+            w.branches["women_va2"].pk,
+            "01/01/2020",
+            cid=other,
+            residence=w.village_a.code,
+        ),
     ]
     batch = start(admin, csv_bytes(rows), language="en")
     staged = {r.row_number: r for r in ImportRow.objects.filter(batch_id=batch.pk)}
@@ -186,7 +309,10 @@ def test_registered_people_duplicates_and_the_same_citizen_id_twice(world):
     services.import_commit_start(actor=admin, batch=batch)
     batch.refresh_from_db()
     assert batch.status == ImportStatus.COMMITTED
-    assert set(known.memberships.values_list("branch_id", flat=True)) == {w.branches["women_va"].pk, w.branches["farmers_va"].pk}
+    assert set(known.memberships.values_list("branch_id", flat=True)) == {
+        w.branches["women_va"].pk,
+        w.branches["farmers_va"].pk,
+    }
     new_lan = Person.objects.get(full_name="Trần Thị Lan", citizen_id_hash="")
     assert DuplicateCandidate.objects.filter(person=new_lan, other=known).exists()
     assert Person.objects.filter(full_name="Lê Thị Bốn").count() == 1
@@ -196,17 +322,40 @@ def test_nothing_is_imported_when_the_registry_changed_meanwhile(world):
     w = world
     admin = w.users["admin_a"]
     value = citizen_id(birth_year=1980, sex="F")
-    rows = [HEADER,
-            row("Đỗ Thị Sáu", "01/01/1980", "Nữ", w.branches["women_va"].pk, "01/01/2015", cid=value, residence=w.village_a.code),
-            row("Võ Thị Bảy", "01/01/1981", "Nữ", w.branches["women_va"].pk, "01/01/2015", residence=w.village_a.code)]
+    rows = [
+        HEADER,
+        row(
+            "Đỗ Thị Sáu",
+            "01/01/1980",
+            "Nữ",
+            w.branches["women_va"].pk,
+            "01/01/2015",
+            cid=value,
+            residence=w.village_a.code,
+        ),
+        row(
+            "Võ Thị Bảy",
+            "01/01/1981",
+            "Nữ",
+            w.branches["women_va"].pk,
+            "01/01/2015",
+            residence=w.village_a.code,
+        ),
+    ]
     batch = start(admin, csv_bytes(rows))
     assert batch.valid_rows == 2
     # someone registers the same person, with another name, before the import is confirmed
-    services.person_create(actor=admin, data=services.PersonData(full_name="Đỗ Thị Khác", sex="F", unit=w.village_a,
-                                                                 birth_date=date(1980, 1, 1), citizen_id=value))
+    services.person_create(
+        actor=admin,
+        data=services.PersonData(
+            full_name="Đỗ Thị Khác", sex="F", unit=w.village_a, birth_date=date(1980, 1, 1), citizen_id=value
+        ),
+    )
     services.import_commit_start(actor=admin, batch=batch)
     batch.refresh_from_db()
-    assert batch.status == ImportStatus.CHECKED and batch.valid_rows == 1  # back to the preview, one row rejected
+    assert (
+        batch.status == ImportStatus.CHECKED and batch.valid_rows == 1
+    )  # back to the preview, one row rejected
     assert not Person.objects.filter(full_name__in=["Đỗ Thị Sáu", "Võ Thị Bảy"]).exists()
     assert not Membership.objects.exists()
     assert Job.objects.filter(kind="members.import_commit", status=JobStatus.FAILED).exists()
@@ -222,9 +371,21 @@ def test_the_template_the_preview_and_the_permissions(world, client_for):
     assert len(first) == len(imports.COLUMNS)
     branches = [r for r in book.worksheets[2].iter_rows(values_only=True)]
     assert any(r[0] == w.branches["women_va"].pk for r in branches)
-    assert all(r[0] != w.branches["women_vb"].pk for r in branches)  # another province's branch is not offered
-    rows = [HEADER, row("Trần Thị Lan", "03/02/1990", "Nữ", w.branches["women_va"].pk, "01/01/2015", residence=w.village_a.code),
-            row("", "03/02/1990", "Nữ", w.branches["women_va"].pk, "01/01/2015", residence=w.village_a.code)]
+    assert all(
+        r[0] != w.branches["women_vb"].pk for r in branches
+    )  # another province's branch is not offered
+    rows = [
+        HEADER,
+        row(
+            "Trần Thị Lan",
+            "03/02/1990",
+            "Nữ",
+            w.branches["women_va"].pk,
+            "01/01/2015",
+            residence=w.village_a.code,
+        ),
+        row("", "03/02/1990", "Nữ", w.branches["women_va"].pk, "01/01/2015", residence=w.village_a.code),
+    ]
     response = client.post("/members/imports/", {"file": SimpleUploadedFile("a.csv", csv_bytes(rows))})
     batch = ImportBatch.objects.get()
     assert response.status_code == 302 and response["Location"] == batch.get_absolute_url()

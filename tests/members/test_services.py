@@ -125,7 +125,9 @@ def test_the_same_citizen_id_cannot_be_registered_twice(world):
     value = citizen_id(birth_year=1985, sex="F")
     services.person_create(actor=w.users["admin_a"], data=data(w, citizen_id=value))
     with pytest.raises(ValidationError, match="already registered for Nguyễn Thị Hoà"):
-        services.person_create(actor=w.users["admin_a"], data=data(w, full_name="Nguyễn Thị Khác", citizen_id=value))
+        services.person_create(
+            actor=w.users["admin_a"], data=data(w, full_name="Nguyễn Thị Khác", citizen_id=value)
+        )
     # someone who cannot see the first record is told without the name
     with pytest.raises(ValidationError, match="outside your scope"):
         services.person_create(actor=w.users["admin_b"], data=data(w, unit=w.village_b, citizen_id=value))
@@ -153,8 +155,11 @@ def test_person_update_keeps_memberships_in_step(world):
     w = world
     p = person(w.village_a, with_id=False)
     m = join(p, w.branches["women_va"])
-    services.person_update(actor=w.users["admin_a"], person=p, data=data(w, full_name="Nguyễn Thị Hoà Bình",
-                                                                        birth_date=date(1986, 1, 2), ethnicity="05"))
+    services.person_update(
+        actor=w.users["admin_a"],
+        person=p,
+        data=data(w, full_name="Nguyễn Thị Hoà Bình", birth_date=date(1986, 1, 2), ethnicity="05"),
+    )
     m.refresh_from_db()
     assert (m.search_name, m.birth_year, m.ethnicity) == ("nguyen thi hoa binh", 1986, "05")
     with pytest.raises(PermissionDenied):
@@ -165,14 +170,22 @@ def test_an_organisation_officer_works_within_its_organisation(world):
     w = world
     officer = w.users["women_officer_ca"]
     # may register a person who joins one of its branches, and nowhere else
-    membership = services.member_register(actor=officer, data=data(w), branch=w.branches["women_va"], on=date(2020, 1, 1))
+    membership = services.member_register(
+        actor=officer, data=data(w), branch=w.branches["women_va"], on=date(2020, 1, 1)
+    )
     assert membership.person.pk
     farmer = data(w, full_name="Lê Văn Ruộng", sex="M", birth_date=date(1970, 1, 1))
     with pytest.raises(PermissionDenied):
-        services.member_register(actor=officer, data=farmer, branch=w.branches["farmers_va"], on=date(2020, 1, 1))
+        services.member_register(
+            actor=officer, data=farmer, branch=w.branches["farmers_va"], on=date(2020, 1, 1)
+        )
     with pytest.raises(PermissionDenied):
-        services.membership_join(actor=w.users["officer_ca"], person=membership.person, branch=w.branches["farmers_va"],
-                                 on=date(2020, 1, 1))
+        services.membership_join(
+            actor=w.users["officer_ca"],
+            person=membership.person,
+            branch=w.branches["farmers_va"],
+            on=date(2020, 1, 1),
+        )
     # it sees its members, not the others
     other = person(w.village_a, name="Lê Văn Ruộng", sex="M", birth_date=date(1970, 1, 1))
     join(other, w.branches["farmers_va"])
@@ -206,52 +219,96 @@ def test_transfer_to_another_commune_and_province(world):
     root = superuser()
     p = person(w.village_a)
     m = join(p, w.branches["women_va"], on=date(2018, 3, 1), member_number="PN-001")
-    new = services.membership_transfer(actor=w.users["admin_a"], membership=m, to_branch=w.branches["women_va2"],
-                                       on=date(2022, 5, 1), note="Giấy giới thiệu số 12", move_residence=True)
+    new = services.membership_transfer(
+        actor=w.users["admin_a"],
+        membership=m,
+        to_branch=w.branches["women_va2"],
+        on=date(2022, 5, 1),
+        note="Giấy giới thiệu số 12",
+        move_residence=True,
+    )
     m.refresh_from_db()
     p.refresh_from_db()
-    assert (m.status, m.left_on, m.end_reason) == (Status.TRANSFERRED, date(2022, 5, 1), EndReason.TRANSFERRED)
+    assert (m.status, m.left_on, m.end_reason) == (
+        Status.TRANSFERRED,
+        date(2022, 5, 1),
+        EndReason.TRANSFERRED,
+    )
     assert (new.start_kind, new.previous_id, new.member_number) == (StartKind.TRANSFER_IN, m.pk, "PN-001")
     assert p.unit_id == w.village_a2.pk
-    kinds = list(Movement.objects.filter(person=p).order_by("on", "id").values_list("kind", "other_branch_id"))
-    assert kinds == [("join", None), ("transfer_out", w.branches["women_va2"].pk), ("transfer_in", w.branches["women_va"].pk)]
+    kinds = list(
+        Movement.objects.filter(person=p).order_by("on", "id").values_list("kind", "other_branch_id")
+    )
+    assert kinds == [
+        ("join", None),
+        ("transfer_out", w.branches["women_va2"].pk),
+        ("transfer_in", w.branches["women_va"].pk),
+    ]
     # to another province: the receiving province then sees the member
-    moved = services.membership_transfer(actor=root, membership=new, to_branch=w.branches["women_vb"], on=date(2024, 1, 1))
+    moved = services.membership_transfer(
+        actor=root, membership=new, to_branch=w.branches["women_vb"], on=date(2024, 1, 1)
+    )
     assert selectors.memberships_visible(actor=w.users["admin_b"]).filter(pk=moved.pk).exists()
     with pytest.raises(ValidationError, match="same type"):
-        services.membership_transfer(actor=root, membership=moved, to_branch=w.branches["farmers_va"], on=date(2024, 2, 1))
+        services.membership_transfer(
+            actor=root, membership=moved, to_branch=w.branches["farmers_va"], on=date(2024, 2, 1)
+        )
     with pytest.raises(ValidationError, match="after the start"):
-        services.membership_transfer(actor=root, membership=moved, to_branch=w.branches["women_va"], on=date(2023, 1, 1))
+        services.membership_transfer(
+            actor=root, membership=moved, to_branch=w.branches["women_va"], on=date(2023, 1, 1)
+        )
     assert counts.verify() == []
 
 
 def test_a_whole_branch_moves(world):
     w = world
-    members = [join(person(w.village_a, name=f"Hội Viên {i}", birth_date=date(1980, 1, i + 1)), w.branches["women_va"])
-               for i in range(4)]
-    services.membership_leave(actor=superuser(), membership=members[0], on=date(2021, 1, 1), reason=EndReason.RESIGNED)
-    moved = services.branch_transfer(actor=w.users["admin_a"], from_branch=w.branches["women_va"],
-                                     to_branch=w.branches["women_va2"], on=date(2023, 7, 1), note="Sáp nhập ấp")
+    members = [
+        join(
+            person(w.village_a, name=f"Hội Viên {i}", birth_date=date(1980, 1, i + 1)), w.branches["women_va"]
+        )
+        for i in range(4)
+    ]
+    services.membership_leave(
+        actor=superuser(), membership=members[0], on=date(2021, 1, 1), reason=EndReason.RESIGNED
+    )
+    moved = services.branch_transfer(
+        actor=w.users["admin_a"],
+        from_branch=w.branches["women_va"],
+        to_branch=w.branches["women_va2"],
+        on=date(2023, 7, 1),
+        note="Sáp nhập ấp",
+    )
     assert moved == 3
     assert Membership.objects.filter(branch=w.branches["women_va2"], left_on__isnull=True).count() == 3
     assert not Membership.objects.filter(branch=w.branches["women_va"], left_on__isnull=True).exists()
     assert Movement.objects.filter(kind=MovementKind.TRANSFER_IN, note="Sáp nhập ấp").count() == 3
     assert counts.verify() == []
     with pytest.raises(PermissionDenied):
-        services.branch_transfer(actor=w.users["admin_b"], from_branch=w.branches["women_va2"],
-                                 to_branch=w.branches["women_va"], on=date(2024, 1, 1))
+        services.branch_transfer(
+            actor=w.users["admin_b"],
+            from_branch=w.branches["women_va2"],
+            to_branch=w.branches["women_va"],
+            on=date(2024, 1, 1),
+        )
 
 
 @pytest.mark.parametrize(
     "reason, status",
-    [(EndReason.OVER_AGE, Status.LEFT), (EndReason.MOVED_AWAY, Status.LEFT), (EndReason.RESIGNED, Status.LEFT),
-     (EndReason.DECEASED, Status.DECEASED), (EndReason.EXPELLED, Status.EXPELLED)],
+    [
+        (EndReason.OVER_AGE, Status.LEFT),
+        (EndReason.MOVED_AWAY, Status.LEFT),
+        (EndReason.RESIGNED, Status.LEFT),
+        (EndReason.DECEASED, Status.DECEASED),
+        (EndReason.EXPELLED, Status.EXPELLED),
+    ],
 )
 def test_leaving_for_each_reason(world, reason, status):
     w = world
     p = person(w.village_a)
     m = join(p, w.branches["women_va"], on=date(2015, 1, 1))
-    services.membership_leave(actor=w.users["admin_a"], membership=m, on=date(2023, 4, 5), reason=reason, note="QĐ 7")
+    services.membership_leave(
+        actor=w.users["admin_a"], membership=m, on=date(2023, 4, 5), reason=reason, note="QĐ 7"
+    )
     m.refresh_from_db()
     assert (m.status, m.end_reason, m.left_on) == (status, reason, date(2023, 4, 5))
     assert Movement.objects.get(membership=m, kind=MovementKind.LEAVE).reason == reason
@@ -264,7 +321,9 @@ def test_a_death_ends_every_membership(world):
     p = person(w.village_a)
     women = join(p, w.branches["women_va"], on=date(2015, 1, 1))
     farmers = join(p, w.branches["farmers_va"], on=date(2016, 1, 1))
-    services.membership_leave(actor=w.users["admin_a"], membership=women, on=date(2024, 2, 2), reason=EndReason.DECEASED)
+    services.membership_leave(
+        actor=w.users["admin_a"], membership=women, on=date(2024, 2, 2), reason=EndReason.DECEASED
+    )
     farmers.refresh_from_db()
     p.refresh_from_db()
     assert farmers.status == Status.DECEASED and p.deceased_on == date(2024, 2, 2)
@@ -276,7 +335,9 @@ def test_rejoin_after_leaving(world):
     w = world
     p = person(w.village_a)
     m = join(p, w.branches["women_va"], on=date(2015, 1, 1))
-    services.membership_leave(actor=w.users["admin_a"], membership=m, on=date(2020, 1, 1), reason=EndReason.MOVED_AWAY)
+    services.membership_leave(
+        actor=w.users["admin_a"], membership=m, on=date(2020, 1, 1), reason=EndReason.MOVED_AWAY
+    )
     with pytest.raises(ValidationError, match="until 01/01/2020"):
         services.membership_rejoin(actor=w.users["admin_a"], membership=m, on=date(2019, 6, 1))
     again = services.membership_rejoin(actor=w.users["admin_a"], membership=m, on=date(2022, 1, 1))
@@ -290,7 +351,9 @@ def test_removing_a_mistaken_transfer_puts_the_member_back(world):
     w = world
     p = person(w.village_a)
     m = join(p, w.branches["women_va"], on=date(2015, 1, 1))
-    new = services.membership_transfer(actor=superuser(), membership=m, to_branch=w.branches["women_va2"], on=date(2023, 1, 1))
+    new = services.membership_transfer(
+        actor=superuser(), membership=m, to_branch=w.branches["women_va2"], on=date(2023, 1, 1)
+    )
     with pytest.raises(PermissionDenied):  # organisation officers may not correct, administrators may
         services.membership_delete(actor=w.users["women_officer_ca"], membership=new)
     services.membership_delete(actor=w.users["admin_a"], membership=new)
@@ -306,7 +369,9 @@ def test_permissions_follow_the_scope(world):
     m = join(p, w.branches["women_va"])
     for actor in (w.users["admin_b"], w.users["officer_ca"], w.users["nobody"]):
         with pytest.raises(PermissionDenied):
-            services.membership_leave(actor=actor, membership=m, on=date(2024, 1, 1), reason=EndReason.RESIGNED)
+            services.membership_leave(
+                actor=actor, membership=m, on=date(2024, 1, 1), reason=EndReason.RESIGNED
+            )
     assert not selectors.memberships_visible(actor=w.users["admin_b"]).filter(pk=m.pk).exists()
     assert selectors.memberships_visible(actor=w.users["officer_ca"]).filter(pk=m.pk).exists()
 
@@ -323,7 +388,9 @@ def test_duplicates_are_flagged_on_entry_and_by_a_scan(world):
     # same name and year only, same commune: flagged; another commune: not
     c = person(w.village_a, name="Phạm Thị Mai", birth_date=None, birth_year=1979, with_id=False)
     person(w.village_b, name="Phạm Thị Mai", birth_date=None, birth_year=1979, with_id=False)
-    assert set(DuplicateCandidate.objects.filter(person=c).values_list("reason", flat=True)) == {"name_year_commune"}
+    assert set(DuplicateCandidate.objects.filter(person=c).values_list("reason", flat=True)) == {
+        "name_year_commune"
+    }
     # two different citizen IDs are two people (but the records without one may still be either)
     e = person(w.village_a, name="Phạm Thị Mai", birth_date=date(1979, 3, 3))
     assert not DuplicateCandidate.objects.filter(person=e, other=a).exists()
@@ -338,18 +405,26 @@ def test_duplicates_are_flagged_on_entry_and_by_a_scan(world):
 
 def test_merging_keeps_every_membership_and_movement(world):
     w = world
-    keep = person(w.village_a, name="Phạm Thị Mai", birth_date=date(1979, 3, 3), with_id=False, phone="0912345678")
+    keep = person(
+        w.village_a, name="Phạm Thị Mai", birth_date=date(1979, 3, 3), with_id=False, phone="0912345678"
+    )
     other = person(w.village_a, name="Phạm Thị Mai", birth_date=date(1979, 3, 3), address="Số 5")
     join(keep, w.branches["women_va"], on=date(2010, 1, 1))
     twin = join(other, w.branches["women_va"], on=date(2012, 1, 1))  # the same membership, entered twice
     join(other, w.branches["farmers_va"], on=date(2015, 1, 1))
-    services.membership_leave(actor=superuser(), membership=Membership.objects.get(person=other, branch=w.branches["farmers_va"]),
-                              on=date(2020, 1, 1), reason=EndReason.RESIGNED)
+    services.membership_leave(
+        actor=superuser(),
+        membership=Membership.objects.get(person=other, branch=w.branches["farmers_va"]),
+        on=date(2020, 1, 1),
+        reason=EndReason.RESIGNED,
+    )
     merged = services.person_merge(actor=w.users["admin_a"], keep=keep, other=other)
     assert not Person.objects.filter(pk=other.pk).exists()
     assert merged.citizen_id_last3 and merged.phone == "0912345678" and merged.address == "Số 5"
     assert set(merged.memberships.values_list("branch_id", "joined_on")) == {
-        (w.branches["women_va"].pk, date(2010, 1, 1)), (w.branches["farmers_va"].pk, date(2015, 1, 1))}
+        (w.branches["women_va"].pk, date(2010, 1, 1)),
+        (w.branches["farmers_va"].pk, date(2015, 1, 1)),
+    }
     assert not Membership.objects.filter(pk=twin.pk).exists()  # the double entry is kept once
     assert Movement.objects.filter(person=merged).count() == 3  # join, join, leave
     assert counts.verify() == []

@@ -106,12 +106,17 @@ def test_list_search_filters_and_export(members, client_for, django_assert_max_n
     assert "Phạm Thị Xa" not in body(client.get(url))  # province B
     # one page costs the same few queries whatever the number of rows
     for i in range(30):
-        join(person(w.village_a, name=f"Hội Viên {i}", birth_date=date(1980, 1, 1 + i % 28)), w.branches["women_va"])
+        join(
+            person(w.village_a, name=f"Hội Viên {i}", birth_date=date(1980, 1, 1 + i % 28)),
+            w.branches["women_va"],
+        )
     with django_assert_max_num_queries(20):
         assert client.get(url).status_code == 200
     # the export has every filtered row, the citizen ID masked
     response = client.get(url + "?q=tran&export=xlsx")
-    rows = list(load_workbook(io.BytesIO(response.content), read_only=True).active.iter_rows(values_only=True))
+    rows = list(
+        load_workbook(io.BytesIO(response.content), read_only=True).active.iter_rows(values_only=True)
+    )
     assert rows[1][0] == "Trần Thị Lan" and str(rows[1][4]).startswith("•••")
     lan = m["lan"].person
     assert lan.citizen_id_last3 and all(value not in str(r) for r in rows)
@@ -122,17 +127,27 @@ def test_citizen_id_is_masked_then_shown_in_full_with_a_log(members, client_for)
     lan = m["lan"].person
     page = body(client_for(w.users["officer_ca"]).get(lan.get_absolute_url()))
     assert lan.citizen_id_masked in page and "Show in full" not in page and "Hiện đầy đủ" not in page
-    assert client_for(w.users["officer_ca"]).post(reverse("members:person-citizen-id", args=[lan.pk])).status_code == 403
+    assert (
+        client_for(w.users["officer_ca"])
+        .post(reverse("members:person-citizen-id", args=[lan.pk]))
+        .status_code
+        == 403
+    )
     client = client_for(w.users["admin_a"])
     response = client.post(reverse("members:person-citizen-id", args=[lan.pk]), HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     value = response.content.decode().split('id="citizen-id-value">')[1].split("<")[0]
     assert len(value) == 12 and value.endswith(lan.citizen_id_last3)
-    assert AccessLog.objects.filter(user=w.users["admin_a"], field="citizen_id", object_pk=str(lan.pk)).count() == 1
+    assert (
+        AccessLog.objects.filter(user=w.users["admin_a"], field="citizen_id", object_pk=str(lan.pk)).count()
+        == 1
+    )
     # looking a person up by citizen ID goes through a POST, and to the person's page
     response = client.post(reverse("members:citizen-id-lookup"), {"citizen_id": value})
     assert response.status_code == 302 and response["Location"] == lan.get_absolute_url()
-    response = client_for(w.users["admin_b"]).post(reverse("members:citizen-id-lookup"), {"citizen_id": value})
+    response = client_for(w.users["admin_b"]).post(
+        reverse("members:citizen-id-lookup"), {"citizen_id": value}
+    )
     assert response["Location"] == reverse("members:membership-list")
 
 
@@ -140,35 +155,66 @@ def test_register_transfer_leave_and_rejoin_through_the_forms(members, client_fo
     w, m = members
     client = client_for(w.users["women_officer_ca"])
     value = citizen_id(birth_year=1995, sex="F")
-    response = client.post(reverse("members:register"), {
-        "full_name": "Huỳnh Thị Mới", "birth_date": "1995-04-05", "sex": "F", "ethnicity": "05", "religion": "01",
-        "citizen_id": value, "unit": w.village_a.pk, "branch": w.branches["women_va"].pk, "on": "2024-01-15",
-        "member_number": "PN-77",
-    })
+    response = client.post(
+        reverse("members:register"),
+        {
+            "full_name": "Huỳnh Thị Mới",
+            "birth_date": "1995-04-05",
+            "sex": "F",
+            "ethnicity": "05",
+            "religion": "01",
+            "citizen_id": value,
+            "unit": w.village_a.pk,
+            "branch": w.branches["women_va"].pk,
+            "on": "2024-01-15",
+            "member_number": "PN-77",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     new = Person.objects.get(full_name="Huỳnh Thị Mới")
     membership = new.memberships.get()
     assert membership.member_number == "PN-77" and membership.ethnicity == "05"
     # the same citizen ID again: the form says so, nothing is created
-    response = client.post(reverse("members:register"), {
-        "full_name": "Huỳnh Thị Khác", "birth_date": "1995-04-05", "sex": "F", "ethnicity": "01", "religion": "00",
-        "citizen_id": value, "unit": w.village_a.pk, "branch": w.branches["women_va"].pk, "on": "2024-01-15",
-    })
+    response = client.post(
+        reverse("members:register"),
+        {
+            "full_name": "Huỳnh Thị Khác",
+            "birth_date": "1995-04-05",
+            "sex": "F",
+            "ethnicity": "01",
+            "religion": "00",
+            "citizen_id": value,
+            "unit": w.village_a.pk,
+            "branch": w.branches["women_va"].pk,
+            "on": "2024-01-15",
+        },
+    )
     assert response.status_code == 200 and "Huỳnh Thị Mới" in response.content.decode()
     assert not Person.objects.filter(full_name="Huỳnh Thị Khác").exists()
     # transfer to the other commune, then leave, then re-join
-    response = client.post(reverse("members:membership-transfer", args=[membership.pk]), {
-        "to_branch": w.branches["women_va2"].pk, "on": "2024-06-01", "move_residence": "on", "note": "GGT 5"})
+    response = client.post(
+        reverse("members:membership-transfer", args=[membership.pk]),
+        {
+            "to_branch": w.branches["women_va2"].pk,
+            "on": "2024-06-01",
+            "move_residence": "on",
+            "note": "GGT 5",
+        },
+    )
     assert response.status_code == 302
     moved = Membership.objects.get(person=new, left_on__isnull=True)
     assert moved.branch_id == w.branches["women_va2"].pk
     admin = client_for(w.users["admin_a"])
-    response = admin.post(reverse("members:membership-leave", args=[moved.pk]), {"reason": "resigned", "on": "2024-09-01"})
+    response = admin.post(
+        reverse("members:membership-leave", args=[moved.pk]), {"reason": "resigned", "on": "2024-09-01"}
+    )
     assert response.status_code == 302
     moved.refresh_from_db()
     assert moved.status == Status.LEFT
-    response = admin.post(reverse("members:membership-rejoin", args=[moved.pk]), {
-        "branch": w.branches["women_va2"].pk, "on": "2025-01-01"})
+    response = admin.post(
+        reverse("members:membership-rejoin", args=[moved.pk]),
+        {"branch": w.branches["women_va2"].pk, "on": "2025-01-01"},
+    )
     assert response.status_code == 302
     page = body(admin.get(new.get_absolute_url()))
     for word in ("GGT 5", "PN-77"):
@@ -178,7 +224,9 @@ def test_register_transfer_leave_and_rejoin_through_the_forms(members, client_fo
     url = reverse("members:person-join", args=[man.pk])
     response = admin.post(url, {"branch": w.branches["women_va"].pk, "on": "2024-01-01"})
     assert response.status_code == 200 and Membership.objects.filter(person=man).count() == 1
-    response = admin.post(url, {"branch": w.branches["women_va"].pk, "on": "2024-01-01", "override_reason": "Thử nghiệm"})
+    response = admin.post(
+        url, {"branch": w.branches["women_va"].pk, "on": "2024-01-01", "override_reason": "Thử nghiệm"}
+    )
     assert response.status_code == 302 and Membership.objects.filter(person=man).count() == 2
 
 
@@ -189,22 +237,33 @@ def test_figures_page_drill_down_and_export(members, client_for):
     assert w.commune_a.name in page and w.commune_a2.name in page and "Phạm Thị Xa" not in page
     assert f"?unit={w.commune_a.pk}" in page  # drill down to the commune
     page = body(client.get(reverse("members:figures") + f"?unit={w.village_a.pk}&on=2020-01-01"))
-    assert w.branches["women_va"].name in page and f"branch={w.branches['women_va'].pk}" in page  # to the list
+    assert (
+        w.branches["women_va"].name in page and f"branch={w.branches['women_va'].pk}" in page
+    )  # to the list
     response = client.get(reverse("members:figures") + f"?unit={w.province_a.pk}&on=2020-01-01&export=xlsx")
     book = load_workbook(io.BytesIO(response.content), read_only=True)
     first = list(book.worksheets[0].iter_rows(values_only=True))
     assert first[-1][0] in ("Total", "Tổng", "Tổng cộng", "Tổng số") and 4 in first[-1]
     assert client.get(reverse("members:figures") + f"?unit={w.province_b.pk}").status_code == 404
-    breakdown = body(client.get(reverse("members:figures-breakdown") + f"?unit={w.province_a.pk}&on=2020-01-01"))
+    breakdown = body(
+        client.get(reverse("members:figures-breakdown") + f"?unit={w.province_a.pk}&on=2020-01-01")
+    )
     assert 'data-people-total="3"' in breakdown
 
 
 def test_member_book_pdf(members, client_for):
     w, m = members
-    response = client_for(w.users["officer_ca"]).get(reverse("members:branch-book", args=[w.branches["women_va"].pk]))
+    response = client_for(w.users["officer_ca"]).get(
+        reverse("members:branch-book", args=[w.branches["women_va"].pk])
+    )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF") and b"/FontFile2" in response.content
-    assert client_for(w.users["admin_b"]).get(reverse("members:branch-book", args=[w.branches["women_va"].pk])).status_code == 404
+    assert (
+        client_for(w.users["admin_b"])
+        .get(reverse("members:branch-book", args=[w.branches["women_va"].pk]))
+        .status_code
+        == 404
+    )
 
 
 def test_duplicates_review_and_merge(members, client_for):
@@ -214,9 +273,19 @@ def test_duplicates_review_and_merge(members, client_for):
     client = client_for(w.users["admin_a"])
     page = body(client.get(reverse("members:duplicate-list")))
     assert "Trần Thị Lan" in page
-    assert "Possible duplicate" in body(client.get(twin.get_absolute_url())) or "trùng" in body(client.get(twin.get_absolute_url()))
+    assert "Possible duplicate" in body(client.get(twin.get_absolute_url())) or "trùng" in body(
+        client.get(twin.get_absolute_url())
+    )
     lan = m["lan"].person
-    response = client.post(reverse("members:person-merge", args=[lan.pk]) + f"?other={twin.pk}", {"keep": lan.pk, "other": twin.pk})
+    response = client.post(
+        reverse("members:person-merge", args=[lan.pk]) + f"?other={twin.pk}",
+        {"keep": lan.pk, "other": twin.pk},
+    )
     assert response.status_code == 302
     assert not Person.objects.filter(pk=twin.pk).exists()
-    assert client_for(w.users["admin_b"]).post(reverse("members:duplicate-dismiss", args=[candidate.pk])).status_code == 404
+    assert (
+        client_for(w.users["admin_b"])
+        .post(reverse("members:duplicate-dismiss", args=[candidate.pk]))
+        .status_code
+        == 404
+    )

@@ -22,7 +22,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{province.name} already has members: nothing done")
             return
         started = time.monotonic()
-        result = generator.generate(province=province, seed=options["seed"], memberships=options["memberships"])
+        result = generator.generate(
+            province=province, seed=options["seed"], memberships=options["memberships"]
+        )
         if not result["memberships"]:
             raise CommandError("no branch with members in this province: run demo_province first")
         took = time.monotonic() - started

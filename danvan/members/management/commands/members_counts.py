@@ -18,6 +18,8 @@ class Command(BaseCommand):
                 written = counts.rebuild()
             self.stdout.write(f"rebuilt: {written} rows")
         problems = counts.verify()
-        self.stdout.write("the daily counts agree with the memberships" if not problems else f"{len(problems)} rows differ")
+        self.stdout.write(
+            "the daily counts agree with the memberships" if not problems else f"{len(problems)} rows differ"
+        )
         if problems:
             raise SystemExit(1)
