@@ -482,6 +482,7 @@ def machine() -> dict:
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "system": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -573,7 +574,9 @@ def main() -> int:
                 "cases_denounceridentity, cases_rating, cases_notification, cases_ratecounter CASCADE"
             )
     print(f"» loading up to {args.cases:,} cases", flush=True)
+    started = machine()  # the load average before this run adds its own
     load_seconds = load_cases(args.cases, province, communes, users)
+    print(f"  loaded in {load_seconds:.0f} s", flush=True)
     previous = HERE / "results.json"
     if not load_seconds and previous.exists():  # already loaded by an earlier run: keep its load time
         load_seconds = json.loads(previous.read_text(encoding="utf-8")).get("load_seconds", 0.0)
@@ -582,7 +585,7 @@ def main() -> int:
     print(json.dumps(reads, indent=1), flush=True)
     results = {
         "when": time.strftime("%Y-%m-%d %H:%M"),
-        "machine": machine(),
+        "machine": started,
         "load_seconds": load_seconds,
         "reads": reads,
     }

@@ -95,7 +95,14 @@ class PermissionMixin(LoginRequiredMixin):
 # --- lists ---------------------------------------------------------------------------------------------
 
 
-class CaseListView(ScopedListView):
+class OnePaginationMixin:
+    """The table paginates (and counts) the rows; the ListView must not do it a second time."""
+
+    paginate_by = None
+    table_pagination = {"per_page": 50}
+
+
+class CaseListView(OnePaginationMixin, ScopedListView):
     model = Case
     table_class = CaseTable
     filterset_class = CaseFilter
@@ -830,7 +837,7 @@ class NotificationsView(LoginRequiredMixin, TemplateView):
 # --- dialogue ------------------------------------------------------------------------------------------
 
 
-class DialogueListView(ScopedListView):
+class DialogueListView(OnePaginationMixin, ScopedListView):
     template_name = "cases/list.html"
     model = Dialogue
     table_class = DialogueTable
@@ -1068,7 +1075,7 @@ class QuestionToCaseView(ObjectMixin, View):
         return redirect(case.get_absolute_url())
 
 
-class CommitmentListView(ScopedListView):
+class CommitmentListView(OnePaginationMixin, ScopedListView):
     template_name = "cases/list.html"
     model = Commitment
     table_class = CommitmentTable
@@ -1133,7 +1140,7 @@ class CommitmentDetailView(ObjectMixin, View):
 # --- leaders' reception ---------------------------------------------------------------------------------
 
 
-class ReceptionListView(ScopedListView):
+class ReceptionListView(OnePaginationMixin, ScopedListView):
     template_name = "cases/list.html"
     model = ReceptionSession
     table_class = ReceptionSessionTable
