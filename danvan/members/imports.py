@@ -829,12 +829,15 @@ def _file_checks(batch: ImportBatch) -> None:
                     first_value(row_number) OVER (PARTITION BY citizen_id_hash, org_type_id ORDER BY row_number) AS first_in_type
                 FROM members_importrow
                 WHERE batch_id = %s AND citizen_id_hash <> '' AND errors = ''
+                  AND citizen_id_hash IN (SELECT citizen_id_hash FROM members_importrow
+                                          WHERE batch_id = %s AND citizen_id_hash <> '' AND errors = ''
+                                          GROUP BY citizen_id_hash HAVING count(*) > 1)
                 WINDOW w AS (PARTITION BY citizen_id_hash ORDER BY row_number)
             )
             SELECT id, first_row, details <> first_details, nth_in_type > 1, first_in_type
             FROM firsts WHERE row_number <> first_row
             """,
-            [b],
+            [b, b],
         )
         problems = []
         for row_id, first_row, different, same_type, first_in_type in cursor.fetchall():
@@ -963,26 +966,36 @@ def _errors_for(cursor, problems: list[tuple[int, str]]) -> None:
     )
 
 
-_SAME = """
-    a.search_name = b.search_name AND a.birth_year = b.birth_year
-    AND NOT (a.citizen_id_hash <> '' AND b.citizen_id_hash <> '')
-    AND ((a.birth_date IS NOT NULL AND b.birth_date IS NOT NULL AND a.birth_date = b.birth_date)
-         OR ((a.birth_date IS NULL OR b.birth_date IS NULL)
-             AND split_part(a.unit_path, '/', 2) = split_part(b.unit_path, '/', 2)))
+_SAME_BIRTH = """
+    ((a.birth_date IS NOT NULL AND b.birth_date IS NOT NULL AND a.birth_date = b.birth_date)
+     OR ((a.birth_date IS NULL OR b.birth_date IS NULL)
+         AND split_part(a.unit_path, '/', 2) = split_part(b.unit_path, '/', 2)))
 """
 
 
 def _flag_duplicates(cursor, b: int, actor) -> None:
-    # With a person already registered.
+    """Possible duplicates of the new people: same folded name and year of birth, and the same date of birth
+    (or, when one is unknown, the same commune); two records with citizen IDs are two people. Only pairs
+    where one side has no citizen ID are searched (the index of people without one is small)."""
     cursor.execute(
         f"""
-        SELECT a.id, b.id, b.full_name, coalesce(to_char(b.birth_date, 'DD/MM/YYYY'), b.birth_year::text), u.name
-        FROM members_importrow a
-        JOIN members_person b ON {_SAME}
-        JOIN structure_unit u ON u.id = b.unit_id
-        WHERE a.batch_id = %s AND a.errors = '' AND a.matched_person_id IS NULL
+        WITH new AS (
+            SELECT id, search_name, birth_year, birth_date, unit_path, citizen_id_hash FROM members_importrow
+            WHERE batch_id = %(b)s AND errors = '' AND matched_person_id IS NULL
+        ), pairs AS (
+            SELECT a.id AS row_id, b.id AS person_id FROM new a
+            JOIN members_person b ON b.search_name = a.search_name AND b.birth_year = a.birth_year
+            WHERE a.citizen_id_hash = '' AND {_SAME_BIRTH}
+            UNION ALL
+            SELECT a.id, b.id FROM new a
+            JOIN members_person b ON b.search_name = a.search_name AND b.birth_year = a.birth_year
+                 AND b.citizen_id_hash = ''
+            WHERE a.citizen_id_hash <> '' AND {_SAME_BIRTH}
+        )
+        SELECT pairs.row_id, p.id, p.full_name, coalesce(to_char(p.birth_date, 'DD/MM/YYYY'), p.birth_year::text), u.name
+        FROM pairs JOIN members_person p ON p.id = pairs.person_id JOIN structure_unit u ON u.id = p.unit_id
         """,
-        [b],
+        {"b": b},
     )
     found = cursor.fetchall()
     visible = set()
@@ -1009,14 +1022,20 @@ def _flag_duplicates(cursor, b: int, actor) -> None:
     # Within the file (different rows, no shared citizen ID).
     cursor.execute(
         f"""
-        SELECT a.id, array_agg(b.row_number ORDER BY b.row_number)
-        FROM members_importrow a
-        JOIN members_importrow b ON b.batch_id = a.batch_id AND b.row_number <> a.row_number
-             AND b.person_key <> a.person_key AND b.errors = '' AND {_SAME}
-        WHERE a.batch_id = %s AND a.errors = ''
-        GROUP BY a.id
+        WITH rows AS (
+            SELECT id, row_number, person_key, search_name, birth_year, birth_date, unit_path, citizen_id_hash
+            FROM members_importrow WHERE batch_id = %(b)s AND errors = ''
+        ), pairs AS (
+            SELECT a.id AS a_id, a.row_number AS a_row, b.id AS b_id, b.row_number AS b_row
+            FROM rows a JOIN rows b ON b.search_name = a.search_name AND b.birth_year = a.birth_year
+                 AND b.person_key <> a.person_key
+            WHERE a.citizen_id_hash = '' AND {_SAME_BIRTH}
+        )
+        SELECT id, array_agg(DISTINCT other ORDER BY other)
+        FROM (SELECT a_id AS id, b_row AS other FROM pairs UNION ALL SELECT b_id, a_row FROM pairs) x
+        GROUP BY id
         """,
-        [b],
+        {"b": b},
     )
     for row_id, other_rows in cursor.fetchall():
         same_rows[row_id] = other_rows[:20]
