@@ -17,8 +17,12 @@ logger = logging.getLogger(__name__)
 def client_ip(request) -> str | None:
     if request is None:
         return None
+    # nginx (deploy/) appends the address it saw to X-Forwarded-For: only that last hop is trustworthy,
+    # the earlier ones are whatever the client sent.
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or None) if forwarded else request.META.get("REMOTE_ADDR")
+    if forwarded:
+        return forwarded.split(",")[-1].strip() or None
+    return request.META.get("REMOTE_ADDR")
 
 
 def access_log_record(

@@ -1105,6 +1105,8 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
     now = timezone.now()
     recorded_by = actor.pk if getattr(actor, "pk", None) else None
     with connection.cursor() as cursor:
+        # Sorting and hashing a million staging rows in memory rather than in temporary files.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         # One new person per citizen ID (or per row without one); ids allocated ahead.
         cursor.execute(
             """

@@ -186,3 +186,11 @@ def test_demo_generator_small_runs_once_and_scopes_accounts():
     assert dvan_xa.check_password(demo.DEMO_PASSWORD)
     visible = Unit.objects.visible_to(dvan_xa)
     assert visible.filter(level=UnitLevel.COMMUNE).count() == 1
+
+
+def test_client_ip_trusts_only_the_hop_the_proxy_added(rf):
+    from danvan.core.services import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.0.0.7", REMOTE_ADDR="127.0.0.1")
+    assert client_ip(request) == "10.0.0.7"
+    assert client_ip(rf.get("/", REMOTE_ADDR="192.0.2.1")) == "192.0.2.1"
