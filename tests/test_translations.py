@@ -21,7 +21,10 @@ def _committed_catalogue() -> dict[str, polib.POEntry]:
     entries = {}
     for po_path in (ROOT / "danvan").glob("**/locale/vi/LC_MESSAGES/django.po"):
         for entry in polib.pofile(str(po_path)):
-            entries[(entry.msgctxt or "") + "\x04" + entry.msgid] = entry
+            key = (entry.msgctxt or "") + "\x04" + entry.msgid
+            # Django merges the catalogues; an empty entry in one does not hide a translation in another.
+            if key not in entries or (entry.translated() and "fuzzy" not in entry.flags):
+                entries[key] = entry
     return entries
 
 
