@@ -190,7 +190,9 @@ class Person(ScopedModel):
         permissions = [("view_citizen_id", _("Can see citizen IDs in full"))]
         constraints = [
             models.UniqueConstraint(
-                fields=["citizen_id_hash"], condition=~Q(citizen_id_hash=""), include=["id"],
+                fields=["citizen_id_hash"],
+                condition=~Q(citizen_id_hash=""),
+                include=["id"],
                 name="person_citizen_id_unique",
             ),
             models.CheckConstraint(condition=Q(birth_year__gte=1880), name="person_birth_year_sane"),
@@ -199,10 +201,14 @@ class Person(ScopedModel):
             models.Index(fields=["unit_path"], name="person_unit_path", opclasses=["varchar_pattern_ops"]),
             # duplicate detection reads these in index-only scans (a whole import file against the registry)
             models.Index(
-                fields=["search_name", "birth_year"], include=["birth_date", "unit_path"], name="person_name_birth"
+                fields=["search_name", "birth_year"],
+                include=["birth_date", "unit_path"],
+                name="person_name_birth",
             ),
             models.Index(
-                fields=["search_name", "birth_year"], include=["birth_date", "unit_path"], condition=Q(citizen_id_hash=""),
+                fields=["search_name", "birth_year"],
+                include=["birth_date", "unit_path"],
+                condition=Q(citizen_id_hash=""),
                 name="person_name_birth_no_id",
             ),
             models.Index(fields=["phone"], name="person_phone", condition=~Q(phone="")),
