@@ -81,8 +81,17 @@ def visible_sections(user, current_path: str) -> list[dict]:
                 url = reverse(item.url_name)
             except NoReverseMatch:
                 continue
-            active = current_path == url or (url != "/" and current_path.startswith(url))
-            items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+            items.append({"label": item.label, "url": url, "icon": item.icon, "active": False})
         if items:
             result.append({"label": section.label, "items": items})
+    # Only the longest address that the current page starts with is highlighted ("/cases/" is not active
+    # on "/cases/overview/" when that has its own entry).
+    candidates = [
+        i
+        for s in result
+        for i in s["items"]
+        if current_path == i["url"] or (i["url"] != "/" and current_path.startswith(i["url"]))
+    ]
+    if candidates:
+        max(candidates, key=lambda i: len(i["url"]))["active"] = True
     return result

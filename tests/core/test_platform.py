@@ -194,3 +194,13 @@ def test_client_ip_trusts_only_the_hop_the_proxy_added(rf):
     request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.0.0.7", REMOTE_ADDR="127.0.0.1")
     assert client_ip(request) == "10.0.0.7"
     assert client_ip(rf.get("/", REMOTE_ADDR="192.0.2.1")) == "192.0.2.1"
+
+
+def test_navigation_highlights_only_the_most_specific_entry(demo_world):
+    from danvan.core.navigation import visible_sections
+
+    sections = visible_sections(demo_world.users["admin_a"], "/audit/access/")
+    active = [i["url"] for s in sections for i in s["items"] if i["active"]]
+    assert active == ["/audit/access/"]
+    home = visible_sections(demo_world.users["admin_a"], "/")
+    assert [i["url"] for s in home for i in s["items"] if i["active"]] == ["/"]
