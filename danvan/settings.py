@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "danvan.cases",
     "danvan.activities",
     "danvan.practices",
+    "danvan.opinion",
 ]
 
 MIDDLEWARE = [

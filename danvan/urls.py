@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/", include("danvan.cases.urls")),
     path("activities/", include("danvan.activities.urls")),
     path("practices/", include("danvan.practices.urls")),
+    path("opinion/", include("danvan.opinion.urls")),
     path("api/", include("danvan.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
