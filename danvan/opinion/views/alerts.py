@@ -1,0 +1,3 @@
+"""Opinion pages: alerts."""
+
+urlpatterns: list = []

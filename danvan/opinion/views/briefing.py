@@ -1,0 +1,3 @@
+"""Opinion pages: briefing."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Opinion pages: dashboard."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Opinion pages: issues."""
+
+urlpatterns: list = []

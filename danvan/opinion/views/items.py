@@ -1,0 +1,3 @@
+"""Opinion pages: items."""
+
+urlpatterns: list = []

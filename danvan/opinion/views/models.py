@@ -1,0 +1,3 @@
+"""Opinion pages: models."""
+
+urlpatterns: list = []

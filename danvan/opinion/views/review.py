@@ -1,0 +1,3 @@
+"""Opinion pages: review."""
+
+urlpatterns: list = []

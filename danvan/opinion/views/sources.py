@@ -1,0 +1,3 @@
+"""Opinion pages: sources."""
+
+urlpatterns: list = []
