@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from danvan.structure import services
 from danvan.structure.forms import BranchForm, OrganisationCreateForm, VillageDeactivateForm
@@ -202,7 +203,7 @@ def test_deactivate_a_village_with_a_successor(world, client_for):
 
 def test_deactivation_refused_by_the_service_is_shown_on_the_form(world, client_for):
     response = client_for(world.users["admin_a"]).post(
-        url("unit-deactivate", world.village_a.pk), {"on": "2026-12-01"}
+        url("unit-deactivate", world.village_a.pk), {"on": timezone.localdate().isoformat()}
     )
     assert response.status_code == 200
     assert "Active branches" in response.content.decode()
