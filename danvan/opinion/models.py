@@ -20,6 +20,7 @@ Storage (ADR 0008):
 
 from __future__ import annotations
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -413,7 +414,14 @@ class Correction(models.Model):
 # --- issues --------------------------------------------------------------------------------------------
 
 
-@tracked
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    # The figures are recomputed by every pipeline batch: only what people change is history.
+    fields=["title", "summary", "status", "responsible_unit", "unit", "field"],
+    model_name="IssueHistory",
+)
 class Issue(ScopedModel):
     """A matter discussed in a place: items grouped by commune, field and similar text within a window."""
 
@@ -447,6 +455,8 @@ class Issue(ScopedModel):
     place_unit_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     fields = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     signature = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
+    keywords = models.JSONField(default=dict, blank=True, editable=False)
+    representative_item_id = models.BigIntegerField(null=True, blank=True, editable=False)
     cases = models.ManyToManyField("cases.Case", verbose_name=_("cases"), blank=True, related_name="+")
     dialogues = models.ManyToManyField(
         "cases.Dialogue", verbose_name=_("dialogues"), blank=True, related_name="+"
