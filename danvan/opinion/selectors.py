@@ -1,0 +1,257 @@
+"""Reads of the opinion module for every page. Each starts from ``Model.objects.visible_to(actor)``.
+
+Dashboards read only ``DailyRollup`` (one row per day × commune × field): a province and a month is a few
+thousand rows whatever the number of items. Figures over fewer items than the minimum group size are
+suppressed (``privacy.suppress_small``): the page shows "fewer than N" instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
+
+from danvan.opinion.models import (
+    OPEN_ISSUE_STATUSES,
+    Alert,
+    AlertRule,
+    CollaboratorReport,
+    Correction,
+    DailyRollup,
+    Forecast,
+    Issue,
+    Item,
+    ModelVersion,
+    OpinionSettings,
+    Source,
+)
+from danvan.opinion.privacy import suppress_small
+
+FIGURES = ("volume", "negative", "neutral", "positive", "reach", "toxic")
+
+
+def _rollups(actor, *, start: dt.date, end: dt.date, unit_path: str = "", field: str = ""):
+    qs = DailyRollup.objects.visible_to(actor).filter(day__gte=start, day__lte=end)
+    if unit_path:
+        qs = qs.filter(unit_path__startswith=unit_path)
+    if field:
+        qs = qs.filter(field=field)
+    return qs
+
+
+def _sums():
+    return {name: Sum(name) for name in FIGURES}
+
+
+def dashboard_totals(actor, *, start: dt.date, end: dt.date, unit_path: str = "", field: str = "") -> dict:
+    row = _rollups(actor, start=start, end=end, unit_path=unit_path, field=field).aggregate(**_sums())
+    row = {k: (v or 0) for k, v in row.items()}
+    return suppress_small([row])[0]
+
+
+def series_by_field(
+    actor, *, start: dt.date, end: dt.date, unit_path: str = "", field: str = ""
+) -> list[dict]:
+    """Volume and sentiment per day and field: [{day, field, volume, negative, neutral, positive, ...}]."""
+    rows = (
+        _rollups(actor, start=start, end=end, unit_path=unit_path, field=field)
+        .values("day", "field")
+        .annotate(**_sums())
+        .order_by("day", "field")
+    )
+    return suppress_small(rows)
+
+
+def series_by_sentiment(
+    actor, *, start: dt.date, end: dt.date, unit_path: str = "", field: str = ""
+) -> list[dict]:
+    """Per day over all fields: [{day, volume, negative, neutral, positive, reach, toxic, suppressed}]."""
+    rows = (
+        _rollups(actor, start=start, end=end, unit_path=unit_path, field=field)
+        .values("day")
+        .annotate(**_sums())
+        .order_by("day")
+    )
+    return suppress_small(rows)
+
+
+def totals_by_field(actor, *, start: dt.date, end: dt.date, unit_path: str = "") -> list[dict]:
+    rows = (
+        _rollups(actor, start=start, end=end, unit_path=unit_path)
+        .values("field")
+        .annotate(**_sums())
+        .order_by("-volume")
+    )
+    return suppress_small(rows)
+
+
+def commune_figures(
+    actor, *, start: dt.date, end: dt.date, unit_path: str = "", field: str = ""
+) -> list[dict]:
+    """Per commune (for the map): [{unit_id, unit__code, unit__name, volume, negative, ..., negativity}]."""
+    rows = (
+        _rollups(actor, start=start, end=end, unit_path=unit_path, field=field)
+        .values("unit_id", "unit__code", "unit__name")
+        .annotate(**_sums())
+        .order_by("unit__code")
+    )
+    out = []
+    for row in suppress_small(rows):
+        row["negativity"] = (
+            round(row["negative"] / row["volume"], 3) if not row["suppressed"] and row["volume"] else None
+        )
+        out.append(row)
+    return out
+
+
+def issues_for(actor, *, unit_path: str = "", field: str = "", status: str | list | None = None):
+    qs = Issue.objects.visible_to(actor).select_related("unit", "responsible_unit")
+    if unit_path:
+        qs = qs.filter(unit_path__startswith=unit_path)
+    if field:
+        qs = qs.filter(field=field)
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_ISSUE_STATUSES)
+    elif isinstance(status, list | tuple):
+        qs = qs.filter(status__in=status)
+    elif status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def top_issues(
+    actor, *, limit: int = 10, since: dt.datetime | None = None, unit_path: str = "", field: str = ""
+):
+    """The highest-scoring open issues (at least the minimum group size of items)."""
+    qs = issues_for(actor, unit_path=unit_path, field=field, status="open").filter(
+        volume__gte=OpinionSettings.get().min_group_size
+    )
+    if since:
+        qs = qs.filter(last_seen_at__gte=since)
+    return list(qs.order_by("-score", "-last_seen_at")[:limit])
+
+
+def issue_timeline(actor, issue: Issue) -> list[dict]:
+    """Items of the issue per day with their sentiment mix: [{day, volume, negative, neutral, positive, reach}]."""
+    issue = Issue.objects.visible_to(actor).get(pk=issue.pk)
+    rows = (
+        Item.objects.filter(issue=issue)
+        .annotate(day=TruncDate("published_at"))
+        .values("day")
+        .annotate(
+            volume=Count("id"),
+            negative=Count("id", filter=Q(sentiment="negative")),
+            neutral=Count("id", filter=Q(sentiment="neutral")),
+            positive=Count("id", filter=Q(sentiment="positive")),
+            reach=Sum(F("reach")),
+        )
+        .order_by("day")
+    )
+    return list(rows)
+
+
+def issue_items(actor, issue: Issue, *, limit: int = 50):
+    return Item.objects.visible_to(actor).filter(issue=issue).order_by("-published_at", "-id")[:limit]
+
+
+def representative_quotes(actor, issue: Issue, *, limit: int = 3) -> list[str]:
+    """Short quotes without personal data: the texts of the issue's most engaged items (never the author)."""
+    rows = (
+        Item.objects.visible_to(actor)
+        .filter(issue=issue, purged_at__isnull=True, duplicate_of_id__isnull=True)
+        .exclude(text="")
+        .order_by("-likes", "-shares", "-published_at")
+        .values_list("text", flat=True)[:limit]
+    )
+    return [t if len(t) <= 300 else t[:300].rsplit(" ", 1)[0] + "…" for t in rows]
+
+
+def open_alerts(actor, *, unit_path: str = "", limit: int | None = None):
+    qs = (
+        Alert.objects.visible_to(actor)
+        .filter(acknowledged_at__isnull=True)
+        .select_related("unit", "issue", "rule")
+        .order_by("-day", "-detected_at")
+    )
+    if unit_path:
+        qs = qs.filter(unit_path__startswith=unit_path)
+    return qs[:limit] if limit else qs
+
+
+def alerts_for(actor, *, unit_path: str = "", acknowledged: bool | None = None):
+    qs = Alert.objects.visible_to(actor).select_related("unit", "issue", "rule", "acknowledged_by")
+    if unit_path:
+        qs = qs.filter(unit_path__startswith=unit_path)
+    if acknowledged is not None:
+        qs = qs.filter(acknowledged_at__isnull=not acknowledged)
+    return qs
+
+
+def alert_rules(actor):
+    return AlertRule.objects.visible_to(actor).select_related("unit")
+
+
+def latest_forecast(actor, *, unit, field: str = "") -> Forecast | None:
+    """The newest forecast of a unit (and field, "" = all fields) with its history."""
+    return Forecast.objects.visible_to(actor).filter(unit=unit, field=field).order_by("-made_on").first()
+
+
+def forecasts_for(actor, *, unit_path: str = "", field: str | None = None, made_on: dt.date | None = None):
+    qs = Forecast.objects.visible_to(actor).select_related("unit")
+    if unit_path:
+        qs = qs.filter(unit_path__startswith=unit_path)
+    if field is not None:
+        qs = qs.filter(field=field)
+    if made_on:
+        qs = qs.filter(made_on=made_on)
+    return qs.order_by("-made_on", "unit__code", "field")
+
+
+def review_queue(actor, *, unit_path: str = "", field: str = "", min_uncertainty: float | None = None):
+    """Analysed, uncorrected items the analyst may correct, most uncertain first."""
+    qs = Item.objects.visible_to(actor, "change").filter(analysed_at__isnull=False, corrected=False)
+    qs = qs.filter(purged_at__isnull=True)
+    if unit_path:
+        qs = qs.filter(unit_path__startswith=unit_path)
+    if field:
+        qs = qs.filter(field=field)
+    if min_uncertainty is not None:
+        qs = qs.filter(uncertainty__gte=min_uncertainty)
+    return qs.select_related("source", "unit").order_by("-uncertainty", "-published_at", "-id")
+
+
+def items_for(actor, *, source: Source | None = None, unit_path: str = ""):
+    qs = Item.objects.visible_to(actor).select_related("source", "unit")
+    if source is not None:
+        qs = qs.filter(source=source)
+    if unit_path:
+        qs = qs.filter(unit_path__startswith=unit_path)
+    return qs
+
+
+def item_corrections(actor, item: Item):
+    return Correction.objects.visible_to(actor).filter(item=item).select_related("analyst")
+
+
+def sources_for(actor):
+    return Source.objects.visible_to(actor).select_related("unit")
+
+
+def collaborator_reports(actor):
+    return CollaboratorReport.objects.visible_to(actor).select_related("unit", "village", "reporter")
+
+
+def model_versions() -> list[ModelVersion]:
+    return list(ModelVersion.objects.order_by("-trained_at"))
+
+
+def active_model() -> dict[str, Any]:
+    active = ModelVersion.objects.filter(status="active").first()
+    if active is not None:
+        return {"version": active.version, "card": active.card, "metrics": active.metrics, "row": active}
+    from danvan.opinion.pipeline import active_analyzer
+
+    analyzer = active_analyzer()
+    return {"version": getattr(analyzer, "version", ""), "card": getattr(analyzer, "card", {}), "row": None}
