@@ -19,6 +19,7 @@ from danvan.structure.models import Branch, Organisation, Unit
 from tests.activities.matrix import scoped_records as activities_records
 from tests.factories import make_user, superuser
 from tests.members.matrix import scoped_records as members_records
+from tests.opinion.matrix import scoped_records as opinion_records
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,11 @@ NO_PK_KWARGS_ALLOWED = {"uidb64", "token", "format"}
 # Views whose pk is not found through the view class: url name → model.
 PK_MODELS = {"core:job-detail": Job, "core:job-result": Job}
 # Platform-wide data, not scoped: any user holding the view permission sees all of it.
-UNSCOPED_MODELS = {Role}
+UNSCOPED_MODELS = {
+    Role,
+    apps.get_model("opinion", "ModelVersion"),
+    apps.get_model("opinion", "OpinionSettings"),
+}
 
 
 def walk(patterns, prefix="", namespace=""):
@@ -124,6 +129,7 @@ def matrix(demo_world):
             villages=(out_village, in_village),
             creators=(w.users["admin_b"], w.users["admin_a"]),
         ),
+        **opinion_records(root, marks=(MARK_OUT, MARK_IN), units=(w.commune_b, w.commune_a)),
     }
 
 

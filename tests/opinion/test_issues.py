@@ -1,0 +1,73 @@
+"""Grouping into issues: same matter (commune, field, similar text, window), near-duplicates, separation."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from danvan.opinion import pipeline, services
+from danvan.opinion.models import Issue, Item, OpinionSettings
+from tests.factories import make_user
+from tests.opinion.conftest import rec
+
+pytestmark = pytest.mark.django_db
+
+ROAD = "Đường liên ấp ngập sâu sau mưa, người dân bức xúc"
+ROAD2 = "Mưa lớn, đường liên ấp ngập sâu, xe máy chết máy"
+SCHOOL = "Trường học thu thêm học phí ngoài quy định, phụ huynh bức xúc"
+
+
+def test_same_matter_groups_and_different_matters_split(source_a, analyzer):
+    pipeline.store_items(source_a, [rec("1", ROAD), rec("2", ROAD2, hours=3), rec("3", SCHOOL, hours=4)])
+    road, road2, school = (Item.objects.get(external_id=e) for e in "123")
+    assert road.issue_id == road2.issue_id != school.issue_id
+    assert Issue.objects.get(pk=school.issue_id).field == "education"
+
+
+def test_window_separates_the_same_words_far_apart(source_a, analyzer):
+    window = OpinionSettings.get().grouping_window_days
+    pipeline.store_items(source_a, [rec("1", ROAD), rec("2", ROAD2, days=window + 3)])
+    a, b = (Item.objects.get(external_id=e) for e in "12")
+    assert a.issue_id != b.issue_id
+
+
+def test_different_communes_are_different_issues(source_a, source_b, analyzer):
+    pipeline.store_items(source_a, [rec("1", ROAD)])
+    pipeline.store_items(source_b, [rec("1", ROAD)])
+    assert Issue.objects.count() == 2
+    assert {i.unit_id for i in Issue.objects.all()} == {source_a.unit_id, source_b.unit_id}
+
+
+def test_grouping_across_batches(source_a, analyzer):
+    pipeline.store_items(source_a, [rec("1", ROAD)])
+    pipeline.store_items(source_a, [rec("2", ROAD2, hours=5)])
+    pipeline.store_items(source_a, [rec("3", ROAD, hours=6)])  # a copy: near-duplicate
+    assert Issue.objects.count() == 1
+    issue = Issue.objects.get()
+    assert (
+        issue.volume == 3
+        and Item.objects.get(external_id="3").duplicate_of_id == Item.objects.get(external_id="1").pk
+    )
+
+
+def test_issue_update_status_note_links_permissions(source_a, analyzer, demo_world):
+    pipeline.store_items(source_a, [rec("1", ROAD)])
+    issue = Issue.objects.get()
+    officer = make_user("can_bo", "commission_officer", demo_world.province_a)
+    services.issue_update(
+        actor=officer,
+        issue=issue,
+        status="responding",
+        responsible_unit=demo_world.commune_a,
+        note="Đã giao xã",
+    )
+    issue.refresh_from_db()
+    assert issue.status == "responding" and issue.responsible_unit == demo_world.commune_a
+    assert issue.notes.get().text == "Đã giao xã"
+    outsider = make_user("ngoai", "commission_officer", demo_world.province_b)
+    with pytest.raises(PermissionDenied):
+        services.issue_update(actor=outsider, issue=issue, status="resolved")
+    # status survives reprocessing
+    pipeline.analyse_items([Item.objects.get().pk], force=True)
+    issue.refresh_from_db()
+    assert issue.status == "responding" and issue.volume == 1
