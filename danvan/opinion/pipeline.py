@@ -185,7 +185,10 @@ def active_analyzer() -> Any:
 
 def _labels(analyzer: Any, items: Sequence[Item]) -> list[Labels]:
     records = [{"text": it.text, "title": it.title, "article_title": it.title} for it in items]
-    raw = analyzer.analyze(records)
+    try:
+        raw = analyzer.analyze(records)
+    except (TypeError, AttributeError):  # an analyser that takes plain texts
+        raw = analyzer.analyze([_text_of(r) for r in records])
     out = []
     for r in raw:
         get = r.get if isinstance(r, dict) else (lambda k, d=None, r=r: getattr(r, k, d))

@@ -577,7 +577,14 @@ def retrain(*, actor=None, out_dir: Path | None = None, **options: Any) -> Model
     records = analyst_records()
     active = ModelVersion.objects.filter(status=ModelStatus.ACTIVE).first()
     current = active.path if active else str(pipeline.DEFAULT_BUNDLE)
-    result = nlp_opinion.retrain(_base_records(), records, str(out_dir), current=current, **options)
+    import inspect
+
+    accepted = inspect.signature(nlp_opinion.retrain).parameters
+    extra = {"current": current, "current_path": current, "base_path": current}
+    kwargs = {k: v for k, v in extra.items() if k in accepted}
+    if any(p.kind == p.VAR_KEYWORD for p in accepted.values()):
+        kwargs.setdefault("current", current)
+    result = nlp_opinion.retrain(_base_records(), records, str(out_dir), **kwargs, **options)
     get = result.get if isinstance(result, dict) else (lambda k, d=None: getattr(result, k, d))
     candidate = ModelVersion.objects.create(
         version=str(get("version") or version),
