@@ -74,7 +74,9 @@ def ensure_months(months: Iterable[dt.date]) -> list[str]:
     created: list[str] = []
     existing = existing_partitions()
     missing = [m for m in wanted if partition_name(m) not in existing]
-    _known.update(partition_name(m) for m in wanted if partition_name(m) in existing)
+    present = [partition_name(m) for m in wanted if partition_name(m) in existing]
+    # Remembered only once committed: a partition seen inside a rolled-back transaction may not exist.
+    transaction.on_commit(lambda: _known.update(present))
     if not missing:
         return []
     with transaction.atomic(), connection.cursor() as cursor:

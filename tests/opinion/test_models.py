@@ -86,3 +86,20 @@ def test_settings_single_row_defaults(db):
     assert settings_row.min_group_size == 5
     assert settings_row.retention_days == 365
     assert OpinionSettings.get().pk == settings_row.pk
+
+
+def test_ensure_partitions_is_idempotent_and_bounds_are_utc_months(db):
+    assert partitions.months_between(dt.date(2026, 11, 20), dt.date(2027, 1, 2)) == [
+        dt.date(2026, 11, 1),
+        dt.date(2026, 12, 1),
+        dt.date(2027, 1, 1),
+    ]
+    created = partitions.ensure_partitions(dt.date(2031, 11, 20), dt.date(2032, 1, 2))
+    assert created == ["opinion_item_203111", "opinion_item_203112", "opinion_item_203201"]
+    assert partitions.ensure_partitions(dt.date(2031, 12, 1)) == []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'opinion_item_203112'"
+        )
+        bound = cursor.fetchone()[0]
+    assert "2031-12-01 00:00:00+00" in bound and "2032-01-01 00:00:00+00" in bound
