@@ -105,3 +105,25 @@ def test_forecast_per_field_and_unit_with_interval(demo_world):
     assert all(p["lower"] <= p["mean"] <= p["upper"] for p in f.points)
     assert f.method and f.backtest_error is not None
     assert Forecast.objects.filter(unit=demo_world.province_a, field="").exists()
+
+
+def test_issue_rule_fires_on_a_swelling_issue(source_a, analyzer, demo_world):
+    from danvan.opinion import pipeline
+    from danvan.opinion.models import Issue
+    from tests.opinion.conftest import BASE, rec
+
+    text = "Bồi thường đất làm đường quá thấp, người dân bức xúc"
+    rows = [rec(f"d{d}", text + f" ({d})", days=d - 20) for d in range(20)]
+    rows += [rec(f"s{n}", text + f" [{n}]", hours=n % 10) for n in range(25)]
+    pipeline.store_items(source_a, rows)
+    issue = Issue.objects.get()
+    assert issue.volume == 45
+    AlertRule.objects.create(
+        name="Vụ việc", unit=demo_world.province_a, unit_path=demo_world.province_a.path, target="issue",
+        sensitivity=3, min_volume=10, baseline_days=14,
+    )  # fmt: skip
+    day = BASE.astimezone(pipeline.TZ).date()
+    report = services.alerts_detect(day=day, notify=False)
+    assert report.created == 1
+    alert = Alert.objects.get()
+    assert alert.issue == issue and alert.observed == 25 and issue.title in alert.reason
