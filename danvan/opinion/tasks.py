@@ -83,3 +83,21 @@ def retention_purge(timestamp: int) -> None:
     from danvan.opinion import services
 
     services.retention_purge()
+
+
+@app.periodic(cron="50 2 * * *")
+@app.task(queue="default", name="opinion.version_check", queueing_lock="opinion.version_check")
+def version_check(timestamp: int) -> None:
+    """The installed default bundle changed (an upgrade) without a promotion: analyse every item again."""
+    from django.utils.translation import gettext as _
+
+    from danvan.core.models import Job, JobStatus
+    from danvan.core.services import job_start
+    from danvan.opinion import pipeline
+    from danvan.opinion.models import Item
+
+    version = str(getattr(pipeline.active_analyzer(), "version", ""))
+    recent = set(Item.objects.analysed().order_by("-id").values_list("model_version", flat=True)[:1000])
+    running = Job.objects.filter(kind="opinion.reprocess", status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+    if recent and recent != {version} and not running.exists():
+        job_start(actor=None, kind="opinion.reprocess", title=_("Analyse every item again"), params={})
