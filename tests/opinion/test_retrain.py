@@ -92,3 +92,13 @@ def test_retrain_stores_a_candidate(monkeypatch, demo_world, analyzer, source_a,
     assert Correction.objects.get().used_in_model == "cand-1"
     with pytest.raises(PermissionDenied):
         services.retrain_start(actor=demo_world.users["officer_ca"])
+
+
+def test_a_new_installed_bundle_triggers_reprocessing(source_a, analyzer):
+    from danvan.opinion import tasks
+
+    pipeline.store_items(source_a, [rec("1", "Đường liên ấp ngập sâu"), rec("2", "Trộm chó liên tục")])
+    assert set(Item.objects.values_list("model_version", flat=True)) == {"fake-1"}
+    analyzer.version = "fake-3"
+    tasks.version_check(timestamp=0)
+    assert set(Item.objects.values_list("model_version", flat=True)) == {"fake-3"}
