@@ -399,3 +399,49 @@ def test_the_template_the_preview_and_the_permissions(world, client_for):
     batch.refresh_from_db()
     assert batch.status == ImportStatus.DISCARDED and not ImportRow.objects.exists()
     assert not batch.check_job.input_file  # the uploaded file, with its citizen IDs, is gone
+
+
+def test_the_commit_checks_references_set_based_and_restores_the_triggers(world):
+    """The commit checks the references of the staged rows in one statement per table (and then inserts without
+    per-row foreign-key triggers): a branch removed since the check refuses it, and nothing is written."""
+    from django.db import connection
+
+    w = world
+    admin = w.users["admin_a"]
+    rows = [
+        HEADER,
+        row(
+            "Võ Thị Tám",
+            "01/01/1981",
+            "Nữ",
+            w.branches["women_va"].pk,
+            "01/01/2015",
+            residence=w.village_a.code,
+        ),
+        row(
+            "Võ Thị Chín",
+            "01/01/1982",
+            "Nữ",
+            w.branches["women_va"].pk,
+            "01/01/2015",
+            residence=w.village_a.code,
+        ),
+    ]
+    batch = start(admin, csv_bytes(rows))
+    assert batch.valid_rows == 2
+    ImportRow.objects.filter(batch_id=batch.pk, row_number=3).update(branch_id=987654321)
+    with pytest.raises(imports.CommitRefused):
+        imports.commit(batch, actor=admin)
+    assert not Person.objects.filter(full_name__startswith="Võ Thị").exists()
+    assert not Membership.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+    ImportRow.objects.filter(batch_id=batch.pk, row_number=3).update(branch_id=w.branches["women_va"].pk)
+    result = imports.commit(batch, actor=admin)
+    assert result["people"] == 2 and result["memberships"] == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+    assert Membership.objects.filter(person__full_name__startswith="Võ Thị").count() == 2
+    assert counts.verify() == []
