@@ -516,7 +516,7 @@ def main() -> int:
                 "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
                 "WHERE inhparent = 'opinion_item'::regclass"
             )
-            results["size_mb"] = round(cursor.fetchone()[0] / 1e6)
+            results["size_mb"] = round(float(cursor.fetchone()[0] or 0) / 1e6)
         results["rollups"] = rebuild_rollups()
         log(f"rollups: {results['rollups']}")
         with connection.cursor() as cursor:

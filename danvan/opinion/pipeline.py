@@ -783,18 +783,26 @@ def rollups_refresh(keys: Iterable[tuple[dt.date, int]]) -> int:
             f"""
             INSERT INTO opinion_dailyrollup
                 (day, unit_id, unit_path, field, volume, negative, neutral, positive, reach, toxic)
-            SELECT k.d, k.u, u.path, i.field, count(*),
-                   count(*) FILTER (WHERE i.sentiment = 'negative'),
-                   count(*) FILTER (WHERE i.sentiment = 'neutral'),
-                   count(*) FILTER (WHERE i.sentiment = 'positive'),
-                   coalesce(sum(GREATEST(i.reach, i.likes + i.shares + i.comments_count)), 0),
-                   count(*) FILTER (WHERE i.toxic)
+            SELECT k.d, k.u, u.path, s.field, s.volume, s.negative, s.neutral, s.positive, s.reach, s.toxic
             FROM unnest(%s::date[], %s::bigint[]) AS k(d, u)
             JOIN structure_unit u ON u.id = k.u
-            JOIN opinion_item i ON i.commune_id = k.u AND i.relevant
-                 AND i.published_at >= (k.d::timestamp AT TIME ZONE '{tz}')
-                 AND i.published_at < ((k.d + 1)::timestamp AT TIME ZONE '{tz}')
-            GROUP BY k.d, k.u, u.path, i.field
+            -- LATERAL: one index probe per key, pruned to the day's partition (a hash join would scan them all)
+            CROSS JOIN LATERAL (
+                SELECT i.field, count(*) AS volume,
+                       count(*) FILTER (WHERE i.sentiment = 'negative') AS negative,
+                       count(*) FILTER (WHERE i.sentiment = 'neutral') AS neutral,
+                       count(*) FILTER (WHERE i.sentiment = 'positive') AS positive,
+                       coalesce(sum(GREATEST(i.reach, i.likes + i.shares + i.comments_count)), 0) AS reach,
+                       count(*) FILTER (WHERE i.toxic) AS toxic
+                FROM opinion_item i
+                WHERE i.commune_id = k.u AND i.relevant
+                  AND i.published_at >= (k.d::timestamp AT TIME ZONE '{tz}')
+                  AND i.published_at < ((k.d + 1)::timestamp AT TIME ZONE '{tz}')
+                GROUP BY i.field
+            ) AS s
+            ON CONFLICT (day, unit_id, field) DO UPDATE SET
+                volume = EXCLUDED.volume, negative = EXCLUDED.negative, neutral = EXCLUDED.neutral,
+                positive = EXCLUDED.positive, reach = EXCLUDED.reach, toxic = EXCLUDED.toxic
             """,
             [days, units],
         )
