@@ -749,7 +749,7 @@ def strip_personal(text: str, *, names: Iterable[str] = ()) -> str:
     return clean(text)
 
 
-# --- channel sources (collaborators, cases, meetings): one per province -----------------------------------
+# --- channel sources (collaborators, cases, meetings): one per unit -----------------------------------------
 
 CHANNEL_NAMES = {
     SourceKind.COLLABORATOR: "Cộng tác viên dư luận",
@@ -758,25 +758,21 @@ CHANNEL_NAMES = {
 }
 
 
-def _province_of(unit):
-    from danvan.structure.models import Unit
-
-    path = unit.path.split("/", 1)[0] + "/"
-    return unit if unit.path == path else Unit.objects.get(path=path)
-
-
 def channel_source(kind: str, unit) -> Source:
-    """The province's source of this channel (made on first use)."""
-    province = _province_of(unit)
-    source = Source.objects.filter(kind=kind, unit=province).order_by("pk").first()
+    """The unit's source of this channel (made on first use). One per unit, because the pipeline places an
+    item that names no place at its source's default unit: the case's, meeting's or report's own unit."""
+    source = Source.objects.filter(kind=kind, unit=unit).order_by("pk").first()
     if source is None:
+        cursor = 0
+        if kind != SourceKind.COLLABORATOR:
+            cursor = _cursor(kind)
         source = Source.objects.create(
-            name=f"{CHANNEL_NAMES[kind]} – {province.name}",
+            name=f"{CHANNEL_NAMES[kind]} – {unit.name}"[:200],
             kind=kind,
-            unit=province,
-            unit_path=province.path,
+            unit=unit,
+            unit_path=unit.path,
             poll_interval_minutes=FLOW_INTERVAL,
-            column_mapping={"cursor": 0} if kind != SourceKind.COLLABORATOR else {},
+            column_mapping={"cursor": cursor} if kind != SourceKind.COLLABORATOR else {},
         )
     return source
 
@@ -815,7 +811,7 @@ def collab_report_create(*, actor, unit, what_people_say: str, village=None, whe
     body = strip_personal(text)
     if report.where:
         body = f"{body} (Nơi: {strip_personal(report.where)})"
-    source = channel_source(SourceKind.COLLABORATOR, unit)
+    source = channel_source(SourceKind.COLLABORATOR, place)
     stored = pipeline.store_items(
         source,
         [
@@ -843,18 +839,22 @@ def _noon(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime(day.year, day.month, day.day, 12))
 
 
-def _cursor_sources(kind: str) -> dict[int, Source]:
-    return {s.unit_id: s for s in Source.objects.filter(kind=kind)}
+def _cursor(kind: str) -> int:
+    """The last case / meeting issue id read: every source of the channel carries it (max is the truth)."""
+    values = Source.objects.filter(kind=kind).values_list("column_mapping", flat=True)
+    return max((int((v or {}).get("cursor", 0)) for v in values), default=0)
+
+
+def _advance(kind: str, last: int) -> None:
+    Source.objects.filter(kind=kind).update(column_mapping={"cursor": last}, last_success_at=timezone.now())
 
 
 def flow_cases(*, batch: int = 2000) -> int:
     """New citizens' cases since the cursor → items (subject and content without personal data), at the
-    case's unit. The cursor (the last case id read) is kept on each province's source."""
+    case's unit. The cursor (the last case id read) is kept on the channel's sources."""
     from danvan.cases.models import Case
 
-    cursor = min(
-        (s.column_mapping.get("cursor", 0) for s in _cursor_sources(SourceKind.CASES).values()), default=0
-    )
+    cursor = _cursor(SourceKind.CASES)
     total = 0
     while True:
         cases = list(Case.objects.filter(pk__gt=cursor).select_related("unit").order_by("pk")[:batch])
@@ -863,12 +863,9 @@ def flow_cases(*, batch: int = 2000) -> int:
         by_source: dict[int, tuple[Source, list[dict[str, Any]]]] = {}
         sources: dict[str, Source] = {}
         for case in cases:
-            province_path = case.unit.path.split("/", 1)[0]
-            if province_path not in sources:
-                sources[province_path] = channel_source(SourceKind.CASES, case.unit)
-            source = sources[province_path]
-            if source.column_mapping.get("cursor", 0) >= case.pk:
-                continue
+            if case.unit.path not in sources:
+                sources[case.unit.path] = channel_source(SourceKind.CASES, case.unit)
+            source = sources[case.unit.path]
             names = [case.citizen_name, case.citizen_address, case.citizen_email, case.citizen_phone]
             record = {
                 "external_id": f"case-{case.pk}",
@@ -883,13 +880,7 @@ def flow_cases(*, batch: int = 2000) -> int:
         with transaction.atomic():
             for source, records in by_source.values():
                 total += len(pipeline.store_items(source, records).created)
-            last = cases[-1].pk
-            for source in Source.objects.filter(kind=SourceKind.CASES):
-                if source.column_mapping.get("cursor", 0) < last:
-                    Source.objects.filter(pk=source.pk).update(
-                        column_mapping={**source.column_mapping, "cursor": last},
-                        last_success_at=timezone.now(),
-                    )
+            _advance(SourceKind.CASES, cases[-1].pk)
         cursor = cases[-1].pk
     return total
 
@@ -898,9 +889,7 @@ def flow_meetings(*, batch: int = 2000) -> int:
     """New issues raised at branch meetings since the cursor → items (no "raised by"), at the meeting's unit."""
     from danvan.activities.models import MeetingIssue
 
-    cursor = min(
-        (s.column_mapping.get("cursor", 0) for s in _cursor_sources(SourceKind.MEETINGS).values()), default=0
-    )
+    cursor = _cursor(SourceKind.MEETINGS)
     total = 0
     while True:
         rows = list(
@@ -912,12 +901,9 @@ def flow_meetings(*, batch: int = 2000) -> int:
         sources: dict[str, Source] = {}
         for issue in rows:
             unit = issue.meeting.unit
-            province_path = unit.path.split("/", 1)[0]
-            if province_path not in sources:
-                sources[province_path] = channel_source(SourceKind.MEETINGS, unit)
-            source = sources[province_path]
-            if source.column_mapping.get("cursor", 0) >= issue.pk:
-                continue
+            if unit.path not in sources:
+                sources[unit.path] = channel_source(SourceKind.MEETINGS, unit)
+            source = sources[unit.path]
             names = [issue.raised_by]
             record = {
                 "external_id": f"meeting-issue-{issue.pk}",
@@ -931,13 +917,7 @@ def flow_meetings(*, batch: int = 2000) -> int:
         with transaction.atomic():
             for source, records in by_source.values():
                 total += len(pipeline.store_items(source, records).created)
-            last = rows[-1].pk
-            for source in Source.objects.filter(kind=SourceKind.MEETINGS):
-                if source.column_mapping.get("cursor", 0) < last:
-                    Source.objects.filter(pk=source.pk).update(
-                        column_mapping={**source.column_mapping, "cursor": last},
-                        last_success_at=timezone.now(),
-                    )
+            _advance(SourceKind.MEETINGS, rows[-1].pk)
         cursor = rows[-1].pk
     return total
 

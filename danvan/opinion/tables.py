@@ -1,0 +1,61 @@
+"""Tables of the sources and items lists; exports give the same columns (never an author: only a keyed
+hash exists and it is not shown)."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from danvan.opinion.models import Item, Source
+
+TABLE_ATTRS = {"class": "table table-sm table-hover align-middle mb-0"}
+
+
+class SourceTable(tables.Table):
+    name = tables.Column(verbose_name=_("Name"), linkify=True)
+    kind = tables.Column(verbose_name=_("Kind"))
+    unit = tables.Column(verbose_name=_("Default unit"), accessor="unit__name", order_by=("unit_path",))
+    is_active = tables.BooleanColumn(verbose_name=_("Active"))
+    flagged = tables.BooleanColumn(verbose_name=_("Flagged"))
+    failure_count = tables.Column(verbose_name=_("Failures"))
+    last_success_at = tables.DateTimeColumn(verbose_name=_("Last success"), format="d/m/Y H:i")
+
+    class Meta:
+        model = Source
+        fields = ("name", "kind", "unit", "is_active", "flagged", "failure_count", "last_success_at")
+        attrs = TABLE_ATTRS
+
+
+class ItemTable(tables.Table):
+    published_at = tables.DateTimeColumn(verbose_name=_("Published"), format="d/m/Y H:i", linkify=True)
+    excerpt = tables.Column(verbose_name=_("Text"), accessor="text", orderable=False)
+    source = tables.Column(verbose_name=_("Source"), accessor="source__name", orderable=False)
+    unit = tables.Column(verbose_name=_("Place"), accessor="unit__name", order_by=("unit_path",))
+    field = tables.Column(verbose_name=pgettext_lazy("concern", "Field"))
+    sentiment = tables.Column(verbose_name=_("Sentiment"))
+    relevant = tables.BooleanColumn(verbose_name=_("Relevant"))
+    toxic = tables.BooleanColumn(verbose_name=_("Offensive"))
+    reach = tables.Column(verbose_name=_("Reach"))
+
+    class Meta:
+        model = Item
+        fields = (
+            "published_at",
+            "excerpt",
+            "source",
+            "unit",
+            "field",
+            "sentiment",
+            "relevant",
+            "toxic",
+            "reach",
+        )
+        attrs = TABLE_ATTRS
+
+    def render_excerpt(self, value, record):
+        text = record.title or value or ""
+        return text if len(text) <= 140 else text[:140] + "…"
+
+    def value_excerpt(self, value, record):
+        return " ".join(p for p in (record.title, value) if p)

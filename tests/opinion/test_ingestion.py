@@ -1,0 +1,283 @@
+"""Ingestion: idempotency, batch limit, per-item errors, file imports, collaborators, cases flow."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from danvan.core.models import Job, JobStatus
+from danvan.opinion import ingestion
+from danvan.opinion.models import CollaboratorReport, Item, ItemKey, Source, SourceKind
+
+
+def _raw(ext, text, day="2026-11-10T08:00:00+07:00", **extra):
+    return {"external_id": ext, "text": text, "published_at": day, **extra}
+
+
+def test_same_batch_twice_changes_nothing(source_a, analyzer):
+    batch = [_raw("p1", "Đường ấp Phú Hòa lầy lội", author="Nguyễn Văn A"), _raw("p2", "Giá lúa giảm mạnh")]
+    first = ingestion.ingest_items(source=source_a, items=batch)
+    assert len(first.created) == 2 and not first.errors
+    snapshot = list(
+        Item.objects.filter(source=source_a).order_by("id").values_list("id", "text", "author_hash")
+    )
+    second = ingestion.ingest_items(source=source_a, items=batch)
+    assert second.created == [] and sorted(second.existing) == sorted(first.created)
+    assert (
+        list(Item.objects.filter(source=source_a).order_by("id").values_list("id", "text", "author_hash"))
+        == snapshot
+    )
+    assert ItemKey.objects.filter(source=source_a).count() == 2
+
+
+def test_changed_text_is_not_updated_first_version_wins(source_a, analyzer):
+    ingestion.ingest_items(source=source_a, items=[_raw("p1", "Bản đầu")])
+    r = ingestion.ingest_items(source=source_a, items=[_raw("p1", "Bản sửa")])
+    assert r.created == [] and len(r.existing) == 1
+    assert Item.objects.get(source=source_a, external_id="p1").text == "Bản đầu"
+
+
+def test_author_only_hashed_and_text_nfc(source_a, analyzer):
+    decomposed = "Đường xuống cấp".replace("ư", "u\u031b")
+    ingestion.ingest_items(
+        source=source_a, items=[_raw("p1", decomposed + "   nhiều   ổ gà", author="Trần Thị B")]
+    )
+    item = Item.objects.get(source=source_a)
+    assert item.text == "Đường xuống cấp nhiều ổ gà"
+    assert item.author_hash and "Trần" not in item.author_hash and len(item.author_hash) >= 32
+    values = json.dumps(list(Item.objects.filter(pk=item.pk).values()), default=str)
+    assert "Trần Thị B" not in values
+
+
+def test_batch_limit_1000(source_a, analyzer):
+    too_many = [_raw(f"x{i}", "nội dung") for i in range(1001)]
+    with pytest.raises(ValidationError):
+        ingestion.ingest_items(source=source_a, items=too_many)
+    assert not Item.objects.filter(source=source_a).exists()
+    ok = ingestion.ingest_items(source=source_a, items=too_many[:1000], analyse=False)
+    assert len(ok.created) == 1000
+
+
+def test_per_item_errors_and_others_stored(source_a, analyzer):
+    batch = [
+        _raw("ok1", "Bà con phản ánh thiếu nước sạch"),
+        {"text": "không có mã", "published_at": "2026-11-10"},
+        _raw("bad-time", "x", day="hôm qua"),
+        _raw("empty", ""),
+        _raw("ok1", "trùng mã"),
+        _raw("bad-likes", "ổn", likes=-3),
+        _raw("future", "tương lai", day="2099-01-01T00:00:00+07:00"),
+        "không phải object",
+    ]
+    r = ingestion.ingest_items(source=source_a, items=batch)
+    assert len(r.created) == 1
+    by_index = {e.index: e for e in r.errors}
+    assert set(by_index) == {1, 2, 3, 4, 5, 6, 7}
+    assert (
+        by_index[2].external_id == "bad-time"
+        and "thời gian" in by_index[2].message.lower()
+        or by_index[2].message
+    )
+    assert by_index[4].external_id == "ok1"
+
+
+def test_actor_must_be_allowed_on_the_source(source_a, source_b, make_user, demo_world, analyzer):
+    analyst = make_user("an_a", role="opinion_analyst", unit=demo_world.province_a)
+    ingestion.ingest_items(source=source_a, items=[_raw("p1", "Nội dung")], actor=analyst)
+    with pytest.raises(PermissionDenied):
+        ingestion.ingest_items(source=source_b, items=[_raw("p1", "Nội dung")], actor=analyst)
+
+
+def test_source_create_validation(demo_world, make_user):
+    analyst = make_user("an_a", role="opinion_analyst", unit=demo_world.province_a)
+    with pytest.raises(ValidationError) as exc:
+        ingestion.source_create(actor=analyst, unit=demo_world.commune_a, name="Báo", kind="rss", url="")
+    assert "url" in exc.value.message_dict
+    with pytest.raises(PermissionDenied):
+        ingestion.source_create(
+            actor=analyst, unit=demo_world.commune_b, name="Báo", kind="rss", url="https://x.vn/rss"
+        )
+    s = ingestion.source_create(actor=analyst, unit=demo_world.commune_a, name=" Báo  xã ", kind="rss",
+                                url="https://x.vn/rss", poll_interval_minutes=30)  # fmt: skip
+    assert s.name == "Báo xã" and s.next_poll_at is not None
+
+
+# --- files ---------------------------------------------------------------------------------------------
+
+CSV = (
+    "Mã,Nội dung,Thời gian,Người đăng,Thích\n"
+    "c1,Đường liên ấp lầy lội quá,10/11/2026 08:00,Anh Ba,12\n"
+    "c2,Cảm ơn xã đã sửa cầu,11/11/2026 09:30,Chị Tư,5\n"
+    "c3,,11/11/2026 10:00,Chú Năm,1\n"
+    "c4,Giờ sai,ngày mai,Cô Sáu,x\n"
+)
+MAPPING = {
+    "external_id": "Mã",
+    "text": "Nội dung",
+    "published_at": "Thời gian",
+    "author": "Người đăng",
+    "likes": "Thích",
+}
+
+
+def _upload(name, content: bytes):
+    return SimpleUploadedFile(name, content)
+
+
+def _file_source(demo_world):
+    unit = demo_world.commune_a
+    return Source.objects.create(name="Fanpage xã", kind=SourceKind.FILE, unit=unit, unit_path=unit.path)
+
+
+def test_csv_import_with_mapping_job_and_rejected_rows(demo_world, make_user, analyzer):
+    source = _file_source(demo_world)
+    analyst = make_user("an_a", role="opinion_analyst", unit=demo_world.province_a)
+    preview = ingestion.preview(io.BytesIO(CSV.encode()), "x.csv", source=source)
+    assert preview["total"] == 4 and preview["header"][:2] == ["Mã", "Nội dung"]
+    job = ingestion.import_start(actor=analyst, source=source, upload=_upload("binh-luan.csv", CSV.encode()),
+                                 mapping=MAPPING)  # fmt: skip
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.result == {"created": 2, "existing": 0, "rejected": 2}
+    assert job.result_file
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(job.result_file.open("rb")).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == [4, 5]
+    assert all(r[2] for r in rows[1:])
+    source.refresh_from_db()
+    assert source.column_mapping == MAPPING
+    assert Item.objects.filter(source=source).count() == 2
+    again = ingestion.import_start(
+        actor=analyst, source=source, upload=_upload("b.csv", CSV.encode()), mapping=MAPPING
+    )
+    again.refresh_from_db()
+    assert again.result["created"] == 0 and again.result["existing"] == 2
+    # the saved mapping is proposed for the next file
+    assert (
+        ingestion.preview(io.BytesIO(CSV.encode()), "x.csv", source=source)["mapping"]["author"]
+        == "Người đăng"
+    )
+
+
+def test_json_and_xlsx_imports(demo_world, make_user, analyzer):
+    from openpyxl import Workbook
+
+    source = _file_source(demo_world)
+    analyst = make_user("an_a", role="opinion_analyst", unit=demo_world.province_a)
+    data = {"data": [{"id": "j1", "message": "Điện chập chờn cả tuần", "created_time": "2026-11-10T08:00:00+0700",
+                      "from": {"name": "Người A"}, "reactions": 3}]}  # fmt: skip
+    job = ingestion.import_start(actor=analyst, source=source, upload=_upload("a.json", json.dumps(data).encode()),
+                                 mapping={"external_id": "id", "text": "message", "published_at": "created_time",
+                                          "author": "from.name", "likes": "reactions"})  # fmt: skip
+    job.refresh_from_db()
+    assert job.result["created"] == 1, job.error
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["id", "text", "time"])
+    import datetime as dt
+
+    ws.append(["x1", "Trường học thiếu phòng", dt.datetime(2026, 11, 12, 7, 0)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    job = ingestion.import_start(actor=analyst, source=source, upload=_upload("a.xlsx", buf.getvalue()),
+                                 mapping={"external_id": "id", "text": "text", "published_at": "time"})  # fmt: skip
+    job.refresh_from_db()
+    assert job.result["created"] == 1, job.error
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("a.csv", CSV.encode("utf-16"), "UTF-8"),
+        ("a.csv", "Ma,Noi dung,Thoi gian\nc1,\u0110\u01b0\u1eddng,10/11/2026\n".encode("cp1258", "replace").replace(b"?", b"\xd0\xf0"), "UTF-8"),
+        ("a.csv", b"", "empty"),
+        ("a.csv", b"a,b\n", "no data rows"),
+        ("a.json", b"{not json", "malformed"),
+        ("a.pdf", b"%PDF", "Unsupported"),
+    ],
+)
+def test_bad_files_refused_nothing_changed(demo_world, make_user, name, content, needle, settings):
+    settings.LANGUAGE_CODE = "en"
+    from django.utils import translation
+
+    source = _file_source(demo_world)
+    analyst = make_user("an_a", role="opinion_analyst", unit=demo_world.province_a)
+    with translation.override("en"), pytest.raises(ingestion.ImportFileError) as exc:
+        ingestion.import_start(actor=analyst, source=source, upload=_upload(name, content), mapping=MAPPING)
+    assert needle.lower() in str(exc.value).lower()
+    assert not Job.objects.exists() and not Item.objects.exists()
+
+
+def test_wrong_columns_refused(demo_world, make_user):
+    source = _file_source(demo_world)
+    analyst = make_user("an_a", role="opinion_analyst", unit=demo_world.province_a)
+    with pytest.raises(ValidationError):
+        ingestion.import_start(actor=analyst, source=source, upload=_upload("a.csv", CSV.encode()),
+                               mapping={"text": "Content", "published_at": "Thời gian"})  # fmt: skip
+    with pytest.raises(ValidationError):
+        ingestion.import_start(actor=analyst, source=source, upload=_upload("a.csv", CSV.encode()),
+                               mapping={"external_id": "Mã"})  # fmt: skip
+    assert not Job.objects.exists() and not Item.objects.exists()
+    source.refresh_from_db()
+    assert source.column_mapping == {}
+
+
+# --- collaborators and the cases / meetings flow ---------------------------------------------------------
+
+
+def test_collaborator_report_becomes_item(demo_world, make_user, analyzer):
+    ctv = make_user("ctv_a", role="commission_officer", unit=demo_world.commune_a)
+    report = ingestion.collab_report_create(
+        actor=ctv, unit=demo_world.commune_a, village=demo_world.village_a,
+        what_people_say="Bà con ở chợ bàn tán về giá phân bón tăng, gọi 0912345678 để biết",
+        where="Chợ ấp", how_many=20, mood="negative",
+    )  # fmt: skip
+    assert report.item_id
+    item = Item.objects.get(pk=report.item_id)
+    assert item.kind == "report" and item.reach == 20 and item.unit_id == demo_world.village_a.pk
+    assert "0912345678" not in item.text
+    with pytest.raises(PermissionDenied):
+        ingestion.collab_report_create(
+            actor=ctv, unit=demo_world.commune_b, what_people_say="Chuyện ở nơi khác nhé"
+        )
+    with pytest.raises(ValidationError):
+        ingestion.collab_report_create(actor=ctv, unit=demo_world.commune_a, what_people_say="ngắn")
+    assert CollaboratorReport.objects.count() == 1
+
+
+def test_strip_personal():
+    text = ingestion.strip_personal(
+        "Ông Nguyễn Văn Tám, CCCD 079123456789, ĐT 0903 123 456, mail tam@example.vn, khiếu nại đất",
+        names=["Nguyễn Văn Tám"],
+    )
+    for secret in ("Tám", "079123456789", "0903", "tam@example.vn"):
+        assert secret not in text
+    assert "khiếu nại đất" in text
+
+
+def test_cases_flow_without_personal_data(demo_world, analyzer):
+    import datetime as dt
+
+    from danvan.cases.models import Case
+
+    root = demo_world
+    case = Case.objects.create(
+        reference="T-1", tracking_code="ABC", kind="complaint", channel="direct", title="Khiếu nại của ông Lê Văn Sáu",
+        content="Ông Lê Văn Sáu (CCCD 079123456789, 0912345678) ở số 5 đường X khiếu nại việc thu hồi đất.",
+        unit=root.commune_a, unit_path=root.commune_a.path, concerned_path=root.commune_a.path,
+        citizen_name="Lê Văn Sáu", citizen_phone="0912345678", citizen_address="số 5 đường X",
+        received_on=dt.date(2026, 11, 10),
+    )  # fmt: skip
+    assert ingestion.flow_cases() == 1
+    item = Item.objects.get(external_id=f"case-{case.pk}")
+    assert item.kind == "case" and item.unit_id == root.commune_a.pk
+    for secret in ("Sáu", "079123456789", "0912345678", "số 5 đường X"):
+        assert secret not in item.text and secret not in item.title
+    assert "thu hồi đất" in item.text
+    assert ingestion.flow_cases() == 0  # past the cursor
+    assert Item.objects.filter(kind="case").count() == 1
