@@ -38,7 +38,7 @@ class SourceForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=EDITABLE_KINDS, initial=SourceKind.RSS)
     unit = forms.ModelChoiceField(label=_("Default unit"), queryset=None,
                                   help_text=_("Items that name no place are counted here."))  # fmt: skip
-    url = forms.URLField(label=_("Address"), required=False, max_length=1000,
+    url = forms.URLField(label=_("Address"), required=False, max_length=1000, assume_scheme="https",
                          help_text=_("For a feed: the RSS or Atom address."))  # fmt: skip
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
