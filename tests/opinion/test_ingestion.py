@@ -194,7 +194,13 @@ def test_json_and_xlsx_imports(demo_world, make_user, analyzer):
     ("name", "content", "needle"),
     [
         ("a.csv", CSV.encode("utf-16"), "UTF-8"),
-        ("a.csv", "Ma,Noi dung,Thoi gian\nc1,\u0110\u01b0\u1eddng,10/11/2026\n".encode("cp1258", "replace").replace(b"?", b"\xd0\xf0"), "UTF-8"),
+        (
+            "a.csv",
+            "Ma,Noi dung,Thoi gian\nc1,\u0110\u01b0\u1eddng,10/11/2026\n".encode("cp1258", "replace").replace(
+                b"?", b"\xd0\xf0"
+            ),
+            "UTF-8",
+        ),
         ("a.csv", b"", "empty"),
         ("a.csv", b"a,b\n", "no data rows"),
         ("a.json", b"{not json", "malformed"),
@@ -281,3 +287,25 @@ def test_cases_flow_without_personal_data(demo_world, analyzer):
     assert "thu hồi đất" in item.text
     assert ingestion.flow_cases() == 0  # past the cursor
     assert Item.objects.filter(kind="case").count() == 1
+
+
+def test_meeting_issues_flow_without_who_raised_them(demo_world, analyzer):
+    import datetime as dt
+
+    from danvan.activities import services as activities
+    from tests.factories import superuser
+
+    root = superuser()
+    meeting = activities.meeting_create(
+        actor=root, branch=demo_world.branches["women_va"], held_on=dt.date(2026, 11, 5)
+    )
+    issue = activities.issue_add(actor=root, meeting=meeting, summary="Đèn đường ấp Phú Hòa hư đã lâu",
+                                 details="Chị Hoa Mai, SĐT 0987654321, đề nghị sửa đèn.", raised_by="Hoa Mai")  # fmt: skip
+    assert ingestion.flow_meetings() == 1
+    item = Item.objects.get(external_id=f"meeting-issue-{issue.pk}")
+    assert item.kind == "meeting" and item.source.unit_id == meeting.unit_id
+    assert "Hoa Mai" not in item.text and "0987654321" not in item.text and "sửa đèn" in item.text
+    assert ingestion.flow_meetings() == 0
+    # the periodic entry runs both flows (and feeds); a second call within the interval does nothing more
+    ingestion._LAST_FLOW.clear()
+    assert ingestion.poll_due_sources()["flowed"] == 0
