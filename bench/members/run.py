@@ -267,7 +267,8 @@ def write_files(rows: int, log) -> dict[str, Path]:
     csv_path, xlsx_path = OUT / f"members-{rows}.csv", OUT / f"members-{rows}.xlsx"
     if csv_path.exists() and xlsx_path.exists():
         return {"csv": csv_path, "xlsx": xlsx_path}
-    with translation.override("vi"):
+    # The column names in English (msgids): every version of the reader accepts them, the baseline included.
+    with translation.override("en"):
         header = [str(c.label) for c in imports.COLUMNS]
     branches = list(
         Branch.objects.filter(
@@ -391,51 +392,74 @@ def import_one(path: Path) -> dict:
     }
 
 
-def bench_imports(files: dict[str, Path], runs: dict[str, int], db_name: str, log) -> dict:
+def _import_run(script: Path, cwd: Path, path: Path, db_name: str, log) -> dict:
+    proc = subprocess.run(
+        [sys.executable, str(script), "--import-one", str(path), "--db", db_name],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
+    if proc.returncode:
+        log(proc.stderr[-3000:])
+        raise SystemExit(f"import of {path.name} failed ({script})")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _summary(runs_out: list[dict], path: Path) -> dict:
+    return {
+        "runs": runs_out,
+        "median_check_rows_per_s": round(statistics.median(r["check_rows_per_s"] for r in runs_out)),
+        "median_total_rows_per_s": round(statistics.median(r["total_rows_per_s"] for r in runs_out)),
+        "median_check_s": statistics.median(r["check_s"] for r in runs_out),
+        "median_commit_s": statistics.median(r["commit_s"] for r in runs_out),
+        "median_phases": {
+            key: round(statistics.median(r["timings"].get(key, 0) for r in runs_out), 1)
+            for key in (
+                "read_parse_copy",
+                "set_checks",
+                "commit_recheck",
+                "commit_people",
+                "commit_insert",
+                "commit_counts",
+                "commit_duplicates",
+            )
+        },
+        "max_peak_rss_mb": max(r["peak_rss_mb"] for r in runs_out),
+        "rows": runs_out[0]["rows"],
+        "file_mb": round(path.stat().st_size / 1e6),
+    }
+
+
+def bench_imports(
+    files: dict[str, Path], runs: dict[str, int], db_name: str, log, baseline: Path | None = None
+) -> tuple[dict, dict]:
+    """Each file imported ``runs[fmt]`` times in a child process; with ``baseline`` (a checkout of an older
+    version of the code), that version's import alternates with this one's, run for run, so that both see
+    the same machine."""
     from danvan.accounts.models import User
 
     User.objects.get_or_create(username="root_bench", defaults={"is_superuser": True, "is_staff": True})
-    results = {}
+    results, base_results = {}, {}
     for fmt, path in files.items():
-        runs_out = []
+        runs_out, base_out = [], []
         for i in range(runs[fmt]):
-            proc = subprocess.run(
-                [sys.executable, __file__, "--import-one", str(path), "--db", db_name],
-                capture_output=True,
-                text=True,
-                cwd=REPO,
-            )
-            if proc.returncode:
-                log(proc.stderr[-3000:])
-                raise SystemExit(f"import of {path.name} failed")
-            out = json.loads(proc.stdout.strip().splitlines()[-1])
+            if baseline is not None:
+                out = _import_run(baseline / "bench" / "members" / "run.py", baseline, path, db_name, log)
+                base_out.append(out)
+                log(
+                    f"baseline {fmt} run {i + 1}: check {out['check_s']}s, commit {out['commit_s']}s, "
+                    f"total {out['total_rows_per_s']:,} rows/s, peak {out['peak_rss_mb']} MB"
+                )
+            out = _import_run(Path(__file__).resolve(), REPO, path, db_name, log)
             runs_out.append(out)
             log(
                 f"import {fmt} run {i + 1}: check {out['check_s']}s ({out['check_rows_per_s']:,}/s), commit "
                 f"{out['commit_s']}s, total {out['total_rows_per_s']:,} rows/s, peak {out['peak_rss_mb']} MB"
             )
-        results[fmt] = {
-            "runs": runs_out,
-            "median_check_rows_per_s": round(statistics.median(r["check_rows_per_s"] for r in runs_out)),
-            "median_total_rows_per_s": round(statistics.median(r["total_rows_per_s"] for r in runs_out)),
-            "median_commit_s": statistics.median(r["commit_s"] for r in runs_out),
-            "median_phases": {
-                key: round(statistics.median(r["timings"].get(key, 0) for r in runs_out), 1)
-                for key in (
-                    "read_parse_copy",
-                    "set_checks",
-                    "commit_recheck",
-                    "commit_people",
-                    "commit_insert",
-                    "commit_counts",
-                    "commit_duplicates",
-                )
-            },
-            "max_peak_rss_mb": max(r["peak_rss_mb"] for r in runs_out),
-            "rows": runs_out[0]["rows"],
-            "file_mb": round(path.stat().st_size / 1e6),
-        }
-    return results
+        results[fmt] = _summary(runs_out, path)
+        if base_out:
+            base_results[fmt] = _summary(base_out, path)
+    return results, base_results
 
 
 # --- report ------------------------------------------------------------------------------------------------
@@ -488,6 +512,13 @@ def write_report(results: dict, path: Path) -> None:
             f"commit {item['median_commit_s']} s) | {target} | {num(item['median_total_rows_per_s'])} rows/s |"
         )
         lines.append(f"| … peak memory of the importing process | < 600 MB | {item['max_peak_rss_mb']} MB |")
+        base = results.get("imports_baseline", {}).get(fmt)
+        if base:
+            lines.append(
+                f"| … baseline (the previous commit's code, alternating run for run): check + commit "
+                f"(commit {base['median_commit_s']} s) | — | {num(base['median_total_rows_per_s'])} rows/s "
+                f"(now × {item['median_total_rows_per_s'] / base['median_total_rows_per_s']:.2f}) |"
+            )
     lines += [
         "",
         "Notes:",
@@ -535,6 +566,12 @@ def main() -> int:
     parser.add_argument("--import-rows", type=int)
     parser.add_argument("--import-runs", type=int, default=3)
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument(
+        "--imports-only", action="store_true", help="only the imports (the province must exist)"
+    )
+    parser.add_argument(
+        "--baseline", help="a checkout of an older version: its imports alternate with this one's (ratio)"
+    )
     parser.add_argument("--db", default=None)
     parser.add_argument("--import-one")
     parser.add_argument("--out", default=str(REPO / "bench" / "members" / "RESULTS.md"))
@@ -571,13 +608,25 @@ def main() -> int:
         results["postgres"] = cursor.fetchone()[0]
     results["province"] = build_province(memberships, log)
     results["tables"] = table_sizes()
-    results["figures"] = bench_figures(args.runs, log)
-    results["list"] = bench_list(args.runs, log)
+    if args.imports_only:
+        previous = Path(args.out).parent / ("results-small.json" if args.small else "results.json")
+        if previous.exists():  # keep the figures and the list of the last full run
+            old = json.loads(previous.read_text(encoding="utf-8"))
+            results.update({k: old[k] for k in ("figures", "list") if k in old})
+    else:
+        results["figures"] = bench_figures(args.runs, log)
+        results["list"] = bench_list(args.runs, log)
     if not args.skip_import:
         files = write_files(import_rows, log)
-        results["imports"] = bench_imports(
-            files, {"csv": args.import_runs, "xlsx": max(1, args.import_runs - 1)}, db_name, log
+        results["imports"], baseline = bench_imports(
+            files,
+            {"csv": args.import_runs, "xlsx": max(1, args.import_runs - 1)},
+            db_name,
+            log,
+            Path(args.baseline).resolve() if args.baseline else None,
         )
+        if baseline:
+            results["imports_baseline"] = baseline
     out = Path(args.out)
     (out.parent / ("results-small.json" if args.small else "results.json")).write_text(
         json.dumps(results, indent=2, default=str), encoding="utf-8"
