@@ -48,15 +48,13 @@ class ItemFilter(StyledFilterSet):
     sentiment = django_filters.ChoiceFilter(label=_("Sentiment"), choices=Sentiment.choices)
     relevant = django_filters.BooleanFilter(label=_("Relevant"), widget=forms.Select(choices=YES_NO))
     toxic = django_filters.BooleanFilter(label=_("Offensive"), widget=forms.Select(choices=YES_NO))
-    unit = django_filters.NumberFilter(
-        label=_("Unit (and below)"), method="filter_unit", widget=forms.HiddenInput
-    )
+    unit = django_filters.ModelChoiceFilter(label=_("Unit (and below)"), method="filter_unit", queryset=None)
     period = django_filters.ChoiceFilter(label=_("Period"), choices=PERIODS, method="filter_period")
     published_from = django_filters.DateFilter(label=_("From"), field_name="published_at", lookup_expr="date__gte",
                                                widget=forms.DateInput())  # fmt: skip
     published_to = django_filters.DateFilter(label=_("To"), field_name="published_at", lookup_expr="date__lte",
                                              widget=forms.DateInput())  # fmt: skip
-    issue = django_filters.NumberFilter(label=_("Issue"), field_name="issue_id", widget=forms.HiddenInput)
+    issue = django_filters.NumberFilter(label="", field_name="issue_id", widget=forms.HiddenInput)
 
     class Meta:
         model = Item
@@ -67,6 +65,11 @@ class ItemFilter(StyledFilterSet):
         if request is not None:
             self.filters["source"].queryset = Source.objects.visible_to(request.user).order_by("name")
             self.form.fields["source"].queryset = self.filters["source"].queryset
+            from danvan.opinion.forms import scoped_units
+
+            units = scoped_units(request.user, "opinion.view_item")
+            self.filters["unit"].queryset = units
+            self.form.fields["unit"].queryset = units
 
     def filter_q(self, qs, name, value):
         """Accent-insensitive: "duong lay loi" finds "Đường lầy lội" (PostgreSQL unaccent on both sides)."""
@@ -75,10 +78,7 @@ class ItemFilter(StyledFilterSet):
         return qs
 
     def filter_unit(self, qs, name, value):
-        from danvan.structure.models import Unit
-
-        unit = Unit.objects.filter(pk=value).first()
-        return qs.filter(unit_path__startswith=unit.path) if unit else qs.none()
+        return qs.filter(unit_path__startswith=value.path) if value else qs
 
     def filter_period(self, qs, name, value):
         return qs.filter(published_at__gte=timezone.now() - dt.timedelta(days=int(value)))

@@ -53,6 +53,20 @@ class ItemTable(tables.Table):
         )
         attrs = TABLE_ATTRS
 
+    def _field_name(self, code: str) -> str:
+        if not hasattr(self, "_field_names"):
+            from danvan.cases.models import ConcernField
+
+            self._field_names = dict(ConcernField.objects.values_list("code", "name"))
+            self._field_names["not_relevant"] = str(_("Not relevant"))
+        return self._field_names.get(code, code)
+
+    def render_field(self, value, record):
+        return self._field_name(value)
+
+    def value_field(self, value, record):
+        return self._field_name(value) if value else ""
+
     def render_excerpt(self, value, record):
         text = record.title or value or ""
         return text if len(text) <= 140 else text[:140] + "…"

@@ -85,6 +85,12 @@ def test_review_queue_ordered_by_uncertainty_and_one_key_correction(client, anal
     r = client.get(reverse("opinion:review"))
     assert r.status_code == 200
     body = r.content.decode()
+    queued = list(
+        Item.objects.filter(source=items_a[0].source).values_list(
+            "pk", "analysed_at", "corrected", "uncertainty"
+        )
+    )
+    assert all(f'data-item="{i.pk}"' in body for i in items_a), queued  # never "1.234" (localised)
     order = [body.index(f'data-item="{i.pk}"') for i in (items_a[1], items_a[2], items_a[0])]
     assert order == sorted(order)
     assert "review.js" in body and "<kbd>n</kbd>" in body

@@ -43,7 +43,10 @@ class ReviewView(LoginRequiredMixin, View):
             raise PermissionDenied
         items = list(review_queue(request.user)[:25])
         fkeys = field_keys()
-        names = {code: name for _k, code, name in fkeys}
+        from danvan.cases.models import ConcernField
+
+        names = dict(ConcernField.objects.values_list("code", "name"))
+        names["not_relevant"] = _("Not relevant")
         for item in items:
             item.field_label = names.get(item.field, item.field or "—")
         context = {
