@@ -441,28 +441,25 @@ def breakdown(*, actor, unit: Unit, on: date, org_type: OrgType | None = None) -
     )
     sql, params = inner.query.sql_with_params()
     age_sql, age_params = _age_case_sql(on, "bd", "byear")
-    # One scan of the memberships: each (person, child place) once, then each person once (their attributes
-    # are the same on all their memberships) with how many memberships, and each child place's people.
-    query = f"""
-        WITH pc AS MATERIALIZED (
-            SELECT person_id, child, min(sex) AS sex, min(ethnicity) AS eth, min(birth_date) AS bd,
-                   min(birth_year) AS byear, count(*) AS n
-            FROM ({sql}) m GROUP BY person_id, child),
-        pp AS (SELECT person_id, min(sex) AS sex, min(eth) AS eth, min(bd) AS bd, min(byear) AS byear, sum(n) AS n
-               FROM pc GROUP BY person_id),
+    # Each person once (their attributes are the same on all their memberships), with how many memberships.
+    by_person = f"""
+        WITH pp AS (SELECT person_id, min(sex) AS sex, min(ethnicity) AS eth, min(birth_date) AS bd,
+                           min(birth_year) AS byear, count(*) AS n
+                    FROM ({sql}) m GROUP BY person_id),
         b AS (SELECT sex, eth, {age_sql} AS age_band, n FROM pp)
         SELECT GROUPING(sex), GROUPING(age_band), GROUPING(eth), 1, sex, age_band, eth, NULL, sum(n), count(*)
         FROM b GROUP BY GROUPING SETS ((), (sex), (age_band), (eth))
-        UNION ALL
-        SELECT 1, 1, 1, 0, NULL, NULL, NULL, child, NULL, count(*) FROM pc GROUP BY child
     """
+    by_place = (
+        f"SELECT child, count(*) FROM (SELECT DISTINCT child, person_id FROM ({sql}) m) x GROUP BY child"
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         # Counting distinct people over a province's memberships hashes a million ids: give it the memory.
-        cursor.execute("SET LOCAL work_mem = '128MB'")
-        cursor.execute(query, [*params, *age_params])
-        rows = cursor.fetchall()
-    result = [r for r in rows if r[3] == 1]
-    places = [(r[7], r[9]) for r in rows if r[3] == 0]
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(by_person, [*params, *age_params])
+        result = cursor.fetchall()
+        cursor.execute(by_place, params)
+        places = cursor.fetchall()
     total_m = total_p = 0
     sex: dict[str, tuple[int, int]] = {}
     age: dict[str, tuple[int, int]] = {}
