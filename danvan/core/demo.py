@@ -95,6 +95,7 @@ ACCOUNTS = [
     ("tcd", "reception_officer", None, "Cán bộ tiếp công dân"),
     ("lanhdao", "leader", None, "Lãnh đạo"),
     ("dlxh", "opinion_analyst", None, "Cán bộ phân tích dư luận xã hội"),
+    ("ctv", "opinion_collaborator", None, "Cộng tác viên dư luận xã hội"),
 ]
 
 

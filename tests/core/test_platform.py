@@ -179,7 +179,7 @@ def test_demo_generator_small_runs_once_and_scopes_accounts():
     assert Organisation.objects.filter(unit_path="86/").count() == len(demo.PROVINCE_TYPES)
     again = demo.generate(province_code="86", villages_per_commune=(1, 2), max_communes=3, size="small")
     assert not again.created
-    assert len(again.accounts) == 12
+    assert len(again.accounts) == 14
     from danvan.accounts.models import User
 
     dvan_xa = User.objects.get(username="dvan.xa")
