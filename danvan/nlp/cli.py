@@ -244,6 +244,30 @@ def cmd_bursts(args: argparse.Namespace) -> None:
     _emit(result)
 
 
+def cmd_opinion_train(args: argparse.Namespace) -> None:
+    import csv
+
+    from .opinion import train
+
+    records = list(_records(args.data))
+    toxic: list[dict[str, Any]] = []
+    if args.toxic:
+        with open(args.toxic, encoding="utf-8") as fh:
+            toxic = [
+                {"text": row.get("Comment") or "", "toxic": (row.get("Toxicity") or "").strip() == "1"}
+                for row in csv.DictReader(fh)
+            ]
+    out = train(
+        records,
+        args.out,
+        toxic_records=toxic,
+        seed=args.seed,
+        cv_folds=args.cv,
+        data_info={"training_set": args.data, "toxic_set": args.toxic or ""},
+    )
+    _emit({"out": str(out)})
+
+
 def cmd_models(args: argparse.Namespace) -> None:
     from .build import build_models, summary_markdown
     from .datasets import DatasetError
@@ -347,6 +371,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", type=float, default=0.9)
     p.add_argument("--backtest", type=int, default=0, help="rolling origins for a back-test")
     p.set_defaults(func=cmd_bursts)
+
+    p = sub.add_parser("opinion-train", help="train the opinion bundle (relevance, field, sentiment, toxic)")
+    p.add_argument("--data", default="data/opinion/train.jsonl")
+    p.add_argument("--out", default="data/models/opinion/default")
+    p.add_argument("--toxic", help="UIT-ViCTSD train CSV for the toxic flag (research only)")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--cv", type=int, default=0, help="run a k-fold CV first and write it into the card")
+    p.set_defaults(func=cmd_opinion_train)
 
     p = sub.add_parser("models", help="convert the public datasets and train the benchmark models")
     p.add_argument("--shared", default="../shared/data", help="the shared data folder")

@@ -1,0 +1,114 @@
+"""Opinion bundle: training, save/load, analyze, evaluate, retrain, the evaluate command and the shipped bundle."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from danvan.nlp.datasets import read_jsonl
+from danvan.nlp.opinion import OpinionAnalyzer, OpinionIntegrityError, evaluate, retrain, train
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAIN = ROOT / "data" / "opinion" / "train.jsonl"
+SHIPPED = ROOT / "data" / "models" / "opinion" / "default"
+SUMMARY = {"field_accuracy", "field_macro_f1", "relevance_f1", "sentiment_weighted_f1", "n"}
+
+
+@pytest.fixture(scope="module")
+def records():
+    return list(read_jsonl(TRAIN))[:600]
+
+
+@pytest.fixture(scope="module")
+def bundle(records, tmp_path_factory):
+    toxic = [{"text": "đồ ngu mất dạy", "toxic": True}, {"text": "cảm ơn bạn", "toxic": False}] * 10
+    return train(records[:500], tmp_path_factory.mktemp("op") / "b", toxic_records=toxic, seed=1)
+
+
+def test_round_trip_and_card(bundle):
+    a = OpinionAnalyzer.load(bundle)
+    assert a.version.startswith("opinion-")
+    assert a.card["research_only"]["toxic"] is True
+    assert 450 <= a.card["sizes"]["base_records"] <= 500
+    assert "not_relevant" in a.card["labels"]["field"]
+
+
+def test_hash_check(bundle, tmp_path):
+    import shutil
+
+    copy = tmp_path / "c"
+    shutil.copytree(bundle, copy)
+    with open(copy / "model.pkl", "ab") as fh:
+        fh.write(b"x")
+    with pytest.raises(OpinionIntegrityError):
+        OpinionAnalyzer.load(copy)
+
+
+def test_analyze_shape(bundle):
+    a = OpinionAnalyzer.load(bundle)
+    out = a.analyze([{"text": "Bệnh viện quá tải", "title": "Y tế"}, "Trận bóng tối qua"])
+    assert len(out) == 2
+    for x in out:
+        assert x.sentiment in {"negative", "neutral", "positive"}
+        assert x.field in a.field_labels
+        assert (x.field == "not_relevant") == (not x.relevant)
+        assert 0 <= x.field_confidence <= 1 and len(x.field_scores) <= 3
+        assert isinstance(x.toxic, bool)
+
+
+def test_evaluate_keys(bundle, records):
+    result = evaluate(OpinionAnalyzer.load(bundle), records[500:])
+    assert SUMMARY <= set(result)
+    assert result["n"] == 100
+    assert "per_class" in result["field"]
+
+
+def test_retrain_compares(bundle, records, tmp_path):
+    analysts = records[500:]
+    path, report = retrain(
+        records[:300], analysts, tmp_path / "new", holdout_fraction=0.3, seed=2, current=bundle
+    )
+    assert OpinionAnalyzer.load(path).card["data"]["analyst_labels_held_back"] == report["holdout_n"] > 0
+    assert set(report["current"]) == SUMMARY and set(report["candidate"]) == SUMMARY
+    assert set(report["delta"]) == SUMMARY - {"n"}
+    assert isinstance(report["better"], bool)
+
+
+@pytest.mark.django_db
+def test_command_last_line_json(bundle, records, tmp_path, capsys):
+    from django.core.management import call_command
+
+    data = tmp_path / "gold.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records[500:520]), encoding="utf-8")
+    call_command("opinion_evaluate", data=str(data), model=str(bundle))
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert set(json.loads(last)) == SUMMARY
+
+
+@pytest.mark.django_db
+def test_command_bad_input(bundle, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="file not found"):
+        call_command("opinion_evaluate", data=str(tmp_path / "missing.jsonl"), model=str(bundle))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"text": "a", "field": "health", "sentiment": "neutral"}\n{"text": "b"}\n', encoding="utf-8"
+    )
+    with pytest.raises(CommandError, match="line 2"):
+        call_command("opinion_evaluate", data=str(bad), model=str(bundle))
+
+
+def test_shipped_bundle_sensible():
+    a = OpinionAnalyzer.load(SHIPPED)
+    road, doctor, football = a.analyze(
+        [
+            "Đường xuống cấp, ổ gà khắp nơi",
+            "Cảm ơn các bác sĩ bệnh viện đã tận tình cứu chữa",
+            "Trận đấu tối qua Messi ghi 2 bàn",
+        ]
+    )
+    assert road.field == "infrastructure" and road.sentiment == "negative"
+    assert doctor.field == "health" and doctor.sentiment == "positive"
+    assert not football.relevant
