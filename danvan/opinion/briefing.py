@@ -1,0 +1,204 @@
+"""The weekly/monthly briefing "Báo cáo tình hình tư tưởng, dư luận xã hội": figures (a plain dict) ->
+Vietnamese narrative -> Word (python-docx) and PDF (WeasyPrint with the bundled DejaVu font).
+
+Quotes never carry personal data (phones, e-mails and ID numbers are masked; authors are never included) and
+figures of groups smaller than the minimum group size are not shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from html import escape
+
+from django.utils import timezone
+
+from danvan.cases.letters import new_document, official_header
+
+MOTTO = ("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+TITLE = "BÁO CÁO TÌNH HÌNH TƯ TƯỞNG, DƯ LUẬN XÃ HỘI"
+
+_PHONE = re.compile(r"(?<!\d)(?:\+?84|0)[\d .-]{8,12}\d(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_ID = re.compile(r"(?<!\d)\d{9,12}(?!\d)")
+
+
+def mask(text: str) -> str:
+    text = _EMAIL.sub("[email]", text)
+    text = _PHONE.sub("[số điện thoại]", text)
+    return _ID.sub("[số giấy tờ]", text)
+
+
+def num(value) -> str:
+    """1.234 (Vietnamese thousands separator)."""
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return f"{int(value):,}".replace(",", ".")
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}".replace(".", ",") + "%"
+
+
+def d(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def change(now: int, before: int) -> str:
+    if not before:
+        return "chưa có số liệu kỳ trước để so sánh"
+    delta = (now - before) / before
+    word = "tăng" if delta > 0 else "giảm" if delta < 0 else "không đổi"
+    return (
+        f"{word} {pct(abs(delta))} so với kỳ trước ({num(before)})" if delta else "không đổi so với kỳ trước"
+    )
+
+
+@dataclass
+class Briefing:
+    body_name: str
+    place: str
+    date: dt.date
+    title: str
+    period_line: str
+    sections: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+def compose(figures: dict) -> Briefing:
+    """figures: kind (weekly|monthly), start, end, body_name, parent_body, place, min_group_size,
+    totals {volume, negative, neutral, positive, reach}, previous {volume, negative}, by_field [{name, volume,
+    negative}], by_unit [{name, volume, negative}], issues [{title, place, volume, negativity, reach, status,
+    quotes}], forecast [{name, mean, lower, upper}], alerts [reason], proposals [text]."""
+    k = figures.get("min_group_size", 5)
+    kind = "tuần" if figures.get("kind", "weekly") == "weekly" else "tháng"
+    start, end = figures["start"], figures["end"]
+    totals, prev = figures.get("totals", {}), figures.get("previous", {})
+    vol = totals.get("volume", 0) or 0
+    general = []
+    if vol < k:
+        general.append(
+            f"Trong {kind} (từ ngày {d(start)} đến ngày {d(end)}), số ý kiến ghi nhận được quá ít để công bố số liệu."
+        )
+    else:
+        neg = totals.get("negative", 0) or 0
+        general.append(
+            f"Trong {kind} (từ ngày {d(start)} đến ngày {d(end)}), ghi nhận {num(vol)} ý kiến, bài viết, phản ánh "
+            f"của Nhân dân, {change(vol, prev.get('volume', 0))}; trong đó {num(neg)} ý kiến tiêu cực "
+            f"({pct(neg / vol)}), {num(totals.get('neutral', 0))} trung tính, {num(totals.get('positive', 0))} "
+            f"tích cực; tổng lượt tiếp cận khoảng {num(totals.get('reach', 0))}."
+        )
+    fields = [r for r in figures.get("by_field", []) if (r.get("volume") or 0) >= k]
+    if fields:
+        general.append(
+            "Theo lĩnh vực: "
+            + "; ".join(
+                f"{r['name']} {num(r['volume'])} ý kiến ({pct((r.get('negative') or 0) / r['volume'])} tiêu cực)"
+                for r in fields[:8]
+            )
+            + "."
+        )
+    units = [r for r in figures.get("by_unit", []) if (r.get("volume") or 0) >= k]
+    if units:
+        general.append(
+            "Theo địa bàn: " + "; ".join(f"{r['name']} {num(r['volume'])}" for r in units[:8]) + "."
+        )
+    issues = []
+    for n, i in enumerate([i for i in figures.get("issues", []) if (i.get("volume") or 0) >= k][:5], 1):
+        line = (
+            f"{n}. {i['title']} ({i.get('place', '')}): {num(i['volume'])} ý kiến, {pct(i.get('negativity'))} "
+            f"tiêu cực, lượt tiếp cận {num(i.get('reach', 0))}; tình trạng: {i.get('status', '')}."
+        )
+        quotes = [mask(q) for q in i.get("quotes", [])[:2]]
+        if quotes:
+            line += " Ý kiến tiêu biểu: " + " / ".join(f"“{q}”" for q in quotes)
+        issues.append(line)
+    if not issues:
+        issues.append("Không có vấn đề nổi lên đủ số ý kiến để báo cáo.")
+    forecast = [
+        f"{f['name']}: dự kiến khoảng {num(round(f['mean']))} ý kiến trong 7 ngày tới "
+        f"(từ {num(round(f['lower']))} đến {num(round(f['upper']))})."
+        for f in figures.get("forecast", [])
+    ] or ["Chưa đủ số liệu để dự báo."]
+    alerts = figures.get("alerts", [])
+    if alerts:
+        forecast.append("Các cảnh báo trong kỳ: " + " ".join(alerts[:5]))
+    proposals = figures.get("proposals") or [
+        "Đề nghị các cơ quan, đơn vị được giao tiếp tục theo dõi, nắm bắt tình hình, kịp thời giải đáp, "
+        "giải quyết các vấn đề Nhân dân quan tâm, không để phát sinh điểm nóng."
+    ]
+    return Briefing(
+        body_name=figures.get("body_name", ""),
+        place=figures.get("place", ""),
+        date=figures.get("date") or timezone.localdate(),
+        title=TITLE,
+        period_line=f"({kind} từ ngày {d(start)} đến ngày {d(end)})",
+        sections=[
+            ("I. Tình hình chung", general),
+            ("II. Các vấn đề nổi lên", issues),
+            ("III. Dự báo", forecast),
+            ("IV. Đề xuất, kiến nghị", proposals),
+        ],
+    )
+
+
+def place_date(b: Briefing) -> str:
+    return f"{b.place}, ngày {b.date.day:02d} tháng {b.date.month:02d} năm {b.date.year}"
+
+
+def to_docx(b: Briefing, parent_body: str = "") -> bytes:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    document = new_document()
+    official_header(
+        document, parent_body=parent_body, body_name=b.body_name, number="", place_date=place_date(b)
+    )
+    p = document.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run(b.title).bold = True
+    p = document.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run(b.period_line).italic = True
+    for heading, paragraphs in b.sections:
+        document.add_paragraph().add_run(heading).bold = True
+        for text in paragraphs:
+            document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def to_html(b: Briefing) -> str:
+    parts = [
+        '<table class="hd"><tr><td>'
+        + escape(b.body_name.upper())
+        + "</td><td><b>"
+        + escape(MOTTO[0])
+        + "</b><br><u>"
+        + escape(MOTTO[1])
+        + "</u><br><i>"
+        + escape(place_date(b))
+        + "</i></td></tr></table>",
+        f'<h1>{escape(b.title)}</h1><p class="c"><i>{escape(b.period_line)}</i></p>',
+    ]
+    for heading, paragraphs in b.sections:
+        parts.append(f"<h2>{escape(heading)}</h2>" + "".join(f"<p>{escape(t)}</p>" for t in paragraphs))
+    return "".join(parts)
+
+
+def to_pdf(b: Briefing) -> bytes:
+    from weasyprint import HTML
+
+    from danvan.members.pdf import FONT_PATH
+
+    css = (
+        f"@font-face{{font-family:DV;src:url('file://{FONT_PATH}')}}"
+        "body{font-family:DV;font-size:12pt}@page{size:A4;margin:20mm 15mm 20mm 30mm}"
+        "table.hd{width:100%;text-align:center}h1{text-align:center;font-size:14pt}h2{font-size:12pt}.c{text-align:center}"
+        "p{text-align:justify}"
+    )
+    return HTML(
+        string=f"<html><head><meta charset='utf-8'><style>{css}</style></head><body>{to_html(b)}</body></html>"
+    ).write_pdf()

@@ -1,0 +1,70 @@
+"""Dashboard and forecast pages: permissions, scope, figures equal the data, small-group suppression."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from danvan.opinion.models import DailyRollup, Item
+from tests.opinion.analysis_helpers import store
+
+
+@pytest.fixture
+def analyst_a(demo_world, make_user):
+    return make_user("dash_a", role="opinion_analyst", unit=demo_world.province_a)
+
+
+@pytest.fixture
+def analyst_b(demo_world, make_user):
+    return make_user("dash_b", role="opinion_analyst", unit=demo_world.province_b)
+
+
+def test_dashboard_needs_permission(client, demo_world, make_user):
+    assert client.get(reverse("opinion:dashboard")).status_code == 302  # login
+    client.force_login(make_user("nobody", unit=demo_world.province_a))
+    assert client.get(reverse("opinion:dashboard")).status_code == 403
+
+
+def test_dashboard_figures_equal_the_data_and_are_scoped(client, source_a, analyzer, analyst_a, analyst_b):
+    store(source_a, 8)
+    volume = Item.objects.filter(source=source_a).count()
+    assert volume == 8
+    assert sum(r.volume for r in DailyRollup.objects.all()) == volume
+    client.force_login(analyst_a)
+    r = client.get(reverse("opinion:dashboard"))
+    assert r.status_code == 200
+    assert r.context["totals"]["volume"] == volume
+    assert r.context["totals"]["negative"] == Item.objects.filter(sentiment="negative").count()
+    client.force_login(analyst_b)
+    r = client.get(reverse("opinion:dashboard"))
+    assert r.status_code == 200
+    assert not r.context["totals"]["volume"]
+
+
+def test_dashboard_suppresses_small_groups(client, source_a, analyzer, analyst_a):
+    store(source_a, 2)
+    client.force_login(analyst_a)
+    r = client.get(reverse("opinion:dashboard"))
+    assert r.status_code == 200
+    assert r.context["totals"]["suppressed"]
+    assert r.content.decode().count('id="total-volume">—') == 1
+
+
+def test_dashboard_empty_state(client, analyst_a):
+    client.force_login(analyst_a)
+    r = client.get(reverse("opinion:dashboard"), {"days": "7"})
+    assert r.status_code == 200
+
+
+def test_forecast_page(client, demo_world, make_user, analyst_a):
+    client.force_login(make_user("nobody2", unit=demo_world.province_a))
+    assert client.get(reverse("opinion:forecast")).status_code == 403
+    client.force_login(analyst_a)
+    assert client.get(reverse("opinion:forecast")).status_code == 200
+
+
+def test_navigation_lists_the_opinion_section(client, analyst_a):
+    client.force_login(analyst_a)
+    body = client.get(reverse("opinion:dashboard")).content.decode()
+    assert reverse("opinion:issue-list") in body and reverse("opinion:alert-list") in body
+    assert reverse("opinion:privacy") not in body  # the analyst may not change the settings
