@@ -40,8 +40,17 @@ class DashboardView(LoginRequiredMixin, View):
             "neutral": [r.get("neutral") for r in series],
             "positive": [r.get("positive") for r in series],
         }
+        from danvan.structure.models import Unit
+
+        province = Unit.objects.visible_to(request.user).filter(level="province").order_by("path").first()
+        map_values = {
+            r["unit__code"]: r["volume"]
+            for r in selectors.commune_figures(request.user, **kw)
+            if not r.get("suppressed")
+        }
         context = {
             "page_title": _("Public opinion overview"),
+            "map": {"province": province.code if province else "", "values": map_values},
             "start": start,
             "end": end,
             "totals": totals,

@@ -36,6 +36,8 @@ class IssueListView(LoginRequiredMixin, View):
         if status and status != "open" and status not in IssueStatus.values:
             status = None
         qs = selectors.issues_for(request.user, status=status, field=request.GET.get("field", ""))
+        if request.GET.get("commune"):
+            qs = qs.filter(unit__code=request.GET["commune"])
         issues = list(qs.order_by("-score", "-last_seen_at")[:200])
         context = {
             "page_title": _("Issues"),

@@ -9,13 +9,13 @@
     const geo = await (await fetch(url)).json();
     const name = "opinion-" + (opts.province || "vn");
     const names = {};
-    geo.features.forEach(function (f) { f.properties.name = f.properties.code; names[f.properties.code] = f.properties.label || f.properties.name; });
+    geo.features.forEach(function (f) { names[f.properties.code] = f.properties.name; f.properties.name = f.properties.code; });
     echarts.registerMap(name, geo);
     const data = Object.entries(opts.values || {}).map(function (e) { return { name: e[0], value: e[1] }; });
     const max = Math.max(1, ...data.map(function (d) { return d.value || 0; }));
     const chart = echarts.init(el);
     chart.setOption({
-      tooltip: { trigger: "item", formatter: function (p) { return (opts.names && opts.names[p.name]) || p.name + ": " + (isNaN(p.value) ? "—" : p.value); } },
+      tooltip: { trigger: "item", formatter: function (p) { return (names[p.name] || p.name) + ": " + (isNaN(p.value) ? "—" : p.value); } },
       visualMap: { min: 0, max: max, left: "left", bottom: 10, text: [String(max), "0"], calculable: true, inRange: { color: ["#fff5f0", "#fb6a4a", "#a50f15"] } },
       series: [{ type: "map", map: name, roam: true, name: opts.label || "", data: data }],
     });
