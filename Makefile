@@ -10,13 +10,14 @@ PORT ?= 8000
 PROVINCE ?= 86
 TEST_WORKERS ?= auto
 
-.PHONY: help install demo serve test test-fast lint format check messages catalogues models bench vendor clean stop-db
+.PHONY: help install demo serve test test-fast lint format check messages catalogues models opinion-models bench vendor clean stop-db
 
 help:
 	@echo "make demo    install, migrate, load units and the demo province, run web + worker"
 	@echo "make test    the whole test suite (embedded PostgreSQL, or DATABASE_URL)"
 	@echo "make bench   benchmarks (figures go to docs/benchmarks.md by hand)"
 	@echo "make models  build the NLP benchmark models into var/models/"
+	@echo "make opinion-models  retrain the shipped default opinion models (data/models/opinion/default)"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -64,6 +65,10 @@ endif
 
 models: $(VENV)/.synced
 	$(PY) -m danvan.nlp models --shared $(SHARED) --out var/models
+
+# Retrain the shipped default opinion bundle (data/models/opinion/default) from the shipped training set.
+opinion-models: $(VENV)/.synced
+	$(PY) -m danvan.nlp opinion-train --data data/opinion/train.jsonl --out data/models/opinion/default
 
 bench: install
 	@for b in bench/*/run.py; do echo "== $$b"; $(PY) $$b || exit 1; done; $(PY) bench/collect.py
