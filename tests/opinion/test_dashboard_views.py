@@ -21,7 +21,7 @@ def analyst_b(demo_world, make_user):
 
 def test_dashboard_needs_permission(client, demo_world, make_user):
     assert client.get(reverse("opinion:dashboard")).status_code == 302  # login
-    client.force_login(make_user("nobody", unit=demo_world.province_a))
+    client.force_login(make_user("dash_none", unit=demo_world.province_a))
     assert client.get(reverse("opinion:dashboard")).status_code == 403
 
 
@@ -57,7 +57,7 @@ def test_dashboard_empty_state(client, analyst_a):
 
 
 def test_forecast_page(client, demo_world, make_user, analyst_a):
-    client.force_login(make_user("nobody2", unit=demo_world.province_a))
+    client.force_login(make_user("dash_none2", unit=demo_world.province_a))
     assert client.get(reverse("opinion:forecast")).status_code == 403
     client.force_login(analyst_a)
     assert client.get(reverse("opinion:forecast")).status_code == 200
