@@ -1,0 +1,54 @@
+"""End-to-end in a real browser (system Chromium): an analyst opens the opinion overview, follows a top issue,
+moves it to "responding" with a note, then acknowledges the alert of the commune."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from danvan.opinion.models import Alert, AlertRule, Issue, IssueNote, Source, SourceKind
+from tests.e2e.conftest import browser_page  # noqa: F401 - the fixture
+from tests.factories import PASSWORD, build_world, make_user
+from tests.opinion.analysis_helpers import store
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def test_dashboard_issue_status_alert_acknowledge(live_server, browser_page, analyzer):  # noqa: F811
+    world = build_world()
+    unit = world.commune_a
+    source = Source.objects.create(name="Trang tin xã", kind=SourceKind.API, unit=unit, unit_path=unit.path)
+    store(source, 8)
+    issue = Issue.objects.order_by("-volume").first()
+    rule = AlertRule.objects.create(name="R", unit=unit, unit_path=unit.path)
+    alert = Alert.objects.create(
+        rule=rule, unit=unit, unit_path=unit.path, day=dt.date.today(), observed=8, baseline=1, threshold=4,
+        reason="Ý kiến tiêu cực tăng so với nền", issue=issue,
+    )  # fmt: skip
+    make_user("e2e_dlxh", "opinion_analyst", world.province_a)
+    page, base = browser_page, live_server.url
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", "e2e_dlxh")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+    page.goto(f"{base}/opinion/")
+    page.click(f"a[href='/opinion/issues/{issue.pk}/']")
+    page.wait_for_load_state("networkidle")
+    page.select_option("#issue-update select[name=status]", value="responding")
+    page.fill("#issue-update textarea[name=note]", "Đã giao xã đối thoại với bà con")
+    page.click("#issue-update button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    issue.refresh_from_db()
+    assert issue.status == "responding"
+    assert IssueNote.objects.filter(issue=issue, text="Đã giao xã đối thoại với bà con").exists()
+
+    page.goto(f"{base}/opinion/alerts/")
+    assert "Ý kiến tiêu cực tăng so với nền" in page.content()
+    page.click(f"form[action='/opinion/alerts/{alert.pk}/acknowledge/'] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is not None and alert.acknowledged_by.username == "e2e_dlxh"
