@@ -21,6 +21,28 @@ EXPERIMENTS = {
     "sent_balanced": replace(BASE, sentiment_class_weight="balanced"),
     "char_1_4": replace(BASE, char_ngrams=(1, 4)),
     "title_1.0": replace(BASE, title_weight=1.0),
+    # the earlier classify.py set-up: title appended to the text, char 1-4, min_df 1, LinearSVC C=1 balanced
+    "svm_append": replace(
+        BASE,
+        title_mode="append",
+        char_ngrams=(1, 4),
+        folded_ngrams=None,
+        min_df=1,
+        field_estimator="svm",
+        field_C=1.0,
+        sentiment_estimator="svm",
+        sentiment_C=1.0,
+        sentiment_class_weight="balanced",
+    ),
+    "svm_both": replace(
+        BASE,
+        title_mode="both",
+        field_estimator="svm",
+        field_C=1.0,
+        sentiment_estimator="svm",
+        sentiment_C=1.0,
+        sentiment_class_weight="balanced",
+    ),
 }
 
 if __name__ == "__main__":

@@ -5,12 +5,13 @@
     analyzer.analyze([{"text": "Đường xuống cấp, ổ gà khắp nơi", "title": ""}])
     evaluate(analyzer, records)                     # field_accuracy, field_macro_f1, relevance_f1, ...
 
-Features (shared by field, relevance and sentiment): TF-IDF blocks over the normalised text (word 1-2-grams,
-char_wb 2-5-grams), the diacritic-free text (word 1-2-grams) and the article title (word 1-2-grams, its own
-block so that title words never pass for comment words). Models: logistic regression for the field (balanced
-class weights, unsure labels weighted 0.5), relevance derived from the field probabilities
-(``1 - P(not_relevant)``), logistic regression for the sentiment, and a separate logistic regression on
-UIT-ViCTSD for the toxic flag (research only: the source states no licence). Plain Python: no Django import.
+Features (shared by field, relevance and sentiment): TF-IDF blocks over the normalised text with the article
+title appended after a separator (word 1-2-grams, char_wb 2-5-grams), the diacritic-free text (word 1-2-grams)
+and the article title again as its own block (word 1-2-grams). Models: LinearSVC with one softmax temperature
+(fitted on out-of-fold scores) for the field (balanced class weights, unsure labels weighted 0.5), relevance
+derived from the field probabilities (``1 - P(not_relevant)``), the same for the sentiment, and a separate
+logistic regression on UIT-ViCTSD for the toxic flag (research only: the source states no licence).
+Plain Python: no Django import.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
 
+from .classify import CONTEXT_SEPARATOR, TemperatureCalibrated
 from .metrics import classification_scores
 from .normalize import Normalizer, fold_diacritics
 
@@ -71,12 +74,15 @@ class OpinionConfig:
     folded_ngrams: tuple[int, int] | None = (1, 2)
     title_ngrams: tuple[int, int] | None = (1, 2)
     title_weight: float = 0.6
+    title_mode: str = "both"  # "block" (own TF-IDF block), "append" (title appended to the text), "both"
     min_df: int = 2
     max_char_features: int = 120_000
-    field_C: float = 10.0
+    field_estimator: str = "svm"  # "logreg" or "svm" (LinearSVC + temperature calibration)
+    field_C: float = 1.0
     field_class_weight: str | None = "balanced"
-    sentiment_C: float = 4.0
-    sentiment_class_weight: str | None = None
+    sentiment_estimator: str = "svm"
+    sentiment_C: float = 1.0
+    sentiment_class_weight: str | None = "balanced"
     unsure_weight: float = 0.5
     relevance: str = "derived"  # "derived" (1 - P(not_relevant)) or "separate" (own binary model)
     relevance_threshold: float = 0.5
@@ -144,11 +150,17 @@ class _Features:
 
     def _sources(self, texts: Sequence[str], titles: Sequence[str]) -> dict[str, list[str]]:
         norm = [self.normalizer(t) for t in texts]
+        mode = getattr(self.config, "title_mode", "block")
+        norm_titles = [self.normalizer(t) if t else "" for t in titles]
+        if mode in ("append", "both"):
+            norm = [
+                f"{n} {CONTEXT_SEPARATOR} {t}" if t else n for n, t in zip(norm, norm_titles, strict=True)
+            ]
         out = {"words": norm, "chars": norm}
         if self.config.folded_ngrams:
             out["folded"] = [fold_diacritics(n) for n in norm]
-        if self.config.title_ngrams:
-            out["title"] = [self.normalizer(t) if t else "" for t in titles]
+        if self.config.title_ngrams and mode in ("block", "both"):
+            out["title"] = norm_titles
         return out
 
     def _make(self) -> dict[str, TfidfVectorizer]:
@@ -161,7 +173,7 @@ class _Features:
             )
         if cfg.folded_ngrams:
             blocks["folded"] = TfidfVectorizer(token_pattern=r"\S+", ngram_range=cfg.folded_ngrams, **common)
-        if cfg.title_ngrams:
+        if cfg.title_ngrams and cfg.title_mode in ("block", "both"):
             blocks["title"] = TfidfVectorizer(token_pattern=r"\S+", ngram_range=cfg.title_ngrams, **common)
         return blocks
 
@@ -190,10 +202,42 @@ def _logreg(C: float, class_weight: str | None) -> LogisticRegression:
     return LogisticRegression(C=C, class_weight=class_weight, max_iter=2000, solver="lbfgs")
 
 
-def _shrink(model: LogisticRegression) -> LogisticRegression:
-    model.coef_ = model.coef_.astype(np.float32)
-    model.intercept_ = model.intercept_.astype(np.float32)
+def _shrink(model: Any) -> Any:
+    inner = model.estimator if isinstance(model, TemperatureCalibrated) else model
+    inner.coef_ = inner.coef_.astype(np.float32)
+    inner.intercept_ = inner.intercept_.astype(np.float32)
     return model
+
+
+def _svc(C: float, class_weight: str | None) -> LinearSVC:
+    return LinearSVC(C=C, class_weight=class_weight, dual="auto", max_iter=5000)
+
+
+def _fit_model(
+    estimator: str, C: float, class_weight: str | None, X: sp.csr_matrix, y: np.ndarray, w: np.ndarray
+) -> Any:
+    """Logistic regression, or a LinearSVC whose scores become probabilities by a fitted temperature."""
+    if estimator == "logreg":
+        return _shrink(_logreg(C, class_weight).fit(X, y, sample_weight=w))
+    if estimator != "svm":
+        raise ValueError(f"unknown estimator {estimator!r}: 'logreg' or 'svm'")
+    model = _svc(C, class_weight).fit(X, y, sample_weight=w)
+    counts = np.bincount(np.unique(y, return_inverse=True)[1])
+    cv = int(min(3, counts.min()))
+    if cv < 2:
+        return _shrink(TemperatureCalibrated(model, 1.0))
+    classes = model.classes_
+    scores = np.zeros((len(y), len(classes)) if len(classes) > 2 else len(y), dtype=np.float64)
+    for tr, te in StratifiedKFold(n_splits=cv, shuffle=True, random_state=13).split(np.zeros(len(y)), y):
+        part = _svc(C, class_weight).fit(X[tr], y[tr], sample_weight=w[tr])
+        d = part.decision_function(X[te])
+        if d.ndim == 2 and len(part.classes_) != len(classes):  # a class missing from this fold
+            full = np.full((len(te), len(classes)), -10.0)
+            full[:, np.searchsorted(classes, part.classes_)] = d
+            d = full
+        scores[te] = d
+    y_index = np.searchsorted(classes, y)
+    return _shrink(TemperatureCalibrated(model, TemperatureCalibrated.fit_temperature(scores, y_index)))
 
 
 def _weights(records: Sequence[dict[str, Any]], unsure: float) -> np.ndarray:
@@ -207,10 +251,10 @@ def _fit_core(records: Sequence[dict[str, Any]], config: OpinionConfig) -> dict[
     X = feats.fit_transform(texts, titles)
     w = _weights(records, config.unsure_weight)
     y_field = np.array([r["field"] for r in records])
-    field_model = _shrink(_logreg(config.field_C, config.field_class_weight).fit(X, y_field, sample_weight=w))
+    field_model = _fit_model(config.field_estimator, config.field_C, config.field_class_weight, X, y_field, w)
     y_sent = np.array([r["sentiment"] for r in records])
-    sent_model = _shrink(
-        _logreg(config.sentiment_C, config.sentiment_class_weight).fit(X, y_sent, sample_weight=w)
+    sent_model = _fit_model(
+        config.sentiment_estimator, config.sentiment_C, config.sentiment_class_weight, X, y_sent, w
     )
     core: dict[str, Any] = {
         "features": feats,
@@ -225,7 +269,10 @@ def _fit_core(records: Sequence[dict[str, Any]], config: OpinionConfig) -> dict[
 
 
 def _fit_toxic(records: Sequence[dict[str, Any]], config: OpinionConfig) -> dict[str, Any]:
-    feats = _Features(OpinionConfig(folded_ngrams=None, title_ngrams=None, max_char_features=60_000))
+    toxic_features = OpinionConfig(
+        char_ngrams=(2, 5), folded_ngrams=None, title_ngrams=None, min_df=2, max_char_features=60_000
+    )
+    feats = _Features(toxic_features)
     texts = [str(r.get("text") or "") for r in records]
     X = feats.fit_transform(texts, [""] * len(texts))
     y = np.array([bool(r["toxic"]) for r in records])

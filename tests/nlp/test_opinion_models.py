@@ -16,20 +16,21 @@ SUMMARY = {"field_accuracy", "field_macro_f1", "relevance_f1", "sentiment_weight
 
 @pytest.fixture(scope="module")
 def records():
-    return list(read_jsonl(TRAIN))[:600]
+    # a small slice keeps the training-based tests quick (the shipped bundle covers quality)
+    return list(read_jsonl(TRAIN))[:320]
 
 
 @pytest.fixture(scope="module")
 def bundle(records, tmp_path_factory):
     toxic = [{"text": "đồ ngu mất dạy", "toxic": True}, {"text": "cảm ơn bạn", "toxic": False}] * 10
-    return train(records[:500], tmp_path_factory.mktemp("op") / "b", toxic_records=toxic, seed=1)
+    return train(records[:260], tmp_path_factory.mktemp("op") / "b", toxic_records=toxic, seed=1)
 
 
 def test_round_trip_and_card(bundle):
     a = OpinionAnalyzer.load(bundle)
     assert a.version.startswith("opinion-")
     assert a.card["research_only"]["toxic"] is True
-    assert 450 <= a.card["sizes"]["base_records"] <= 500
+    assert 230 <= a.card["sizes"]["base_records"] <= 260
     assert "not_relevant" in a.card["labels"]["field"]
 
 
@@ -57,16 +58,16 @@ def test_analyze_shape(bundle):
 
 
 def test_evaluate_keys(bundle, records):
-    result = evaluate(OpinionAnalyzer.load(bundle), records[500:])
+    result = evaluate(OpinionAnalyzer.load(bundle), records[260:])
     assert SUMMARY <= set(result)
-    assert result["n"] == 100
+    assert result["n"] == 60
     assert "per_class" in result["field"]
 
 
 def test_retrain_compares(bundle, records, tmp_path):
-    analysts = records[500:]
+    analysts = records[260:]
     path, report = retrain(
-        records[:300], analysts, tmp_path / "new", holdout_fraction=0.3, seed=2, current=bundle
+        records[:160], analysts, tmp_path / "new", holdout_fraction=0.3, seed=2, current=bundle
     )
     assert OpinionAnalyzer.load(path).card["data"]["analyst_labels_held_back"] == report["holdout_n"] > 0
     assert set(report["current"]) == SUMMARY and set(report["candidate"]) == SUMMARY
@@ -79,7 +80,7 @@ def test_command_last_line_json(bundle, records, tmp_path, capsys):
     from django.core.management import call_command
 
     data = tmp_path / "gold.jsonl"
-    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records[500:520]), encoding="utf-8")
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records[260:280]), encoding="utf-8")
     call_command("opinion_evaluate", data=str(data), model=str(bundle))
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert set(json.loads(last)) == SUMMARY
