@@ -268,7 +268,19 @@ def _body(response) -> str:
         data = b"".join(response.streaming_content)
     else:
         data = response.content
-    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+    content_type = response.get("Content-Type", "")
+    if content_type.startswith("application/vnd.openxmlformats-officedocument.wordprocessingml"):
+        import io
+
+        from docx import Document
+
+        document = Document(io.BytesIO(data))
+        cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+        return "\n".join([p.text for p in document.paragraphs] + cells)
+    if content_type.startswith("application/pdf"):
+        # PDF text is compressed: the Word twin of every PDF export is read above.
+        return ""
+    if content_type.startswith("application/vnd.openxmlformats"):
         import io
 
         from openpyxl import load_workbook

@@ -65,7 +65,10 @@ class ItemDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         item = _item(request, pk)
         corrections = (
-            Correction.objects.filter(item_id=item.pk).select_related("analyst").order_by("-created_at")
+            Correction.objects.visible_to(request.user)
+            .filter(item_id=item.pk)
+            .select_related("analyst")
+            .order_by("-created_at")
         )
         context = {
             "item": item,

@@ -62,14 +62,17 @@ class SourceDetailView(LoginRequiredMixin, View):
             and Source.objects.visible_to(request.user, "change").filter(pk=source.pk).exists()
         )
         recent = (
-            Item.objects.filter(source=source).select_related("unit").order_by("-published_at", "-id")[:10]
+            Item.objects.visible_to(request.user)
+            .filter(source=source)
+            .select_related("unit")
+            .order_by("-published_at", "-id")[:10]
         )
         context = {
             "source": source,
             "page_title": source.name,
             "can_change": can_change,
             "recent": recent,
-            "item_count": Item.objects.filter(source=source).count(),
+            "item_count": Item.objects.visible_to(request.user).filter(source=source).count(),
             "failure_limit": ingestion.FAILURE_LIMIT,
             "api_path": f"/api/opinion-sources/{source.pk}/items/",
         }

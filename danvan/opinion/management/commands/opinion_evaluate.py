@@ -32,7 +32,12 @@ def read_gold(path: Path) -> list[dict]:
                 raise CommandError(
                     f"dòng {number}: cần một đối tượng JSON / line {number}: not an object", returncode=2
                 )
-            missing = [k for k in ("text", "field", "sentiment") if record.get(k) in (None, "")]
+            # An article may come with its title only: the title is then what is classified.
+            has_title = any(record.get(k) for k in ("title", "article_title"))
+            required = ("field", "sentiment") if has_title else ("text", "field", "sentiment")
+            missing = [k for k in required if record.get(k) in (None, "")]
+            if record.get("text") is None:
+                record["text"] = ""
             if missing:
                 raise CommandError(
                     f"dòng {number}: thiếu trường / line {number}: missing {', '.join(missing)}", returncode=2
