@@ -31,6 +31,27 @@ SKIP_PREFIXES = ("django-admin/", "static/", "media/")
 NO_PK_KWARGS_ALLOWED = {"uidb64", "token", "format"}
 # Views whose pk is not found through the view class: url name → model.
 PK_MODELS = {"core:job-detail": Job, "core:job-result": Job}
+# Opinion pages are plain views: the model a pk names, by URL name.
+PK_MODELS.update(
+    {
+        f"opinion:{name}": apps.get_model("opinion", model)
+        for name, model in {
+            "issue-detail": "Issue",
+            "issue-update": "Issue",
+            "alert-acknowledge": "Alert",
+            "alertrule-update": "AlertRule",
+            "item-detail": "Item",
+            "item-correct": "Item",
+            "source-detail": "Source",
+            "source-update": "Source",
+            "source-enable": "Source",
+            "source-import": "Source",
+            "model-detail": "ModelVersion",
+            "model-promote": "ModelVersion",
+            "model-rollback": "ModelVersion",
+        }.items()
+    }
+)
 # Platform-wide data, not scoped: any user holding the view permission sees all of it.
 UNSCOPED_MODELS = {
     Role,
