@@ -29,6 +29,28 @@ from danvan.opinion.models import (
 )
 from danvan.opinion.privacy import suppress_small
 
+
+def field_names() -> dict[str, str]:
+    """Taxonomy code → Vietnamese name (the shared ConcernField list), with the "not relevant" pseudo-field."""
+    from django.utils.translation import gettext
+
+    from danvan.cases.models import ConcernField
+
+    names = dict(ConcernField.objects.values_list("code", "name"))
+    names.setdefault("not_relevant", gettext("Not relevant"))
+    return names
+
+
+def visible_or_404(model, actor, pk: int, action: str = "view", *, related: tuple[str, ...] = ()):
+    """The row ``pk`` of ``model`` if ``actor`` may see it for ``action``; 404 otherwise (nothing told)."""
+    from django.http import Http404
+
+    row = model.objects.visible_to(actor, action).select_related(*related).filter(pk=pk).first()
+    if row is None:
+        raise Http404
+    return row
+
+
 FIGURES = ("volume", "negative", "neutral", "positive", "reach", "toxic")
 
 

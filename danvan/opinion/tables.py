@@ -55,10 +55,9 @@ class ItemTable(tables.Table):
 
     def _field_name(self, code: str) -> str:
         if not hasattr(self, "_field_names"):
-            from danvan.cases.models import ConcernField
+            from danvan.opinion.selectors import field_names
 
-            self._field_names = dict(ConcernField.objects.values_list("code", "name"))
-            self._field_names["not_relevant"] = str(_("Not relevant"))
+            self._field_names = field_names()
         return self._field_names.get(code, code)
 
     def render_field(self, value, record):

@@ -30,10 +30,9 @@ def _params(request) -> tuple[str, dt.date, dt.date]:
 
 
 def figures_for(user, kind: str, start: dt.date, end: dt.date) -> dict:
-    from danvan.cases.models import ConcernField
     from danvan.structure.models import Unit
 
-    names = dict(ConcernField.objects.values_list("code", "name"))
+    names = selectors.field_names()
     length = (end - start).days + 1
     prev_end = start - dt.timedelta(days=1)
     prev_start = prev_end - dt.timedelta(days=length - 1)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -17,15 +16,7 @@ from danvan.opinion.models import Issue, IssueStatus
 
 
 def _issue(request, pk: int, action: str = "view") -> Issue:
-    issue = (
-        Issue.objects.visible_to(request.user, action)
-        .select_related("unit", "responsible_unit")
-        .filter(pk=pk)
-        .first()
-    )
-    if issue is None:
-        raise Http404
-    return issue
+    return selectors.visible_or_404(Issue, request.user, pk, action, related=("unit", "responsible_unit"))
 
 
 class IssueListView(LoginRequiredMixin, View):

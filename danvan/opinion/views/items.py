@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -19,15 +19,8 @@ from danvan.opinion import ingestion, services
 from danvan.opinion.filters import ItemFilter
 from danvan.opinion.forms import CollaboratorReportForm
 from danvan.opinion.models import CollaboratorReport, Correction, Item
+from danvan.opinion.selectors import field_names, visible_or_404
 from danvan.opinion.tables import ItemTable
-
-
-def field_names() -> dict[str, str]:
-    from danvan.cases.models import ConcernField
-
-    names = dict(ConcernField.objects.values_list("code", "name"))
-    names.setdefault("not_relevant", _("Not relevant"))
-    return names
 
 
 class ItemListView(ScopedListView):
@@ -50,15 +43,7 @@ class ItemListView(ScopedListView):
 
 
 def _item(request, pk: int, action: str = "view") -> Item:
-    item = (
-        Item.objects.visible_to(request.user, action)
-        .select_related("source", "unit", "issue")
-        .filter(pk=pk)
-        .first()
-    )
-    if item is None:
-        raise Http404
-    return item
+    return visible_or_404(Item, request.user, pk, action, related=("source", "unit", "issue"))
 
 
 class ItemDetailView(LoginRequiredMixin, View):

@@ -10,21 +10,11 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views import View
 
-from danvan.opinion.models import Item, Sentiment
+from danvan.opinion.models import Sentiment
+from danvan.opinion.selectors import field_names, review_queue
 
 KEYS = "1234567890"
 SENTIMENT_KEYS = {"n": Sentiment.NEGATIVE, "u": Sentiment.NEUTRAL, "p": Sentiment.POSITIVE}
-
-
-def review_queue(user):
-    """Analysed, not yet corrected items the user may correct, most uncertain first (index opinion_item_review)."""
-    return (
-        Item.objects.visible_to(user, "view")
-        .filter(corrected=False, analysed_at__isnull=False)
-        .select_related("source", "unit")
-        .defer("signature", "field_scores")
-        .order_by("-uncertainty", "-published_at", "-id")
-    )
 
 
 def field_keys() -> list[tuple[str, str, str]]:
@@ -41,12 +31,9 @@ class ReviewView(LoginRequiredMixin, View):
     def get(self, request):
         if not request.user.has_perm("opinion.add_correction"):
             raise PermissionDenied
-        items = list(review_queue(request.user)[:25])
+        items = list(review_queue(request.user).defer("signature", "field_scores")[:25])
         fkeys = field_keys()
-        from danvan.cases.models import ConcernField
-
-        names = dict(ConcernField.objects.values_list("code", "name"))
-        names["not_relevant"] = _("Not relevant")
+        names = field_names()
         for item in items:
             item.field_label = names.get(item.field, item.field or "—")
         context = {

@@ -10,7 +10,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -22,22 +21,15 @@ from danvan.opinion import ingestion
 from danvan.opinion.filters import SourceFilter
 from danvan.opinion.forms import ImportUploadForm, MappingForm, SourceForm
 from danvan.opinion.models import Item, Source
+from danvan.opinion.selectors import visible_or_404
 from danvan.opinion.tables import SourceTable
+from danvan.structure.forms import service_errors
 
 TMP_DIR = "opinion/imports/tmp"
 
 
-def _form_errors(form, exc) -> None:
-    from danvan.structure.forms import service_errors
-
-    service_errors(form, exc)
-
-
 def _source(request, pk: int, action: str = "view") -> Source:
-    source = Source.objects.visible_to(request.user, action).select_related("unit").filter(pk=pk).first()
-    if source is None:
-        raise Http404
-    return source
+    return visible_or_404(Source, request.user, pk, action, related=("unit",))
 
 
 class SourceListView(ScopedListView):
@@ -108,7 +100,7 @@ class SourceCreateView(SourceFormView):
             try:
                 source = ingestion.source_create(actor=request.user, unit=unit, **data)
             except (ValidationError, PermissionDenied) as exc:
-                _form_errors(form, exc)
+                service_errors(form, exc)
             else:
                 messages.success(request, _("Source created: %(name)s") % {"name": source.name})
                 return redirect(source.get_absolute_url())
@@ -134,7 +126,7 @@ class SourceUpdateView(SourceFormView):
             try:
                 ingestion.source_update(actor=request.user, source=source, unit=unit, **data)
             except (ValidationError, PermissionDenied) as exc:
-                _form_errors(form, exc)
+                service_errors(form, exc)
             else:
                 messages.success(request, _("Saved: %(obj)s") % {"obj": source})
                 return redirect(source.get_absolute_url())
