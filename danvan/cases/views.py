@@ -95,14 +95,7 @@ class PermissionMixin(LoginRequiredMixin):
 # --- lists ---------------------------------------------------------------------------------------------
 
 
-class OnePaginationMixin:
-    """The table paginates (and counts) the rows; the ListView must not do it a second time."""
-
-    paginate_by = None
-    table_pagination = {"per_page": 50}
-
-
-class CaseListView(OnePaginationMixin, ScopedListView):
+class CaseListView(ScopedListView):
     model = Case
     table_class = CaseTable
     filterset_class = CaseFilter
@@ -837,7 +830,7 @@ class NotificationsView(LoginRequiredMixin, TemplateView):
 # --- dialogue ------------------------------------------------------------------------------------------
 
 
-class DialogueListView(OnePaginationMixin, ScopedListView):
+class DialogueListView(ScopedListView):
     template_name = "cases/list.html"
     model = Dialogue
     table_class = DialogueTable
@@ -1075,7 +1068,7 @@ class QuestionToCaseView(ObjectMixin, View):
         return redirect(case.get_absolute_url())
 
 
-class CommitmentListView(OnePaginationMixin, ScopedListView):
+class CommitmentListView(ScopedListView):
     template_name = "cases/list.html"
     model = Commitment
     table_class = CommitmentTable
@@ -1140,7 +1133,7 @@ class CommitmentDetailView(ObjectMixin, View):
 # --- leaders' reception ---------------------------------------------------------------------------------
 
 
-class ReceptionListView(OnePaginationMixin, ScopedListView):
+class ReceptionListView(ScopedListView):
     template_name = "cases/list.html"
     model = ReceptionSession
     table_class = ReceptionSessionTable

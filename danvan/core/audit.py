@@ -109,7 +109,8 @@ class AuditView(LoginRequiredMixin, SingleTableMixin, FilterView):
     template_name = "core/list.html"
     table_class = EventTable
     filterset_class = EventFilter
-    paginate_by = 50
+    paginate_by = None
+    table_pagination = {"per_page": 50}
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not request.user.has_perm(AUDIT_PERM):

@@ -36,7 +36,10 @@ class ScopedListView(ScopedQuerysetMixin, SingleTableMixin, FilterView):
     """A filtered, paginated, exportable list of scoped records."""
 
     template_name = "core/list.html"
-    paginate_by = 50
+    # The table paginates (one COUNT and one page of rows); the view's own pagination stays off, else the
+    # rows would be counted twice on every page.
+    paginate_by = None
+    table_pagination = {"per_page": 50}
     page_title = ""
     export_name = "export"
     create_url_name: str | None = None

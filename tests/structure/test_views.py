@@ -484,6 +484,34 @@ def test_lists_make_no_query_per_row(world, client_for, django_assert_max_num_qu
 
 
 @pytest.mark.parametrize(
+    "name", ["structure:unit-list", "structure:organisation-list", "structure:branch-list"]
+)
+def test_lists_count_their_rows_once(world, client_for, django_assert_max_num_queries, name):
+    """The table paginates; the view itself must not count the same rows a second time."""
+    client = client_for(superuser())
+    client.get(reverse(name))
+    with django_assert_max_num_queries(60) as captured:
+        response = client.get(reverse(name))
+    assert response.status_code == 200
+    counts = [
+        q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT COUNT(")
+    ]
+    assert len(counts) == 1, counts
+
+
+def test_list_pages_past_the_first(world, client_for):
+    root = superuser()
+    for i in range(55):
+        services.village_create(actor=root, commune=world.commune_a2, name=f"Ấp Trang {i:02d}")
+    client = client_for(root)
+    first = client.get(url("unit-list") + "?q=Ấp Trang")
+    second = client.get(url("unit-list") + "?q=Ấp Trang&page=2")
+    assert first.context["table"].page.paginator.count == 55
+    assert len(first.context["table"].page.object_list) == 50
+    assert len(second.context["table"].page.object_list) == 5
+
+
+@pytest.mark.parametrize(
     ("name", "key"),
     [("unit-detail", "commune_a"), ("organisation-detail", "women_a"), ("branch-detail", "women_va")],
 )
