@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_builds_a_month_of_opinion(demo_world, analyzer):
     counts = demo.generate(province=demo_world.province_a, first_commune=demo_world.commune_a, seed=7)
-    assert counts["items"] == Item.objects.count() > 500
+    # the daily volume follows the weekdays of the month before today, so the total varies with the date
+    # (497 to about 600 with this seed): the floor only says "a month of several communes' pages"
+    assert counts["items"] == Item.objects.count() > 350
     assert Item.objects.filter(kind="article").count() == 5
     assert Source.objects.filter(kind="file").exclude(column_mapping={}).exists()
     assert Item.objects.filter(analysed_at__isnull=True).count() == 0
