@@ -294,9 +294,43 @@ def validate_record(raw: Any, *, default_kind: str = ItemKind.POST) -> tuple[dic
     if kind not in ItemKind.values:
         return None, _("Unknown kind of item.")
     record["kind"] = kind
+    unit_code = clean(str(raw.get("unit_code") or ""))
+    if unit_code:
+        record["unit_code"] = unit_code[:20]
     if not record["reach"]:
         record["reach"] = record["likes"] + record["shares"] + record["comments_count"]
     return record, ""
+
+
+def _given_units(
+    source: Source, records: list[tuple[int, dict[str, Any]]], result: IngestResult
+) -> list[dict[str, Any]]:
+    """Resolve each record's ``unit_code`` (the place given by the sender) to a unit of the source's area;
+    a code outside it is reported as that item's error. Without a code the source's default unit applies."""
+    from danvan.structure.models import Unit
+
+    codes = {r["unit_code"] for _i, r in records if r.get("unit_code")}
+    if not codes:
+        return [r for _i, r in records]
+    units: dict[str, Unit] = {}
+    for unit in Unit.objects.filter(code__in=codes, path__startswith=source.unit_path).order_by("path"):
+        units.setdefault(unit.code, unit)  # the shallowest unit of that code (a code names one unit a level)
+    kept = []
+    for index, record in records:
+        code = record.pop("unit_code", "")
+        if code:
+            if code not in units:
+                result.errors.append(
+                    ItemError(
+                        index,
+                        record["external_id"],
+                        _("The unit code “%(code)s” is not a unit of this source's area.") % {"code": code},
+                    )
+                )
+                continue
+            record["unit"] = units[code]
+        kept.append(record)
+    return kept
 
 
 def ingest_items(*, source: Source, items: Sequence[Any], actor=None, default_kind: str = ItemKind.POST,
@@ -312,7 +346,7 @@ def ingest_items(*, source: Source, items: Sequence[Any], actor=None, default_ki
             % {"max": max_batch, "n": len(items)}
         )
     result = IngestResult()
-    records: list[dict[str, Any]] = []
+    records: list[tuple[int, dict[str, Any]]] = []
     seen: set[str] = set()
     for index, raw in enumerate(items):
         record, message = validate_record(raw, default_kind=default_kind)
@@ -328,7 +362,8 @@ def ingest_items(*, source: Source, items: Sequence[Any], actor=None, default_ki
             result.errors.append(ItemError(index, ext, _("This external id appears twice in the batch.")))
             continue
         seen.add(ext)
-        records.append(record)
+        records.append((index, record))
+    records = _given_units(source, records, result)
     if records:
         stored = pipeline.store_items(source, records, analyse=analyse)
         result.created, result.existing = stored.created, stored.existing

@@ -283,6 +283,19 @@ class Item(ScopedModel):
         related_name="+",
         editable=False,
     )
+    # The place given with the item at ingestion (a collaborator's report, a case, a meeting, an API batch's
+    # "unit"): it wins over places named in the text; empty means the source's default unit. Kept apart from
+    # ``unit`` (the pipeline's result) so that reprocessing starts again from what was given.
+    given_unit = models.ForeignKey(
+        "structure.Unit",
+        verbose_name=_("place given"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
     place_unit_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     place_from_text = models.BooleanField(default=False, editable=False)
 

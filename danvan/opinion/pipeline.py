@@ -414,8 +414,13 @@ def analyse_items(ids: Iterable[int], *, analyzer: Any = None, force: bool = Fal
                 item.uncertainty = uncertainty_of(lab)
                 item.model_version = version
                 item.analysed_at = now
-                default = unit_ref(item.source.unit_id)
-                place, place_ids, from_text = link_places(item, default)
+                if item.given_unit_id:
+                    # a place given at ingestion is the item's place; the ones named in the text are kept too
+                    place = unit_ref(item.given_unit_id)
+                    _named, named_ids, _ = link_places(item, place)
+                    place_ids, from_text = list(dict.fromkeys([place.id, *named_ids])), False
+                else:
+                    place, place_ids, from_text = link_places(item, unit_ref(item.source.unit_id))
                 item.unit_id, item.unit_path = place.id, place.path
                 item.place_unit_ids, item.place_from_text = place_ids, from_text
                 item.commune_id = place.commune_id or place.id
@@ -939,8 +944,9 @@ def store_items(source, records: Sequence[dict[str, Any]], *, analyse: bool = Tr
             data["external_id"] = ext
             data["title"] = clean(data.get("title", ""))[:500]
             data["text"] = clean(data.get("text", ""))
-            unit = data.pop("unit", None) or source.unit
-            new_items.append(Item(source=source, unit=unit, unit_path=unit.path, **data))
+            given = data.pop("unit", None)
+            unit = given or source.unit
+            new_items.append(Item(source=source, unit=unit, unit_path=unit.path, given_unit=given, **data))
         if new_items:
             Item.objects.bulk_create(new_items, batch_size=1000)
             keys = [

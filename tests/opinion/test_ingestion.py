@@ -309,3 +309,33 @@ def test_meeting_issues_flow_without_who_raised_them(demo_world, analyzer):
     # the periodic entry runs both flows (and feeds); a second call within the interval does nothing more
     ingestion._LAST_FLOW.clear()
     assert ingestion.poll_due_sources()["flowed"] == 0
+
+
+def test_unit_code_given_with_an_item_wins_over_the_source_and_the_text(demo_world, analyzer):
+    from danvan.opinion import pipeline
+
+    province = demo_world.province_a
+    source = Source.objects.create(name="Báo tỉnh", kind=SourceKind.API, unit=province, unit_path=province.path)
+    other = demo_world.commune_a2
+    r = ingestion.ingest_items(
+        source=source,
+        items=[
+            # given: village A; the text names the other commune, which is kept among the places only
+            _raw("g1", f"Bà con ở xã {other.name.removeprefix('Xã ')} bàn tán", unit_code=demo_world.village_a.code),
+            _raw("g2", "Đường làng lầy lội"),
+            _raw("g3", "Mất điện cả ngày", unit_code=demo_world.commune_b.code),  # another province's commune
+        ],
+    )
+    assert [(e.index, e.external_id) for e in r.errors] == [(2, "g3")]
+    assert demo_world.commune_b.code in r.errors[0].message and "địa bàn" in r.errors[0].message
+    assert not Item.objects.filter(external_id="g3").exists()
+    given = Item.objects.get(external_id="g1")
+    assert given.given_unit_id == demo_world.village_a.pk
+    assert given.unit_id == demo_world.village_a.pk and given.commune_id == demo_world.commune_a.pk
+    plain = Item.objects.get(external_id="g2")
+    assert plain.given_unit_id is None and plain.unit_id == province.pk
+    # reprocessing starts again from the given place, not from the previous result
+    Item.objects.filter(pk=given.pk).update(unit=province, unit_path=province.path)
+    pipeline.analyse_items([given.pk], force=True)
+    given.refresh_from_db()
+    assert given.unit_id == demo_world.village_a.pk and not given.place_from_text
