@@ -277,3 +277,85 @@ def active_model() -> dict[str, Any]:
 
     analyzer = active_analyzer()
     return {"version": getattr(analyzer, "version", ""), "card": getattr(analyzer, "card", {}), "row": None}
+
+
+# --- issue pages: responsible units, linked cases and dialogues -----------------------------------------
+
+
+def responsible_unit_choices(actor, issue: Issue) -> list:
+    """Units the actor may make responsible for ``issue``, a short list whatever the number of units: the
+    issue's place and the units above it, the current responsible unit, and the communes of the actor's home
+    unit (or of the issue's province) where the actor may change issues."""
+    from danvan.core.scoping import has_scope_permission
+    from danvan.structure.models import Unit
+
+    place = issue.unit
+    above = place.ancestors()
+    home = getattr(actor, "home_unit", None)
+    base = (
+        home if home is not None and home.level in ("province", "commune") else (above[0] if above else place)
+    )
+    rows = [*above, place]
+    if issue.responsible_unit_id and issue.responsible_unit not in rows:
+        rows.append(issue.responsible_unit)
+    communes = Unit.objects.filter(path__startswith=base.path, level="commune", valid_to__isnull=True)
+    rows += list(communes.order_by("search_name")[:1000])
+    if base.level == "commune" and base not in rows:
+        rows.append(base)
+    out, seen = [], set()
+    for unit in rows:
+        if unit.pk in seen:
+            continue
+        seen.add(unit.pk)
+        if (
+            unit.pk == issue.responsible_unit_id
+            or issue.unit_path.startswith(unit.path)
+            or has_scope_permission(actor, "opinion.change_issue", unit.path)
+        ):
+            out.append(unit)
+    return out
+
+
+def issue_cases(actor, issue: Issue) -> list:
+    """The cases linked to ``issue`` that the actor may see (the others are not mentioned)."""
+    from danvan.cases.models import Case
+
+    return list(
+        Case.objects.visible_to(actor).filter(pk__in=issue.cases.values("pk")).select_related("unit")
+        .order_by("-pk")
+    )  # fmt: skip
+
+
+def issue_dialogues(actor, issue: Issue) -> list:
+    from danvan.cases.models import Dialogue
+
+    return list(
+        Dialogue.objects.visible_to(actor).filter(pk__in=issue.dialogues.values("pk")).select_related("unit")
+        .order_by("-held_on", "-pk")
+    )  # fmt: skip
+
+
+def case_by_reference(actor, reference: str):
+    """The visible case whose reference (or tracking code) is ``reference``, or None."""
+    from danvan.cases.models import Case
+
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    qs = Case.objects.visible_to(actor)
+    return (
+        qs.filter(reference__iexact=reference).first() or qs.filter(tracking_code__iexact=reference).first()
+    )
+
+
+def dialogue_choices(actor, issue: Issue, *, limit: int = 200) -> list:
+    """Visible dialogues held in the issue's place or below it, newest first, not yet linked."""
+    from danvan.cases.models import Dialogue
+
+    return list(
+        Dialogue.objects.visible_to(actor)
+        .filter(unit_path__startswith=issue.unit_path)
+        .exclude(pk__in=issue.dialogues.values("pk"))
+        .select_related("unit")
+        .order_by("-held_on", "-pk")[:limit]
+    )

@@ -125,8 +125,31 @@ def issue_update(
     cases: list | None = None,
     dialogues: list | None = None,
 ) -> Issue:
-    """Change an issue's status, responsible unit, title or summary, add a note, link cases and dialogues."""
+    """Change an issue's status, responsible unit, title or summary, add a note, link cases and dialogues.
+
+    ``cases`` and ``dialogues`` are the complete lists the actor wants linked: every row newly linked must be
+    visible to the actor (else nothing changes); links to rows the actor cannot see are kept as they are.
+    Each link and unlink is written as a note of the issue (row history records who and when)."""
     _require(actor, "opinion.change_issue", issue.unit_path)
+    from danvan.cases.models import Case, Dialogue
+
+    case_change = dialogue_change = None
+    if cases is not None:
+        case_change = _link_change(
+            actor,
+            issue.cases,
+            Case,
+            cases,
+            _("The case %(name)s is not within your scope; it was not linked."),
+        )
+    if dialogues is not None:
+        dialogue_change = _link_change(
+            actor,
+            issue.dialogues,
+            Dialogue,
+            dialogues,
+            _("The dialogue %(name)s is not within your scope; it was not linked."),
+        )
     if status is not None:
         if status not in IssueStatus.values:
             raise ValidationError(_("Unknown status."))
@@ -147,11 +170,58 @@ def issue_update(
     issue.save()
     if note:
         issue_note_add(actor=actor, issue=issue, text=note)
-    if cases is not None:
-        issue.cases.set(cases)
-    if dialogues is not None:
-        issue.dialogues.set(dialogues)
+    if case_change is not None:
+        _apply_links(
+            actor,
+            issue,
+            issue.cases,
+            case_change,
+            _("Linked the case %(name)s."),
+            _("Unlinked the case %(name)s."),
+        )
+    if dialogue_change is not None:
+        _apply_links(
+            actor,
+            issue,
+            issue.dialogues,
+            dialogue_change,
+            _("Linked the dialogue %(name)s."),
+            _("Unlinked the dialogue %(name)s."),
+        )
     return issue
+
+
+def _link_label(row) -> str:
+    return getattr(row, "reference", "") or str(row)
+
+
+def _link_change(actor, manager, model, wanted, refused: str) -> tuple[list, list]:
+    """(rows to link, rows to unlink) of one many-to-many of an issue; refuses a row the actor cannot see."""
+    current = {row.pk: row for row in manager.all()}
+    visible = set(
+        model.objects.visible_to(actor).filter(pk__in=[r.pk for r in wanted]).values_list("pk", flat=True)
+    )
+    wanted_pks = set()
+    for row in wanted:
+        if row.pk not in current and row.pk not in visible:
+            raise ValidationError(refused % {"name": _link_label(row)})
+        wanted_pks.add(row.pk)
+    seen = set(model.objects.visible_to(actor).filter(pk__in=list(current)).values_list("pk", flat=True))
+    add = [row for row in wanted if row.pk not in current]
+    remove = [row for pk, row in current.items() if pk not in wanted_pks and pk in seen]
+    return add, remove
+
+
+def _apply_links(actor, issue: Issue, manager, change: tuple[list, list], linked: str, unlinked: str) -> None:
+    add, remove = change
+    if add:
+        manager.add(*add)
+    if remove:
+        manager.remove(*remove)
+    notes = [IssueNote(issue=issue, author=actor, text=linked % {"name": _link_label(r)}) for r in add]
+    notes += [IssueNote(issue=issue, author=actor, text=unlinked % {"name": _link_label(r)}) for r in remove]
+    for note in notes:
+        note.save()  # one by one: the row history trigger records each with the request's user
 
 
 @transaction.atomic

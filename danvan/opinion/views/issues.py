@@ -11,6 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views import View
 
+from danvan.core.scoping import has_scope_permission
 from danvan.opinion import selectors, services
 from danvan.opinion.models import Issue, IssueStatus
 
@@ -42,31 +43,84 @@ class IssueListView(LoginRequiredMixin, View):
 class IssueDetailView(LoginRequiredMixin, View):
     def get(self, request, pk: int):
         issue = _issue(request, pk)
+        can_change = request.user.has_perm("opinion.change_issue") and has_scope_permission(
+            request.user, "opinion.change_issue", issue.unit_path
+        )
         context = {
             "page_title": issue.title,
             "issue": issue,
             "timeline": selectors.issue_timeline(request.user, issue),
             "items": list(selectors.issue_items(request.user, issue, limit=50)),
-            "notes": list(issue.notes.select_related("author").order_by("-pk")),
+            "notes": list(issue.notes.select_related("author").order_by("-at", "-pk")),
             "statuses": IssueStatus.choices,
-            "can_change": request.user.has_perm("opinion.change_issue"),
+            "can_change": can_change,
+            "linked_cases": selectors.issue_cases(request.user, issue),
+            "linked_dialogues": selectors.issue_dialogues(request.user, issue),
         }
+        if can_change:
+            context["unit_choices"] = selectors.responsible_unit_choices(request.user, issue)
+            context["dialogue_choices"] = selectors.dialogue_choices(request.user, issue)
         return render(request, "opinion/issues/detail.html", context)
 
 
 class IssueUpdateView(LoginRequiredMixin, View):
+    """One address for every change of an issue (``action``: update, link_case, unlink_case, link_dialogue,
+    unlink_dialogue); each goes through services.issue_update."""
+
     def post(self, request, pk: int):
+        if not request.user.has_perm("opinion.change_issue"):
+            raise PermissionDenied
         issue = _issue(request, pk)
-        status = request.POST.get("status") or None
+        action = request.POST.get("action") or "update"
         try:
-            services.issue_update(
-                actor=request.user, issue=issue, status=status, note=request.POST.get("note", "")
-            )
+            kwargs = self._change(request, issue, action)
+            services.issue_update(actor=request.user, issue=issue, **kwargs)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("The issue was updated."))
         return redirect("opinion:issue-detail", pk=issue.pk)
+
+    def _change(self, request, issue: Issue, action: str) -> dict:
+        from danvan.cases.models import Dialogue
+
+        post = request.POST
+        if action == "update":
+            kwargs = {"status": post.get("status") or None, "note": post.get("note", "")}
+            if post.get("responsible_unit"):
+                allowed = {u.pk: u for u in selectors.responsible_unit_choices(request.user, issue)}
+                unit = allowed.get(_int(post["responsible_unit"]))
+                if unit is None:
+                    raise ValidationError(_("Choose a responsible unit within your scope."))
+                if unit.pk != issue.responsible_unit_id:
+                    kwargs["responsible_unit"] = unit
+            return kwargs
+        if action == "link_case":
+            reference = post.get("case", "").strip()
+            case = selectors.case_by_reference(request.user, reference)
+            if case is None:
+                raise ValidationError(
+                    _("No case with the reference “%(ref)s” within your scope; nothing was linked.")
+                    % {"ref": reference[:40]}
+                )
+            return {"cases": [*issue.cases.all(), case]}
+        if action == "unlink_case":
+            return {"cases": [c for c in issue.cases.all() if c.pk != _int(post.get("case"))]}
+        if action == "link_dialogue":
+            dialogue = Dialogue.objects.filter(pk=_int(post.get("dialogue"))).first()
+            if dialogue is None:
+                raise ValidationError(_("Choose a dialogue in the list."))
+            return {"dialogues": [*issue.dialogues.all(), dialogue]}
+        if action == "unlink_dialogue":
+            return {"dialogues": [d for d in issue.dialogues.all() if d.pk != _int(post.get("dialogue"))]}
+        raise ValidationError(_("Unknown action."))
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 urlpatterns = [
