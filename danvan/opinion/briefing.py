@@ -71,7 +71,8 @@ def compose(figures: dict) -> Briefing:
     """figures: kind (weekly|monthly), start, end, body_name, parent_body, place, min_group_size,
     totals {volume, negative, neutral, positive, reach}, previous {volume, negative}, by_field [{name, volume,
     negative}], by_unit [{name, volume, negative}], issues [{title, place, volume, negativity, reach, status,
-    quotes}], forecast [{name, mean, lower, upper}], alerts [reason], proposals [text]."""
+    quotes}], forecast [{name, mean, lower, upper, total}] (expected items of the next 7 days; the
+    entry with total True is over all fields), alerts [reason], proposals [text]."""
     k = figures.get("min_group_size", 5)
     kind = "tuần" if figures.get("kind", "weekly") == "weekly" else "tháng"
     start, end = figures["start"], figures["end"]
@@ -117,11 +118,20 @@ def compose(figures: dict) -> Briefing:
         issues.append(line)
     if not issues:
         issues.append("Không có vấn đề nổi lên đủ số ý kiến để báo cáo.")
-    forecast = [
-        f"{f['name']}: dự kiến khoảng {num(round(f['mean']))} ý kiến trong 7 ngày tới "
-        f"(từ {num(round(f['lower']))} đến {num(round(f['upper']))})."
-        for f in figures.get("forecast", [])
-    ] or ["Chưa đủ số liệu để dự báo."]
+    forecast = []
+    for f in figures.get("forecast", []):
+        if round(f.get("mean") or 0) < k:
+            continue  # a group under the minimum size
+        low, high = num(round(f["lower"])), num(round(f["upper"]))
+        if f.get("total"):
+            forecast.insert(
+                0, f"Dự báo 7 ngày tới: khoảng {num(round(f['mean']))} ý kiến (từ {low} đến {high})."
+            )
+        else:
+            forecast.append(
+                f"{f['name']}: dự kiến khoảng {num(round(f['mean']))} ý kiến trong 7 ngày tới (từ {low} đến {high})."
+            )
+    forecast = forecast or ["Chưa đủ số liệu để dự báo."]
     alerts = figures.get("alerts", [])
     if alerts:
         forecast.append("Các cảnh báo trong kỳ: " + " ".join(alerts[:5]))

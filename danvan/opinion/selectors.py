@@ -359,3 +359,27 @@ def dialogue_choices(actor, issue: Issue, *, limit: int = 200) -> list:
         .select_related("unit")
         .order_by("-held_on", "-pk")[:limit]
     )
+
+
+# --- forecasts -------------------------------------------------------------------------------------------
+
+
+def latest_forecasts(actor, *, unit) -> list[Forecast]:
+    """The newest forecasts of ``unit`` (one per field, "" = all fields), all made on the same day."""
+    qs = Forecast.objects.visible_to(actor).filter(unit=unit)
+    made_on = qs.order_by("-made_on").values_list("made_on", flat=True).first()
+    if made_on is None:
+        return []
+    return list(qs.filter(made_on=made_on).order_by("field"))
+
+
+def forecast_week(forecast: Forecast) -> dict:
+    """The expected volume of the forecast's horizon: the sums of the daily means and of the daily bounds
+    (the bounds of the sum are wider than its 90 % interval: a cautious range), never below zero."""
+    points = forecast.points or []
+    return {
+        "mean": max(0.0, sum(float(p.get("mean") or 0) for p in points)),
+        "lower": max(0.0, sum(float(p.get("lower") or 0) for p in points)),
+        "upper": max(0.0, sum(float(p.get("upper") or 0) for p in points)),
+        "days": len(points),
+    }

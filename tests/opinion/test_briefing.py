@@ -74,3 +74,125 @@ def test_briefing_pages_permissions_and_figures(client, demo_world, make_user, s
     assert r.status_code == 200 and r.content[:2] == b"PK"
     r = client.get(reverse("opinion:briefing-pdf"))
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
+
+
+# --- the unit and the forecast of section III ------------------------------------------------------------
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The text of a WeasyPrint PDF (no pdftotext needed): its Flate streams, glyph codes mapped through the
+    ToUnicode CMaps; whitespace collapsed."""
+    import re
+    import zlib
+
+    streams = []
+    for m in re.finditer(rb"<<(.*?)>>\s*stream\r?\n", pdf, re.S):
+        data = pdf[m.end() : pdf.index(b"endstream", m.end())]
+        if b"FlateDecode" in m.group(1):
+            data = zlib.decompressobj().decompress(data)
+        streams.append(data)
+    cmap: dict[int, dict[bytes, str]] = {}
+    for s in streams:
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", s, re.S):
+            for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                cmap.setdefault(len(src), {})[src.upper()] = bytes.fromhex(dst.decode()).decode("utf-16-be")
+        for block in re.findall(rb"beginbfrange(.*?)endbfrange", s, re.S):
+            for a, b, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                for i, code in enumerate(range(int(a, 16), int(b, 16) + 1)):
+                    cmap.setdefault(len(a), {})[format(code, f"0{len(a)}X").encode()] = chr(int(dst, 16) + i)
+    width = 4 if 4 in cmap else 2
+    table = cmap.get(width, {})
+    out = []
+    for s in streams:
+        if b"BT" not in s:
+            continue
+        for tj, single in re.findall(rb"\[(.*?)\]\s*TJ|<([0-9A-Fa-f]+)>\s*Tj", s, re.S):
+            for hexs in re.findall(rb"<([0-9A-Fa-f]+)>", tj or b"<" + single + b">"):
+                hexs = hexs.upper()
+                out.append("".join(table.get(hexs[i : i + width], "") for i in range(0, len(hexs), width)))
+            out.append(" ")
+    return " ".join("".join(out).split())
+
+
+def _forecast(unit, field, mean, lower, upper, made_on, days=7):
+    from danvan.opinion.models import Forecast
+
+    points = [
+        {"date": (made_on + dt.timedelta(days=i)).isoformat(), "mean": mean, "lower": lower, "upper": upper}
+        for i in range(days)
+    ]
+    return Forecast.objects.create(
+        unit=unit, unit_path=unit.path, field=field, made_on=made_on, points=points, history=[]
+    )
+
+
+@pytest.fixture
+def forecasts(demo_world):
+    today = dt.date.today()
+    a, b = demo_world.commune_a, demo_world.commune_b
+    _forecast(a, "", 10.4, 5.2, 15.0, today - dt.timedelta(days=7))  # an older forecast: not used
+    rows = {
+        "total": _forecast(a, "", 12.5, 6.0, 19.25, today),
+        "land": _forecast(a, "land", 6.0, 3.0, 9.0, today),
+        "tiny": _forecast(a, "education", 0.5, 0.0, 1.0, today),  # 4 items in 7 days: under the minimum
+        "other": _forecast(b, "", 99.0, 90.0, 110.0, today),
+    }
+    return rows
+
+
+def _docx_text(content: bytes) -> str:
+    from docx import Document
+
+    doc = Document(io.BytesIO(content))
+    return "\n".join(p.text for p in doc.paragraphs)
+
+
+@pytest.mark.django_db
+def test_briefing_forecast_sentence_in_word_and_pdf(client, demo_world, make_user, forecasts):
+    from danvan.opinion.selectors import field_names
+
+    user = make_user("br_fc", role="opinion_analyst", unit=demo_world.commune_a)
+    client.force_login(user)
+    # 7 days × 12.5 = 87.5 → 88 (7 × 6 = 42 to 7 × 19.25 = 134.75 → 135)
+    sentence = "Dự báo 7 ngày tới: khoảng 88 ý kiến (từ 42 đến 135)."
+    land = f"{field_names().get('land', 'land')}: dự kiến khoảng 42 ý kiến trong 7 ngày tới (từ 21 đến 63)."
+    r = client.get(reverse("opinion:briefing"))
+    assert r.status_code == 200 and r.context["unit"] == demo_world.commune_a  # the home unit by default
+    word = _docx_text(client.get(reverse("opinion:briefing-docx")).content)
+    assert sentence in word and land in word
+    assert (
+        "99" not in word.split("III. Dự báo", 1)[1] and "khoảng 73 ý kiến" not in word
+    )  # another commune, an old row
+    assert field_names().get("education", "education") + ":" not in word  # under the minimum group size
+    pdf = client.get(reverse("opinion:briefing-pdf"), {"unit": demo_world.commune_a.pk}).content
+    assert pdf.startswith(b"%PDF")
+    text = _pdf_text(pdf)
+    assert sentence in text and land in text
+
+
+@pytest.mark.django_db
+def test_briefing_unit_outside_scope_is_refused(client, demo_world, make_user, forecasts):
+    client.force_login(make_user("br_scope", role="opinion_analyst", unit=demo_world.commune_a))
+    for name in ("opinion:briefing", "opinion:briefing-docx", "opinion:briefing-pdf"):
+        assert client.get(reverse(name), {"unit": demo_world.commune_b.pk}).status_code == 404
+        assert client.get(reverse(name), {"unit": demo_world.commune_a2.pk}).status_code == 404
+    # A province analyst chooses a commune of the province; its figures only.
+    client.force_login(make_user("br_prov", role="opinion_analyst", unit=demo_world.province_a))
+    r = client.get(reverse("opinion:briefing"))
+    assert r.context["unit"] == demo_world.province_a
+    assert "Chưa đủ số liệu để dự báo." in r.content.decode()  # the province has no forecast of its own
+    assert demo_world.commune_a in r.context["units"] and demo_world.commune_b not in r.context["units"]
+    r = client.get(reverse("opinion:briefing"), {"unit": demo_world.commune_a.pk})
+    assert "khoảng 88 ý kiến (từ 42 đến 135)" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_briefing_figures_are_those_of_the_chosen_unit(client, demo_world, make_user, source_a, analyzer):
+    from danvan.opinion.views.briefing import figures_for
+
+    store(source_a, 7)
+    user = make_user("br_sub", role="opinion_analyst", unit=demo_world.province_a)
+    today = dt.date.today()
+    start = today - dt.timedelta(days=6)
+    assert figures_for(user, "weekly", start, today, unit=demo_world.commune_a)["totals"]["volume"] == 7
+    assert not figures_for(user, "weekly", start, today, unit=demo_world.commune_a2)["totals"]["volume"]

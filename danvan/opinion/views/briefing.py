@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -29,21 +29,69 @@ def _params(request) -> tuple[str, dt.date, dt.date]:
     return kind, end - dt.timedelta(days=days - 1), end
 
 
-def figures_for(user, kind: str, start: dt.date, end: dt.date) -> dict:
+def briefing_units(user):
+    """Units a briefing may be made for: provinces and communes where the user reads the figures (a
+    superuser, who sees every commune of the country, is offered the provinces)."""
+    from danvan.opinion.forms import scoped_units
+
+    units = scoped_units(user, "opinion.view_dailyrollup")
+    if user.is_superuser:
+        units = units.filter(level="province")
+    return units
+
+
+def briefing_unit(request):
+    """The unit asked for (``unit`` = its id) when the user may read it, else 404; by default the user's home
+    unit, or the first unit of their scope."""
+    units = briefing_units(request.user)
+    wanted = request.GET.get("unit")
+    if wanted:
+        unit = units.filter(pk=wanted).first() if wanted.isdigit() else None
+        if unit is None:
+            raise Http404
+        return unit
+    home = getattr(request.user, "home_unit", None)
+    if home is not None and (request.user.is_superuser or units.filter(pk=home.pk).exists()):
+        return home
+    return units.first()
+
+
+def forecast_figures(user, unit, *, minimum: int) -> list[dict]:
+    """Section III: the unit's latest forecast over all fields, then its three largest fields (each with at
+    least ``minimum`` items expected: smaller groups are not reported)."""
+    names = selectors.field_names()
+    total, fields = None, []
+    for f in selectors.latest_forecasts(user, unit=unit):
+        week = selectors.forecast_week(f)
+        if round(week["mean"]) < minimum:
+            continue
+        if f.field:
+            fields.append({"name": names.get(f.field, f.field), **week})
+        else:
+            total = {"name": "", "total": True, **week}
+    fields.sort(key=lambda r: -r["mean"])
+    return ([total] if total else []) + fields[:3]
+
+
+def figures_for(user, kind: str, start: dt.date, end: dt.date, unit=None) -> dict:
+    """The briefing's figures for ``unit``'s subtree (default: the first unit of the user's scope)."""
     from danvan.structure.models import Unit
 
+    if unit is None:
+        unit = briefing_units(user).first() or Unit.objects.visible_to(user).order_by("path").first()
+    path = unit.path if unit else ""
+    minimum = OpinionSettings.get().min_group_size
     names = selectors.field_names()
     length = (end - start).days + 1
     prev_end = start - dt.timedelta(days=1)
     prev_start = prev_end - dt.timedelta(days=length - 1)
-    unit = Unit.objects.visible_to(user).order_by("path").first()
     by_unit = {}
-    for r in selectors.commune_figures(user, start=start, end=end):
+    for r in selectors.commune_figures(user, start=start, end=end, unit_path=path):
         if not r.get("suppressed"):
             by_unit.setdefault(r["unit__name"], 0)
             by_unit[r["unit__name"]] += r["volume"]
     issues = []
-    for i in selectors.top_issues(user, limit=5):
+    for i in selectors.top_issues(user, limit=5, unit_path=path):
         issues.append(
             {
                 "title": i.title,
@@ -61,18 +109,18 @@ def figures_for(user, kind: str, start: dt.date, end: dt.date) -> dict:
         "end": end,
         "body_name": unit.name if unit else "",
         "place": unit.name if unit else "",
-        "min_group_size": OpinionSettings.get().min_group_size,
-        "totals": selectors.dashboard_totals(user, start=start, end=end),
-        "previous": selectors.dashboard_totals(user, start=prev_start, end=prev_end),
+        "min_group_size": minimum,
+        "totals": selectors.dashboard_totals(user, start=start, end=end, unit_path=path),
+        "previous": selectors.dashboard_totals(user, start=prev_start, end=prev_end, unit_path=path),
         "by_field": [
             {"name": names.get(r["field"], r["field"]), "volume": r["volume"], "negative": r["negative"]}
-            for r in selectors.totals_by_field(user, start=start, end=end)
+            for r in selectors.totals_by_field(user, start=start, end=end, unit_path=path)
             if not r.get("suppressed")
         ],
         "by_unit": sorted(({"name": k, "volume": v} for k, v in by_unit.items()), key=lambda r: -r["volume"]),
         "issues": issues,
-        "alerts": [a.reason for a in selectors.open_alerts(user, limit=5)],
-        "forecast": [],
+        "alerts": [a.reason for a in selectors.open_alerts(user, unit_path=path, limit=5)],
+        "forecast": forecast_figures(user, unit, minimum=minimum) if unit else [],
     }
 
 
@@ -83,8 +131,9 @@ class BriefingView(LoginRequiredMixin, View):
         if not request.user.has_perm("opinion.view_dailyrollup"):
             raise PermissionDenied
         kind, start, end = _params(request)
-        b = briefing.compose(figures_for(request.user, kind, start, end))
-        stem = f"bao-cao-du-luan-{end.isoformat()}"
+        unit = briefing_unit(request)
+        b = briefing.compose(figures_for(request.user, kind, start, end, unit=unit))
+        stem = f"bao-cao-du-luan-{unit.code + '-' if unit else ''}{end.isoformat()}"
         if self.fmt == "docx":
             response = HttpResponse(
                 briefing.to_docx(b),
@@ -102,8 +151,17 @@ class BriefingView(LoginRequiredMixin, View):
             "kind": kind,
             "end": end.isoformat(),
             "query": request.GET.urlencode(),
+            "unit": unit,
+            "units": _unit_options(request.user, unit),
         }
         return render(request, "opinion/briefing/form.html", context)
+
+
+def _unit_options(user, current) -> list:
+    units = list(briefing_units(user).select_related(None)[:1000])
+    if current is not None and current not in units:
+        units.insert(0, current)
+    return units
 
 
 urlpatterns = [
