@@ -1,9 +1,12 @@
-"""Forms of the analysis pages (alert rules)."""
+"""Forms of the analysis pages (alert rules, the issue list's filters)."""
 
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from danvan.core.forms import StyledForm
 from danvan.opinion.models import AlertRule
 from danvan.opinion.services import RULE_FIELDS
 
@@ -18,3 +21,41 @@ class AlertRuleForm(forms.ModelForm):
         from danvan.structure.models import Unit
 
         self.fields["unit"].queryset = Unit.objects.visible_to(user, "change").active()
+
+
+class IssueFilterForm(StyledForm):
+    """Filters of the issue list (and its export): place (a unit of the scope, or a commune's code), period of
+    the last item, field and status."""
+
+    unit = forms.ModelChoiceField(label=_("Unit (and below)"), queryset=None, required=False)
+    commune = forms.CharField(label=_("Unit code"), required=False, max_length=20)
+    seen_from = forms.DateField(label=_("Last seen from"), required=False, widget=forms.DateInput())
+    seen_to = forms.DateField(label=_("Last seen to"), required=False, widget=forms.DateInput())
+    field = forms.ChoiceField(label=pgettext_lazy("concern", "Field"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from danvan.opinion.filters import field_choices
+        from danvan.opinion.forms import scoped_units
+        from danvan.opinion.models import IssueStatus
+
+        units = scoped_units(user, "opinion.view_issue")
+        if user.is_superuser:
+            units = units.filter(level="province")  # every commune of the country: chosen by code instead
+        self.fields["unit"].queryset = units
+        self.fields["field"].choices = [("", _("All fields")), *field_choices()]
+        self.fields["status"].choices = [("", _("All statuses")), ("open", _("Open")), *IssueStatus.choices]
+
+    def unit_paths(self, user) -> list[str]:
+        """The subtree(s) to keep: the chosen unit's and the coded unit's (both must hold)."""
+        from danvan.structure.models import Unit
+
+        paths = []
+        if self.cleaned_data.get("unit"):
+            paths.append(self.cleaned_data["unit"].path)
+        code = (self.cleaned_data.get("commune") or "").strip()
+        if code:
+            unit = Unit.objects.filter(code=code, valid_to__isnull=True).order_by("path").first()
+            paths.append(unit.path if unit else "#unknown#")  # an unknown code matches nothing
+        return paths

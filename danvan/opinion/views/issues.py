@@ -6,13 +6,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 
+from danvan.core import exports
 from danvan.core.scoping import has_scope_permission
 from danvan.opinion import selectors, services
+from danvan.opinion.analysis_forms import IssueFilterForm
 from danvan.opinion.models import Issue, IssueStatus
 
 
@@ -20,22 +24,84 @@ def _issue(request, pk: int, action: str = "view") -> Issue:
     return selectors.visible_or_404(Issue, request.user, pk, action, related=("unit", "responsible_unit"))
 
 
+PER_PAGE = 50
+
+
+def filtered_issues(request, form: IssueFilterForm):
+    """The visible issues the list's filters keep, highest score first (the page and its export)."""
+    if not form.is_valid():
+        return Issue.objects.none()
+    data = form.cleaned_data
+    qs = selectors.issues_for(request.user, status=data.get("status") or None, field=data.get("field") or "")
+    for subtree in form.unit_paths(request.user):
+        qs = qs.filter(unit_path__startswith=subtree)
+    if data.get("seen_from"):
+        qs = qs.filter(last_seen_at__date__gte=data["seen_from"])
+    if data.get("seen_to"):
+        qs = qs.filter(last_seen_at__date__lte=data["seen_to"])
+    return qs.order_by("-score", "-last_seen_at", "-id")
+
+
+def export_header() -> list[str]:
+    return [
+        pgettext("issue export", "Issue"),
+        pgettext("issue export", "Place"),
+        pgettext("issue export", "Field"),
+        pgettext("issue export", "Status"),
+        pgettext("issue export", "Items"),
+        pgettext("issue export", "Negative"),
+        pgettext("issue export", "Share negative (%)"),
+        pgettext("issue export", "Reach"),
+        pgettext("issue export", "Score"),
+        pgettext("issue export", "First seen"),
+        pgettext("issue export", "Last seen"),
+        pgettext("issue export", "Responsible unit"),
+    ]
+
+
+def export_rows(qs):
+    names = selectors.field_names()
+    for i in qs.iterator(chunk_size=2000):
+        yield [
+            i.title,
+            i.unit.name,
+            names.get(i.field, i.field),
+            i.get_status_display(),
+            i.volume,
+            i.negative_count,
+            round(i.negativity * 100, 1),
+            i.reach,
+            round(i.score, 2),
+            i.first_seen_at,
+            i.last_seen_at,
+            i.responsible_unit.name if i.responsible_unit_id else "",
+        ]
+
+
 class IssueListView(LoginRequiredMixin, View):
     def get(self, request):
         if not request.user.has_perm("opinion.view_issue"):
             raise PermissionDenied
-        status = request.GET.get("status") or None
-        if status and status != "open" and status not in IssueStatus.values:
-            status = None
-        qs = selectors.issues_for(request.user, status=status, field=request.GET.get("field", ""))
-        if request.GET.get("commune"):
-            qs = qs.filter(unit__code=request.GET["commune"])
-        issues = list(qs.order_by("-score", "-last_seen_at")[:200])
+        form = IssueFilterForm(request.GET, user=request.user)
+        qs = filtered_issues(request, form)
+        if request.GET.get("export") == "xlsx":
+            return exports.xlsx_response(export_header(), export_rows(qs), "van-de-du-luan")
+        page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("export", None)
+        filtered = any(v for k, v in query.items())
+        names = selectors.field_names()
+        issues = list(page.object_list)
+        for issue in issues:
+            issue.field_label = names.get(issue.field, issue.field)
         context = {
             "page_title": _("Issues"),
+            "form": form,
             "issues": issues,
-            "statuses": IssueStatus.choices,
-            "status": status or "",
+            "page_obj": page,
+            "querystring": query.urlencode(),
+            "filtered": filtered,
         }
         return render(request, "opinion/issues/list.html", context)
 

@@ -1,0 +1,142 @@
+"""The issue list: filters by subtree, period, field and status; 50 a page with the filters kept in the page
+links; the xlsx export of exactly the filtered rows; nothing of another scope in either."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from danvan.opinion.models import Issue
+
+pytestmark = pytest.mark.django_db
+
+HEADER = [
+    "Vấn đề",
+    "Địa bàn",
+    "Lĩnh vực",
+    "Tình trạng",
+    "Số ý kiến",
+    "Tiêu cực",
+    "Tỷ lệ tiêu cực (%)",
+    "Lượt tiếp cận",
+    "Điểm",
+    "Ghi nhận lần đầu",
+    "Ghi nhận lần cuối",
+    "Đơn vị chủ trì",
+]
+
+
+def _issue(unit, title, *, field="infrastructure", status="new", days_ago=1, score=1.0):
+    when = timezone.now() - dt.timedelta(days=days_ago)
+    return Issue.objects.create(
+        title=title,
+        unit=unit,
+        unit_path=unit.path,
+        field=field,
+        status=status,
+        first_seen_at=when - dt.timedelta(days=1),
+        last_seen_at=when,
+        volume=6,
+        negative_count=3,
+        negativity=0.5,
+        score=score,
+    )
+
+
+@pytest.fixture
+def issues(demo_world):
+    w = demo_world
+    return {
+        "a_road": _issue(w.commune_a, "Đường ngập xã A", score=5),
+        "a_old": _issue(w.commune_a, "Đất đai xã A cũ", field="land", days_ago=40, score=4),
+        "a_done": _issue(w.commune_a, "Trường học xã A", field="education", status="resolved", score=3),
+        "a2_road": _issue(w.commune_a2, "Đường hỏng xã A2", score=2),
+        "b_road": _issue(w.commune_b, "Đường ngập xã B", score=9),
+    }
+
+
+def _titles(response) -> list[str]:
+    return [i.title for i in response.context["issues"]]
+
+
+def _xlsx(response) -> list[list]:
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200
+    ws = load_workbook(io.BytesIO(response.content), read_only=True).active
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_filters_by_subtree_period_field_and_status(client, demo_world, make_user, issues):
+    w = demo_world
+    client.force_login(make_user("il_prov", role="opinion_analyst", unit=w.province_a))
+    url = reverse("opinion:issue-list")
+    assert _titles(client.get(url)) == [
+        "Đường ngập xã A",
+        "Đất đai xã A cũ",
+        "Trường học xã A",
+        "Đường hỏng xã A2",
+    ]
+    assert _titles(client.get(url, {"unit": w.commune_a.pk})) == [
+        "Đường ngập xã A",
+        "Đất đai xã A cũ",
+        "Trường học xã A",
+    ]
+    assert _titles(client.get(url, {"commune": w.commune_a2.code})) == ["Đường hỏng xã A2"]
+    since = (timezone.localdate() - dt.timedelta(days=10)).isoformat()
+    assert "Đất đai xã A cũ" not in _titles(client.get(url, {"seen_from": since}))
+    until = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
+    assert _titles(client.get(url, {"seen_to": until})) == ["Đất đai xã A cũ"]
+    assert _titles(client.get(url, {"field": "land"})) == ["Đất đai xã A cũ"]
+    assert _titles(client.get(url, {"status": "resolved"})) == ["Trường học xã A"]
+    assert "Trường học xã A" not in _titles(client.get(url, {"status": "open"}))
+    r = client.get(url, {"field": "health"})
+    assert r.context["issues"] == [] and "Không có vấn đề nào khớp với bộ lọc." in r.content.decode()
+
+
+def test_export_has_exactly_the_filtered_rows(client, demo_world, make_user, issues):
+    w = demo_world
+    client.force_login(make_user("il_exp", role="opinion_analyst", unit=w.province_a))
+    rows = _xlsx(
+        client.get(
+            reverse("opinion:issue-list"), {"unit": w.commune_a.pk, "status": "open", "export": "xlsx"}
+        )
+    )
+    assert rows[0] == HEADER
+    assert [r[0] for r in rows[1:]] == ["Đường ngập xã A", "Đất đai xã A cũ"]
+    assert rows[1][1] == w.commune_a.name and rows[1][4] == 6 and rows[1][6] == 50
+
+
+def test_commune_user_never_sees_another_communes_issues(client, demo_world, make_user, issues):
+    w = demo_world
+    client.force_login(make_user("il_ca", role="leader", unit=w.commune_a))
+    url = reverse("opinion:issue-list")
+    mine = ["Đường ngập xã A", "Đất đai xã A cũ", "Trường học xã A"]
+    assert _titles(client.get(url)) == mine
+    for params in ({"commune": w.commune_b.code}, {"commune": w.commune_a2.code}, {"unit": w.commune_b.pk}):
+        r = client.get(url, params)
+        assert r.context["issues"] == []
+        body = r.content.decode()
+        assert "xã B" not in body and "xã A2" not in body
+        rows = _xlsx(client.get(url, {**params, "export": "xlsx"}))
+        assert rows[1:] == []
+    rows = _xlsx(client.get(url, {"export": "xlsx"}))
+    assert [r[0] for r in rows[1:]] == mine
+
+
+def test_pages_of_fifty_keep_the_filters(client, demo_world, make_user):
+    w = demo_world
+    for n in range(53):
+        _issue(w.commune_a, f"Vấn đề {n:02d}", score=100 - n)
+    _issue(w.commune_a, "Đã xong", status="resolved", score=1000)
+    client.force_login(make_user("il_page", role="opinion_analyst", unit=w.province_a))
+    url = reverse("opinion:issue-list")
+    r = client.get(url, {"status": "new"})
+    assert len(r.context["issues"]) == 50 and r.context["page_obj"].paginator.count == 53
+    assert "status=new&amp;page=2" in r.content.decode()
+    r = client.get(url, {"status": "new", "page": 2})
+    assert _titles(r) == ["Vấn đề 50", "Vấn đề 51", "Vấn đề 52"]
