@@ -36,9 +36,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from danvan.core import crypto
+from danvan.core import bulk, crypto
 from danvan.core.text import clean, fold
-from danvan.members import bulk, counts, reference
+from danvan.members import counts, reference
 from danvan.members import citizen_id as cid
 from danvan.members.models import Education, ImportBatch, ImportRow, ImportStatus, Person, Sex
 from danvan.members.services import (
