@@ -383,3 +383,20 @@ def forecast_week(forecast: Forecast) -> dict:
         "upper": max(0.0, sum(float(p.get("upper") or 0) for p in points)),
         "days": len(points),
     }
+
+
+def daily_volume(actor, *, start: dt.date, end: dt.date, unit_path: str = "", field: str = "") -> list[dict]:
+    """Every day from ``start`` to ``end`` with its volume from the rollups: [{day, volume, suppressed}]
+    (a day without items has 0; a day with fewer items than the minimum group size has None)."""
+    by_day = {
+        r["day"]: r
+        for r in series_by_sentiment(actor, start=start, end=end, unit_path=unit_path, field=field)
+    }
+    out = []
+    for n in range((end - start).days + 1):
+        day = start + dt.timedelta(days=n)
+        row = by_day.get(day)
+        out.append(
+            {"day": day, "volume": row["volume"] if row else 0, "suppressed": bool(row and row["suppressed"])}
+        )
+    return out

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -13,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from danvan.opinion import selectors
-from danvan.opinion.models import Forecast
+from danvan.opinion.filters import field_choices
+from danvan.opinion.models import OpinionSettings
 
 
 def period(request) -> tuple[dt.date, dt.date]:
@@ -63,18 +65,114 @@ class DashboardView(LoginRequiredMixin, View):
         return render(request, "opinion/dashboard/index.html", context)
 
 
+HISTORY_DAYS = 28
+
+
+def forecast_units(user):
+    from danvan.opinion.forms import scoped_units
+
+    units = scoped_units(user, "opinion.view_forecast")
+    return units.filter(level="province") if user.is_superuser else units
+
+
 class ForecastView(LoginRequiredMixin, View):
+    """One unit and field (all fields by default): the daily volume of the last 28 days beside the latest
+    7-day forecast with its interval (chart and table), and the unit's other latest forecasts."""
+
     def get(self, request):
         if not request.user.has_perm("opinion.view_forecast"):
             raise PermissionDenied
-        rows = list(
-            Forecast.objects.visible_to(request.user)
-            .select_related("unit")
-            .order_by("-made_on", "unit__code")[:50]
-        )
-        return render(
-            request, "opinion/dashboard/forecast.html", {"page_title": _("Forecasts"), "forecasts": rows}
-        )
+        units = forecast_units(request.user)
+        unit = self._unit(request, units)
+        names = selectors.field_names()
+        field = request.GET.get("field", "")
+        if field and field not in names:
+            field = ""
+        minimum = OpinionSettings.get().min_group_size
+        context = {
+            "page_title": _("Forecasts"),
+            "units": list(units[:1000]),
+            "unit": unit,
+            "field": field,
+            "fields": [(c, n) for c, n in field_choices()],
+            "field_name": names.get(field, field) if field else _("All fields"),
+            "min_group_size": minimum,
+            "forecast": None,
+            "rows": [],
+            "others": [],
+        }
+        if unit is not None:
+            context.update(self._figures(request.user, unit, field, names, minimum))
+        return render(request, "opinion/dashboard/forecast.html", context)
+
+    def _unit(self, request, units):
+        wanted = request.GET.get("unit")
+        if wanted:
+            unit = units.filter(pk=wanted).first() if wanted.isdigit() else None
+            if unit is None:
+                raise Http404
+            return unit
+        home = getattr(request.user, "home_unit", None)
+        if home is not None and units.filter(pk=home.pk).exists():
+            return home
+        return units.first()
+
+    def _figures(self, user, unit, field, names, minimum) -> dict:
+        forecast = selectors.latest_forecast(user, unit=unit, field=field)
+        end = (forecast.made_on if forecast else timezone.localdate()) - dt.timedelta(days=1)
+        start = end - dt.timedelta(days=HISTORY_DAYS - 1)
+        history = selectors.daily_volume(user, start=start, end=end, unit_path=unit.path, field=field)
+        week = selectors.forecast_week(forecast) if forecast else None
+        suppressed = week is not None and round(week["mean"]) < minimum
+        points = [] if forecast is None or suppressed else forecast.points
+        empty = {"mean": None, "lower": None, "upper": None}
+        rows = [
+            {"day": h["day"], "observed": h["volume"], "suppressed": h["suppressed"], **empty}
+            for h in history
+        ]
+        for p in points:
+            rows.append(
+                {
+                    "day": dt.date.fromisoformat(p["date"]),
+                    "observed": None,
+                    "suppressed": False,
+                    "mean": p["mean"],
+                    "lower": max(0.0, p["lower"]),
+                    "upper": p["upper"],
+                }
+            )
+        chart = {
+            "days": [r["day"].strftime("%d/%m") for r in rows],
+            "observed": [None if r.get("suppressed") else r.get("observed") for r in rows],
+            "mean": [_r(r.get("mean")) for r in rows],
+            "lower": [_r(r.get("lower")) for r in rows],
+            "band": [_r(r["upper"] - r["lower"]) if r.get("upper") is not None else None for r in rows],
+        }
+        others = []
+        for f in selectors.latest_forecasts(user, unit=unit):
+            w = selectors.forecast_week(f)
+            others.append(
+                {
+                    "field": f.field,
+                    "name": names.get(f.field, f.field) if f.field else _("All fields"),
+                    "made_on": f.made_on,
+                    "suppressed": round(w["mean"]) < minimum,
+                    "error": f.backtest_error,
+                    **w,
+                }
+            )
+        return {
+            "forecast": forecast,
+            "week": week,
+            "suppressed": suppressed,
+            "rows": rows,
+            "chart": chart,
+            "others": others,
+        }
+
+
+def _r(value):
+    return None if value is None else round(float(value), 2)
 
 
 urlpatterns = [

@@ -1,0 +1,138 @@
+"""The forecast page: the last 28 days of rollups beside the latest 7-day forecast (chart data and table
+equal the rows), the unit and field filters, the scope and small-group suppression."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from danvan.opinion.models import DailyRollup, Forecast
+
+pytestmark = pytest.mark.django_db
+
+
+def _forecast(unit, field, means, made_on, spread=3.0):
+    points = [
+        {
+            "date": (made_on + dt.timedelta(days=i)).isoformat(),
+            "mean": m,
+            "lower": m - spread,
+            "upper": m + spread,
+        }
+        for i, m in enumerate(means)
+    ]
+    return Forecast.objects.create(
+        unit=unit, unit_path=unit.path, field=field, made_on=made_on, points=points, history=[], method="ets"
+    )
+
+
+def _rollup(unit, day, volume, field="infrastructure"):
+    DailyRollup.objects.create(day=day, unit=unit, unit_path=unit.path, field=field, volume=volume)
+
+
+@pytest.fixture
+def data(demo_world):
+    w = demo_world
+    today = timezone.localdate()
+    _rollup(w.commune_a, today - dt.timedelta(days=1), 6)
+    _rollup(w.commune_a, today - dt.timedelta(days=1), 3, field="land")
+    _rollup(w.commune_a, today - dt.timedelta(days=3), 2)  # under the minimum group size
+    _rollup(w.commune_a, today - dt.timedelta(days=40), 50)  # older than 28 days
+    _rollup(w.commune_b, today - dt.timedelta(days=1), 70)
+    _forecast(w.commune_a, "", [1.0] * 7, today - dt.timedelta(days=7))  # an older forecast
+    return {
+        "total": _forecast(w.commune_a, "", [10.5, 11.25, 9.0, 8.5, 12.0, 10.0, 9.75], today),
+        "land": _forecast(w.commune_a, "land", [4.0] * 7, today, spread=2.0),
+        "tiny": _forecast(w.commune_a, "education", [0.25] * 7, today, spread=0.25),
+        "b": _forecast(w.commune_b, "", [77.7] * 7, today),
+    }
+
+
+@pytest.fixture
+def analyst_a(demo_world, make_user):
+    return make_user("fc_a", role="opinion_analyst", unit=demo_world.commune_a)
+
+
+def _chart(response) -> dict:
+    m = re.search(
+        r'<script id="forecast-data" type="application/json">(.*?)</script>', response.content.decode(), re.S
+    )
+    return json.loads(m.group(1))
+
+
+def test_table_and_chart_equal_the_forecast_rows(client, demo_world, analyst_a, data):
+    client.force_login(analyst_a)
+    r = client.get(reverse("opinion:forecast"))
+    assert r.status_code == 200 and r.context["unit"] == demo_world.commune_a  # the home unit by default
+    forecast = data["total"]
+    assert r.context["forecast"] == forecast
+    rows = r.context["rows"]
+    assert len(rows) == 28 + 7
+    future = [x for x in rows if x["mean"] is not None]
+    assert [(x["day"].isoformat(), x["mean"], x["lower"], x["upper"]) for x in future] == [
+        (p["date"], p["mean"], p["lower"], p["upper"]) for p in forecast.points
+    ]
+    body = r.content.decode()
+    assert body.count("data-forecast=") == 7
+    assert "11,2" in body or "11.2" in body  # 11.25 with one decimal
+    week = r.context["week"]
+    assert week["mean"] == pytest.approx(sum(p["mean"] for p in forecast.points))
+    chart = _chart(r)
+    assert chart["mean"][-7:] == [p["mean"] for p in forecast.points]
+    assert chart["band"][-7:] == [6.0] * 7
+    # The observed history: 6 + 3 items yesterday over all fields, a day under the minimum hidden, 0 elsewhere.
+    today = timezone.localdate()
+    by_day = {x["day"]: x for x in rows if x["mean"] is None}
+    assert by_day[today - dt.timedelta(days=1)]["observed"] == 9
+    assert by_day[today - dt.timedelta(days=3)]["suppressed"] and chart["observed"][27 - 2] is None
+    assert by_day[today - dt.timedelta(days=2)]["observed"] == 0
+    assert min(by_day) == today - dt.timedelta(days=28)
+    # The unit's other latest forecasts: all fields and land shown, education (under 5 items) hidden.
+    others = {o["field"]: o for o in r.context["others"]}
+    assert set(others) == {"", "land", "education"}
+    assert (
+        others["land"]["mean"] == 28.0
+        and others["land"]["lower"] == 14.0
+        and not others["land"]["suppressed"]
+    )
+    assert others["education"]["suppressed"]
+
+
+def test_field_filter_and_suppression(client, demo_world, analyst_a, data):
+    client.force_login(analyst_a)
+    r = client.get(reverse("opinion:forecast"), {"field": "land"})
+    assert r.context["forecast"] == data["land"]
+    observed = {x["day"]: x["observed"] for x in r.context["rows"] if x["mean"] is None}
+    assert observed[timezone.localdate() - dt.timedelta(days=1)] is None  # 3 land items: under the minimum
+    r = client.get(reverse("opinion:forecast"), {"field": "infrastructure"})
+    observed = {x["day"]: x["observed"] for x in r.context["rows"] if x["mean"] is None}
+    assert r.context["forecast"] is None and observed[timezone.localdate() - dt.timedelta(days=1)] == 6
+    r = client.get(reverse("opinion:forecast"), {"field": "education"})
+    assert r.context["suppressed"] and 'id="forecast-suppressed"' in r.content.decode()
+    assert [x for x in r.context["rows"] if x["mean"] is not None] == []
+
+
+def test_another_communes_forecast_is_not_shown(client, demo_world, analyst_a, make_user, data):
+    client.force_login(analyst_a)
+    r = client.get(reverse("opinion:forecast"))
+    body = r.content.decode()
+    assert "77,7" not in body and "77.7" not in body and demo_world.commune_b.name not in body
+    assert demo_world.commune_b not in r.context["units"]
+    assert client.get(reverse("opinion:forecast"), {"unit": demo_world.commune_b.pk}).status_code == 404
+    assert client.get(reverse("opinion:forecast"), {"unit": demo_world.commune_a2.pk}).status_code == 404
+    # The other province's analyst sees commune B's forecast and nothing of commune A.
+    client.force_login(make_user("fc_b", role="opinion_analyst", unit=demo_world.commune_b))
+    r = client.get(reverse("opinion:forecast"))
+    assert r.context["forecast"] == data["b"] and {o["field"] for o in r.context["others"]} == {""}
+
+
+def test_forecast_page_without_forecast(client, demo_world, analyst_a):
+    client.force_login(analyst_a)
+    r = client.get(reverse("opinion:forecast"))
+    assert r.status_code == 200 and r.context["forecast"] is None
+    assert 'id="forecast-empty"' in r.content.decode()
