@@ -22,6 +22,7 @@ new issue. Keywords are the folded syllable bigrams and content unigrams of the 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import math
 import re
@@ -45,6 +46,7 @@ from danvan.opinion.models import (
     Issue,
     IssueStatus,
     Item,
+    ItemKey,
     ModelStatus,
     ModelVersion,
     OpinionSettings,
@@ -348,10 +350,11 @@ def signature(text: str) -> list[int]:
     return [] if sig is None else [int(v) for v in sig]
 
 
-def _jaccard(a: Sequence[int], b: Sequence[int]) -> float:
-    if not a or not b or len(a) != len(b):
+def _jaccard(a: Sequence[int] | np.ndarray, b: Sequence[int] | np.ndarray) -> float:
+    """The Jaccard estimate of two MinHash signatures (share of equal slots); arrays are compared as they are."""
+    if len(a) == 0 or len(b) == 0 or len(a) != len(b):
         return 0.0
-    return float(np.mean(np.asarray(a) == np.asarray(b)))
+    return float(np.count_nonzero(np.asarray(a) == np.asarray(b))) / len(a)
 
 
 # --- the pipeline --------------------------------------------------------------------------------------
@@ -465,7 +468,6 @@ def save_items(items: Sequence[Item]) -> int:
 
     Matching on (id, published_at) lets PostgreSQL prune to the items' partitions; Django's bulk_update (a CASE
     per column and row) was measured 10× slower on a batch of 500."""
-    import json
 
     if not items:
         return 0
@@ -589,7 +591,7 @@ class _Candidate:
     issue: Issue
     profile: Counter
     top: set[str]
-    signature: list[int]
+    signature: np.ndarray
     last_seen: dt.datetime
     new: bool = False
 
@@ -614,13 +616,20 @@ def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
     for issue in rows:
         profile = Counter(issue.keywords or {})
         candidates[issue.unit_id].append(
-            _Candidate(issue, profile, _top(profile), list(issue.signature or []), issue.last_seen_at)
+            _Candidate(
+                issue,
+                profile,
+                _top(profile),
+                np.asarray(issue.signature or [], dtype=np.int64),
+                issue.last_seen_at,
+            )
         )
     created = 0
     for item in items:
         text = " ".join(x for x in (item.title, item.text) if x)
         kws = keywords(text)
         sig = signature(text)
+        sig_array = np.asarray(sig, dtype=np.int64)
         best: _Candidate | None = None
         best_score = 0.0
         for cand in candidates[item.commune_id]:
@@ -630,7 +639,7 @@ def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
             ):
                 continue
             own = cand.issue.representative_item_id == item.pk
-            dup = 0.0 if own else _jaccard(sig, cand.signature)
+            dup = 0.0 if own else _jaccard(sig_array, cand.signature)
             # A near-duplicate joins whatever the model said its field is, not against an analyst's label.
             if dup >= settings_row.duplicate_threshold and (
                 cand.issue.field == item.field or not item.corrected
@@ -656,18 +665,26 @@ def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
                 keywords={},
                 representative_item_id=item.pk,
             )
-            best = _Candidate(issue, Counter(), set(), sig, item.published_at, new=True)
+            best = _Candidate(issue, Counter(), set(), sig_array, item.published_at, new=True)
             candidates[item.commune_id].append(best)
             created += 1
         best.profile.update(kws)
         best.top = _top(best.profile)
         best.last_seen = max(best.last_seen, item.published_at)
         item.issue_id = best.issue.pk
+    changed: dict[int, str] = {}
     for cands in candidates.values():
         for cand in cands:
             trimmed = dict(cand.profile.most_common(PROFILE_SIZE * 3))
             if trimmed != (cand.issue.keywords or {}):
-                Issue.objects.filter(pk=cand.issue.pk).update(keywords=trimmed)
+                changed[cand.issue.pk] = json.dumps(trimmed, ensure_ascii=False)
+    if changed:  # every issue's keyword profile in one statement
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE opinion_issue AS i SET keywords = v.k::jsonb "
+                "FROM unnest(%s::bigint[], %s::text[]) AS v(id, k) WHERE i.id = v.id",
+                [list(changed), list(changed.values())],
+            )
     return created
 
 
@@ -913,19 +930,22 @@ class StoreResult:
 
 
 def store_items(source, records: Sequence[dict[str, Any]], *, analyse: bool = True) -> StoreResult:
-    """Insert items idempotently on (source, external id): one ItemKey per item, partitions made on demand,
-    then the new ones handed to the pipeline. ``records`` are dicts of Item fields (``external_id`` and
-    ``published_at`` required; ``author`` is turned into ``author_hash`` and never stored)."""
+    """Insert items idempotently on (source, external id), then hand the new ones to the pipeline.
+
+    ``records`` are dicts of Item fields (``external_id`` and ``published_at`` required; ``author`` is turned
+    into ``author_hash`` and never stored; ``unit`` is the place given with the item). Ids are allocated
+    ahead; the batch's keys are claimed in one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (a key another
+    batch holds, even one not yet committed, waits for it and is then reported as existing), and only the
+    items whose key was claimed are written, with COPY, to their month's partition (made on demand)."""
+    from danvan.core.bulk import copy_rows, next_ids
     from danvan.opinion import partitions
-    from danvan.opinion.models import ItemKey
     from danvan.opinion.privacy import author_hash
 
     result = StoreResult()
     if not records:
         return result
     with transaction.atomic():
-        partitions.ensure_for([r["published_at"] for r in records])
-        wanted = {}
+        wanted: dict[str, dict[str, Any]] = {}
         for r in records:
             wanted.setdefault(str(r["external_id"]), r)
         known = dict(
@@ -933,41 +953,65 @@ def store_items(source, records: Sequence[dict[str, Any]], *, analyse: bool = Tr
                 "external_id", "item_id"
             )
         )
+        fresh = [(ext, r) for ext, r in wanted.items() if ext not in known]
         result.existing = [known[e] for e in wanted if e in known]
-        new_items = []
-        for ext, r in wanted.items():
-            if ext in known:
-                continue
-            data = dict(r)
-            author = data.pop("author", "")
-            data.setdefault("author_hash", author_hash(author) if author else "")
-            data["external_id"] = ext
-            data["title"] = clean(data.get("title", ""))[:500]
-            data["text"] = clean(data.get("text", ""))
-            given = data.pop("unit", None)
-            unit = given or source.unit
-            new_items.append(Item(source=source, unit=unit, unit_path=unit.path, given_unit=given, **data))
-        if new_items:
-            Item.objects.bulk_create(new_items, batch_size=1000)
-            keys = [
-                ItemKey(
-                    source=source, external_id=it.external_id, item_id=it.pk, published_at=it.published_at
+        if fresh:
+            partitions.ensure_for([r["published_at"] for _e, r in fresh])
+            ids = list(next_ids("opinion_item", len(fresh)))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO opinion_itemkey (source_id, external_id, item_id, published_at) "
+                    "SELECT %s, e, i, p FROM unnest(%s::text[], %s::bigint[], %s::timestamptz[]) AS k(e, i, p) "
+                    "ON CONFLICT (source_id, external_id) DO NOTHING RETURNING external_id",
+                    [source.pk, [e for e, _r in fresh], ids, [r["published_at"] for _e, r in fresh]],
                 )
-                for it in new_items
-            ]
-            # A concurrent batch may have stored the same key meanwhile: the loser's rows are removed.
-            ItemKey.objects.bulk_create(keys, batch_size=1000, ignore_conflicts=True)
-            owned = dict(
-                ItemKey.objects.filter(
-                    source=source, external_id__in=[it.external_id for it in new_items]
-                ).values_list("external_id", "item_id")
-            )
-            losers = [it.pk for it in new_items if owned.get(it.external_id) != it.pk]
-            if losers:
-                Item.objects.filter(pk__in=losers).delete()
-            result.created = [it.pk for it in new_items if it.pk not in set(losers)]
-            result.existing += [owned[it.external_id] for it in new_items if it.pk in set(losers)]
+                claimed = {row[0] for row in cursor.fetchall()}
+            items = []
+            now = timezone.now()
+            for pk, (ext, r) in zip(ids, fresh, strict=True):
+                if ext not in claimed:
+                    continue
+                data = dict(r)
+                author = data.pop("author", "")
+                data.setdefault("author_hash", author_hash(author) if author else "")
+                data["external_id"] = ext
+                data["title"] = clean(data.get("title", ""))[:500]
+                data["text"] = clean(data.get("text", ""))
+                given = data.pop("unit", None)
+                unit = given or source.unit
+                items.append(
+                    Item(pk=pk, source=source, unit=unit, unit_path=unit.path, given_unit=given, **data)
+                )
+            copy_rows("opinion_item", [f.column for f in _ITEM_FIELDS], (_db_row(it, now) for it in items))
+            result.created = [it.pk for it in items]
+            if len(claimed) < len(fresh):  # stored meanwhile by a concurrent batch: report its items
+                lost = [e for e, _r in fresh if e not in claimed]
+                result.existing += list(
+                    ItemKey.objects.filter(source=source, external_id__in=lost).values_list(
+                        "item_id", flat=True
+                    )
+                )
         if analyse and result.created:
-            created = list(result.created)
-            enqueue(created)
+            enqueue(list(result.created))
     return result
+
+
+_ITEM_FIELDS = list(Item._meta.concrete_fields)
+_JSON_COLUMNS = frozenset(f.attname for f in _ITEM_FIELDS if f.get_internal_type() == "JSONField")
+_STAMPED = frozenset(
+    f.attname for f in _ITEM_FIELDS if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)
+)
+
+
+def _db_row(item: Item, now: dt.datetime | None = None) -> list[Any]:
+    """The item's column values as COPY writes them: the attributes as the model's constructor set them
+    (field defaults applied), JSON serialised, ``auto_now_add`` stamped with ``now``."""
+    row = []
+    for f in _ITEM_FIELDS:
+        value = getattr(item, f.attname)
+        if f.attname in _STAMPED:
+            value = value or now or timezone.now()
+        elif f.attname in _JSON_COLUMNS and value is not None:
+            value = json.dumps(value, ensure_ascii=False)
+        row.append(value)
+    return row
