@@ -30,7 +30,7 @@ PER_PAGE = 50
 def filtered_issues(request, form: IssueFilterForm):
     """The visible issues the list's filters keep, highest score first (the page and its export)."""
     if not form.is_valid():
-        return Issue.objects.none()
+        return selectors.issues_for(request.user).none()
     data = form.cleaned_data
     qs = selectors.issues_for(request.user, status=data.get("status") or None, field=data.get("field") or "")
     for subtree in form.unit_paths(request.user):
@@ -134,9 +134,9 @@ class IssueUpdateView(LoginRequiredMixin, View):
     unlink_dialogue); each goes through services.issue_update."""
 
     def post(self, request, pk: int):
+        issue = _issue(request, pk)  # out of scope: 404 before anything is told
         if not request.user.has_perm("opinion.change_issue"):
             raise PermissionDenied
-        issue = _issue(request, pk)
         action = request.POST.get("action") or "update"
         try:
             kwargs = self._change(request, issue, action)
@@ -173,7 +173,7 @@ class IssueUpdateView(LoginRequiredMixin, View):
         if action == "unlink_case":
             return {"cases": [c for c in issue.cases.all() if c.pk != _int(post.get("case"))]}
         if action == "link_dialogue":
-            dialogue = Dialogue.objects.filter(pk=_int(post.get("dialogue"))).first()
+            dialogue = Dialogue.objects.visible_to(request.user).filter(pk=_int(post.get("dialogue"))).first()
             if dialogue is None:
                 raise ValidationError(_("Choose a dialogue in the list."))
             return {"dialogues": [*issue.dialogues.all(), dialogue]}
