@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 
+from danvan.core.text import fold
 from danvan.opinion.models import (
     OPEN_ISSUE_STATUSES,
     Alert,
@@ -185,9 +186,14 @@ def representative_quotes(actor, issue: Issue, *, limit: int = 3) -> list[str]:
         .filter(issue=issue, purged_at__isnull=True, duplicate_of_id__isnull=True)
         .exclude(text="")
         .order_by("-likes", "-shares", "-published_at")
-        .values_list("text", flat=True)[:limit]
+        .values_list("text", flat=True)[: limit * 5]
     )
-    return [t if len(t) <= 300 else t[:300].rsplit(" ", 1)[0] + "…" for t in rows]
+    quotes: dict[str, str] = {}  # one quote per distinct text (the same comment posted twice is one quote)
+    for text in rows:
+        quotes.setdefault(fold(" ".join(text.split())), text)
+        if len(quotes) == limit:
+            break
+    return [t if len(t) <= 300 else t[:300].rsplit(" ", 1)[0] + "…" for t in quotes.values()]
 
 
 def open_alerts(actor, *, unit_path: str = "", limit: int | None = None):

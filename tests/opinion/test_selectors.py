@@ -100,3 +100,18 @@ def test_open_alerts_and_forecasts_are_scoped(world):
     assert {f.unit_path[:3] for f in selectors.forecasts_for(officer)} == {world.province_a.path[:3]}
     assert selectors.latest_forecast(officer, unit=world.commune_a, field="land") is not None
     assert selectors.latest_forecast(officer, unit=world.commune_b, field="land") is None
+
+
+def test_representative_quotes_are_distinct_texts(world):
+    officer = make_user("can_bo", "commission_officer", world.province_a)
+    issue = selectors.top_issues(officer)[0]
+    # the most engaged items of the issue say the same thing (spacing and capitals aside)
+    a0, a1 = Item.objects.get(external_id="a0"), Item.objects.get(external_id="a1")
+    Item.objects.filter(pk=a0.pk).update(likes=90, duplicate_of_id=None)
+    Item.objects.filter(pk=a1.pk).update(
+        likes=80, duplicate_of_id=None, text="  ĐƯỜNG liên ấp ngập sâu  sau mưa, người dân bức xúc"
+    )
+    quotes = selectors.representative_quotes(officer, issue, limit=3)
+    assert quotes[0] == TEXTS[0]
+    assert len(quotes) == len({" ".join(q.lower().split()) for q in quotes})
+    assert len(quotes) == min(3, len({" ".join(t.lower().split()) for t in TEXTS}))
