@@ -16,7 +16,7 @@
     const chart = echarts.init(el);
     chart.setOption({
       tooltip: { trigger: "item", formatter: function (p) { return (names[p.name] || p.name) + ": " + (isNaN(p.value) ? "—" : p.value); } },
-      visualMap: { min: 0, max: max, left: "left", bottom: 10, text: [String(max), "0"], calculable: true, inRange: { color: ["#fff5f0", "#fb6a4a", "#a50f15"] } },
+      visualMap: { min: 0, max: max, left: "left", bottom: 10, calculable: true, inRange: { color: ["#fff5f0", "#fb6a4a", "#a50f15"] } },
       series: [{ type: "map", map: name, roam: true, name: opts.label || "", data: data }],
     });
     if (opts.drill) chart.on("click", function (p) { window.location.href = opts.drill + encodeURIComponent(p.name); });
