@@ -27,7 +27,9 @@ class IssueFilterForm(StyledForm):
     """Filters of the issue list (and its export): place (a unit of the scope, or a commune's code), period of
     the last item, field and status."""
 
-    unit = forms.ModelChoiceField(label=_("Unit (and below)"), queryset=None, required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Unit (and below)"), queryset=None, required=False, empty_label=_("All units")
+    )
     commune = forms.CharField(label=_("Unit code"), required=False, max_length=20)
     seen_from = forms.DateField(label=_("Last seen from"), required=False, widget=forms.DateInput())
     seen_to = forms.DateField(label=_("Last seen to"), required=False, widget=forms.DateInput())

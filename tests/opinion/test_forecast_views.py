@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from danvan.opinion.models import DailyRollup, Forecast
+from tests.e2e.conftest import browser_page  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +137,42 @@ def test_forecast_page_without_forecast(client, demo_world, analyst_a):
     r = client.get(reverse("opinion:forecast"))
     assert r.status_code == 200 and r.context["forecast"] is None
     assert 'id="forecast-empty"' in r.content.decode()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_forecast_chart_draws_in_a_browser(live_server, browser_page):  # noqa: F811
+    """The chart script runs under the CSP (no inline script) and draws the history and the forecast."""
+    from tests.factories import PASSWORD, build_world, make_user
+
+    world = build_world()
+    today = timezone.localdate()
+    _rollup(world.commune_a, today - dt.timedelta(days=1), 8)
+    _forecast(world.commune_a, "", [10.5] * 7, today)
+    make_user("e2e_fc", "opinion_analyst", world.commune_a)
+    page, base = browser_page, live_server.url
+    errors = []
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None
+        ),
+    )
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", "e2e_fc")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{base}/opinion/forecast/")
+    page.wait_for_selector("#forecast-chart canvas", timeout=10000)
+    assert page.locator("#forecast-table tr[data-forecast]").count() == 7
+    assert not errors, errors

@@ -18,7 +18,7 @@ HEADER = [
     "Vấn đề",
     "Địa bàn",
     "Lĩnh vực",
-    "Tình trạng",
+    "Trạng thái",
     "Số ý kiến",
     "Tiêu cực",
     "Tỷ lệ tiêu cực (%)",
