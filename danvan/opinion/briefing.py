@@ -109,7 +109,7 @@ def compose(figures: dict) -> Briefing:
     issues = []
     for n, i in enumerate([i for i in figures.get("issues", []) if (i.get("volume") or 0) >= k][:5], 1):
         line = (
-            f"{n}. {i['title']} ({i.get('place', '')}): {num(i['volume'])} ý kiến, {pct(i.get('negativity'))} "
+            f"{n}. {mask(i['title'])} ({i.get('place', '')}): {num(i['volume'])} ý kiến, {pct(i.get('negativity'))} "
             f"tiêu cực, lượt tiếp cận {num(i.get('reach', 0))}; tình trạng: {i.get('status', '')}."
         )
         quotes = [mask(q) for q in i.get("quotes", [])[:2]]

@@ -196,3 +196,13 @@ def test_briefing_figures_are_those_of_the_chosen_unit(client, demo_world, make_
     start = today - dt.timedelta(days=6)
     assert figures_for(user, "weekly", start, today, unit=demo_world.commune_a)["totals"]["volume"] == 7
     assert not figures_for(user, "weekly", start, today, unit=demo_world.commune_a2)["totals"]["volume"]
+
+
+def test_issue_titles_are_masked_too():
+    """An issue's title is made from an item's text: a phone number in it never reaches the briefing."""
+    figures = {
+        **FIGURES,
+        "issues": [{**FIGURES["issues"][0], "title": "Đường ngập, gọi 0912345678", "quotes": []}],
+    }
+    text = _text(briefing.compose(figures))
+    assert "Đường ngập, gọi [số điện thoại]" in text and "0912345678" not in text
