@@ -426,6 +426,7 @@ def _summary(runs_out: list[dict], path: Path) -> dict:
                 "commit_insert",
                 "commit_counts",
                 "commit_duplicates",
+                "commit_discard",
             )
         },
         "max_peak_rss_mb": max(r["peak_rss_mb"] for r in runs_out),

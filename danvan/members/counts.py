@@ -177,9 +177,11 @@ def verify(*, branch_ids: Iterable[int] | None = None) -> list[tuple]:
 
 
 def add_imported(*, batch_id: int) -> int:
-    """Add the memberships an import created (all started by joining) to the daily counts, set-based: the
-    counts of their days, and the running totals of the later days of the branches they joined. Cheaper
-    than a rebuild when the branches already hold a long history. Returns the rows changed."""
+    """Add the memberships an import created (all started by joining) to the daily counts, set-based, in
+    one statement that writes every row once: a row for each new (branch, day), carrying the active total of
+    the day before, and the later days of the branches the import joined, their running totals shifted by the
+    new joins up to their day. Cheaper than a rebuild when the branches already hold a long history. Returns
+    the rows written."""
     lock_all()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -191,40 +193,49 @@ def add_imported(*, batch_id: int) -> int:
             [batch_id],
         )
         cursor.execute("ANALYZE members_import_delta")
-        # A row for every new (branch, day), carrying the active total of the day before.
+        # Per branch, from its first new day on: the kept rows (their active total) and the new days (their
+        # joins), merged by day; a day without a kept row takes the active total of the last kept day before
+        # it (``grp`` counts the kept rows so far), or of the branch's last row before its first new day.
         cursor.execute(
             """
-            INSERT INTO members_dailycount (branch_id, day, org_type_id, unit_path, org_path,
+            WITH first AS (
+                SELECT f.branch_id, f.day,
+                    COALESCE((SELECT x.active FROM members_dailycount x
+                              WHERE x.branch_id = f.branch_id AND x.day < f.day ORDER BY x.day DESC LIMIT 1),
+                             0) AS before
+                FROM (SELECT branch_id, min(day) AS day FROM members_import_delta GROUP BY branch_id) f
+            ),
+            per_day AS (
+                SELECT branch_id, day, max(kept) AS kept, sum(n)::int AS n
+                FROM (
+                    SELECT t.branch_id, t.day, t.active AS kept, 0 AS n
+                    FROM members_dailycount t JOIN first f ON f.branch_id = t.branch_id AND t.day >= f.day
+                    UNION ALL
+                    SELECT branch_id, day, NULL, n FROM members_import_delta
+                ) m
+                GROUP BY branch_id, day
+            ),
+            carried AS (
+                SELECT branch_id, day, kept, n,
+                    count(kept) OVER w AS grp, sum(n) OVER w AS upto
+                FROM per_day WINDOW w AS (PARTITION BY branch_id ORDER BY day)
+            ),
+            final AS (
+                SELECT c.branch_id, c.day, c.n,
+                    COALESCE(first_value(c.kept) OVER (PARTITION BY c.branch_id, c.grp ORDER BY c.day), f.before)
+                        + c.upto AS active
+                FROM carried c JOIN first f ON f.branch_id = c.branch_id
+            )
+            INSERT INTO members_dailycount AS t (branch_id, day, org_type_id, unit_path, org_path,
                 joined, rejoined, transfer_in, transfer_out, left_over_age, left_moved_away, left_resigned,
                 left_deceased, left_expelled, net, active)
-            SELECT d.branch_id, d.day, o.type_id, b.unit_path, b.path, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                COALESCE((SELECT x.active FROM members_dailycount x
-                          WHERE x.branch_id = d.branch_id AND x.day < d.day ORDER BY x.day DESC LIMIT 1), 0)
-            FROM members_import_delta d
+            SELECT d.branch_id, d.day, o.type_id, b.unit_path, b.path, d.n, 0, 0, 0, 0, 0, 0, 0, 0, d.n, d.active
+            FROM final d
             JOIN structure_branch b ON b.id = d.branch_id
             JOIN structure_organisation o ON o.id = b.organisation_id
-            ON CONFLICT (branch_id, day) DO NOTHING
-            """
-        )
-        # Every row from a branch's first new day on gains the new joins up to its day.
-        cursor.execute(
-            """
-            WITH first AS (SELECT branch_id, min(day) AS day FROM members_import_delta GROUP BY branch_id),
-            merged AS (
-                SELECT t.id, t.branch_id, t.day, 0 AS n, 1 AS is_row
-                FROM members_dailycount t JOIN first f ON f.branch_id = t.branch_id AND t.day >= f.day
-                UNION ALL
-                SELECT NULL, branch_id, day, n, 0 FROM members_import_delta
-            ),
-            running AS (
-                SELECT id, branch_id, day, is_row,
-                       SUM(n) OVER (PARTITION BY branch_id ORDER BY day, is_row ROWS UNBOUNDED PRECEDING) AS upto
-                FROM merged
-            )
-            UPDATE members_dailycount t
-            SET active = t.active + r.upto, joined = t.joined + COALESCE(d.n, 0), net = t.net + COALESCE(d.n, 0)
-            FROM running r LEFT JOIN members_import_delta d ON d.branch_id = r.branch_id AND d.day = r.day
-            WHERE r.is_row = 1 AND t.id = r.id
+            ORDER BY d.branch_id, d.day
+            ON CONFLICT (branch_id, day) DO UPDATE
+            SET active = EXCLUDED.active, joined = t.joined + EXCLUDED.joined, net = t.net + EXCLUDED.net
             """
         )
         return cursor.rowcount

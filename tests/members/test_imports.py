@@ -445,3 +445,120 @@ def test_the_commit_checks_references_set_based_and_restores_the_triggers(world)
         assert cursor.fetchone()[0] == "origin"
     assert Membership.objects.filter(person__full_name__startswith="Võ Thị").count() == 2
     assert counts.verify() == []
+
+
+def test_an_import_into_branches_with_a_history_keeps_the_daily_counts(monkeypatch):
+    """The daily counts are shifted set-based: new days before, between and on the kept days of branches
+    with five years of history, and after the last one, must give what a rebuild from the memberships gives."""
+    from datetime import timedelta
+
+    from danvan.core import demo
+    from danvan.members import generator
+    from danvan.members.models import DailyCount
+    from danvan.structure.models import Branch, Unit
+    from tests.factories import superuser
+
+    monkeypatch.setattr(demo, "EXTENSIONS", [])
+    result = demo.generate(province_code="86", villages_per_commune=(1, 1), max_communes=2, size="small")
+    generator.generate(province=result.province, seed=5, memberships=1500)
+    assert counts.verify() == []
+    root = superuser()
+    today = date.today()
+    women = list(
+        Branch.objects.filter(unit_path__startswith="86/", organisation__type__code="women", is_active=True)
+    )
+    assert women
+    village = Unit.objects.filter(path__startswith="86/", level="village").first()
+    rows, expected = [HEADER], 0
+    for branch in women:
+        days = sorted(DailyCount.objects.filter(branch=branch).values_list("day", flat=True))
+        wanted = [today - timedelta(days=1), today - timedelta(days=5 * 366)]  # after all, before all
+        if days:
+            wanted += [days[0], days[len(days) // 2], days[-1], days[len(days) // 2] + timedelta(days=1)]
+        for day in wanted:
+            if day >= today or day < date(1950, 1, 1):  # (born in 1930: 18 years old or more)
+                continue
+            for _twice in range(2):
+                expected += 1
+                rows.append(
+                    row(
+                        f"Lê Thị Nhập {expected}",
+                        "01/01/1930",
+                        "Nữ",
+                        branch.pk,
+                        day.strftime("%d/%m/%Y"),
+                        cid=citizen_id(birth_year=1930, sex="F"),
+                        residence=village.code,
+                    )
+                )
+    active_before = {b.pk: Membership.objects.filter(branch=b, left_on__isnull=True).count() for b in women}
+    batch = start(root, csv_bytes(rows))
+    assert batch.status == ImportStatus.CHECKED, batch.message
+    assert batch.valid_rows == expected, list(
+        ImportRow.objects.filter(batch_id=batch.pk).exclude(errors="").values_list("errors", flat=True)[:3]
+    )
+    services.import_commit_start(actor=root, batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.COMMITTED, batch.message
+    assert counts.verify() == []
+    for b in women:
+        last = DailyCount.objects.filter(branch=b).order_by("-day").first()
+        added = Membership.objects.filter(branch=b, import_batch_id=batch.pk).count()
+        assert added > 0 and last.active == active_before[b.pk] + added
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_file_is_parsed_by_several_processes_like_by_one(world, settings, monkeypatch):
+    """Outside a transaction, a file over the threshold is parsed by forked processes, chunk by chunk, each
+    in its own connection: the staged rows (values, errors in Vietnamese, row numbers) are those of the
+    one-process check, and the batch commits as usual."""
+    w = world
+    admin = w.users["admin_a"]
+    va = w.village_a.code
+    women, farmers = w.branches["women_va"].pk, w.branches["farmers_va"].pk
+    rows = [HEADER]
+    for i in range(40):
+        if i % 7 == 3:
+            rows.append(row(f"Lỗi Thị {i}", "31/02/1990", "Nữ", women, "01/01/2015", residence=va))
+        else:
+            rows.append(
+                row(
+                    f"Song Song Thị {i}",
+                    "03/02/1990",
+                    "Nữ",
+                    women if i % 2 else farmers,
+                    "01/03/2015",
+                    cid=citizen_id(birth_year=1990, sex="F"),
+                    residence=va,
+                )
+            )
+    content = csv_bytes(rows)
+    monkeypatch.setattr(imports, "CHUNK", 4)  # ten chunks, shared by the two processes
+    compare = [c for c in imports.STAGING_COLUMNS if c not in ("batch_id", "citizen_id_enc")]
+
+    def staged(batch):
+        return list(ImportRow.objects.filter(batch_id=batch.pk).order_by("row_number").values_list(*compare))
+
+    settings.DANVAN_MEMBERS_IMPORT_WORKERS = 1
+    one = ImportBatch.objects.create(filename="a.csv", created_by=admin)
+    with translation.override("vi"):
+        imports.check(one, io.BytesIO(content), actor=admin)
+    settings.DANVAN_MEMBERS_IMPORT_WORKERS = 2
+    settings.DANVAN_MEMBERS_IMPORT_PARALLEL_BYTES = 0
+    assert imports.parse_workers(io.BytesIO(content)) == 2
+    two = ImportBatch.objects.create(filename="b.csv", created_by=admin)
+    with translation.override("vi"):
+        imports.check(two, io.BytesIO(content), actor=admin)
+    one.refresh_from_db()
+    two.refresh_from_db()
+    assert (two.total_rows, two.valid_rows, two.error_rows) == (40, 34, 6)
+    assert (one.total_rows, one.valid_rows, one.error_rows) == (40, 34, 6)
+    assert staged(one) == staged(two)
+    errors = dict(
+        ImportRow.objects.filter(batch_id=two.pk).exclude(errors="").values_list("row_number", "errors")
+    )
+    assert set(errors) == {5, 12, 19, 26, 33, 40} and all("ngày" in e.lower() for e in errors.values())
+    imports.discard_rows(one)
+    result = imports.commit(two, actor=admin)
+    assert result["people"] == 34 and result["memberships"] == 34
+    assert counts.verify() == []
