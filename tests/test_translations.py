@@ -75,3 +75,17 @@ def test_vietnamese_is_served(client, db):
     response = client.get("/accounts/login/")
     assert response.status_code == 200
     assert "Đăng nhập" in response.content.decode()
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext is not installed (see .ci/run)")
+def test_catalogues_keep_the_placeholders_of_their_source():
+    """``msgfmt --check``: a Vietnamese string must use the same %(name)s placeholders as its English source
+    (a missing one hides a figure from the user, an extra one raises at run time)."""
+    failures = []
+    for po_path in sorted((ROOT / "danvan").glob("**/locale/vi/LC_MESSAGES/django.po")):
+        run = subprocess.run(
+            ["msgfmt", "--check-format", "-o", "/dev/null", str(po_path)], capture_output=True, text=True
+        )
+        if run.returncode != 0:
+            failures.append(run.stderr.strip())
+    assert not failures, "\n".join(failures)
