@@ -4,9 +4,10 @@ import json
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from danvan.nlp.datasets import read_jsonl
-from danvan.nlp.opinion import OpinionConfig, cross_validate
+from danvan.nlp.opinion import CARD_FILE, OpinionConfig, cross_validate
 
 BASE = OpinionConfig()
 EXPERIMENTS = {
@@ -42,20 +43,48 @@ EXPERIMENTS = {
         sentiment_estimator="svm",
         sentiment_C=1.0,
         sentiment_class_weight="balanced",
+        sentiment_split=False,
     ),
+    # svm_both + one sentiment model for articles and one for comments (the shipped default)
+    "svm_split": replace(
+        BASE,
+        title_mode="both",
+        field_estimator="svm",
+        field_C=1.0,
+        sentiment_estimator="svm",
+        sentiment_C=1.0,
+        sentiment_class_weight="balanced",
+        sentiment_split=True,
+    ),
+    "svm_split_C0.3": replace(BASE, sentiment_split=True, sentiment_C=0.3),
+    "svm_split_word13": replace(BASE, sentiment_split=True, word_ngrams=(1, 3)),
 }
 
+
+def write_card_cv(card_dir: str, name: str, cv: dict) -> None:
+    """Put ``cv`` into the bundle card at ``card_dir`` (the card is outside the model's SHA-256)."""
+    path = Path(card_dir) / CARD_FILE
+    card = json.loads(path.read_text(encoding="utf-8"))
+    if card.get("config") != json.loads(json.dumps(EXPERIMENTS[name].to_dict())):
+        raise SystemExit(f"{path}: the bundle's config is not experiment {name!r}; not writing its CV")
+    card["cv"] = {"source": f"bench/nlp/opinion_cv.py {name} (same config and data as the bundle)", **cv}
+    path.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 if __name__ == "__main__":
-    records = list(
-        read_jsonl(
-            sys.argv[1]
-            if len(sys.argv) > 1 and sys.argv[1].endswith(".jsonl")
-            else "data/opinion/train.jsonl"
-        )
-    )
-    names = [a for a in sys.argv[1:] if not a.endswith(".jsonl")] or list(EXPERIMENTS)
+    args = sys.argv[1:]
+    card_dir = None
+    if "--card" in args:  # --card DIR: write the (single) experiment's CV into that bundle's card
+        i = args.index("--card")
+        card_dir = args[i + 1]
+        del args[i : i + 2]
+    data = next((a for a in args if a.endswith(".jsonl")), "data/opinion/train.jsonl")
+    records = list(read_jsonl(data))
+    names = [a for a in args if not a.endswith(".jsonl")] or list(EXPERIMENTS)
     for name in names:
         t = time.perf_counter()
         cv = cross_validate(records, EXPERIMENTS[name], folds=5, seed=13)
         row = {k: (v["mean"], v["sd"]) for k, v in cv.items() if isinstance(v, dict) and "mean" in v}
         print(json.dumps({"name": name, **row, "s": round(time.perf_counter() - t)}), flush=True)
+        if card_dir:
+            write_card_cv(card_dir, name, cv)

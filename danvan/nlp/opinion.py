@@ -9,8 +9,9 @@ Features (shared by field, relevance and sentiment): TF-IDF blocks over the norm
 title appended after a separator (word 1-2-grams, char_wb 2-5-grams), the diacritic-free text (word 1-2-grams)
 and the article title again as its own block (word 1-2-grams). Models: LinearSVC with one softmax temperature
 (fitted on out-of-fold scores) for the field (balanced class weights, unsure labels weighted 0.5), relevance
-derived from the field probabilities (``1 - P(not_relevant)``), the same for the sentiment, and a separate
-logistic regression on UIT-ViCTSD for the toxic flag (research only: the source states no licence).
+derived from the field probabilities (``1 - P(not_relevant)``), the same LinearSVC set-up for the sentiment
+(one model for news articles, one for comments and posts: ``sentiment_split``, see :func:`is_article`), and a
+separate logistic regression on UIT-ViCTSD for the toxic flag (research only: the source states no licence).
 Plain Python: no Django import.
 """
 
@@ -49,6 +50,7 @@ __all__ = [
     "cross_validate",
     "evaluate",
     "gold_relevant",
+    "is_article",
     "item_title",
     "retrain",
     "train",
@@ -83,6 +85,8 @@ class OpinionConfig:
     sentiment_estimator: str = "svm"
     sentiment_C: float = 1.0
     sentiment_class_weight: str | None = "balanced"
+    # one sentiment model for news articles and one for the rest (comments, posts): see ``is_article``
+    sentiment_split: bool = True
     unsure_weight: float = 0.5
     relevance: str = "derived"  # "derived" (1 - P(not_relevant)) or "separate" (own binary model)
     relevance_threshold: float = 0.5
@@ -120,6 +124,20 @@ class Analysis:
 def item_title(item: dict[str, Any]) -> str:
     """The article title of a comment (``article_title``) or the title of an article (``title``)."""
     return str(item.get("title") or item.get("article_title") or "")
+
+
+ARTICLE_KINDS = frozenset({"article", "news"})
+
+
+def is_article(item: dict[str, Any]) -> bool:
+    """A news article (own ``title``, no ``article_title``) rather than a comment under one.
+
+    An explicit ``kind`` wins: ``article``/``news`` are articles, any other kind (``comment``, ``post``, ...) is not.
+    """
+    kind = str(item.get("kind") or "").strip().lower()
+    if kind:
+        return kind in ARTICLE_KINDS
+    return bool(item.get("title")) and not item.get("article_title")
 
 
 def gold_relevant(item: dict[str, Any]) -> bool:
@@ -253,19 +271,36 @@ def _fit_core(records: Sequence[dict[str, Any]], config: OpinionConfig) -> dict[
     y_field = np.array([r["field"] for r in records])
     field_model = _fit_model(config.field_estimator, config.field_C, config.field_class_weight, X, y_field, w)
     y_sent = np.array([r["sentiment"] for r in records])
-    sent_model = _fit_model(
-        config.sentiment_estimator, config.sentiment_C, config.sentiment_class_weight, X, y_sent, w
-    )
+    sent_args = (config.sentiment_estimator, config.sentiment_C, config.sentiment_class_weight)
+    article_model = None
+    if getattr(config, "sentiment_split", False):
+        mask = np.array([is_article(r) for r in records])
+        if _splittable(y_sent, mask):
+            article_model = _fit_model(*sent_args, X[mask], y_sent[mask], w[mask])
+            sent_model = _fit_model(*sent_args, X[~mask], y_sent[~mask], w[~mask])
+    if article_model is None:
+        sent_model = _fit_model(*sent_args, X, y_sent, w)
     core: dict[str, Any] = {
         "features": feats,
         "field": field_model,
         "sentiment": sent_model,
+        "sentiment_article": article_model,
         "relevance": None,
     }
     if config.relevance == "separate":
         y_rel = np.array([gold_relevant(r) for r in records])
         core["relevance"] = _shrink(_logreg(config.field_C, "balanced").fit(X, y_rel, sample_weight=w))
     return core
+
+
+def _splittable(y: np.ndarray, mask: np.ndarray, min_per_class: int = 5) -> bool:
+    """Both parts (articles, the rest) hold every sentiment label at least ``min_per_class`` times."""
+    labels = set(y.tolist())
+    for part in (y[mask], y[~mask]):
+        counts = Counter(part.tolist())
+        if set(counts) != labels or min(counts.values()) < min_per_class:
+            return False
+    return True
 
 
 def _fit_toxic(records: Sequence[dict[str, Any]], config: OpinionConfig) -> dict[str, Any]:
@@ -285,6 +320,10 @@ def _predict_core(core: dict[str, Any], config: OpinionConfig, items: Sequence[d
     X = core["features"].transform(texts, titles)
     pf = core["field"].predict_proba(X)
     ps = core["sentiment"].predict_proba(X)
+    if core.get("sentiment_article") is not None:
+        mask = np.array([is_article(i) for i in items])
+        if mask.any():
+            ps[mask] = core["sentiment_article"].predict_proba(X[mask])
     labels = [str(c) for c in core["field"].classes_]
     if core.get("relevance") is not None:
         rel_model = core["relevance"]

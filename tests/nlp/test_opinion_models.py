@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 
 from danvan.nlp.datasets import read_jsonl
-from danvan.nlp.opinion import OpinionAnalyzer, OpinionIntegrityError, evaluate, retrain, train
+from danvan.nlp.opinion import (
+    OpinionAnalyzer,
+    OpinionConfig,
+    OpinionIntegrityError,
+    evaluate,
+    is_article,
+    retrain,
+    train,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "data" / "opinion" / "train.jsonl"
@@ -113,3 +121,71 @@ def test_shipped_bundle_sensible():
     assert road.field == "infrastructure" and road.sentiment == "negative"
     assert doctor.field == "health" and doctor.sentiment == "positive"
     assert not football.relevant
+
+
+def test_is_article():
+    assert is_article({"text": "x", "title": "Bão số 3 đổ bộ"})
+    assert not is_article({"text": "x", "article_title": "Bão số 3 đổ bộ"})
+    assert not is_article({"text": "x", "title": "t", "article_title": "t"})  # a comment given both keys
+    assert is_article({"text": "x", "title": "t", "article_title": "t", "kind": "article"})
+    assert not is_article({"text": "x", "title": "t", "kind": "comment"})
+    assert not is_article({"text": "x"})
+
+
+def _split_records():
+    # the same texts (numbers normalise to one token) carry opposite sentiment in articles and in comments:
+    # only the split models can learn both
+    words = {"negative": "mưa lớn", "neutral": "họp dân", "positive": "khen thưởng"}
+    flipped = {"negative": "khen thưởng", "neutral": "họp dân", "positive": "mưa lớn"}
+    out = []
+    for i in range(60):
+        sentiment = ("negative", "neutral", "positive")[i % 3]
+        field = ("health", "education")[(i // 3) % 2]
+        out.append(
+            {
+                "text": f"{words[sentiment]} {i}",
+                "title": f"Tin {field}",
+                "field": field,
+                "sentiment": sentiment,
+            }
+        )
+        out.append(
+            {
+                "text": f"{flipped[sentiment]} {i}",
+                "article_title": f"Tin {field}",
+                "field": field,
+                "sentiment": sentiment,
+            }
+        )
+    return out
+
+
+def test_sentiment_split_models(tmp_path):
+    from dataclasses import replace
+
+    data = _split_records()
+    split = OpinionAnalyzer.load(train(data, tmp_path / "s", seed=1))
+    assert split.config.sentiment_split and split.core["sentiment_article"] is not None
+    article, comment = split.analyze(
+        [
+            {"text": "khen thưởng 99", "title": "Tin health"},
+            {"text": "khen thưởng 99", "article_title": "Tin health"},
+        ]
+    )
+    assert article.sentiment == "positive" and comment.sentiment == "negative"
+    one = OpinionAnalyzer.load(
+        train(data, tmp_path / "o", seed=1, config=replace(OpinionConfig(), sentiment_split=False))
+    )
+    assert one.core["sentiment_article"] is None
+    assert evaluate(split, data)["sentiment_weighted_f1"] > evaluate(one, data)["sentiment_weighted_f1"]
+
+
+def test_sentiment_split_falls_back_without_articles(tmp_path):
+    data = [r for r in _split_records() if "article_title" in r]
+    a = OpinionAnalyzer.load(train(data, tmp_path / "c", seed=1))
+    assert a.core["sentiment_article"] is None
+    assert a.analyze([{"text": "họp dân", "title": "Tin"}])[0].sentiment in {
+        "negative",
+        "neutral",
+        "positive",
+    }
