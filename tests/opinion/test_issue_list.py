@@ -140,3 +140,25 @@ def test_pages_of_fifty_keep_the_filters(client, demo_world, make_user):
     assert "status=new&amp;page=2" in r.content.decode()
     r = client.get(url, {"status": "new", "page": 2})
     assert _titles(r) == ["Vấn đề 50", "Vấn đề 51", "Vấn đề 52"]
+
+
+def test_list_and_export_queries_do_not_grow_with_the_rows(client, demo_world, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = demo_world
+    client.force_login(make_user("il_q", role="opinion_analyst", unit=w.province_a))
+    url = reverse("opinion:issue-list")
+    counts = []
+    for n in (3, 60):
+        while Issue.objects.count() < n:
+            _issue(
+                w.commune_a if Issue.objects.count() % 2 else w.commune_a2, f"Vấn đề {Issue.objects.count()}"
+            )
+        client.get(url)  # warm the per-request caches
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(url).status_code == 200
+        with CaptureQueriesContext(connection) as export:
+            assert len(_xlsx(client.get(url, {"export": "xlsx"}))) == n + 1
+        counts.append((len(page), len(export)))
+    assert counts[0] == counts[1], counts
