@@ -80,7 +80,9 @@ def _missing_permission(actor, role: Role, unit_path: str, org_path: str | None)
     (unit_path, org_path), if any."""
     if getattr(actor, "is_superuser", False):
         return None
-    perms = role.permissions.filter(content_type__app_label__in=ADMINISTRATIVE_APPS).select_related("content_type")
+    perms = role.permissions.filter(content_type__app_label__in=ADMINISTRATIVE_APPS).select_related(
+        "content_type"
+    )
     for perm in perms:
         if not any(s.covers(unit_path, org_path) for s in user_scopes(actor, _perm_label(perm))):
             return perm

@@ -53,7 +53,7 @@ def csv_response(header: Sequence[str], rows: Iterable[Sequence[Any]], name: str
 
 def safe_sheet_title(title: str) -> str:
     """Excel forbids []:*?/\\ in sheet titles and allows 31 characters: "Thôn/tổ dân phố" → "Thôn-tổ dân phố"."""
-    cleaned = "".join("-" if ch in '[]:*?/\\' else ch for ch in str(title)).strip("'")
+    cleaned = "".join("-" if ch in "[]:*?/\\" else ch for ch in str(title)).strip("'")
     return (cleaned or "Sheet")[:31]
 
 

@@ -315,13 +315,19 @@ def test_unit_code_given_with_an_item_wins_over_the_source_and_the_text(demo_wor
     from danvan.opinion import pipeline
 
     province = demo_world.province_a
-    source = Source.objects.create(name="Báo tỉnh", kind=SourceKind.API, unit=province, unit_path=province.path)
+    source = Source.objects.create(
+        name="Báo tỉnh", kind=SourceKind.API, unit=province, unit_path=province.path
+    )
     other = demo_world.commune_a2
     r = ingestion.ingest_items(
         source=source,
         items=[
             # given: village A; the text names the other commune, which is kept among the places only
-            _raw("g1", f"Bà con ở xã {other.name.removeprefix('Xã ')} bàn tán", unit_code=demo_world.village_a.code),
+            _raw(
+                "g1",
+                f"Bà con ở xã {other.name.removeprefix('Xã ')} bàn tán",
+                unit_code=demo_world.village_a.code,
+            ),
             _raw("g2", "Đường làng lầy lội"),
             _raw("g3", "Mất điện cả ngày", unit_code=demo_world.commune_b.code),  # another province's commune
         ],
