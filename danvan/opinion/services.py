@@ -119,6 +119,7 @@ def issue_update(
     issue: Issue,
     status: str | None = None,
     responsible_unit=None,
+    clear_responsible_unit: bool = False,
     title: str | None = None,
     summary: str | None = None,
     note: str = "",
@@ -154,7 +155,9 @@ def issue_update(
         if status not in IssueStatus.values:
             raise ValidationError(_("Unknown status."))
         issue.status = status
-    if responsible_unit is not None:
+    if clear_responsible_unit:
+        issue.responsible_unit = None
+    elif responsible_unit is not None:
         if not has_scope_permission(actor, "opinion.change_issue", responsible_unit.path) and not (
             issue.unit_path.startswith(responsible_unit.path)
         ):

@@ -190,6 +190,14 @@ def test_responsible_unit_change_persists(client, demo_world, leader_a, issue_a)
 
     history = apps.get_model("opinion", "IssueHistory").objects.filter(pgh_obj_id=issue_a.pk)
     assert history.filter(pgh_label="update", responsible_unit_id=demo_world.province_a.pk).count() == 1
+    # "—" clears it; a form without the field (e.g. the status alone) leaves it as it is
+    _update(client, issue_a, status="monitoring")
+    issue_a.refresh_from_db()
+    assert issue_a.responsible_unit == demo_world.province_a and issue_a.status == "monitoring"
+    _update(client, issue_a, status="monitoring", responsible_unit="")
+    issue_a.refresh_from_db()
+    assert issue_a.responsible_unit is None
+    assert history.filter(pgh_label="update", responsible_unit_id=None).exists()
 
 
 def test_viewer_without_change_permission_sees_no_forms(client, demo_world, make_user, issue_a):

@@ -160,6 +160,8 @@ class IssueUpdateView(LoginRequiredMixin, View):
                     raise ValidationError(_("Choose a responsible unit within your scope."))
                 if unit.pk != issue.responsible_unit_id:
                     kwargs["responsible_unit"] = unit
+            elif "responsible_unit" in post and issue.responsible_unit_id:
+                kwargs["clear_responsible_unit"] = True  # "—" chosen: nobody is responsible any more
             return kwargs
         if action == "link_case":
             reference = post.get("case", "").strip()
