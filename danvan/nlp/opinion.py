@@ -10,7 +10,8 @@ title appended after a separator (word 1-2-grams, char_wb 2-5-grams), the diacri
 and the article title again as its own block (word 1-2-grams). Models: LinearSVC with one softmax temperature
 (fitted on out-of-fold scores) for the field (balanced class weights, unsure labels weighted 0.5), relevance
 derived from the field probabilities (``1 - P(not_relevant)``), the same LinearSVC set-up for the sentiment
-(one model for news articles, one for comments and posts: ``sentiment_split``, see :func:`is_article`), and a
+(one model for news articles, one for comments and posts: ``sentiment_split``, see :func:`is_article`; the
+articles' field also comes from a model of their own, ``field_split``), and a
 separate logistic regression on UIT-ViCTSD for the toxic flag (research only: the source states no licence).
 Plain Python: no Django import.
 """
@@ -87,6 +88,13 @@ class OpinionConfig:
     sentiment_class_weight: str | None = "balanced"
     # one sentiment model for news articles and one for the rest (comments, posts): see ``is_article``
     sentiment_split: bool = True
+    # field: a second model trained on the news articles alone (C = field_article_C) scores the articles;
+    # comments and posts keep the model trained on everything
+    field_split: bool = True
+    field_article_C: float = 0.3
+    # a second set of models for items without any title (a post or comment seen without its article): trained
+    # on the records plus title-less copies of those with one, since the main models lean on the title
+    untitled_core: bool = False
     unsure_weight: float = 0.5
     relevance: str = "derived"  # "derived" (1 - P(not_relevant)) or "separate" (own binary model)
     relevance_threshold: float = 0.5
@@ -138,6 +146,19 @@ def is_article(item: dict[str, Any]) -> bool:
     if kind:
         return kind in ARTICLE_KINDS
     return bool(item.get("title")) and not item.get("article_title")
+
+
+def without_title(item: dict[str, Any]) -> dict[str, Any]:
+    """The item as it would come without its title or article title (an article keeps ``kind="article"``)."""
+    out = {k: v for k, v in item.items() if k not in ("title", "article_title")}
+    if not out.get("kind"):
+        out["kind"] = "article" if is_article(item) else "comment"
+    return out
+
+
+def untitled_training_set(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the untitled models learn from: every record, plus a title-less copy of each one with a title."""
+    return [*records, *(without_title(r) for r in records if item_title(r))]
 
 
 def gold_relevant(item: dict[str, Any]) -> bool:
@@ -270,11 +291,21 @@ def _fit_core(records: Sequence[dict[str, Any]], config: OpinionConfig) -> dict[
     w = _weights(records, config.unsure_weight)
     y_field = np.array([r["field"] for r in records])
     field_model = _fit_model(config.field_estimator, config.field_C, config.field_class_weight, X, y_field, w)
+    mask = np.array([is_article(r) for r in records])
+    field_article = None
+    if getattr(config, "field_split", False) and mask.sum() >= 10 and len(set(y_field[mask].tolist())) >= 2:
+        field_article = _fit_model(
+            config.field_estimator,
+            config.field_article_C,
+            config.field_class_weight,
+            X[mask],
+            y_field[mask],
+            w[mask],
+        )
     y_sent = np.array([r["sentiment"] for r in records])
     sent_args = (config.sentiment_estimator, config.sentiment_C, config.sentiment_class_weight)
     article_model = None
     if getattr(config, "sentiment_split", False):
-        mask = np.array([is_article(r) for r in records])
         if _splittable(y_sent, mask):
             article_model = _fit_model(*sent_args, X[mask], y_sent[mask], w[mask])
             sent_model = _fit_model(*sent_args, X[~mask], y_sent[~mask], w[~mask])
@@ -283,6 +314,7 @@ def _fit_core(records: Sequence[dict[str, Any]], config: OpinionConfig) -> dict[
     core: dict[str, Any] = {
         "features": feats,
         "field": field_model,
+        "field_article": field_article,
         "sentiment": sent_model,
         "sentiment_article": article_model,
         "relevance": None,
@@ -320,11 +352,15 @@ def _predict_core(core: dict[str, Any], config: OpinionConfig, items: Sequence[d
     X = core["features"].transform(texts, titles)
     pf = core["field"].predict_proba(X)
     ps = core["sentiment"].predict_proba(X)
-    if core.get("sentiment_article") is not None:
-        mask = np.array([is_article(i) for i in items])
-        if mask.any():
-            ps[mask] = core["sentiment_article"].predict_proba(X[mask])
     labels = [str(c) for c in core["field"].classes_]
+    mask = np.array([is_article(i) for i in items], dtype=bool)
+    if mask.any() and core.get("field_article") is not None:
+        fa = core["field_article"]
+        part = np.zeros((int(mask.sum()), len(labels)))
+        part[:, [labels.index(str(c)) for c in fa.classes_]] = fa.predict_proba(X[mask])
+        pf[mask] = part
+    if mask.any() and core.get("sentiment_article") is not None:
+        ps[mask] = core["sentiment_article"].predict_proba(X[mask])
     if core.get("relevance") is not None:
         rel_model = core["relevance"]
         p_rel = rel_model.predict_proba(X)[:, list(rel_model.classes_).index(True)]
@@ -386,9 +422,15 @@ class OpinionAnalyzer:
     """The loaded bundle. Build one with :func:`train`, open one with :meth:`load`."""
 
     def __init__(
-        self, core: dict[str, Any], toxic: dict[str, Any] | None, config: OpinionConfig, card: dict
+        self,
+        core: dict[str, Any],
+        toxic: dict[str, Any] | None,
+        config: OpinionConfig,
+        card: dict,
+        untitled: dict[str, Any] | None = None,
     ) -> None:
         self.core = core
+        self.untitled = untitled
         self.toxic_model = toxic
         self.config = config
         self.card = card
@@ -410,7 +452,18 @@ class OpinionAnalyzer:
         out: list[Analysis] = []
         for start in range(0, len(items), batch_size):
             batch = items[start : start + batch_size]
-            pred = _predict_core(self.core, self.config, batch)
+            # items without a title go to the untitled models when the bundle has them
+            groups: dict[bool, list[int]] = {True: [], False: []}
+            for k, item in enumerate(batch):
+                groups[self.untitled is not None and not item_title(item)].append(k)
+            routes: list[tuple[dict, int]] = [({}, 0)] * len(batch)  # (prediction of its group, index in it)
+            for untitled, ks in groups.items():
+                if ks:
+                    pred = _predict_core(
+                        self.untitled if untitled else self.core, self.config, [batch[k] for k in ks]
+                    )
+                    for local, k in enumerate(ks):
+                        routes[k] = (pred, local)
             if self.toxic_model is not None:
                 tx = self.toxic_model
                 X = tx["features"].transform([str(i.get("text") or "") for i in batch], [""] * len(batch))
@@ -418,7 +471,8 @@ class OpinionAnalyzer:
             else:
                 p_tox = np.zeros(len(batch))
             for k in range(len(batch)):
-                rel, rconf, fld, fconf, scores, sent, sconf = _decide(pred, self.config, k)
+                pred, local = routes[k]
+                rel, rconf, fld, fconf, scores, sent, sconf = _decide(pred, self.config, local)
                 toxic = bool(p_tox[k] >= self.config.toxic_threshold)
                 out.append(
                     Analysis(
@@ -441,6 +495,7 @@ class OpinionAnalyzer:
         payload = {
             "format": CARD_FORMAT,
             "core": self.core,
+            "untitled_core": self.untitled,
             "toxic": self.toxic_model,
             "config": self.config.to_dict(),
         }
@@ -471,7 +526,13 @@ class OpinionAnalyzer:
             )
         with open(model_path, "rb") as fh:
             payload = pickle.load(fh)
-        return cls(payload["core"], payload["toxic"], OpinionConfig.from_dict(payload["config"]), card)
+        return cls(
+            payload["core"],
+            payload["toxic"],
+            OpinionConfig.from_dict(payload["config"]),
+            card,
+            untitled=payload.get("untitled_core"),
+        )
 
 
 # ---------------------------------------------------------------------------------------------- training
@@ -514,6 +575,7 @@ def train(
     started = time.perf_counter()
     cv = cross_validate(data, config, folds=cv_folds, seed=seed) if cv_folds > 1 else None
     core = _fit_core(data, config)
+    untitled = _fit_core(untitled_training_set(data), config) if config.untitled_core else None
     toxic_list = list(toxic_records)
     toxic = _fit_toxic(toxic_list, config) if toxic_list else None
     card = {
@@ -550,7 +612,7 @@ def train(
         "train_seconds": round(time.perf_counter() - started, 1),
         "libraries": _library_versions(),
     }
-    return OpinionAnalyzer(core, toxic, config, card).save(out_dir)
+    return OpinionAnalyzer(core, toxic, config, card, untitled=untitled).save(out_dir)
 
 
 def _summary(gold: Sequence[dict[str, Any]], analyses: Sequence[Analysis]) -> dict[str, Any]:
@@ -599,12 +661,19 @@ def cross_validate(
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     per_fold: dict[str, list[float]] = defaultdict(list)
     per_class: dict[str, list[float]] = defaultdict(list)
+    untitled_fold: dict[str, list[float]] = defaultdict(list)
     for train_idx, test_idx in skf.split(np.zeros(len(y)), y):
-        core = _fit_core([records[i] for i in train_idx], config)
-        analyzer = OpinionAnalyzer(core, None, config, {})
+        train_part = [records[i] for i in train_idx]
+        core = _fit_core(train_part, config)
+        untitled = _fit_core(untitled_training_set(train_part), config) if config.untitled_core else None
+        analyzer = OpinionAnalyzer(core, None, config, {}, untitled=untitled)
         result = evaluate(analyzer, [records[i] for i in test_idx])
         for key in SUMMARY_KEYS[:-1]:
             per_fold[key].append(result[key])
+        # the same held-out items seen without any title (how most posts and comments arrive)
+        bare = evaluate(analyzer, [without_title(records[i]) for i in test_idx])
+        for key in SUMMARY_KEYS[:-1]:
+            untitled_fold[key].append(bare[key])
         for label, row in result["field"]["per_class"].items():
             per_class[label].append(row["f1"])
     out: dict[str, Any] = {"folds": folds, "seed": seed}
@@ -615,6 +684,10 @@ def cross_validate(
             "folds": values,
         }
     out["field_f1_per_class"] = {k: round(float(np.mean(v)), 4) for k, v in sorted(per_class.items())}
+    out["without_titles"] = {
+        key: {"mean": round(float(np.mean(v)), 4), "sd": round(float(np.std(v)), 4)}
+        for key, v in untitled_fold.items()
+    }
     return out
 
 

@@ -189,3 +189,50 @@ def test_sentiment_split_falls_back_without_articles(tmp_path):
         "neutral",
         "positive",
     }
+
+
+def test_items_without_a_title_go_to_the_untitled_models(records, tmp_path):
+    from dataclasses import replace
+
+    from danvan.nlp.opinion import _decide, _predict_core, untitled_training_set, without_title
+
+    config = replace(OpinionConfig(), untitled_core=True)
+    a = OpinionAnalyzer.load(train(records[:260], tmp_path / "u", seed=1, config=config))
+    assert a.untitled is not None and a.untitled is not a.core
+    titled = {"text": "Đường vào ấp xuống cấp, ổ gà khắp nơi", "article_title": "Giao thông nông thôn"}
+    bare = without_title(titled)
+    assert "article_title" not in bare and bare["kind"] == "comment"
+    assert without_title({"text": "x", "title": "Tin"})["kind"] == "article"
+    got_titled, got_bare = a.analyze([titled, bare])
+    for item, core, got in ((titled, a.core, got_titled), (bare, a.untitled, got_bare)):
+        expected = _decide(_predict_core(core, a.config, [item]), a.config, 0)
+        assert (got.field, got.sentiment) == (expected[2], expected[5])
+        assert got.field_confidence == round(expected[3], 4)
+    # the untitled models learn from every record and a title-less copy of each one that has a title
+    with_title = sum(1 for r in records[:260] if r.get("title") or r.get("article_title"))
+    assert len(untitled_training_set(records[:260])) == 260 + with_title
+    # a bundle without them sends every item to the main models
+    plain = OpinionAnalyzer.load(train(records[:260], tmp_path / "p", seed=1))
+    assert plain.untitled is None
+    expected = _decide(_predict_core(plain.core, plain.config, [bare]), plain.config, 0)
+    assert plain.analyze([bare])[0].field == expected[2]
+
+
+def test_field_split_model_scores_articles(tmp_path):
+    # identical texts: the comments (twice as many) say one field, the articles the other
+    pairs = {"trường học mới": ("education", "health"), "bệnh viện mới": ("health", "education")}
+    data = []
+    for i in range(30):
+        sentiment = ("negative", "neutral", "positive")[i % 3]
+        for text, (comment_field, article_field) in pairs.items():
+            row = {"text": f"{text} {i}", "sentiment": sentiment}
+            data.append(dict(row, article_title="Tin", field=comment_field))
+            data.append(dict(row, article_title="Tin", field=comment_field))
+            data.append(dict(row, title="Tin", field=article_field))
+    a = OpinionAnalyzer.load(train(data, tmp_path / "f", seed=1))
+    assert a.core["field_article"] is not None
+    article, comment = a.analyze(
+        [{"text": "trường học mới 7", "title": "Tin"}, {"text": "trường học mới 7", "article_title": "Tin"}]
+    )
+    assert (article.field, comment.field) == ("health", "education")
+    assert set(article.field_scores) <= set(a.field_labels)
