@@ -44,8 +44,9 @@ EXPERIMENTS = {
         sentiment_C=1.0,
         sentiment_class_weight="balanced",
         sentiment_split=False,
+        field_split=False,
     ),
-    # svm_both + one sentiment model for articles and one for comments (the shipped default)
+    # svm_both + one sentiment model for articles and one for comments
     "svm_split": replace(
         BASE,
         title_mode="both",
@@ -55,9 +56,11 @@ EXPERIMENTS = {
         sentiment_C=1.0,
         sentiment_class_weight="balanced",
         sentiment_split=True,
+        field_split=False,
     ),
-    "svm_split_C0.3": replace(BASE, sentiment_split=True, sentiment_C=0.3),
-    "svm_split_word13": replace(BASE, sentiment_split=True, word_ngrams=(1, 3)),
+    # svm_split + a field model of the articles' own (C=0.3) for the articles (the shipped default)
+    "svm_split2": replace(BASE, sentiment_split=True, field_split=True, field_article_C=0.3),
+    "svm_split2_C1": replace(BASE, sentiment_split=True, field_split=True, field_article_C=1.0),
 }
 
 
