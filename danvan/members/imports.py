@@ -751,15 +751,24 @@ def _numbered(rows: Iterator[list[Any]], number: int, limit: int) -> Iterator[tu
         yield number, cells
 
 
-def parse_workers(fh) -> int:
-    """How many processes parse the file: ``DANVAN_MEMBERS_IMPORT_WORKERS`` (2 by default) for a file of at
-    least ``DANVAN_MEMBERS_IMPORT_PARALLEL_BYTES`` (4 MB, some 40,000 rows) when the check runs outside a
-    transaction (each process writes its chunks in its own connection), else 1."""
+def parse_workers(fh, filename: str) -> int:
+    """How many processes parse the file: ``DANVAN_MEMBERS_IMPORT_WORKERS`` (2 by default) for a file of a
+    format in ``DANVAN_MEMBERS_IMPORT_PARALLEL_FORMATS`` (.xlsx by default) of at least
+    ``DANVAN_MEMBERS_IMPORT_PARALLEL_BYTES`` (4 MB, some 40,000 rows) when the check runs outside a
+    transaction (each process writes its chunks in its own connection), else 1. Measured on 2 cores: an
+    .xlsx file's reading (the sheet's XML) is as heavy as its parsing, so the work splits well; a CSV file's
+    reading is light and the chunks passed to the processes cost about what they save (bench/members)."""
     import multiprocessing
 
     workers = int(getattr(settings, "DANVAN_MEMBERS_IMPORT_WORKERS", 2))
     threshold = int(getattr(settings, "DANVAN_MEMBERS_IMPORT_PARALLEL_BYTES", 4_000_000))
-    if workers < 2 or connection.in_atomic_block or "fork" not in multiprocessing.get_all_start_methods():
+    formats_ = tuple(getattr(settings, "DANVAN_MEMBERS_IMPORT_PARALLEL_FORMATS", (".xlsx",)))
+    if (
+        workers < 2
+        or not (filename or "").lower().endswith(formats_)
+        or connection.in_atomic_block
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         return 1
     try:
         position = fh.tell()
@@ -828,7 +837,7 @@ def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) ->
     """Read, parse and stage every row of ``fh`` for ``batch``, then run the set-based checks. A large file
     is parsed by several processes (``parse_workers``), the reading staying in this one."""
     started = time.monotonic()
-    workers = parse_workers(fh)
+    workers = parse_workers(fh, batch.filename)
     rows = open_rows(fh, batch.filename)
     header, positions, number = read_header(rows)
     parser = RowParser(load_context(actor), positions)

@@ -545,7 +545,9 @@ def test_a_large_file_is_parsed_by_several_processes_like_by_one(world, settings
         imports.check(one, io.BytesIO(content), actor=admin)
     settings.DANVAN_MEMBERS_IMPORT_WORKERS = 2
     settings.DANVAN_MEMBERS_IMPORT_PARALLEL_BYTES = 0
-    assert imports.parse_workers(io.BytesIO(content)) == 2
+    assert imports.parse_workers(io.BytesIO(content), "b.csv") == 1  # .xlsx only by default
+    settings.DANVAN_MEMBERS_IMPORT_PARALLEL_FORMATS = (".csv", ".xlsx")
+    assert imports.parse_workers(io.BytesIO(content), "b.csv") == 2
     two = ImportBatch.objects.create(filename="b.csv", created_by=admin)
     with translation.override("vi"):
         imports.check(two, io.BytesIO(content), actor=admin)
