@@ -92,7 +92,7 @@ def cadres_for_meeting(*, meeting: Meeting):
 def scope_units(*, actor, perm: str = "activities.view_meeting") -> list[Unit]:
     """The top units of the actor's scopes for ``perm`` (a superuser: the provinces)."""
     if getattr(actor, "is_superuser", False):
-        return list(Unit.objects.filter(level=UnitLevel.PROVINCE).order_by("name"))
+        return list(Unit.objects.filter(level=UnitLevel.PROVINCE).order_by("search_name"))
     paths = sorted({s.unit_path for s in user_scopes(actor, perm)}, key=lambda p: (p.count("/"), p))
     units = {u.path: u for u in Unit.objects.filter(path__in=paths)}
     return [units[p] for p in paths if p in units]
@@ -109,7 +109,7 @@ def unit_choices(*, actor, perm: str = "activities.view_meeting") -> list[Unit]:
         if root.level == UnitLevel.PROVINCE:
             result.extend(
                 Unit.objects.filter(parent=root, level=UnitLevel.COMMUNE, valid_to__isnull=True).order_by(
-                    "name"
+                    "search_name"
                 )
             )
     return result

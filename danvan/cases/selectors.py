@@ -310,7 +310,7 @@ def public_provinces():
     return (
         Unit.objects.filter(level=UnitLevel.PROVINCE, valid_to__isnull=True)
         .only("pk", "name")
-        .order_by("name")
+        .order_by("search_name")
     )
 
 

@@ -57,7 +57,7 @@ def awards_visible(*, actor, action: str = "view"):
 
 def scope_units(*, actor) -> list[Unit]:
     if getattr(actor, "is_superuser", False):
-        return list(Unit.objects.filter(level=UnitLevel.PROVINCE).order_by("name"))
+        return list(Unit.objects.filter(level=UnitLevel.PROVINCE).order_by("search_name"))
     paths = sorted(
         {s.unit_path for s in user_scopes(actor, "practices.view_practice")}, key=lambda p: (p.count("/"), p)
     )

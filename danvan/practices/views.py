@@ -631,7 +631,7 @@ class FiguresView(LoginRequiredMixin, TemplateView):
             page_title=_("Figures of “Dân vận khéo” models"),
             unit=unit,
             units=units,
-            children=list(Unit.objects.visible_to(user).filter(parent=unit).order_by("name"))
+            children=list(Unit.objects.visible_to(user).filter(parent=unit).order_by("search_name"))
             if unit.level == "province"
             else [],
             year=year,

@@ -172,3 +172,20 @@ def test_public_pages_need_no_account_and_are_not_cached(client):
     for url in ("/cases/public/", "/cases/public/submit/", "/cases/public/track/"):
         response = client.get(url)
         assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+
+
+def test_the_provinces_are_listed_in_vietnamese_alphabetical_order(client, cw):
+    """Not in code-point order, where "Tỉnh Đồng Nai" came after "Tỉnh Điện Biên" at the end of the list."""
+    import re
+
+    from danvan.core.text import fold
+
+    page = client.get("/cases/public/submit/").content.decode()
+    select = re.search(r'<select name="province".*?</select>', page, re.S).group(0)
+    names = [n.strip() for n in re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', select)]
+    assert len(names) >= 2
+    assert names == sorted(names, key=fold)
+    provinces = list(
+        Unit.objects.filter(level=UnitLevel.PROVINCE, valid_to__isnull=True).values_list("name", flat=True)
+    )
+    assert sorted(names) == sorted(provinces)
