@@ -217,3 +217,15 @@ def test_the_table_pager_speaks_vietnamese(client, demo_world):
     words = re.sub(r"<[^>]+>", " ", pager).split()
     assert "next" not in words and "previous" not in words
     assert "Table navigation" not in page
+
+
+def test_pages_name_their_icon_so_browsers_do_not_ask_for_a_missing_favicon_ico(client, demo_world):
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("favicon.svg")
+    client.force_login(demo_world.users["admin_a"])
+    for url in ("/", "/structure/units/"):
+        assert 'rel="icon"' in client.get(url).content.decode()
+    client.logout()
+    for url in ("/accounts/login/", "/cases/public/"):
+        assert 'rel="icon"' in client.get(url).content.decode()
