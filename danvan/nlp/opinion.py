@@ -541,7 +541,12 @@ class OpinionAnalyzer:
 def _clean(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for r in records:
-        if not str(r.get("text") or "").strip() or not r.get("field") or not r.get("sentiment"):
+        # an article whose opening sits in its title (empty text) still teaches: keep it (the CV does)
+        if (
+            not (str(r.get("text") or "") + item_title(r)).strip()
+            or not r.get("field")
+            or not r.get("sentiment")
+        ):
             continue
         out.append(r)
     return out
