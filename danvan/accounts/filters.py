@@ -49,3 +49,20 @@ class AssignmentFilter(StyledFilterSet):
         if value == "ended":
             return qs.filter(valid_to__lt=today)
         return qs
+
+
+class RoleFilter(StyledFilterSet):
+    """Only a search: without a filter set, django-filter offered every field, among them a list of every
+    permission under its English codename ("Can add role assignment event")."""
+
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search", widget=forms.TextInput(attrs={"type": "search"})
+    )
+
+    class Meta:
+        model = Role
+        fields = ["q"]
+
+    def search(self, qs, name, value):
+        value = clean(value)
+        return qs.filter(Q(name__icontains=value) | Q(code__icontains=value))

@@ -31,7 +31,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from danvan.accounts import selectors, services
-from danvan.accounts.filters import AssignmentFilter, UserFilter
+from danvan.accounts.filters import AssignmentFilter, RoleFilter, UserFilter
 from danvan.accounts.forms import (
     AdminSetPasswordForm,
     AssignmentForm,
@@ -575,7 +575,7 @@ class RoleListView(ScopedListView):
 
     model = Role
     table_class = RoleTable
-    filterset_class = None
+    filterset_class = RoleFilter
     page_title = _lazy("Roles")
     export_name = "vai-tro"
 

@@ -73,6 +73,17 @@ class EventFilter(StyledFilterSet):
         return qs.filter(pgh_context__user__in=ids)
 
 
+def model_name(label: str) -> str:
+    """A model label ("structure.Unit") as its Vietnamese name ("Đơn vị hành chính"); unknown labels as given."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return label
+    return str(model._meta.verbose_name).capitalize()
+
+
 class EventTable(tables.Table):
     pgh_created_at = tables.DateTimeColumn(verbose_name=_("Time"), format="d/m/Y H:i:s")
     pgh_label = tables.Column(verbose_name=_("Action"))
@@ -86,6 +97,9 @@ class EventTable(tables.Table):
         model = MiddlewareEvents
         fields = ("pgh_created_at", "pgh_label", "pgh_obj_model", "pgh_obj_id", "user", "url", "pgh_diff")
         attrs = {"class": "table table-sm table-hover mb-0 small"}
+
+    def render_pgh_obj_model(self, value):
+        return model_name(value)
 
     def render_pgh_label(self, value):
         return {"insert": _("Created"), "update": _("Changed"), "delete": _("Deleted")}.get(value, value)
@@ -164,6 +178,9 @@ class AccessLogTable(tables.Table):
         model = AccessLog
         fields = ("at", "user", "model", "object_pk", "field", "purpose", "ip_address", "path")
         attrs = {"class": "table table-sm table-hover mb-0 small"}
+
+    def render_model(self, value):
+        return model_name(value)
 
 
 class AccessLogView(AuditView):

@@ -401,3 +401,10 @@ def test_domain_roles_can_be_given_but_not_to_oneself(world):
     assert assignment.pk
     with pytest.raises(Denied):
         services.assignment_create(actor=admin, user=admin, role=reception, unit=world.commune_a)
+
+
+def test_the_role_list_offers_a_search_not_every_permission_in_english(client, world, admin_a):
+    page = client.get(reverse("accounts:role-list")).content.decode()
+    assert "Can add" not in page and "role assignment event" not in page
+    found = client.get(reverse("accounts:role-list") + "?q=leader")
+    assert [row.record.code for row in found.context["table"].rows] == ["leader"]

@@ -229,3 +229,14 @@ def test_pages_name_their_icon_so_browsers_do_not_ask_for_a_missing_favicon_ico(
     client.logout()
     for url in ("/accounts/login/", "/cases/public/"):
         assert 'rel="icon"' in client.get(url).content.decode()
+
+
+def test_the_change_history_names_record_types_in_vietnamese(client, demo_world):
+    from danvan.core.audit import model_name
+
+    assert model_name("structure.Unit") == "Đơn vị hành chính"
+    assert model_name("nowhere.Nothing") == "nowhere.Nothing"
+    client.force_login(demo_world.users["admin_a"])
+    Unit.objects.filter(pk=demo_world.commune_a.pk).update(population=4321)  # a row-history event
+    rows = list(client.get("/audit/?pgh_obj_model=structure.Unit").context["table"].rows)
+    assert rows and {row.get_cell("pgh_obj_model") for row in rows} == {"Đơn vị hành chính"}
