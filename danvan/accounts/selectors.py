@@ -181,5 +181,6 @@ def role_permission_matrix(*, role: Role) -> list[PermissionGroup]:
         if action in ACTIONS and perm.codename == f"{action}_{ct.model}":
             rows[key].actions[action] = True
         else:
-            rows[key].others.append(perm.name)
+            # Stored in English (the migration's text); the msgid is in the owning app's catalogue.
+            rows[key].others.append(_(perm.name))
     return list(groups.values())

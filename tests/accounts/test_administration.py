@@ -408,3 +408,14 @@ def test_the_role_list_offers_a_search_not_every_permission_in_english(client, w
     assert "Can add" not in page and "role assignment event" not in page
     found = client.get(reverse("accounts:role-list") + "?q=leader")
     assert [row.record.code for row in found.context["table"].rows] == ["leader"]
+
+
+def test_a_roles_special_permissions_are_named_in_vietnamese(client, world, admin_a, settings):
+    from django.utils import translation
+
+    role = Role.objects.create(code="reader", name="Reader")
+    role.permissions.add(Permission.objects.get(codename="view_citizen_id"))
+    settings.LANGUAGE_CODE = "vi"  # this module's tests run in English (see conftest)
+    with translation.override("vi"):
+        page = client.get(reverse("accounts:role-detail", args=[role.pk])).content.decode()
+    assert "Được xem đầy đủ số CCCD" in page and "Can see citizen IDs in full" not in page
