@@ -47,6 +47,7 @@ from danvan.opinion.models import (
     IssueStatus,
     Item,
     ItemKey,
+    ItemKind,
     ModelStatus,
     ModelVersion,
     OpinionSettings,
@@ -186,7 +187,14 @@ def active_analyzer() -> Any:
 
 
 def _labels(analyzer: Any, items: Sequence[Item]) -> list[Labels]:
-    records = [{"text": it.text, "title": it.title, "article_title": it.title} for it in items]
+    # An article's title is its own; on a comment or post it is the title of what it answers (the parent
+    # article), and ``kind`` tells the bundle which models (articles' or comments') apply.
+    records = [
+        {"text": it.text, "title": it.title, "kind": it.kind}
+        if it.kind == ItemKind.ARTICLE
+        else {"text": it.text, "article_title": it.title, "kind": it.kind}
+        for it in items
+    ]
     try:
         raw = analyzer.analyze(records)
     except (TypeError, AttributeError):  # an analyser that takes plain texts

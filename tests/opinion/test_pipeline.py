@@ -128,3 +128,37 @@ def test_author_is_stored_only_as_a_hash(source_a, analyzer):
     with connection.cursor() as cursor:
         cursor.execute("SELECT row_to_json(i)::text FROM opinion_item i")
         assert all("Nguyễn" not in row[0] and "nguyễn" not in row[0] for row in cursor.fetchall())
+
+
+def test_the_bundle_is_told_which_items_are_articles(source_a, analyzer, monkeypatch):
+    """An article's title is its own; a comment's is the article it answers: the bundle picks its models by
+    ``kind`` (articles' or comments'), and items without a title go to its untitled models."""
+    from danvan.nlp.opinion import is_article, item_title
+
+    seen = []
+    original = analyzer.analyze
+
+    def spy(records):
+        seen.extend(records)
+        return original(records)
+
+    monkeypatch.setattr(analyzer, "analyze", spy)
+    pipeline.store_items(
+        source_a,
+        [
+            rec("art", "Tỉnh họp bàn giải phóng mặt bằng", kind="article", title="Giải phóng mặt bằng"),
+            rec("com", "Bồi thường quá thấp", kind="comment", title="Giải phóng mặt bằng"),
+            rec("post", "Đường ngập sâu", kind="post"),
+        ],
+    )
+    by_text = {r["text"]: r for r in seen}
+    article, comment, post = (
+        by_text[t] for t in ("Tỉnh họp bàn giải phóng mặt bằng", "Bồi thường quá thấp", "Đường ngập sâu")
+    )
+    assert is_article(article) and item_title(article) == "Giải phóng mặt bằng"
+    assert (
+        not is_article(comment)
+        and comment["article_title"] == "Giải phóng mặt bằng"
+        and "title" not in comment
+    )
+    assert not is_article(post) and item_title(post) == ""
