@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django_filters.utils import get_model_field
 
 from danvan.core.forms import style_fields
 from danvan.core.text import fold
@@ -12,7 +13,19 @@ from danvan.core.text import fold
 class StyledFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._drop_pointless_null_choices()
         style_fields(self.form.fields)
+
+    def _drop_pointless_null_choices(self):
+        """FILTERS_NULL_CHOICE_LABEL adds "(trống)" to every choice filter; it finds rows only where the
+        column may be NULL. Elsewhere (a case's kind, a method filter such as "Quá hạn") it found nothing."""
+        model = self._meta.model
+        for filter_ in self.filters.values():
+            if not isinstance(filter_, django_filters.ChoiceFilter) or "null_label" in filter_.extra:
+                continue
+            field = get_model_field(model, filter_.field_name) if model and not filter_.method else None
+            if field is None or not getattr(field, "null", False):
+                filter_.extra["null_label"] = None
 
 
 class FoldedSearchFilter(django_filters.CharFilter):

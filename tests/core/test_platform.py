@@ -240,3 +240,17 @@ def test_the_change_history_names_record_types_in_vietnamese(client, demo_world)
     Unit.objects.filter(pk=demo_world.commune_a.pk).update(population=4321)  # a row-history event
     rows = list(client.get("/audit/?pgh_obj_model=structure.Unit").context["table"].rows)
     assert rows and {row.get_cell("pgh_obj_model") for row in rows} == {"Đơn vị hành chính"}
+
+
+def test_choice_filters_offer_empty_only_where_a_column_may_be_empty():
+    from danvan.cases.filters import CaseFilter
+    from danvan.cases.models import Case
+
+    fields = CaseFilter({}, queryset=Case.objects.none()).form.fields
+    labels = {
+        name: [str(label) for _value, label in fields[name].choices] for name in ("kind", "deadline", "field")
+    }
+    assert "(trống)" not in labels["kind"]  # every case has a kind
+    assert "(trống)" not in labels["deadline"]  # a method filter: "null" meant nothing to it
+    assert "(trống)" in labels["field"]  # cases not yet given a field
+    assert Case._meta.get_field("field").null and not Case._meta.get_field("kind").null
