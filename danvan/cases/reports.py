@@ -25,9 +25,10 @@ def column_labels() -> list[str]:
         _("Accepted"),
         _("Resolved"),
         _("On time"),
-        _("Late"),
+        # Not "Late" and "Overdue": both are "Quá hạn", and the table had two columns of that name.
+        _("Resolved late"),
         _("Open"),
-        _("Overdue"),
+        _("Open and overdue"),
         _("Collective"),
     ]
 

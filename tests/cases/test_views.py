@@ -426,3 +426,15 @@ def test_the_demo_fills_every_state_quickly(cw):
     assert any(d < today for d in dues) and any(d >= today for d in dues)
     assert Case.objects.filter(kind="denunciation").exclude(citizen_name="").count() == 0
     assert Dialogue.objects.exists() and ReceptionSession.objects.exists()
+
+
+def test_figures_columns_have_distinct_names(client, cw):
+    """ "Late" (resolved late) and "Overdue" (open, overdue) were both "Quá hạn"."""
+    import re
+
+    client.force_login(cw.users["reception_ca"])
+    page = client.get("/cases/figures/?period=year&year=2026").content.decode()
+    head = re.search(r"<thead><tr>(.*?)</tr></thead>", page, re.S).group(1)
+    labels = [re.sub(r"<[^>]+>", "", th).strip() for th in re.findall(r"<th.*?</th>", head, re.S)][1:]
+    assert len(labels) == 8 and len(set(labels)) == 8
+    assert "Giải quyết quá hạn" in labels and "Đang giải quyết quá hạn" in labels
