@@ -26,6 +26,8 @@ class StyledFilterSet(django_filters.FilterSet):
             field = get_model_field(model, filter_.field_name) if model and not filter_.method else None
             if field is None or not getattr(field, "null", False):
                 filter_.extra["null_label"] = None
+                # A form field built earlier (e.g. by the API schema, on the class's filters) is rebuilt.
+                filter_.__dict__.pop("_field", None)
 
 
 class FoldedSearchFilter(django_filters.CharFilter):
