@@ -68,7 +68,9 @@ models: $(VENV)/.synced
 
 # Retrain the shipped default opinion bundle (data/models/opinion/default) from the shipped training set.
 opinion-models: $(VENV)/.synced
-	$(PY) -m danvan.nlp opinion-train --data data/opinion/train.jsonl --out data/models/opinion/default
+	$(PY) -m danvan.nlp opinion-train --data data/opinion/train.jsonl --out data/models/opinion/default \
+	  --toxic $(SHARED)/raw/uit-victsd/ViCTSD_train.csv
+	PYTHONPATH=. $(PY) bench/nlp/opinion_cv.py svm_split2_untitled --card data/models/opinion/default
 
 bench: install
 	@for b in bench/*/run.py; do echo "== $$b"; $(PY) $$b || exit 1; done; $(PY) bench/collect.py

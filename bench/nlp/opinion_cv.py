@@ -58,8 +58,14 @@ EXPERIMENTS = {
         sentiment_split=True,
         field_split=False,
     ),
-    # svm_split + a field model of the articles' own (C=0.3) for the articles (the shipped default)
-    "svm_split2": replace(BASE, sentiment_split=True, field_split=True, field_article_C=0.3),
+    # svm_split + a field model of the articles' own (C=0.3) for the articles
+    "svm_split2": replace(
+        BASE, sentiment_split=True, field_split=True, field_article_C=0.3, untitled_core=False
+    ),
+    # svm_split2 + models of their own for items without any title (the shipped default)
+    "svm_split2_untitled": replace(
+        BASE, sentiment_split=True, field_split=True, field_article_C=0.3, untitled_core=True
+    ),
     "svm_split2_C1": replace(BASE, sentiment_split=True, field_split=True, field_article_C=1.0),
 }
 

@@ -26,7 +26,7 @@ import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -94,7 +94,7 @@ class OpinionConfig:
     field_article_C: float = 0.3
     # a second set of models for items without any title (a post or comment seen without its article): trained
     # on the records plus title-less copies of those with one, since the main models lean on the title
-    untitled_core: bool = False
+    untitled_core: bool = True
     unsure_weight: float = 0.5
     relevance: str = "derived"  # "derived" (1 - P(not_relevant)) or "separate" (own binary model)
     relevance_threshold: float = 0.5
@@ -159,6 +159,14 @@ def without_title(item: dict[str, Any]) -> dict[str, Any]:
 def untitled_training_set(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """What the untitled models learn from: every record, plus a title-less copy of each one with a title."""
     return [*records, *(without_title(r) for r in records if item_title(r))]
+
+
+def _fit_untitled(records: Sequence[dict[str, Any]], config: OpinionConfig) -> dict[str, Any]:
+    """The untitled models: one field and one sentiment model (an article without a title is rare, so no
+    article models), and ``min_df`` doubled because each titled record is there twice (it would otherwise let
+    in every n-gram of a single record and triple the bundle's size)."""
+    own = replace(config, field_split=False, sentiment_split=False, min_df=2 * config.min_df)
+    return _fit_core(untitled_training_set(records), own)
 
 
 def gold_relevant(item: dict[str, Any]) -> bool:
@@ -580,7 +588,7 @@ def train(
     started = time.perf_counter()
     cv = cross_validate(data, config, folds=cv_folds, seed=seed) if cv_folds > 1 else None
     core = _fit_core(data, config)
-    untitled = _fit_core(untitled_training_set(data), config) if config.untitled_core else None
+    untitled = _fit_untitled(data, config) if config.untitled_core else None
     toxic_list = list(toxic_records)
     toxic = _fit_toxic(toxic_list, config) if toxic_list else None
     card = {
@@ -670,7 +678,7 @@ def cross_validate(
     for train_idx, test_idx in skf.split(np.zeros(len(y)), y):
         train_part = [records[i] for i in train_idx]
         core = _fit_core(train_part, config)
-        untitled = _fit_core(untitled_training_set(train_part), config) if config.untitled_core else None
+        untitled = _fit_untitled(train_part, config) if config.untitled_core else None
         analyzer = OpinionAnalyzer(core, None, config, {}, untitled=untitled)
         result = evaluate(analyzer, [records[i] for i in test_idx])
         for key in SUMMARY_KEYS[:-1]:

@@ -196,9 +196,12 @@ def test_items_without_a_title_go_to_the_untitled_models(records, tmp_path):
 
     from danvan.nlp.opinion import _decide, _predict_core, untitled_training_set, without_title
 
-    config = replace(OpinionConfig(), untitled_core=True)
+    config = OpinionConfig()
+    assert config.untitled_core  # the default
     a = OpinionAnalyzer.load(train(records[:260], tmp_path / "u", seed=1, config=config))
     assert a.untitled is not None and a.untitled is not a.core
+    # one field and one sentiment model there: articles without any title are rare
+    assert a.untitled["field_article"] is None and a.untitled["sentiment_article"] is None
     titled = {"text": "Đường vào ấp xuống cấp, ổ gà khắp nơi", "article_title": "Giao thông nông thôn"}
     bare = without_title(titled)
     assert "article_title" not in bare and bare["kind"] == "comment"
@@ -212,7 +215,9 @@ def test_items_without_a_title_go_to_the_untitled_models(records, tmp_path):
     with_title = sum(1 for r in records[:260] if r.get("title") or r.get("article_title"))
     assert len(untitled_training_set(records[:260])) == 260 + with_title
     # a bundle without them sends every item to the main models
-    plain = OpinionAnalyzer.load(train(records[:260], tmp_path / "p", seed=1))
+    plain = OpinionAnalyzer.load(
+        train(records[:260], tmp_path / "p", seed=1, config=replace(config, untitled_core=False))
+    )
     assert plain.untitled is None
     expected = _decide(_predict_core(plain.core, plain.config, [bare]), plain.config, 0)
     assert plain.analyze([bare])[0].field == expected[2]
