@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views import View
 
 from danvan.opinion import briefing, selectors
 from danvan.opinion.models import OpinionSettings
+from danvan.opinion.views.dashboard import chosen_unit
 
 
 def _params(request) -> tuple[str, dt.date, dt.date]:
@@ -43,17 +44,7 @@ def briefing_units(user):
 def briefing_unit(request):
     """The unit asked for (``unit`` = its id) when the user may read it, else 404; by default the user's home
     unit, or the first unit of their scope."""
-    units = briefing_units(request.user)
-    wanted = request.GET.get("unit")
-    if wanted:
-        unit = units.filter(pk=wanted).first() if wanted.isdigit() else None
-        if unit is None:
-            raise Http404
-        return unit
-    home = getattr(request.user, "home_unit", None)
-    if home is not None and (request.user.is_superuser or units.filter(pk=home.pk).exists()):
-        return home
-    return units.first()
+    return chosen_unit(request, briefing_units(request.user), superuser_home=True)
 
 
 def forecast_figures(user, unit, *, minimum: int) -> list[dict]:

@@ -27,6 +27,24 @@ def period(request) -> tuple[dt.date, dt.date]:
     return end - dt.timedelta(days=days - 1), end
 
 
+def chosen_unit(request, units, *, superuser_home: bool = False):
+    """The unit asked for (``unit`` = its id) among ``units`` (the units the user may pick), else 404; by default
+    the user's home unit when it is among them (or always for a superuser with ``superuser_home``), else the
+    first of them."""
+    wanted = request.GET.get("unit")
+    if wanted:
+        unit = units.filter(pk=wanted).first() if wanted.isdigit() else None
+        if unit is None:
+            raise Http404
+        return unit
+    home = getattr(request.user, "home_unit", None)
+    if home is not None and (
+        (superuser_home and request.user.is_superuser) or units.filter(pk=home.pk).exists()
+    ):
+        return home
+    return units.first()
+
+
 class DashboardView(LoginRequiredMixin, View):
     def get(self, request):
         if not request.user.has_perm("opinion.view_dailyrollup"):
@@ -106,16 +124,7 @@ class ForecastView(LoginRequiredMixin, View):
         return render(request, "opinion/dashboard/forecast.html", context)
 
     def _unit(self, request, units):
-        wanted = request.GET.get("unit")
-        if wanted:
-            unit = units.filter(pk=wanted).first() if wanted.isdigit() else None
-            if unit is None:
-                raise Http404
-            return unit
-        home = getattr(request.user, "home_unit", None)
-        if home is not None and units.filter(pk=home.pk).exists():
-            return home
-        return units.first()
+        return chosen_unit(request, units)
 
     def _figures(self, user, unit, field, names, minimum) -> dict:
         forecast = selectors.latest_forecast(user, unit=unit, field=field)
