@@ -10,6 +10,18 @@ from danvan.nlp.datasets import read_jsonl
 from danvan.nlp.opinion import CARD_FILE, OpinionConfig, cross_validate
 
 BASE = OpinionConfig()
+# LinearSVC C=1 balanced + temperature for field and sentiment, the title appended and as its own block
+SVM_BOTH = replace(
+    BASE,
+    title_mode="both",
+    field_estimator="svm",
+    field_C=1.0,
+    sentiment_estimator="svm",
+    sentiment_C=1.0,
+    sentiment_class_weight="balanced",
+    sentiment_split=False,
+    field_split=False,
+)
 EXPERIMENTS = {
     "default": BASE,
     "no_title": replace(BASE, title_ngrams=None),
@@ -35,36 +47,16 @@ EXPERIMENTS = {
         sentiment_C=1.0,
         sentiment_class_weight="balanced",
     ),
-    "svm_both": replace(
-        BASE,
-        title_mode="both",
-        field_estimator="svm",
-        field_C=1.0,
-        sentiment_estimator="svm",
-        sentiment_C=1.0,
-        sentiment_class_weight="balanced",
-        sentiment_split=False,
-        field_split=False,
-    ),
+    "svm_both": SVM_BOTH,
     # svm_both + one sentiment model for articles and one for comments
-    "svm_split": replace(
-        BASE,
-        title_mode="both",
-        field_estimator="svm",
-        field_C=1.0,
-        sentiment_estimator="svm",
-        sentiment_C=1.0,
-        sentiment_class_weight="balanced",
-        sentiment_split=True,
-        field_split=False,
-    ),
+    "svm_split": replace(SVM_BOTH, sentiment_split=True),
     # svm_split + a field model of the articles' own (C=0.3) for the articles
     "svm_split2": replace(
-        BASE, sentiment_split=True, field_split=True, field_article_C=0.3, untitled_core=False
+        SVM_BOTH, sentiment_split=True, field_split=True, field_article_C=0.3, untitled_core=False
     ),
     # svm_split2 + models of their own for items without any title (the shipped default)
     "svm_split2_untitled": replace(
-        BASE, sentiment_split=True, field_split=True, field_article_C=0.3, untitled_core=True
+        SVM_BOTH, sentiment_split=True, field_split=True, field_article_C=0.3, untitled_core=True
     ),
     "svm_split2_C1": replace(BASE, sentiment_split=True, field_split=True, field_article_C=1.0),
 }

@@ -39,13 +39,10 @@ class IssueFilterForm(StyledForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         from danvan.opinion.filters import field_choices
-        from danvan.opinion.forms import scoped_units
+        from danvan.opinion.forms import pickable_units
         from danvan.opinion.models import IssueStatus
 
-        units = scoped_units(user, "opinion.view_issue")
-        if user.is_superuser:
-            units = units.filter(level="province")  # every commune of the country: chosen by code instead
-        self.fields["unit"].queryset = units
+        self.fields["unit"].queryset = pickable_units(user, "opinion.view_issue")
         self.fields["field"].choices = [("", _("All fields")), *field_choices()]
         self.fields["status"].choices = [("", _("All statuses")), ("open", _("Open")), *IssueStatus.choices]
 

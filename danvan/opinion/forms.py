@@ -33,6 +33,13 @@ def scoped_units(user, perm: str, levels=("province", "commune")):
     return qs.filter(cond).order_by("path")
 
 
+def pickable_units(user, perm: str):
+    """Provinces and communes where ``user`` has ``perm`` — what a unit choice offers (a superuser, who sees
+    every commune of the country, is offered the provinces; a commune is then reached by its code)."""
+    units = scoped_units(user, perm)
+    return units.filter(level="province") if user.is_superuser else units
+
+
 class SourceForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=EDITABLE_KINDS, initial=SourceKind.RSS)

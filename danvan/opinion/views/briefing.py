@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from danvan.opinion import briefing, selectors
+from danvan.opinion.forms import pickable_units
 from danvan.opinion.models import OpinionSettings
 from danvan.opinion.views.dashboard import chosen_unit
 
@@ -31,14 +32,8 @@ def _params(request) -> tuple[str, dt.date, dt.date]:
 
 
 def briefing_units(user):
-    """Units a briefing may be made for: provinces and communes where the user reads the figures (a
-    superuser, who sees every commune of the country, is offered the provinces)."""
-    from danvan.opinion.forms import scoped_units
-
-    units = scoped_units(user, "opinion.view_dailyrollup")
-    if user.is_superuser:
-        units = units.filter(level="province")
-    return units
+    """Units a briefing may be made for: those where the user reads the figures."""
+    return pickable_units(user, "opinion.view_dailyrollup")
 
 
 def briefing_unit(request):

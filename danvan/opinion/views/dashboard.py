@@ -15,6 +15,7 @@ from django.views import View
 
 from danvan.opinion import selectors
 from danvan.opinion.filters import field_choices
+from danvan.opinion.forms import pickable_units
 from danvan.opinion.models import OpinionSettings
 
 
@@ -86,13 +87,6 @@ class DashboardView(LoginRequiredMixin, View):
 HISTORY_DAYS = 28
 
 
-def forecast_units(user):
-    from danvan.opinion.forms import scoped_units
-
-    units = scoped_units(user, "opinion.view_forecast")
-    return units.filter(level="province") if user.is_superuser else units
-
-
 class ForecastView(LoginRequiredMixin, View):
     """One unit and field (all fields by default): the daily volume of the last 28 days beside the latest
     7-day forecast with its interval (chart and table), and the unit's other latest forecasts."""
@@ -100,8 +94,8 @@ class ForecastView(LoginRequiredMixin, View):
     def get(self, request):
         if not request.user.has_perm("opinion.view_forecast"):
             raise PermissionDenied
-        units = forecast_units(request.user)
-        unit = self._unit(request, units)
+        units = pickable_units(request.user, "opinion.view_forecast")
+        unit = chosen_unit(request, units)
         names = selectors.field_names()
         field = request.GET.get("field", "")
         if field and field not in names:
@@ -122,9 +116,6 @@ class ForecastView(LoginRequiredMixin, View):
         if unit is not None:
             context.update(self._figures(request.user, unit, field, names, minimum))
         return render(request, "opinion/dashboard/forecast.html", context)
-
-    def _unit(self, request, units):
-        return chosen_unit(request, units)
 
     def _figures(self, user, unit, field, names, minimum) -> dict:
         forecast = selectors.latest_forecast(user, unit=unit, field=field)
