@@ -255,3 +255,27 @@ def test_choice_filters_offer_empty_only_where_a_column_may_be_empty():
     assert "(trống)" not in labels["deadline"]  # a method filter: "null" meant nothing to it
     assert "(trống)" in labels["field"]  # cases not yet given a field
     assert Case._meta.get_field("field").null and not Case._meta.get_field("kind").null
+
+
+def test_select_prompts_are_in_vietnamese():
+    """Django's "---------" prompt of selects (choice fields and foreign keys) reads "— Chọn —"."""
+    from django import forms
+    from django.utils import translation
+
+    from danvan.cases.models import Case
+
+    class CaseForm(forms.ModelForm):
+        class Meta:
+            model = Case
+            fields = ["kind"]
+
+    class UnitChoice(forms.Form):
+        unit = forms.ModelChoiceField(queryset=Unit.objects.none())
+        every = forms.ModelChoiceField(queryset=Unit.objects.none(), empty_label="Tất cả", required=False)
+
+    with translation.override("vi"):
+        kind_html = str(CaseForm()["kind"])
+        unit_form = UnitChoice()
+        assert "— Chọn —" in kind_html and "---------" not in kind_html
+        assert "— Chọn —" in str(unit_form["unit"])
+        assert "Tất cả" in str(unit_form["every"]) and "— Chọn —" not in str(unit_form["every"])
