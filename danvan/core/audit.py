@@ -105,10 +105,20 @@ class EventTable(tables.Table):
         return {"insert": _("Created"), "update": _("Changed"), "delete": _("Deleted")}.get(value, value)
 
     def render_user(self, value):
-        from danvan.accounts.models import User
+        return self._user_names().get(value, value)
 
-        user = User.objects.filter(pk=value).only("username", "full_name").first()
-        return str(user) if user else value
+    def _user_names(self) -> dict:
+        """The users of the rows shown (the page, or every row of an export), read in one query."""
+        if getattr(self, "_names", None) is None:
+            from danvan.accounts.models import User
+
+            page = getattr(self, "page", None)
+            records = [getattr(r, "record", r) for r in (page.object_list if page else self.data)]
+            ids = {(r.pgh_context or {}).get("user") for r in records if r.pgh_context} - {None}
+            self._names = {
+                u.pk: str(u) for u in User.objects.filter(pk__in=ids).only("username", "full_name")
+            }
+        return self._names
 
     def render_pgh_diff(self, value):
         if not value:

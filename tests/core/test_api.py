@@ -67,3 +67,26 @@ def test_row_history_records_the_acting_user(client, demo_world):
     client.force_login(w.users["officer_ca"])
     assert client.get("/audit/").status_code == 403
     assert Unit.objects.get(pk=w.village_a.pk).name == "Ấp Phú Hòa Mới"
+
+
+def test_audit_page_names_the_users_in_one_query(client, demo_world, django_assert_max_num_queries):
+    import pghistory
+
+    from danvan.structure import services
+
+    w = demo_world
+    client.force_login(w.users["admin_a"])
+    for i in range(6):
+        recorded = w.users["admin_a"] if i % 2 else w.users["officer_ca"]
+        with pghistory.context(user=recorded.pk, url="/test"):
+            services.village_update(
+                actor=w.users["admin_a"],
+                village=w.village_a,
+                name=f"Ấp Phú Hòa {i}",
+                village_kind="ap",
+                population=10,
+            )
+    with django_assert_max_num_queries(12) as captured:
+        body = client.get("/audit/?pgh_obj_model=structure.Unit").content.decode()
+    assert str(w.users["admin_a"]) in body and str(w.users["officer_ca"]) in body
+    assert sum("accounts_user" in q["sql"] and "IN (" in q["sql"] for q in captured.captured_queries) == 1
