@@ -16,20 +16,54 @@ import json
 import os
 import sys
 import time
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
+import scipy.sparse as sp
 
 from danvan.nlp.datasets import read_jsonl
-from danvan.nlp.embeddings import ppmi_svd
 from danvan.nlp.normalize import Normalizer
 from danvan.nlp.opinion import item_title
 
 VNTC = Path(os.environ.get("DANVAN_SHARED_DATA", "../shared/data")) / "raw/vntc-10topics/train.jsonl.gz"
 OUT = Path("var/opinion_screen")
+
+
+def ppmi_svd(
+    texts: Sequence[str], dims: int = 200, window: int = 4, vocab_size: int = 40_000, min_count: int = 5
+) -> tuple[list[str], np.ndarray]:
+    """PPMI (context smoothing 0.75) of the ±``window`` co-occurrences, weighted 1/d, → SVD → unit rows."""
+    from sklearn.utils.extmath import randomized_svd
+
+    counts = Counter(tok for t in texts for tok in t.split())
+    vocab = [w for w, c in counts.most_common(vocab_size) if c >= min_count]
+    index = {w: i for i, w in enumerate(vocab)}
+    V = len(vocab)
+    # "\0" ends each text: no co-occurrence across texts
+    ids = np.array([index.get(tok, -1) for t in texts for tok in [*t.split(), "\0"]], dtype=np.int64)
+    C = sp.csr_matrix((V, V), dtype=np.float64)
+    for d in range(1, window + 1):
+        a, b = ids[:-d], ids[d:]
+        keep = (a >= 0) & (b >= 0)
+        m = sp.coo_matrix((np.full(int(keep.sum()), 1.0 / d), (a[keep], b[keep])), shape=(V, V)).tocsr()
+        C = C + m + m.T
+    C = C.tocoo()
+    total = C.sum()
+    row = np.asarray(C.sum(axis=1)).ravel()
+    col = np.asarray(C.sum(axis=0)).ravel() ** 0.75
+    col = col / col.sum()
+    pmi = np.log(C.data / total) - np.log(row[C.row] / total) - np.log(col[C.col])
+    keep = pmi > 0
+    P = sp.csr_matrix((pmi[keep], (C.row[keep], C.col[keep])), shape=(V, V))
+    U, S, _ = randomized_svd(P, dims, n_iter=5, random_state=13)
+    W = U * np.sqrt(S)
+    W /= np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-9)
+    return vocab, W.astype(np.float32)
 
 
 def vntc_texts(exclude: set[str]) -> tuple[list[str], list[str]]:

@@ -760,9 +760,9 @@ def parse_workers(fh, filename: str) -> int:
     reading is light and the chunks passed to the processes cost about what they save (bench/members)."""
     import multiprocessing
 
-    workers = int(getattr(settings, "DANVAN_MEMBERS_IMPORT_WORKERS", 2))
+    workers = settings.DANVAN_MEMBERS_IMPORT_WORKERS
     threshold = int(getattr(settings, "DANVAN_MEMBERS_IMPORT_PARALLEL_BYTES", 4_000_000))
-    formats_ = tuple(getattr(settings, "DANVAN_MEMBERS_IMPORT_PARALLEL_FORMATS", (".xlsx",)))
+    formats_ = tuple(settings.DANVAN_MEMBERS_IMPORT_PARALLEL_FORMATS)
     if (
         workers < 2
         or not (filename or "").lower().endswith(formats_)
