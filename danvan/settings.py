@@ -263,5 +263,5 @@ NLP_MODELS_DIR = Path(env("DANVAN_NLP_MODELS", str(BASE_DIR / "var" / "models"))
 # Members import: how many processes parse a large file, and for which formats (danvan.members.imports).
 DANVAN_MEMBERS_IMPORT_WORKERS = int(env("DANVAN_MEMBERS_IMPORT_WORKERS", "2"))
 DANVAN_MEMBERS_IMPORT_PARALLEL_FORMATS = tuple(
-    f.strip() for f in env("DANVAN_MEMBERS_IMPORT_PARALLEL_FORMATS", ".xlsx").split(",") if f.strip()
+    f.strip() for f in env("DANVAN_MEMBERS_IMPORT_PARALLEL_FORMATS", ".xlsx,.csv").split(",") if f.strip()
 )

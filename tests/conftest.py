@@ -20,6 +20,9 @@ def pytest_runtest_teardown(item, nextitem):
     so that the tests that follow on the same worker find it."""
     result = yield
     marker = item.get_closest_marker("django_db")
+    # Not after the worker's last test: the session's fixtures, the test database among them, are gone.
+    if nextitem is None:
+        return result
     if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
         from pytest_django.plugin import blocking_manager_key
 

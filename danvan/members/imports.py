@@ -753,11 +753,10 @@ def _numbered(rows: Iterator[list[Any]], number: int, limit: int) -> Iterator[tu
 
 def parse_workers(fh, filename: str) -> int:
     """How many processes parse the file: ``DANVAN_MEMBERS_IMPORT_WORKERS`` (2 by default) for a file of a
-    format in ``DANVAN_MEMBERS_IMPORT_PARALLEL_FORMATS`` (.xlsx by default) of at least
+    format in ``DANVAN_MEMBERS_IMPORT_PARALLEL_FORMATS`` (.xlsx and .csv by default) of at least
     ``DANVAN_MEMBERS_IMPORT_PARALLEL_BYTES`` (4 MB, some 40,000 rows) when the check runs outside a
-    transaction (each process writes its chunks in its own connection), else 1. Measured on 2 cores: an
-    .xlsx file's reading (the sheet's XML) is as heavy as its parsing, so the work splits well; a CSV file's
-    reading is light and the chunks passed to the processes cost about what they save (bench/members)."""
+    transaction (each process writes its chunks in its own connection), else 1. How the work is shared
+    depends on the format (``_check_parallel``, ``_check_strided``)."""
     import multiprocessing
 
     workers = settings.DANVAN_MEMBERS_IMPORT_WORKERS
@@ -833,6 +832,86 @@ def _check_parallel(rows, parser, header, positions, batch_id, number, limit, wo
     return done
 
 
+def _own_handle(fh):
+    """(In a parsing process.) A handle on the uploaded file with a position of its own: the file reopened
+    through ``/proc/self/fd`` (a forked process shares its parent's file offset), or the process's own copy
+    of an in-memory file."""
+    raw = getattr(fh, "file", fh)
+    try:
+        fd = raw.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        raw.seek(0)
+        return raw
+    return open(f"/proc/self/fd/{fd}", "rb")  # closed by the reader that wraps it
+
+
+def reopenable(fh) -> bool:
+    """Whether every parsing process can read ``fh`` on its own (``_own_handle``)."""
+    import os
+
+    raw = getattr(fh, "file", fh)
+    try:
+        fd = raw.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return isinstance(raw, io.BytesIO)
+    return os.path.exists(f"/proc/self/fd/{fd}")
+
+
+def _stage_stride(k: int) -> int:
+    """(In parsing process ``k``.) Read the whole file with a handle of its own, and parse and COPY (in this
+    process's connection) the chunks ``k``, ``k + workers``, ``k + 2 × workers``…; returns how many rows
+    were staged."""
+    parser, header, positions, batch_id, fh, filename, limit, workers, counter = _WORKER_STATE
+    staged = 0
+    try:
+        rows = open_rows(_own_handle(fh), filename)
+        _header, _positions, number = read_header(rows)
+        chunk: list[tuple] = []
+        for i, (row_number, cells) in enumerate(_numbered(rows, number, limit)):
+            if (i // CHUNK) % workers != k:
+                continue
+            chunk.append(_staged(parser, header, positions, batch_id, row_number, cells))
+            if len(chunk) >= CHUNK:
+                _copy_staged(chunk)
+                staged += len(chunk)
+                with counter.get_lock():
+                    counter.value += len(chunk)
+                chunk = []
+        if chunk:
+            _copy_staged(chunk)
+            staged += len(chunk)
+    finally:
+        connection.close()
+    return staged
+
+
+def _check_strided(fh, filename, parser, header, positions, batch_id, limit, workers, progress) -> int:
+    """Every one of ``workers`` forked processes reads the whole file and parses its share of the chunks
+    (``_stage_stride``): for a CSV file, whose reading is light next to its parsing, this costs less than
+    passing the rows from one reading process to the others (bench/members)."""
+    import multiprocessing
+
+    global _WORKER_STATE
+    fork = multiprocessing.get_context("fork")
+    counter = fork.Value("q", 0)
+    connection.close()  # the children must not share this connection's socket; reopened on next use
+    _WORKER_STATE = (parser, header, positions, batch_id, fh, filename, limit, workers, counter)
+    try:
+        with fork.Pool(workers) as pool:
+            results = [pool.apply_async(_stage_stride, (k,)) for k in range(workers)]
+            for result in results:
+                while not result.ready():
+                    result.wait(1.0)
+                    if progress:
+                        progress(counter.value, _("Reading and checking the rows…"))
+            done = sum(r.get() for r in results)  # re-raises a process's ImportFileError
+            pool.close()
+            pool.join()
+    finally:
+        _WORKER_STATE = None
+    return done
+
+
 def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) -> ImportBatch:
     """Read, parse and stage every row of ``fh`` for ``batch``, then run the set-based checks. A large file
     is parsed by several processes (``parse_workers``), the reading staying in this one."""
@@ -844,7 +923,11 @@ def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) ->
     limit = max_rows()
     done = 0
     try:
-        if workers > 1:
+        if workers > 1 and batch.filename.lower().endswith(".csv") and reopenable(fh):
+            done = _check_strided(
+                fh, batch.filename, parser, header, positions, batch.pk, limit, workers, progress
+            )
+        elif workers > 1:
             done = _check_parallel(
                 rows, parser, header, positions, batch.pk, number, limit, workers, progress
             )
@@ -1225,16 +1308,18 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
         # the hashes (the widest, and the most random, of the people's indexes) is filled leaf after leaf
         # rather than at a random place of a table of millions per row. Memberships follow in the order of
         # their branch, for the same reason (branch, unit and organisation path indexes).
+        cursor.execute("SELECT pg_get_serial_sequence('members_person', 'id')::regclass::oid")
+        sequence = cursor.fetchone()[0]  # looked up once, not once per row
         cursor.execute(
             """
             CREATE TEMPORARY TABLE members_import_people ON COMMIT DROP AS
-            SELECT person_key, first_row, nextval(pg_get_serial_sequence('members_person', 'id')) AS id
+            SELECT person_key, first_row, nextval(%(seq)s::oid::regclass) AS id
             FROM (SELECT person_key, min(row_number) AS first_row
                   FROM members_importrow
                   WHERE batch_id = %(b)s AND errors = '' AND matched_person_id IS NULL
                   GROUP BY person_key ORDER BY person_key) k
             """,
-            {"b": b},
+            {"b": b, "seq": sequence},
         )
         cursor.execute("CREATE INDEX ON members_import_people (person_key)")
         cursor.execute("ANALYZE members_import_people")

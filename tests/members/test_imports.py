@@ -508,10 +508,10 @@ def test_an_import_into_branches_with_a_history_keeps_the_daily_counts(monkeypat
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_large_file_is_parsed_by_several_processes_like_by_one(world, settings, monkeypatch):
-    """Outside a transaction, a file over the threshold is parsed by forked processes, chunk by chunk, each
-    in its own connection: the staged rows (values, errors in Vietnamese, row numbers) are those of the
-    one-process check, and the batch commits as usual."""
+def test_a_large_file_is_parsed_by_several_processes_like_by_one(world, settings, monkeypatch, tmp_path):
+    """Outside a transaction, a CSV file over the threshold is parsed by forked processes, each reading the
+    file and taking every other chunk, in its own connection: the staged rows (values, errors in Vietnamese,
+    row numbers) are those of the one-process check, and the batch commits as usual."""
     w = world
     admin = w.users["admin_a"]
     va = w.village_a.code
@@ -545,17 +545,38 @@ def test_a_large_file_is_parsed_by_several_processes_like_by_one(world, settings
         imports.check(one, io.BytesIO(content), actor=admin)
     settings.DANVAN_MEMBERS_IMPORT_WORKERS = 2
     settings.DANVAN_MEMBERS_IMPORT_PARALLEL_BYTES = 0
-    assert imports.parse_workers(io.BytesIO(content), "b.csv") == 1  # .xlsx only by default
-    settings.DANVAN_MEMBERS_IMPORT_PARALLEL_FORMATS = (".csv", ".xlsx")
     assert imports.parse_workers(io.BytesIO(content), "b.csv") == 2
+    settings.DANVAN_MEMBERS_IMPORT_PARALLEL_FORMATS = (".xlsx",)
+    assert imports.parse_workers(io.BytesIO(content), "b.csv") == 1
+    settings.DANVAN_MEMBERS_IMPORT_PARALLEL_FORMATS = (".csv", ".xlsx")
     two = ImportBatch.objects.create(filename="b.csv", created_by=admin)
     with translation.override("vi"):
-        imports.check(two, io.BytesIO(content), actor=admin)
-    one.refresh_from_db()
-    two.refresh_from_db()
-    assert (two.total_rows, two.valid_rows, two.error_rows) == (40, 34, 6)
-    assert (one.total_rows, one.valid_rows, one.error_rows) == (40, 34, 6)
-    assert staged(one) == staged(two)
+        imports.check(two, io.BytesIO(content), actor=admin)  # each process: its own copy of the bytes
+    # A file on disk: each process reopens it, with a position of its own (the parent's is not moved).
+    path = tmp_path / "c.csv"
+    path.write_bytes(content)
+    three = ImportBatch.objects.create(filename="c.csv", created_by=admin)
+    with open(path, "rb") as fh, translation.override("vi"):
+        assert imports.reopenable(fh)
+        imports.check(three, fh, actor=admin)
+    # An .xlsx file: read by this process, its chunks passed to the parsing processes.
+    xlsx = ImportBatch.objects.create(filename="e.xlsx", created_by=admin)
+    with translation.override("vi"):
+        imports.check(xlsx, io.BytesIO(xlsx_bytes(rows)), actor=admin)
+    for batch in (one, two, three, xlsx):
+        batch.refresh_from_db()
+        assert (batch.total_rows, batch.valid_rows, batch.error_rows) == (40, 34, 6)
+    assert staged(one) == staged(two) == staged(three)
+    assert [r[0] for r in staged(xlsx)] == [r[0] for r in staged(one)]  # same row numbers
+    imports.discard_rows(three)
+    imports.discard_rows(xlsx)
+    # Too many rows: the processes' error reaches the user, and nothing stays staged.
+    settings.DANVAN_MEMBERS_IMPORT_MAX_ROWS = 30
+    four = ImportBatch.objects.create(filename="d.csv", created_by=admin)
+    with pytest.raises(imports.ImportFileError, match="30"), translation.override("vi"):
+        imports.check(four, io.BytesIO(content), actor=admin)
+    assert not ImportRow.objects.filter(batch_id=four.pk).exists()
+    settings.DANVAN_MEMBERS_IMPORT_MAX_ROWS = 1_000_000
     errors = dict(
         ImportRow.objects.filter(batch_id=two.pk).exclude(errors="").values_list("row_number", "errors")
     )
