@@ -542,7 +542,8 @@ def write_report(results: dict, path: Path) -> None:
         "- Import = check (stream the file, parse and validate every row, COPY into the staging table, "
         "set-based checks against the file and the registry; the preview is then ready) + commit (one "
         "transaction, after the user confirms). The commit's time is index maintenance and foreign-key checks "
-        "on tables of 1.5–2 million rows with the embedded server's default 128 MB of shared buffers; the "
+        "on tables of 1.5–2 million rows (the embedded server sized by `danvan/devdb.py`: shared buffers an eighth "
+        "of the memory, at most 2 GB); the "
         "phases of each run are in `results.json` (`timings`).",
         *(
             [

@@ -6,8 +6,9 @@ import django_filters
 import django_tables2 as tables
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -41,9 +42,7 @@ def _model_choices():
     for model in apps.get_models():
         if not getattr(model, "pgh_event_models", None):
             continue  # only models whose rows have history
-        if model._meta.app_label in {"core", "structure", "accounts"} or model._meta.app_label.startswith(
-            "danvan"
-        ):
+        if model.__module__.startswith("danvan."):  # every module's, not the libraries' own
             choices.append((model._meta.label, str(model._meta.verbose_name).capitalize()))
     return sorted(set(choices), key=lambda c: c[1])
 
@@ -75,13 +74,43 @@ class EventFilter(StyledFilterSet):
 
 def model_name(label: str) -> str:
     """A model label ("structure.Unit") as its Vietnamese name ("Đơn vị hành chính"); unknown labels as given."""
+    model = _model(label)
+    return str(model._meta.verbose_name).capitalize() if model is not None else label
+
+
+# Records whose name is personal data (a member's name, a case's title): the audit page shows their number
+# and a link to their page, where the module's own permissions apply, not the name.
+UNNAMED_MODELS = frozenset({"members.person", "members.membership", "cases.case"})
+
+
+def _model(label: str):
     from django.apps import apps
 
     try:
-        model = apps.get_model(label)
+        return apps.get_model(label)
     except (LookupError, ValueError):
-        return label
-    return str(model._meta.verbose_name).capitalize()
+        return None
+
+
+def _field(model, name: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:  # a column of the history only
+        return None
+
+
+def describe_change(model, name: str, change) -> str | None:
+    """ "name: before → after" with the field's Vietnamese name and its choices' labels; None for the columns
+    derived from others (not editable: search keys, paths), whose change the editable fields already show."""
+    field = _field(model, name)
+    if field is not None and not field.editable:
+        return None
+    label = str(field.verbose_name) if field is not None else name
+    labels = dict(field.flatchoices) if field is not None and field.choices else {}
+    before, after = (labels.get(v, v) if v is not None else "—" for v in change)
+    return f"{label}: {before!s:.40} → {after!s:.40}"
 
 
 class EventTable(tables.Table):
@@ -112,21 +141,56 @@ class EventTable(tables.Table):
         if getattr(self, "_names", None) is None:
             from danvan.accounts.models import User
 
-            page = getattr(self, "page", None)
-            records = [getattr(r, "record", r) for r in (page.object_list if page else self.data)]
-            ids = {(r.pgh_context or {}).get("user") for r in records if r.pgh_context} - {None}
+            ids = {(r.pgh_context or {}).get("user") for r in self._records() if r.pgh_context} - {None}
             self._names = {
                 u.pk: str(u) for u in User.objects.filter(pk__in=ids).only("username", "full_name")
             }
         return self._names
 
-    def render_pgh_diff(self, value):
+    def _records(self) -> list:
+        page = getattr(self, "page", None)
+        return [getattr(r, "record", r) for r in (page.object_list if page else self.data)]
+
+    def _objects(self) -> dict:
+        """The records the rows shown refer to, (model label, id) → object, one query per record type."""
+        if getattr(self, "_objs", None) is None:
+            wanted: dict[str, set] = {}
+            for r in self._records():
+                if r.pgh_obj_model and r.pgh_obj_id is not None:
+                    wanted.setdefault(r.pgh_obj_model, set()).add(r.pgh_obj_id)
+            self._objs = {}
+            for label, ids in wanted.items():
+                model = _model(label)
+                if model is None:
+                    continue
+                for obj in model._base_manager.filter(pk__in=ids):
+                    self._objs[(label, str(obj.pk))] = obj
+        return self._objs
+
+    def _record_text(self, value, record) -> tuple[str, str]:
+        """(text, address) of the record a row is about: its name (or number) and its page, if it still exists."""
+        obj = self._objects().get((record.pgh_obj_model, str(value)))
+        if obj is None:
+            return (str(_("#%(id)s (deleted)") % {"id": value}) if record.pgh_obj_model else str(value)), ""
+        text = f"#{value}" if record.pgh_obj_model.lower() in UNNAMED_MODELS else f"{obj} (#{value})"
+        url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
+        return text, url
+
+    def render_pgh_obj_id(self, value, record):
+        text, url = self._record_text(value, record)
+        return format_html('<a href="{}">{}</a>', url, text) if url else text
+
+    def value_pgh_obj_id(self, value, record):
+        return self._record_text(value, record)[0]
+
+    def render_pgh_diff(self, value, record):
         if not value:
             return "—"
+        model = _model(record.pgh_obj_model)
         parts = [
-            f"{k}: {v[0]!s:.40} → {v[1]!s:.40}" for k, v in list(value.items())[:6] if isinstance(v, list)
+            describe_change(model, k, v) for k, v in value.items() if isinstance(v, list) and len(v) == 2
         ]
-        return "; ".join(parts) or "—"
+        return "; ".join([p for p in parts if p][:6]) or "—"
 
 
 class AuditView(LoginRequiredMixin, SingleTableMixin, FilterView):

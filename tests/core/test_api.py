@@ -90,3 +90,33 @@ def test_audit_page_names_the_users_in_one_query(client, demo_world, django_asse
         body = client.get("/audit/?pgh_obj_model=structure.Unit").content.decode()
     assert str(w.users["admin_a"]) in body and str(w.users["officer_ca"]) in body
     assert sum("accounts_user" in q["sql"] and "IN (" in q["sql"] for q in captured.captured_queries) == 1
+
+
+def test_audit_page_names_records_and_fields_but_not_people(client, demo_world):
+    """A row names the record it is about, with a link to its page, and the changed fields by their
+    Vietnamese names; a person (personal data) is shown by number only; a deleted record says so."""
+    import pghistory
+    from django.utils import translation
+
+    from danvan.structure import services
+    from tests.members import factories
+
+    w = demo_world
+    client.force_login(w.users["admin_a"])
+    with pghistory.context(user=w.users["admin_a"].pk, url="/test"):
+        services.village_update(
+            actor=w.users["admin_a"], village=w.village_a, name="Ấp Tân Lập", village_kind="ap", population=10
+        )
+        person = factories.person(w.village_a, name="Nguyễn Thị Bí Mật")
+        person.address = "Số 1"  # an update event of the person
+        person.save()
+    with translation.override("vi"):
+        body = client.get("/audit/?pgh_obj_model=structure.Unit", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+        assert f'<a href="{w.village_a.get_absolute_url()}">Ấp Tân Lập (#{w.village_a.pk})</a>' in body
+        assert "tên: " in body and "name: " not in body
+        body = client.get("/audit/?pgh_obj_model=members.Person", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+        assert f"#{person.pk}</a>" in body and "Bí Mật" not in body
+        pk = person.pk
+        person.delete()
+        body = client.get("/audit/?pgh_obj_model=members.Person", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+        assert f"#{pk} (đã xóa)" in body
