@@ -418,7 +418,7 @@ def _summary(runs_out: list[dict], path: Path) -> dict:
         "median_check_rows_per_s": round(statistics.median(r["check_rows_per_s"] for r in runs_out)),
         "median_total_rows_per_s": round(statistics.median(r["total_rows_per_s"] for r in runs_out)),
         "median_check_s": statistics.median(r["check_s"] for r in runs_out),
-        "median_commit_s": statistics.median(r["commit_s"] for r in runs_out),
+        "median_commit_s": round(statistics.median(r["commit_s"] for r in runs_out), 1),
         "median_phases": {
             key: round(statistics.median(r["timings"].get(key, 0) for r in runs_out), 1)
             for key in (
@@ -532,8 +532,9 @@ def write_report(results: dict, path: Path) -> None:
         "",
         "Notes:",
         "",
-        "- The machine is shared: other engineers' tests and benchmarks ran at the same time (load 2–4 on 2 "
-        "cores). Medians are reported; `results.json` has every run (the best CSV check was "
+        "- The machine is shared and its load varies from day to day (load average when the imports began: "
+        f"{results.get('load_at_imports', '?')}; 2 cores). Medians are reported; `results.json` has every run "
+        "(the best CSV check was "
         f"{num(max((r['check_rows_per_s'] for r in results.get('imports', {}).get('csv', {}).get('runs', [])), default=0))} rows/s).",
         "- The figures are read from the daily counts (ADR 0005): their time depends on the number of branches, "
         "not of members. The straight count from the memberships is shown for comparison, and must be equal "
@@ -628,6 +629,7 @@ def main() -> int:
         results["list"] = bench_list(args.runs, log)
     if not args.skip_import:
         files = write_files(import_rows, log)
+        results["load_at_imports"] = " / ".join(f"{x:.1f}" for x in os.getloadavg())
         results["imports"], baseline = bench_imports(
             files,
             {"csv": args.import_runs, "xlsx": max(1, args.import_runs - 1)},

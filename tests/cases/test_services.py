@@ -209,6 +209,19 @@ def test_scope_decides_who_may_act(cw):
 
 
 @time_machine.travel(MONDAY, tick=False)
+def test_a_commission_officer_records_what_citizens_bring_but_does_not_handle_it(cw):
+    """The commune's mass-mobilisation officer hears citizens too: the case is recorded for the competent
+    body, whose officers take it from there; the commission may not accept it."""
+    case = cw.case(actor="commission_ca")
+    assert case.status == Status.RECEIVED and case.handling_org == cw.bodies["pc_ca"]
+    with pytest.raises(PermissionDenied):
+        services.case_accept(actor=cw.users["commission_ca"], case=case)
+    services.case_accept(actor=cw.users["reception_ca"], case=case)
+    with pytest.raises(PermissionDenied):  # not for another commune's body
+        cw.case(actor="commission_ca", body="pc_cb")
+
+
+@time_machine.travel(MONDAY, tick=False)
 def test_changing_a_rule_does_not_move_existing_deadlines(cw):
     officer, admin = cw.users["reception_ca"], cw.users["admin_a"]
     case = services.case_accept(actor=officer, case=cw.case(kind="complaint"))
