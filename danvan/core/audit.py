@@ -109,7 +109,9 @@ def describe_change(model, name: str, change) -> str | None:
         return None
     label = str(field.verbose_name) if field is not None else name
     labels = dict(field.flatchoices) if field is not None and field.choices else {}
-    before, after = (labels.get(v, v) if v is not None else "—" for v in change)
+    before, after = (
+        "—" if v is None else labels.get(v, v) if isinstance(v, (str, int)) else v for v in change
+    )  # a JSON column's value (a list, an object) is shown as it is
     return f"{label}: {before!s:.40} → {after!s:.40}"
 
 

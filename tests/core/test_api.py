@@ -120,3 +120,13 @@ def test_audit_page_names_records_and_fields_but_not_people(client, demo_world):
         person.delete()
         body = client.get("/audit/?pgh_obj_model=members.Person", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
         assert f"#{pk} (đã xóa)" in body
+
+
+def test_audit_change_of_a_json_column_is_shown_as_it_is():
+    """A JSON column changes from one object or list to another: shown, not a server error (unhashable)."""
+    from danvan.core.audit import describe_change
+    from danvan.structure.models import Unit
+
+    assert describe_change(None, "settings", [{"a": 1}, ["b"]]) == "settings: {'a': 1} → ['b']"
+    assert describe_change(Unit, "search_name", ["a", "b"]) is None  # derived, not editable
+    assert describe_change(Unit, "name", [None, "Ấp A"]).endswith(": — → Ấp A")
