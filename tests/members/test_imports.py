@@ -585,3 +585,15 @@ def test_a_large_file_is_parsed_by_several_processes_like_by_one(world, settings
     result = imports.commit(two, actor=admin)
     assert result["people"] == 34 and result["memberships"] == 34
     assert counts.verify() == []
+
+
+def test_the_check_summary_writes_counts_as_vietnamese_does():
+    """ "Đã đọc 60.000 dòng", as the figures beside it, not "60000"."""
+    from danvan.members.jobs import _summary
+
+    batch = ImportBatch(
+        total_rows=60000, valid_rows=59391, matched_rows=1200, duplicate_rows=2, error_rows=609
+    )
+    with translation.override("vi"):
+        text = _summary(batch)
+    assert text.startswith("Đã đọc 60.000 dòng: 59.391 dòng hợp lệ (1.200 ") and "609 dòng bị loại" in text
