@@ -12,6 +12,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database starts with the official units, organisation types and roles."""
     with django_db_blocker.unblock():
         call_command("setup_platform", verbosity=0)
+    yield
+    # The browser tests (Playwright) leave an idle connection behind that no teardown closes (its last
+    # queries are theirs): end the idle sessions, so that the test database can be dropped (it was left
+    # behind with "is being accessed by other users").
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"
+            )
 
 
 @pytest.hookimpl(wrapper=True)

@@ -842,7 +842,7 @@ def _own_handle(fh):
     except (AttributeError, OSError, io.UnsupportedOperation):
         raw.seek(0)
         return raw
-    return open(f"/proc/self/fd/{fd}", "rb")  # closed by the reader that wraps it
+    return open(f"/proc/self/fd/{fd}", "rb")  # closed by _stage_stride
 
 
 def reopenable(fh) -> bool:
@@ -863,8 +863,9 @@ def _stage_stride(k: int) -> int:
     were staged."""
     parser, header, positions, batch_id, fh, filename, limit, workers, counter = _WORKER_STATE
     staged = 0
+    own = _own_handle(fh)
     try:
-        rows = open_rows(_own_handle(fh), filename)
+        rows = open_rows(own, filename)
         _header, _positions, number = read_header(rows)
         chunk: list[tuple] = []
         for i, (row_number, cells) in enumerate(_numbered(rows, number, limit)):
@@ -881,6 +882,7 @@ def _stage_stride(k: int) -> int:
             _copy_staged(chunk)
             staged += len(chunk)
     finally:
+        own.close()
         connection.close()
     return staged
 
@@ -914,7 +916,8 @@ def _check_strided(fh, filename, parser, header, positions, batch_id, limit, wor
 
 def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) -> ImportBatch:
     """Read, parse and stage every row of ``fh`` for ``batch``, then run the set-based checks. A large file
-    is parsed by several processes (``parse_workers``), the reading staying in this one."""
+    is parsed by several processes (``parse_workers``): each reading a CSV file for itself, or fed with the
+    rows of an .xlsx file that this process reads."""
     started = time.monotonic()
     workers = parse_workers(fh, batch.filename)
     rows = open_rows(fh, batch.filename)
