@@ -18,3 +18,7 @@ class CasesConfig(AppConfig):
         # The demo province gets a few thousand cases, dialogues and reception sessions (demo.py).
         if demo.extend not in core_demo.EXTENSIONS:
             core_demo.EXTENSIONS.append(demo.extend)
+        from danvan.cases import home
+        from danvan.core import home as core_home
+
+        core_home.register(home.cards)

@@ -96,7 +96,10 @@ class HomeView(LoginRequiredMixin, TemplateView):
         from danvan.core import selectors
 
         context = super().get_context_data(**kwargs)
+        from danvan.core import home
+
         context["summary"] = selectors.home_summary(actor=self.request.user)
+        context["card_groups"] = home.cards_for(self.request.user)
         return context
 
 

@@ -37,3 +37,7 @@ class MembersConfig(AppConfig):
         # The demo province gets members with five years of history (danvan/members/demo.py).
         if demo.extend not in core_demo.EXTENSIONS:
             core_demo.EXTENSIONS.append(demo.extend)
+        from danvan.core import home as core_home
+        from danvan.members import home
+
+        core_home.register(home.cards)

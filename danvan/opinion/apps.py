@@ -26,3 +26,7 @@ class OpinionConfig(AppConfig):
                     core_demo.EXTENSIONS.append(function)
             else:
                 function()
+        from danvan.core import home as core_home
+        from danvan.opinion import home
+
+        core_home.register(home.cards)

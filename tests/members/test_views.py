@@ -289,3 +289,25 @@ def test_duplicates_review_and_merge(members, client_for):
         .status_code
         == 404
     )
+
+
+def _home_card(page: str, title: str) -> int | None:
+    import re
+
+    found = re.search(rf'{re.escape(title)}</a>\s*<div class="stat-value[^"]*">([\d.]+)</div>', page)
+    return int(found.group(1).replace(".", "")) if found else None
+
+
+def test_home_page_counts_the_members_each_user_may_see(members, client_for):
+    """The home page's registry card: memberships active today, within the user's scope (commune A's
+    officer: the three of commune A, not those of A2 or B; commune A's Women's Union officer: Lan's one),
+    and those joined this month."""
+    w, m = members
+    assert _home_card(body(client_for(w.users["officer_ca"]).get("/")), "Số lượt đang sinh hoạt") == 3
+    page = body(client_for(w.users["women_officer_ca"]).get("/"))
+    assert _home_card(page, "Số lượt đang sinh hoạt") == 1
+    assert _home_card(page, "Phát triển mới trong tháng") == 0
+    join(person(w.village_a, name="Võ Thị Mới"), w.branches["women_va"], on=date.today())
+    page = body(client_for(w.users["women_officer_ca"]).get("/"))
+    assert _home_card(page, "Số lượt đang sinh hoạt") == 2
+    assert _home_card(page, "Phát triển mới trong tháng") == 1

@@ -1,0 +1,37 @@
+"""The cases' cards on the home page (registered from CasesConfig.ready())."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from danvan.cases import selectors
+from danvan.cases.models import Status
+from danvan.core.home import HomeCard
+
+
+def cards(actor) -> list[HomeCard]:
+    if not actor.has_perm("cases.view_case"):
+        return []
+    counts = selectors.home_counts(actor=actor)
+    section = _("Citizens' cases and dialogue")
+    cases = reverse("cases:case-list")
+    return [
+        HomeCard(section, _("Open cases"), counts["open"], cases, order=20),
+        HomeCard(section, _("Overdue cases"), counts["overdue"], reverse("cases:case-overdue"), "danger", 21),
+        HomeCard(
+            section,
+            _("Awaiting acceptance"),
+            counts["received"],
+            f"{cases}?status={Status.RECEIVED}",
+            order=22,
+        ),
+        HomeCard(
+            section,
+            _("Commitments overdue"),
+            counts["commitments_overdue"],
+            reverse("cases:commitment-list"),
+            "danger",
+            23,
+        ),
+    ]
