@@ -6,3 +6,8 @@ document.addEventListener("click", function (event) {
     event.stopPropagation();
   }
 }, true);
+
+// Numbers as Vietnamese writes them (1.234.567; 12,5) for the charts' value axes and tooltips.
+window.dvNumber = function (value) {
+  return typeof value === "number" ? value.toLocaleString("vi-VN") : value;
+};

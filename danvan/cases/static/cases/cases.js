@@ -58,9 +58,9 @@
       var option;
       if (kind === "months") {
         option = {
-          animation: false, color: palette, tooltip: { trigger: "axis" }, legend: { top: 0 },
+          animation: false, color: palette, tooltip: { valueFormatter: window.dvNumber, trigger: "axis" }, legend: { top: 0 },
           grid: { left: 40, right: 10, top: 30, bottom: 25 },
-          xAxis: { type: "category", data: data.months }, yAxis: { type: "value" },
+          xAxis: { type: "category", data: data.months }, yAxis: { type: "value", axisLabel: { formatter: window.dvNumber } },
           series: [
             { name: data.labels.received, type: "bar", data: data.received },
             { name: data.labels.resolved, type: "bar", data: data.resolved },
@@ -69,9 +69,13 @@
         };
       } else {
         option = {
-          animation: false, color: palette, tooltip: { trigger: "item" },
-          series: [{ type: "pie", radius: ["35%", "70%"], data: kind === "kinds" ? data.kinds : data.fields,
-                     label: { fontSize: 11 } }]
+          animation: false, color: palette, tooltip: { valueFormatter: window.dvNumber, trigger: "item" },
+          // The names in a legend below the ring: beside it, in a narrow card, they were cut ("Khi...").
+          // (sixteen fields: one line that pages; the five kinds fit on two)
+          legend: { bottom: 0, itemWidth: 14, itemGap: 8, textStyle: { fontSize: 11 },
+                    type: kind === "kinds" ? "plain" : "scroll" },
+          series: [{ type: "pie", radius: ["30%", "58%"], center: ["50%", "40%"],
+                     data: kind === "kinds" ? data.kinds : data.fields, label: { show: false } }]
         };
       }
       chart.setOption(option);

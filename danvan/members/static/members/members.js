@@ -19,11 +19,11 @@
       // Many places (the communes of a province): columns, with a slider to move along them.
       chart.setOption({
         color: COLORS,
-        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        tooltip: { valueFormatter: window.dvNumber, trigger: "axis", axisPointer: { type: "shadow" } },
         legend: { top: 0, type: "scroll" },
         grid: { left: 40, right: 16, top: 36, bottom: 56, containLabel: true },
         xAxis: { type: "category", data: d.categories, axisLabel: { rotate: 45, width: 110, overflow: "truncate" } },
-        yAxis: { type: "value" },
+        yAxis: { type: "value", axisLabel: { formatter: window.dvNumber } },
         dataZoom: [{ type: "slider", startValue: 0, endValue: 29, height: 18, bottom: 4 }, { type: "inside" }],
         series: series
       });
@@ -31,10 +31,10 @@
     }
     chart.setOption({
       color: COLORS,
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { valueFormatter: window.dvNumber, trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0, type: "scroll" },
       grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
-      xAxis: { type: "value" },
+      xAxis: { type: "value", axisLabel: { formatter: window.dvNumber } },
       yAxis: { type: "category", data: d.categories, inverse: true, axisLabel: { width: 160, overflow: "truncate" } },
       series: series
     });
@@ -45,7 +45,7 @@
     var chart = window.echarts.init(el);
     chart.setOption({
       color: COLORS,
-      tooltip: { trigger: "item" },
+      tooltip: { valueFormatter: window.dvNumber, trigger: "item" },
       series: [{ type: "pie", radius: ["40%", "70%"], data: d, label: { formatter: "{b}: {d}%" } }]
     });
     return chart;
@@ -55,10 +55,10 @@
     var chart = window.echarts.init(el);
     chart.setOption({
       color: COLORS,
-      tooltip: { trigger: "axis" },
+      tooltip: { valueFormatter: window.dvNumber, trigger: "axis" },
       grid: { left: 8, right: 8, top: 10, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: d.labels },
-      yAxis: { type: "value" },
+      yAxis: { type: "value", axisLabel: { formatter: window.dvNumber } },
       series: [{ type: "bar", data: d.values }]
     });
     return chart;

@@ -13,8 +13,8 @@
   if (!window.echarts || !d.days.length) { el.textContent = L.empty; return; }
   const chart = echarts.init(el);
   chart.setOption({
-    tooltip: { trigger: "axis" }, legend: {},
-    xAxis: { type: "category", data: d.days }, yAxis: { type: "value" },
+    tooltip: { valueFormatter: window.dvNumber, trigger: "axis" }, legend: {},
+    xAxis: { type: "category", data: d.days }, yAxis: { type: "value", axisLabel: { formatter: window.dvNumber } },
     series: [
       { name: L.negative, type: "bar", stack: "s", data: d.negative, itemStyle: { color: "#d73027" } },
       { name: L.neutral, type: "bar", stack: "s", data: d.neutral, itemStyle: { color: "#bdbdbd" } },

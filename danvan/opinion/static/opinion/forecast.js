@@ -11,10 +11,10 @@
   if (!window.echarts || !d.days.length || !any) { el.textContent = L.empty; return; }
   const chart = echarts.init(el);
   chart.setOption({
-    tooltip: { trigger: "axis" },
+    tooltip: { valueFormatter: window.dvNumber, trigger: "axis" },
     legend: { data: [L.observed, L.mean, L.band] },
     xAxis: { type: "category", data: d.days, boundaryGap: false },
-    yAxis: { type: "value", min: 0 },
+    yAxis: { type: "value", min: 0, axisLabel: { formatter: window.dvNumber } },
     series: [
       { name: L.observed, type: "line", data: d.observed, connectNulls: false, symbolSize: 4,
         itemStyle: { color: "#3366cc" } },
