@@ -8,7 +8,7 @@
       if (!source || el.getAttribute("data-drawn")) { return; }
       var option = JSON.parse(source.textContent);
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
-      chart.setOption(option);
+      chart.setOption(window.dvLocaliseChart ? window.dvLocaliseChart(option) : option);
       el.setAttribute("data-drawn", "1");
       window.addEventListener("resize", function () { chart.resize(); });
     });

@@ -6,7 +6,8 @@
       var source = document.getElementById(el.getAttribute("data-echarts"));
       if (!source || el.getAttribute("data-drawn")) { return; }
       var chart = window.echarts.init(el);
-      chart.setOption(JSON.parse(source.textContent));
+      var option = JSON.parse(source.textContent);
+      chart.setOption(window.dvLocaliseChart ? window.dvLocaliseChart(option) : option);
       el.setAttribute("data-drawn", "1");
       window.addEventListener("resize", function () { chart.resize(); });
     });
