@@ -16,7 +16,10 @@ Grouping (same matter): an item joins the issue of its commune and field whose l
 ``grouping_window_days`` older and whose keyword profile it overlaps most (overlap coefficient of its
 keywords with the issue's top keywords ≥ ``grouping_similarity``), or any issue whose representative text it
 near-duplicates (MinHash estimated Jaccard ≥ ``duplicate_threshold``, whatever the field); otherwise it opens a
-new issue. Keywords are the folded syllable bigrams and content unigrams of the text (stopwords dropped).
+new issue. Keywords are the folded syllable bigrams and content unigrams of the text (stopwords dropped), without the
+words of the commune's and its province's names: every item of an issue's commune may name them, so they say
+nothing of the matter (with them, "a new café in Phường Phú Khương is lovely" joined "Phường Phú Khương asks
+for better compensation for land" — five of its twelve keywords were the commune's name).
 """
 
 from __future__ import annotations
@@ -608,6 +611,18 @@ def _top(profile: Counter) -> set[str]:
     return {k for k, _ in profile.most_common(PROFILE_SIZE)}
 
 
+def place_words(commune_ids) -> dict[int | None, set[str]]:
+    """The keywords of each commune's own name and of its province's ("phường phú khương", "vĩnh long"…)."""
+    from danvan.structure.models import Unit
+
+    words: dict[int | None, set[str]] = defaultdict(set)
+    for pk, name, parent in Unit.objects.filter(pk__in=[c for c in commune_ids if c]).values_list(
+        "pk", "name", "parent__name"
+    ):
+        words[pk] = keywords(name) | keywords(parent or "")
+    return words
+
+
 def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
     """Attach each relevant item without an issue to an issue (creating issues as needed); returns created."""
     if not items:
@@ -617,12 +632,13 @@ def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
     communes = {it.commune_id for it in items}
     earliest = items[0].published_at - window
     latest = items[-1].published_at + window
+    places = place_words(communes)
     candidates: dict[int | None, list[_Candidate]] = defaultdict(list)
     rows = Issue.objects.filter(
         unit_id__in=communes, last_seen_at__gte=earliest, first_seen_at__lte=latest
     ).exclude(status=IssueStatus.RESOLVED)
     for issue in rows:
-        profile = Counter(issue.keywords or {})
+        profile = Counter({k: v for k, v in (issue.keywords or {}).items() if k not in places[issue.unit_id]})
         candidates[issue.unit_id].append(
             _Candidate(
                 issue,
@@ -635,7 +651,7 @@ def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
     created = 0
     for item in items:
         text = " ".join(x for x in (item.title, item.text) if x)
-        kws = keywords(text)
+        kws = keywords(text) - places[item.commune_id]
         sig = signature(text)
         sig_array = np.asarray(sig, dtype=np.int64)
         best: _Candidate | None = None

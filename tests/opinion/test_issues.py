@@ -71,3 +71,17 @@ def test_issue_update_status_note_links_permissions(source_a, analyzer, demo_wor
     pipeline.analyse_items([Item.objects.get().pk], force=True)
     issue.refresh_from_db()
     assert issue.status == "responding" and issue.volume == 1
+
+
+def test_the_communes_name_does_not_make_two_matters_one(source_a, analyzer):
+    """Short posts that name their commune share its words, and nothing else: they stay apart, while two
+    posts on the same matter that both name the commune still group."""
+    commune = source_a.unit.name
+    road = f"Đường liên ấp ở {commune} ngập sâu sau mưa, người dân bức xúc"
+    road2 = f"Mưa lớn, đường liên ấp {commune} ngập sâu, xe máy chết máy"
+    other = f"Bà con {commune} kiến nghị sửa đèn chiếu sáng đường liên xã bị hỏng"
+    pipeline.store_items(source_a, [rec("1", road), rec("2", road2, hours=2), rec("3", other, hours=3)])
+    a, b, c = (Item.objects.get(external_id=e) for e in "123")
+    assert a.field == b.field == c.field  # the same field: only the words can tell them apart
+    assert a.issue_id == b.issue_id != c.issue_id
+    assert not set(pipeline.keywords(commune)) & set(Issue.objects.get(pk=a.issue_id).keywords)
