@@ -14,7 +14,7 @@ never incremented, so they always equal a straight count.
 
 Grouping (same matter): an item joins the issue of its commune and field whose last item is at most
 ``grouping_window_days`` older and whose keyword profile it overlaps most (overlap coefficient of its
-keywords with the issue's top keywords ≥ ``grouping_similarity``), or any issue whose representative text it
+keywords with the issue's top keywords ≥ ``grouping_similarity``, and two at least in common), or any issue whose representative text it
 near-duplicates (MinHash estimated Jaccard ≥ ``duplicate_threshold``, whatever the field); otherwise it opens a
 new issue. Keywords are the folded syllable bigrams and content unigrams of the text (stopwords dropped), without the
 words of the commune's and its province's names: every item of an issue's commune may name them, so they say
@@ -673,8 +673,10 @@ def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
                 break
             if cand.issue.field != item.field or not kws:
                 continue
-            overlap = len(kws & cand.top) / max(1, min(len(kws), len(cand.top)))
-            if overlap >= settings_row.grouping_similarity and overlap > best_score:
+            shared = len(kws & cand.top)
+            overlap = shared / max(1, min(len(kws), len(cand.top)))
+            # at least two keywords in common: one word ("đẹp") is no matter
+            if shared >= 2 and overlap >= settings_row.grouping_similarity and overlap > best_score:
                 best, best_score = cand, overlap
         if best is None:
             title = item.title or _headline(item.text)

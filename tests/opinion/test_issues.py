@@ -85,3 +85,10 @@ def test_the_communes_name_does_not_make_two_matters_one(source_a, analyzer):
     assert a.field == b.field == c.field  # the same field: only the words can tell them apart
     assert a.issue_id == b.issue_id != c.issue_id
     assert not set(pipeline.keywords(commune)) & set(Issue.objects.get(pk=a.issue_id).keywords)
+
+
+def test_one_word_in_common_is_not_a_matter(source_a, analyzer):
+    """A short post sharing a single keyword with an issue ("ngập") opens its own issue."""
+    pipeline.store_items(source_a, [rec("1", ROAD), rec("2", ROAD2, hours=1), rec("3", "Ngập quá!", hours=2)])
+    a, b, c = (Item.objects.get(external_id=e) for e in "123")
+    assert a.field == b.field == c.field and a.issue_id == b.issue_id != c.issue_id
