@@ -93,11 +93,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "core/home.html"
 
     def get_context_data(self, **kwargs):
-        from danvan.core import selectors
+        from danvan.core import home, selectors
 
         context = super().get_context_data(**kwargs)
-        from danvan.core import home
-
         context["summary"] = selectors.home_summary(actor=self.request.user)
         context["card_groups"] = home.cards_for(self.request.user)
         return context
