@@ -119,3 +119,12 @@ def build_world() -> World:
     w.users["admin_b"] = make_user("admin_b", "system_admin", pb)
     w.users["nobody"] = make_user("nobody")
     return w
+
+
+def home_card(response, title: str) -> int | None:
+    """The figure of the home page's card called ``title`` (as the user reads it), None when not shown."""
+    for _section, cards in response.context["card_groups"]:
+        for card in cards:
+            if str(card.title) == title:
+                return card.value
+    return None

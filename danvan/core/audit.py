@@ -165,6 +165,9 @@ class EventTable(tables.Table):
                 model = _model(label)
                 if model is None:
                     continue
+                # Not through visible_to(): the events shown are already those of the auditor's scope
+                # (events_visible_to), an auditor need not hold the module's own rights, and the records
+                # whose name is personal data are shown by number only (UNNAMED_MODELS).
                 for obj in model._base_manager.filter(pk__in=ids):
                     self._objs[(label, str(obj.pk))] = obj
         return self._objs

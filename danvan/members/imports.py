@@ -832,29 +832,32 @@ def _check_parallel(rows, parser, header, positions, batch_id, number, limit, wo
     return done
 
 
+def _fd_path(fh) -> str | None:
+    """``/proc/self/fd/N`` of the file under ``fh``, or None for an in-memory file."""
+    try:
+        return f"/proc/self/fd/{getattr(fh, 'file', fh).fileno()}"
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return None
+
+
 def _own_handle(fh):
     """(In a parsing process.) A handle on the uploaded file with a position of its own: the file reopened
     through ``/proc/self/fd`` (a forked process shares its parent's file offset), or the process's own copy
     of an in-memory file."""
-    raw = getattr(fh, "file", fh)
-    try:
-        fd = raw.fileno()
-    except (AttributeError, OSError, io.UnsupportedOperation):
+    path = _fd_path(fh)
+    if path is None:
+        raw = getattr(fh, "file", fh)
         raw.seek(0)
         return raw
-    return open(f"/proc/self/fd/{fd}", "rb")  # closed by _stage_stride
+    return open(path, "rb")  # closed by _stage_stride
 
 
 def reopenable(fh) -> bool:
     """Whether every parsing process can read ``fh`` on its own (``_own_handle``)."""
     import os
 
-    raw = getattr(fh, "file", fh)
-    try:
-        fd = raw.fileno()
-    except (AttributeError, OSError, io.UnsupportedOperation):
-        return isinstance(raw, io.BytesIO)
-    return os.path.exists(f"/proc/self/fd/{fd}")
+    path = _fd_path(fh)
+    return os.path.exists(path) if path else isinstance(getattr(fh, "file", fh), io.BytesIO)
 
 
 def _stage_stride(k: int) -> int:

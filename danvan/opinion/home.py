@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 
 from danvan.core.home import HomeCard
 from danvan.opinion import selectors
-from danvan.opinion.models import IssueStatus
 
 
 def cards(actor) -> list[HomeCard]:
@@ -19,8 +18,7 @@ def cards(actor) -> list[HomeCard]:
             HomeCard(section, _("Open alerts"), alerts, reverse("opinion:alert-list"), "danger", 30)
         )
     if actor.has_perm("opinion.view_issue"):
-        open_statuses = [IssueStatus.NEW, IssueStatus.MONITORING, IssueStatus.RESPONDING]
-        issues = selectors.issues_for(actor, status=open_statuses).count()
+        issues = selectors.issues_for(actor, status="open").count()
         result.append(
             HomeCard(section, _("Issues not yet resolved"), issues, reverse("opinion:issue-list"), order=31)
         )

@@ -444,23 +444,18 @@ def test_figures_columns_have_distinct_names(client, cw):
 def test_home_page_shows_the_cases_waiting_for_the_user(client, cw, make_user):
     """Open cases and those awaiting acceptance, within the officer's scope; nothing of the cases for a
     user without the right to see them."""
-    import re
+    from tests.factories import home_card
 
     cw.case()
     cw.case(title="Đèn đường hỏng")
     services.case_accept(actor=cw.users["reception_ca"], case=cw.case(title="Cống nghẹt"))
     client.force_login(cw.users["reception_ca"])
-    page = client.get("/").content.decode()
-
-    def card(title):
-        found = re.search(rf'{re.escape(title)}</a>\s*<div class="stat-value[^"]*">(\d+)</div>', page)
-        return int(found.group(1)) if found else None
-
-    assert (card("Đang giải quyết"), card("Chờ thụ lý"), card("Hồ sơ quá hạn")) == (3, 2, 0)
+    page = client.get("/")
+    assert tuple(home_card(page, t) for t in ("Đang giải quyết", "Chờ thụ lý", "Hồ sơ quá hạn")) == (3, 2, 0)
     client.force_login(cw.users["reception_cb"])  # commune B's officer: none of commune A's cases
-    page = client.get("/").content.decode()
-    assert card("Đang giải quyết") == 0
+    assert home_card(client.get("/"), "Đang giải quyết") == 0
     collaborator = make_user("ctv_home", "opinion_collaborator", cw.w.commune_a)
     client.force_login(collaborator)  # no right to see cases: no cases section at all
-    page = client.get("/").content.decode()
-    assert card("Đang giải quyết") is None and "Đơn thư, tiếp công dân" not in page.split("<main")[-1]
+    page = client.get("/")
+    assert home_card(page, "Đang giải quyết") is None
+    assert "Đơn thư, tiếp công dân" not in page.content.decode().split("<main")[-1]

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from danvan.core.models import AccessLog
 from danvan.members.models import DuplicateCandidate, Membership, Person, Status
-from tests.factories import superuser
+from tests.factories import home_card, superuser
 from tests.members.factories import citizen_id, join, person
 
 pytestmark = pytest.mark.django_db
@@ -291,23 +291,16 @@ def test_duplicates_review_and_merge(members, client_for):
     )
 
 
-def _home_card(page: str, title: str) -> int | None:
-    import re
-
-    found = re.search(rf'{re.escape(title)}</a>\s*<div class="stat-value[^"]*">([\d.]+)</div>', page)
-    return int(found.group(1).replace(".", "")) if found else None
-
-
 def test_home_page_counts_the_members_each_user_may_see(members, client_for):
     """The home page's registry card: memberships active today, within the user's scope (commune A's
     officer: the three of commune A, not those of A2 or B; commune A's Women's Union officer: Lan's one),
     and those joined this month."""
     w, m = members
-    assert _home_card(body(client_for(w.users["officer_ca"]).get("/")), "Số lượt đang sinh hoạt") == 3
-    page = body(client_for(w.users["women_officer_ca"]).get("/"))
-    assert _home_card(page, "Số lượt đang sinh hoạt") == 1
-    assert _home_card(page, "Phát triển mới trong tháng") == 0
+    assert home_card(client_for(w.users["officer_ca"]).get("/"), "Số lượt đang sinh hoạt") == 3
+    page = client_for(w.users["women_officer_ca"]).get("/")
+    assert home_card(page, "Số lượt đang sinh hoạt") == 1
+    assert home_card(page, "Phát triển mới trong tháng") == 0
     join(person(w.village_a, name="Võ Thị Mới"), w.branches["women_va"], on=date.today())
-    page = body(client_for(w.users["women_officer_ca"]).get("/"))
-    assert _home_card(page, "Số lượt đang sinh hoạt") == 2
-    assert _home_card(page, "Phát triển mới trong tháng") == 1
+    page = client_for(w.users["women_officer_ca"]).get("/")
+    assert home_card(page, "Số lượt đang sinh hoạt") == 2
+    assert home_card(page, "Phát triển mới trong tháng") == 1

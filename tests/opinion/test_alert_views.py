@@ -55,19 +55,12 @@ def test_rules_list_and_create_permissions(client, demo_world, make_user):
 
 def test_home_page_counts_the_alerts_nobody_has_acknowledged(client, demo_world, make_user, alerts):
     """Province A's analyst: commune A's alert only (B is another province), gone once acknowledged."""
-    import re
+    from tests.factories import home_card
 
     a, _b = alerts
-    user = make_user("al_home", role="opinion_analyst", unit=demo_world.province_a)
-    client.force_login(user)
-
-    def open_alerts() -> int | None:
-        page = client.get("/").content.decode()
-        found = re.search(r'Cảnh báo chưa xác nhận</a>\s*<div class="stat-value[^"]*">(\d+)</div>', page)
-        return int(found.group(1)) if found else None
-
-    assert open_alerts() == 1
+    client.force_login(make_user("al_home", role="opinion_analyst", unit=demo_world.province_a))
+    assert home_card(client.get("/"), "Cảnh báo chưa xác nhận") == 1
     client.post(reverse("opinion:alert-acknowledge", args=[a.pk]))
-    assert open_alerts() == 0
+    assert home_card(client.get("/"), "Cảnh báo chưa xác nhận") == 0
     client.force_login(make_user("al_home_none", unit=demo_world.province_a))
-    assert open_alerts() is None  # no right to see alerts: no card
+    assert home_card(client.get("/"), "Cảnh báo chưa xác nhận") is None  # no right to see alerts: no card
