@@ -353,16 +353,23 @@ def generate(
     attendance_rows = []
     counts: dict[int, int] = defaultdict(int)
     commune_paths = sorted({k[0] for k in by_commune_month})
+    # The current month has had only the meetings held so far (days 3 to 28 are drawn): as many visits as
+    # its share of those days, not a whole month's crowded into the first week's few meetings.
+    current = month_start(today)
+    share_now = max(0.0, min(1.0, (today.day - 2) / 26))
     for pk, org, level, role, diligence in cadres:
         own_type = org.type.code
         for m in month_list:
+            share = share_now if m == current else 1.0
             if level == "province":
                 # About two meetings a quarter, anywhere in the province.
-                expected = min(1.0, diligence * 0.6)
+                expected = min(1.0, diligence * 0.6) * share
                 pool_keys = [(rng.choice(commune_paths), m)] if commune_paths else []
             else:
-                expected = diligence * (
-                    2 if own_type == "commission" and role == CadreRole.ORGANISATION_LEADER else 1
+                expected = (
+                    share
+                    * diligence
+                    * (2 if own_type == "commission" and role == CadreRole.ORGANISATION_LEADER else 1)
                 )
                 pool_keys = [(org.unit_path, m)]
             n = int(expected) + (1 if rng.random() < expected - int(expected) else 0)

@@ -180,15 +180,17 @@ def add_imported(*, batch_id: int) -> int:
     """Add the memberships an import created (all started by joining) to the daily counts, set-based, in
     one statement that writes every row once: a row for each new (branch, day), carrying the active total of
     the day before, and the later days of the branches the import joined, their running totals shifted by the
-    new joins up to their day. Cheaper than a rebuild when the branches already hold a long history. Returns
-    the rows written."""
+    new joins up to their day. Cheaper than a rebuild when the branches already hold a long history. The new
+    joins are counted from the batch's valid staging rows, each of which the commit has just inserted as one
+    membership (a scan of the staging rows, not of the whole registry's memberships). Returns the rows
+    written."""
     lock_all()
     with connection.cursor() as cursor:
         cursor.execute(
             """
             CREATE TEMPORARY TABLE members_import_delta ON COMMIT DROP AS
             SELECT branch_id, joined_on AS day, count(*)::int AS n
-            FROM members_membership WHERE import_batch_id = %s GROUP BY branch_id, joined_on
+            FROM members_importrow WHERE batch_id = %s AND errors = '' GROUP BY branch_id, joined_on
             """,
             [batch_id],
         )

@@ -961,6 +961,7 @@ def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) ->
     if progress:
         progress(done, _("Comparing with the registry…"))
     with transaction.atomic():
+        batch.registry_horizon = _registry_horizon()
         _set_based_checks(batch, actor)
         _summarise(batch)
     batch.status = ImportStatus.CHECKED
@@ -977,9 +978,18 @@ def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) ->
             "error_rows",
             "duplicate_rows",
             "matched_rows",
+            "registry_horizon",
         ]
     )
     return batch
+
+
+def _registry_horizon() -> int:
+    """The oldest transaction running now: whatever the registry checks that follow do not see was written by
+    it or by a later transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        return cursor.fetchone()[0]
 
 
 def discard_rows(batch: ImportBatch) -> None:
@@ -1055,20 +1065,57 @@ def _file_checks(batch: ImportBatch) -> None:
         _errors_for(cursor, problems)
 
 
-def _registry_checks(batch: ImportBatch, actor) -> None:
-    """What depends on the registry: people already registered (same citizen ID) and their memberships."""
+def _registry_checks(batch: ImportBatch, actor, *, since: int | None = None) -> None:
+    """What depends on the registry: people already registered (same citizen ID) and their memberships.
+    With ``since`` (a registry horizon of an earlier comparison, whose matches the rows still hold), only the
+    people written since are searched for the rows' citizen IDs: a scan of the registry's row versions instead
+    of a look-up per row of the file."""
     b = batch.pk
     with connection.cursor() as cursor:
         # People already registered (same citizen ID): the membership is added to them.
-        cursor.execute(
-            """
-            UPDATE members_importrow r SET matched_person_id = p.id
-            FROM members_person p
-            WHERE r.batch_id = %s AND r.citizen_id_hash <> '' AND p.citizen_id_hash = r.citizen_id_hash
-              AND p.citizen_id_hash <> ''
-            """,
-            [b],
-        )
+        if since is None:
+            cursor.execute(
+                """
+                UPDATE members_importrow r SET matched_person_id = p.id
+                FROM members_person p
+                WHERE r.batch_id = %s AND r.citizen_id_hash <> '' AND p.citizen_id_hash = r.citizen_id_hash
+                  AND p.citizen_id_hash <> ''
+                """,
+                [b],
+            )
+        else:
+            # A match whose person is gone (merged, deleted) or holds another citizen ID now is dropped…
+            cursor.execute(
+                """
+                UPDATE members_importrow r SET matched_person_id = NULL
+                WHERE r.batch_id = %s AND r.matched_person_id IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM members_person p
+                                  WHERE p.id = r.matched_person_id AND p.citizen_id_hash = r.citizen_id_hash)
+                """,
+                [b],
+            )
+            # …and the row versions written by the horizon's transaction or later ones (``age`` of their
+            # creating transaction at most the distance to the horizon; frozen versions are older) are
+            # searched for the rows' citizen IDs.
+            cursor.execute(
+                """
+                CREATE TEMPORARY TABLE members_import_recent ON COMMIT DROP AS
+                SELECT id, citizen_id_hash FROM members_person
+                WHERE citizen_id_hash <> ''
+                  AND age(xmin) <= pg_current_xact_id()::text::bigint - %s
+                """,
+                [since],
+            )
+            cursor.execute("ANALYZE members_import_recent")
+            cursor.execute(
+                """
+                UPDATE members_importrow r SET matched_person_id = p.id
+                FROM members_import_recent p
+                WHERE r.batch_id = %s AND r.citizen_id_hash <> '' AND p.citizen_id_hash = r.citizen_id_hash
+                """,
+                [b],
+            )
+            cursor.execute("DROP TABLE members_import_recent")
         cursor.execute(
             "SELECT DISTINCT matched_person_id FROM members_importrow WHERE batch_id = %s AND matched_person_id IS NOT NULL",
             [b],
@@ -1345,6 +1392,18 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
         )
         new_people = cursor.rowcount
         people_at = time.monotonic()
+        # The few people already registered that rows join (by citizen ID): their details, looked up by id,
+        # rather than a join with the whole registry (a scan of millions of people for a few thousand).
+        cursor.execute(
+            """
+            CREATE TEMPORARY TABLE members_import_matched ON COMMIT DROP AS
+            SELECT id, search_name, sex, birth_date, birth_year, ethnicity FROM members_person
+            WHERE id = ANY(ARRAY(SELECT DISTINCT matched_person_id FROM members_importrow
+                                 WHERE batch_id = %s AND errors = '' AND matched_person_id IS NOT NULL))
+            """,
+            [b],
+        )
+        cursor.execute("ANALYZE members_import_matched")
         cursor.execute(
             """
             WITH ins AS (
@@ -1357,7 +1416,7 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
                     coalesce(p.birth_year, r.birth_year), coalesce(p.ethnicity, r.ethnicity), %(b)s, %(now)s
                 FROM members_importrow r
                 LEFT JOIN members_import_people n ON n.person_key = r.person_key AND r.matched_person_id IS NULL
-                LEFT JOIN members_person p ON p.id = r.matched_person_id
+                LEFT JOIN members_import_matched p ON p.id = r.matched_person_id
                 WHERE r.batch_id = %(b)s AND r.errors = ''
                 ORDER BY r.branch_id, r.row_number
                 RETURNING id, person_id, branch_id, joined_on, eligibility_override, unit_path, org_path
@@ -1612,13 +1671,28 @@ def rejected_bytes(batch: ImportBatch) -> bytes:
     return buffer.getvalue()
 
 
+@transaction.atomic
 def check_again(batch: ImportBatch, *, actor) -> None:
-    """Run the registry checks again on a checked batch (after the registry changed), updating the preview."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE members_importrow SET matched_person_id = NULL WHERE batch_id = %s AND matched_person_id IS NOT NULL",
-            [batch.pk],
-        )
-    _registry_checks(batch, actor)
+    """Run the registry checks again on a checked batch (the registry may have changed), updating the preview:
+    from the batch's registry horizon on when it has one (the people written since), else from nothing."""
+    since = batch.registry_horizon
+    horizon = _registry_horizon()
+    if since is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE members_importrow SET matched_person_id = NULL WHERE batch_id = %s AND matched_person_id IS NOT NULL",
+                [batch.pk],
+            )
+    _registry_checks(batch, actor, since=since)
     _summarise(batch)
-    batch.save(update_fields=["total_rows", "valid_rows", "error_rows", "duplicate_rows", "matched_rows"])
+    batch.registry_horizon = horizon
+    batch.save(
+        update_fields=[
+            "total_rows",
+            "valid_rows",
+            "error_rows",
+            "duplicate_rows",
+            "matched_rows",
+            "registry_horizon",
+        ]
+    )

@@ -600,6 +600,9 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     committed_at = models.DateTimeField(_("imported"), null=True, blank=True)
     timings = models.JSONField(default=dict, blank=True)
+    # The oldest transaction still running when the file was last compared with the registry (a 64-bit
+    # transaction id): the people written by it or by a later one are the only ones the commit compares again.
+    registry_horizon = models.BigIntegerField(null=True, blank=True, editable=False)
 
     objects = ImportBatchQuerySet.as_manager()
 

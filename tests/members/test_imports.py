@@ -318,6 +318,40 @@ def test_registered_people_duplicates_and_the_same_citizen_id_twice(world):
     assert Person.objects.filter(full_name="Lê Thị Bốn").count() == 1
 
 
+def test_a_row_joining_a_registered_person_takes_her_registered_details(world):
+    """A row with the citizen ID of a registered person adds a membership to her; the membership's copy of
+    her details (what the list filters on) is the registry's, fuller than the row's year of birth; the daily
+    counts take the new membership."""
+    w = world
+    admin = w.users["admin_a"]
+    known = person(w.village_a, name="Trần Thị Lan", birth_date=date(1990, 2, 3))
+    value = services.person_citizen_id(actor=admin, person=known)
+    rows = [
+        HEADER,
+        row(
+            "Trần Thị Lan",
+            "1990",
+            "Nữ",
+            w.branches["farmers_va"].pk,
+            "01/01/2020",
+            cid=value,
+            residence=w.village_a.code,
+        ),
+    ]
+    batch = start(admin, csv_bytes(rows), language="en")
+    assert (batch.matched_rows, batch.valid_rows, batch.error_rows) == (1, 1, 0)
+    services.import_commit_start(actor=admin, batch=batch)
+    added = known.memberships.get()
+    assert (added.birth_date, added.birth_year, added.search_name, added.sex) == (
+        date(1990, 2, 3),
+        1990,
+        known.search_name,
+        "F",
+    )
+    assert Person.objects.filter(search_name=known.search_name).count() == 1
+    assert counts.verify() == []
+
+
 def test_nothing_is_imported_when_the_registry_changed_meanwhile(world):
     w = world
     admin = w.users["admin_a"]
@@ -505,6 +539,63 @@ def test_an_import_into_branches_with_a_history_keeps_the_daily_counts(monkeypat
         last = DailyCount.objects.filter(branch=b).order_by("-day").first()
         added = Membership.objects.filter(branch=b, import_batch_id=batch.pk).count()
         assert added > 0 and last.active == active_before[b.pk] + added
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_commit_compares_again_only_the_people_written_since_the_check(world):
+    """Outside a transaction: the commit's comparison with the registry starts from the check's horizon. It
+    finds the person registered since with a row's citizen ID, keeps the match with a person registered
+    before, drops the match with a person deleted since, and ends where a comparison from nothing ends."""
+    w = world
+    admin = w.users["admin_a"]
+    va = w.village_a.code
+    known = person(w.village_a, name="Trần Thị Lan", birth_date=date(1990, 2, 3))
+    gone = person(w.village_a, name="Lý Thị Mai", birth_date=date(1991, 4, 5))
+    known_id = services.person_citizen_id(actor=admin, person=known)
+    gone_id = services.person_citizen_id(actor=admin, person=gone)
+    later_id = citizen_id(birth_year=1980, sex="F")
+    farmers = w.branches["farmers_va"].pk
+    rows = [
+        HEADER,
+        row("Trần Thị Lan", "03/02/1990", "Nữ", farmers, "01/01/2020", cid=known_id, residence=va),
+        row("Lý Thị Mai", "05/04/1991", "Nữ", farmers, "01/01/2020", cid=gone_id, residence=va),
+        row("Đỗ Thị Sáu", "01/01/1980", "Nữ", farmers, "01/01/2015", cid=later_id, residence=va),
+    ]
+    batch = start(admin, csv_bytes(rows))
+    assert (batch.valid_rows, batch.matched_rows) == (3, 2) and batch.registry_horizon
+    services.person_create(
+        actor=admin,
+        data=services.PersonData(
+            full_name="Đỗ Thị Sáu",
+            sex="F",
+            unit=w.village_a,
+            birth_date=date(1980, 1, 1),
+            citizen_id=later_id,
+        ),
+    )
+    Person.objects.filter(pk=gone.pk).delete()
+
+    def matches():
+        return dict(
+            ImportRow.objects.filter(batch_id=batch.pk).values_list("row_number", "matched_person_id")
+        )
+
+    imports.check_again(batch, actor=admin)  # from the horizon
+    since_horizon = matches()
+    later = Person.objects.get(full_name="Đỗ Thị Sáu")
+    assert since_horizon == {2: known.pk, 3: None, 4: later.pk}
+    batch.registry_horizon = None
+    imports.check_again(batch, actor=admin)  # from nothing
+    assert matches() == since_horizon
+    services.import_commit_start(actor=admin, batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.COMMITTED
+    assert set(Membership.objects.filter(import_batch_id=batch.pk).values_list("person_id", flat=True)) == {
+        known.pk,
+        later.pk,
+        Person.objects.get(full_name="Lý Thị Mai").pk,  # registered anew from her row
+    }
+    assert counts.verify() == []
 
 
 @pytest.mark.django_db(transaction=True)
