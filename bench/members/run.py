@@ -350,6 +350,17 @@ def write_files(rows: int, log) -> dict[str, Path]:
     return {"csv": csv_path, "xlsx": xlsx_path}
 
 
+def peak_rss_mb() -> int:
+    """This process's peak resident size. ``ru_maxrss`` would not do: Linux carries the peak of the parent
+    process over the fork and the exec (a bench that had just generated the province reported its 2.5 GB for
+    every import); ``VmHWM`` is the peak of this process's own memory map, which the exec starts afresh."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def import_one(path: Path) -> dict:
     """(In a child process.) Check then commit one file, rolled back; timings and peak memory."""
     from django.db import transaction
@@ -392,7 +403,7 @@ def import_one(path: Path) -> dict:
         "check_rows_per_s": round(batch.total_rows / (checked - started)),
         "total_rows_per_s": round(batch.total_rows / (commit_done - started)),
         "timings": timings,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": peak_rss_mb(),
         # the largest of the parsing processes the check forks (their pages are shared with this one's
         # until written, so the sum over-counts)
         "peak_rss_children_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
@@ -489,7 +500,13 @@ def write_report(results: dict, path: Path) -> None:
         "# Members registry — measured figures",
         "",
         f"Measured on {results['date']} on {results['machine']} (embedded PostgreSQL {results['postgres']}), with "
-        f"`bench/members/run.py{' --small' if results['small'] else ''}`; every time is the median of several runs.",
+        f"`bench/members/run.py{' --small' if results['small'] else ''}`; every time is the median of several runs"
+        + (
+            f" (the figures and the list as measured on {results['figures_date']}; on {results['date']} the "
+            "imports only, `--imports-only`)."
+            if results.get("figures_date") and results["figures_date"] != results["date"]
+            else "."
+        ),
         "",
         f"Province: {p['province']}, {p.get('communes')} communes, {num(p.get('branches') or 0)} branches; "
         f"{num(p['memberships'])} memberships of {num(p['persons'])} people with five years of movements.",
@@ -624,6 +641,7 @@ def main() -> int:
         if previous.exists():  # keep the figures and the list of the last full run
             old = json.loads(previous.read_text(encoding="utf-8"))
             results.update({k: old[k] for k in ("figures", "list") if k in old})
+            results["figures_date"] = old.get("figures_date") or old.get("date")
     else:
         results["figures"] = bench_figures(args.runs, log)
         results["list"] = bench_list(args.runs, log)
