@@ -969,18 +969,7 @@ def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) ->
         "read_parse_copy": round(parsed_at - started, 2),
         "set_checks": round(time.monotonic() - parsed_at, 2),
     }
-    batch.save(
-        update_fields=[
-            "status",
-            "timings",
-            "total_rows",
-            "valid_rows",
-            "error_rows",
-            "duplicate_rows",
-            "matched_rows",
-            "registry_horizon",
-        ]
-    )
+    batch.save(update_fields=["status", "timings", "registry_horizon", *SUMMARY_FIELDS])
     return batch
 
 
@@ -1303,6 +1292,10 @@ def _flag_duplicates(cursor, b: int, actor) -> None:
         )
 
 
+# The batch's counts of rows that _summarise() sets (the preview's summary).
+SUMMARY_FIELDS = ["total_rows", "valid_rows", "error_rows", "duplicate_rows", "matched_rows"]
+
+
 def _summarise(batch: ImportBatch) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -1454,18 +1447,7 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
         "commit_duplicates": round(flagged_at - counted_at, 2),
         "commit_discard": round(time.monotonic() - flagged_at, 2),
     }
-    batch.save(
-        update_fields=[
-            "status",
-            "committed_at",
-            "timings",
-            "valid_rows",
-            "error_rows",
-            "matched_rows",
-            "duplicate_rows",
-            "total_rows",
-        ]
-    )
+    batch.save(update_fields=["status", "committed_at", "timings", *SUMMARY_FIELDS])
     return {"people": new_people, "memberships": memberships, "flagged": flagged}
 
 
@@ -1686,13 +1668,4 @@ def check_again(batch: ImportBatch, *, actor) -> None:
     _registry_checks(batch, actor, since=since)
     _summarise(batch)
     batch.registry_horizon = horizon
-    batch.save(
-        update_fields=[
-            "total_rows",
-            "valid_rows",
-            "error_rows",
-            "duplicate_rows",
-            "matched_rows",
-            "registry_horizon",
-        ]
-    )
+    batch.save(update_fields=["registry_horizon", *SUMMARY_FIELDS])
