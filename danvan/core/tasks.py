@@ -13,7 +13,13 @@ def on_app_ready(app_) -> None:  # settings.PROCRASTINATE_ON_APP_READY
     return None
 
 
-@app.task(queue="default", name="core.run_job")
+# A job started by a user (an import, an export, a report) is watched on its page with a progress bar: the
+# worker takes it before the bulk work already queued (the opinion pipeline's batches, priority 0), which
+# may be hundreds of jobs after a large ingestion.
+USER_JOB_PRIORITY = 10
+
+
+@app.task(queue="default", name="core.run_job", priority=USER_JOB_PRIORITY)
 def run_job(job_id: int) -> None:
     from danvan.core import jobs
 

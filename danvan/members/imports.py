@@ -917,6 +917,13 @@ def _check_strided(fh, filename, parser, header, positions, batch_id, limit, wor
     return done
 
 
+def ignored_columns(header: list[str], positions: list[int | None]) -> list[str]:
+    """The titles of the first row that name no column of the template: their cells are not read (a
+    misspelt or split title — "Địa chỉ (số nhà" — is said to the user rather than silently dropped)."""
+    used = {p for p in positions if p is not None}
+    return [title for i, title in enumerate(header) if title and i not in used]
+
+
 def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) -> ImportBatch:
     """Read, parse and stage every row of ``fh`` for ``batch``, then run the set-based checks. A large file
     is parsed by several processes (``parse_workers``): each reading a CSV file for itself, or fed with the
@@ -925,6 +932,7 @@ def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) ->
     workers = parse_workers(fh, batch.filename)
     rows = open_rows(fh, batch.filename)
     header, positions, number = read_header(rows)
+    batch.ignored_columns = ignored_columns(header, positions)  # for the summary (not a field)
     parser = RowParser(load_context(actor), positions)
     limit = max_rows()
     done = 0

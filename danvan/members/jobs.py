@@ -43,7 +43,7 @@ def _n(value: int) -> str:
 
 
 def _summary(batch: ImportBatch) -> str:
-    return _(
+    summary = _(
         "%(total)s rows read: %(valid)s valid (%(matched)s of people already registered, %(dup)s possible "
         "duplicates to review), %(errors)s rejected."
     ) % {
@@ -53,6 +53,12 @@ def _summary(batch: ImportBatch) -> str:
         "dup": _n(batch.duplicate_rows),
         "errors": _n(batch.error_rows),
     }
+    ignored = getattr(batch, "ignored_columns", None)  # set by the check
+    if ignored:
+        summary += " " + _(
+            "Columns not in the template, not read: %(columns)s (check their titles against the template)."
+        ) % {"columns": ", ".join(f"“{title}”" for title in ignored)}
+    return summary
 
 
 @jobs.register(CHECK)

@@ -1,4 +1,5 @@
 import io
+import json
 import re
 from datetime import timedelta
 
@@ -131,6 +132,29 @@ def test_queued_job_is_deferred_to_procrastinate(settings, demo_world):
     jobs.run(job.pk)  # what the worker does
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED
+
+
+def test_a_users_job_is_taken_before_the_bulk_work_queued_earlier(settings, demo_world):
+    """The worker fetches (procrastinate's own fetch function) a user's import or export before the opinion
+    pipeline's batches queued before it."""
+    from django.db import connection
+
+    from danvan.opinion.tasks import analyse_batch
+
+    settings.DANVAN_JOBS_EAGER = False
+    bulk = [analyse_batch.defer(item_ids=[n]) for n in range(3)]
+    job = job_start(actor=demo_world.users["admin_a"], kind="tests.count", title="Xuất tệp", params={"n": 1})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT procrastinate_register_worker_v1()")
+        worker_id = cursor.fetchone()[0]
+        fetched = []
+        for _ in range(2):
+            cursor.execute(
+                "SELECT id, task_name, args FROM procrastinate_fetch_job_v2(NULL, %s)", [worker_id]
+            )
+            fetched.append(cursor.fetchone())
+    assert (fetched[0][1], json.loads(fetched[0][2])) == ("core.run_job", {"job_id": job.pk})
+    assert fetched[1][0] == bulk[0]  # then the bulk work, in its order
 
 
 def test_health_reports_worker_heartbeat(client):

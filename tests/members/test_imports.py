@@ -169,6 +169,35 @@ def test_an_excel_file_with_excel_types(world):
     assert p.memberships.get().member_number == "12"
 
 
+def test_columns_not_in_the_template_are_named_in_the_preview(world):
+    """A title that names no column (here an extra column, and the address title split in two by an
+    unquoted comma) is said in the summary; the rows are read by the other columns."""
+    w = world
+    address = str(imports.COLUMNS[imports.INDEX["address"]].label)
+    header = [*HEADER, "Ghi chú khác"]
+    header[header.index(address)] = address.split(",")[0]  # "Địa chỉ (số nhà"
+    rows = [
+        header,
+        row(
+            "Trần Thị Lan",
+            "03/02/1990",
+            "Nữ",
+            w.branches["women_va"].pk,
+            "01/01/2020",
+            residence=w.village_a.code,
+        )
+        + ["x"],
+    ]
+    batch = start(w.users["admin_a"], csv_bytes(rows))
+    assert (batch.status, batch.valid_rows, batch.error_rows) == (ImportStatus.CHECKED, 1, 0)
+    assert (
+        "Các cột không có trong tệp mẫu, không được đọc: “Địa chỉ (số nhà”, “Ghi chú khác”" in batch.message
+    )
+    assert batch.message.startswith("Đã đọc 1 dòng: 1 dòng hợp lệ")
+    plain = start(w.users["admin_a"], csv_bytes([HEADER, rows[1][:-1]]))
+    assert "không được đọc" not in plain.message
+
+
 @pytest.mark.parametrize(
     "content, name, expected",
     [
