@@ -25,7 +25,7 @@ class AlertRuleForm(forms.ModelForm):
 
 class IssueFilterForm(StyledForm):
     """Filters of the issue list (and its export): place (a unit of the scope, or a commune's code), period of
-    the last item, field and status."""
+    the last item, field, status and the smallest number of items (empty: ``ISSUE_MIN_ITEMS``)."""
 
     unit = forms.ModelChoiceField(
         label=_("Unit (and below)"), queryset=None, required=False, empty_label=_("All units")
@@ -35,12 +35,29 @@ class IssueFilterForm(StyledForm):
     seen_to = forms.DateField(label=_("Last seen to"), required=False, widget=forms.DateInput())
     field = forms.ChoiceField(label=pgettext_lazy("concern", "Field"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
+    min_items = forms.IntegerField(
+        label=_("Items at least"),
+        required=False,
+        min_value=1,
+        max_value=1_000_000,
+        error_messages={
+            "min_value": _("The number of items must be 1 or more."),
+            "max_value": _("The number of items must be at most 1,000,000."),
+            "invalid": _("Write the number of items as a whole number."),
+        },
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         from danvan.opinion.filters import field_choices
         from danvan.opinion.forms import pickable_units
         from danvan.opinion.models import IssueStatus
+        from danvan.opinion.selectors import ISSUE_MIN_ITEMS
+
+        self.fields["min_items"].widget.attrs["placeholder"] = str(ISSUE_MIN_ITEMS)
+        self.fields["min_items"].widget.attrs["title"] = _("Empty: %(n)s (1 shows the single items too).") % {
+            "n": ISSUE_MIN_ITEMS
+        }
 
         self.fields["unit"].queryset = pickable_units(user, "opinion.view_issue")
         self.fields["field"].choices = [("", _("All fields")), *field_choices()]

@@ -18,7 +18,7 @@ def cards(actor) -> list[HomeCard]:
             HomeCard(section, _("Open alerts"), alerts, reverse("opinion:alert-list"), "danger", 30)
         )
     if actor.has_perm("opinion.view_issue"):
-        issues = selectors.issues_for(actor, status="open").count()
+        issues = selectors.issues_for(actor, status="open", min_items=selectors.ISSUE_MIN_ITEMS).count()
         result.append(
             HomeCard(section, _("Issues not yet resolved"), issues, reverse("opinion:issue-list"), order=31)
         )

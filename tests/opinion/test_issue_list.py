@@ -162,3 +162,30 @@ def test_list_and_export_queries_do_not_grow_with_the_rows(client, demo_world, m
             assert len(_xlsx(client.get(url, {"export": "xlsx"}))) == n + 1
         counts.append((len(page), len(export)))
     assert counts[0] == counts[1], counts
+
+
+def test_single_items_are_left_out_of_the_list_export_and_home_card_unless_asked(
+    client, demo_world, make_user, issues
+):
+    """An issue is a matter several items speak of: by default the list, its export and the home card keep
+    the issues of at least ISSUE_MIN_ITEMS items; "Số ý kiến từ" = 1 shows the single items too, a larger
+    number fewer issues; a wrong number is refused in Vietnamese and lists nothing."""
+    from danvan.opinion.selectors import ISSUE_MIN_ITEMS
+    from tests.factories import home_card
+
+    w = demo_world
+    lone = _issue(w.commune_a, "Một ý kiến lẻ xã A", score=50)
+    Issue.objects.filter(pk=lone.pk).update(volume=ISSUE_MIN_ITEMS - 1)
+    Issue.objects.filter(pk=issues["a_old"].pk).update(volume=12)
+    client.force_login(make_user("il_min", role="opinion_analyst", unit=w.province_a))
+    url = reverse("opinion:issue-list")
+    default = ["Đường ngập xã A", "Đất đai xã A cũ", "Trường học xã A", "Đường hỏng xã A2"]
+    assert _titles(client.get(url)) == default
+    assert [r[0] for r in _xlsx(client.get(url, {"export": "xlsx"}))[1:]] == default
+    assert _titles(client.get(url, {"min_items": 1})) == ["Một ý kiến lẻ xã A", *default]
+    assert _titles(client.get(url, {"min_items": 10})) == ["Đất đai xã A cũ"]
+    r = client.get(url, {"min_items": 0})
+    assert r.context["issues"] == [] and "Số ý kiến phải từ 1 trở lên." in r.content.decode()
+    r = client.get(url, {"min_items": "hai"})
+    assert r.context["issues"] == [] and "Hãy ghi số ý kiến bằng một số nguyên." in r.content.decode()
+    assert home_card(client.get("/"), "Vấn đề chưa giải quyết xong") == 3  # open, 2 items or more

@@ -32,7 +32,12 @@ def filtered_issues(request, form: IssueFilterForm):
     if not form.is_valid():
         return selectors.issues_for(request.user).none()
     data = form.cleaned_data
-    qs = selectors.issues_for(request.user, status=data.get("status") or None, field=data.get("field") or "")
+    qs = selectors.issues_for(
+        request.user,
+        status=data.get("status") or None,
+        field=data.get("field") or "",
+        min_items=data.get("min_items") or selectors.ISSUE_MIN_ITEMS,
+    )
     for subtree in form.unit_paths(request.user):
         qs = qs.filter(unit_path__startswith=subtree)
     if data.get("seen_from"):
