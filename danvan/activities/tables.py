@@ -14,17 +14,33 @@ from danvan.activities.models import (
 TABLE_ATTRS = {"class": "table table-sm table-hover align-middle mb-0"}
 
 
+NUMBER_ATTRS = {"th": {"class": "text-end"}, "td": {"class": "text-end"}}
+
+
 class MeetingTable(tables.Table):
     held_on = tables.DateColumn(verbose_name=_("Date"), format="d/m/Y", linkify=True)
-    branch = tables.Column(verbose_name=_("Branch"), accessor="branch__name")
-    unit = tables.Column(verbose_name=_("Place"), accessor="unit__name")
-    kind = tables.Column(verbose_name=_("Kind"))
-    topics = tables.Column(
-        verbose_name=_("Topics"), attrs={"td": {"class": "text-truncate", "style": "max-width: 22rem"}}
+    # The names keep a readable width (they were squeezed to a word a line beside the topics); the topics
+    # are cut to one line, whole on hover; the counts are right-aligned.
+    branch = tables.Column(
+        verbose_name=_("Branch"), accessor="branch__name", attrs={"td": {"style": "min-width: 11rem"}}
     )
-    members_present = tables.Column(verbose_name=_("Present"))
-    members_total = tables.Column(verbose_name=_("Members"))
-    cadre_count = tables.Column(verbose_name=_("Cadres attending"))
+    unit = tables.Column(
+        verbose_name=_("Place"), accessor="unit__name", attrs={"td": {"class": "text-nowrap"}}
+    )
+    kind = tables.Column(verbose_name=_("Kind"), attrs={"td": {"class": "text-nowrap"}})
+    topics = tables.Column(
+        verbose_name=_("Topics"),
+        attrs={
+            "td": {
+                "class": "text-truncate",
+                "style": "max-width: 18rem",
+                "title": lambda record: record.topics,
+            }
+        },
+    )
+    members_present = tables.Column(verbose_name=_("Present"), attrs=NUMBER_ATTRS)
+    members_total = tables.Column(verbose_name=_("Members"), attrs=NUMBER_ATTRS)
+    cadre_count = tables.Column(verbose_name=_("Cadres attending"), attrs=NUMBER_ATTRS)
 
     class Meta:
         model = Meeting
