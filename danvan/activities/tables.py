@@ -19,21 +19,21 @@ NUMBER_ATTRS = {"th": {"class": "text-end"}, "td": {"class": "text-end"}}
 
 class MeetingTable(tables.Table):
     held_on = tables.DateColumn(verbose_name=_("Date"), format="d/m/Y", linkify=True)
-    # The names keep a readable width (they were squeezed to a word a line beside the topics); the topics
-    # are cut to one line, whole on hover; the counts are right-aligned.
+    # The branch names keep a readable width (they were squeezed to a word a line beside the topics); the
+    # topics are cut to one line, whole on hover; the counts are right-aligned.
     branch = tables.Column(
-        verbose_name=_("Branch"), accessor="branch__name", attrs={"td": {"style": "min-width: 11rem"}}
+        verbose_name=_("Branch"), accessor="branch__name", attrs={"td": {"style": "min-width: 9rem"}}
     )
     unit = tables.Column(
         verbose_name=_("Place"), accessor="unit__name", attrs={"td": {"class": "text-nowrap"}}
     )
-    kind = tables.Column(verbose_name=_("Kind"), attrs={"td": {"class": "text-nowrap"}})
+    kind = tables.Column(verbose_name=_("Kind"))
     topics = tables.Column(
         verbose_name=_("Topics"),
         attrs={
             "td": {
                 "class": "text-truncate",
-                "style": "max-width: 18rem",
+                "style": "max-width: 13rem",
                 "title": lambda record: record.topics,
             }
         },
