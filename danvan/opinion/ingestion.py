@@ -886,13 +886,16 @@ def _advance(kind: str, last: int) -> None:
 
 def flow_cases(*, batch: int = 2000) -> int:
     """New citizens' cases since the cursor → items (subject and content without personal data), at the
-    case's unit. The cursor (the last case id read) is kept on the channel's sources."""
+    case's unit and in the case's field when it has one. The cursor (the last case id read) is kept on the
+    channel's sources."""
     from danvan.cases.models import Case
 
     cursor = _cursor(SourceKind.CASES)
     total = 0
     while True:
-        cases = list(Case.objects.filter(pk__gt=cursor).select_related("unit").order_by("pk")[:batch])
+        cases = list(
+            Case.objects.filter(pk__gt=cursor).select_related("unit", "field").order_by("pk")[:batch]
+        )
         if not cases:
             break
         by_source: dict[int, tuple[Source, list[dict[str, Any]]]] = {}
@@ -910,6 +913,8 @@ def flow_cases(*, batch: int = 2000) -> int:
                 "published_at": _noon(case.received_on),
                 "reach": case.people_count,
                 "unit": case.unit,
+                # the field the case officer chose (the same list): the item's field
+                "given_field": case.field.code if case.field_id else "",
             }
             by_source.setdefault(source.pk, (source, []))[1].append(record)
         with transaction.atomic():

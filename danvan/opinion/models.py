@@ -296,6 +296,10 @@ class Item(ScopedModel):
         editable=False,
         db_index=False,
     )
+    # The field given at ingestion by an official who classified the matter (a citizen's case's field, from
+    # the same list): it wins over the model's field, and the item counts as relevant; the model's scores
+    # stay in ``field_scores``. Kept apart from ``field`` like ``given_unit``.
+    given_field = models.CharField(max_length=40, blank=True, default="", db_default="", editable=False)
     place_unit_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     place_from_text = models.BooleanField(default=False, editable=False)
 

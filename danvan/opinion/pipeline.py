@@ -426,6 +426,12 @@ def analyse_items(ids: Iterable[int], *, analyzer: Any = None, force: bool = Fal
                 item.toxic = lab.toxic
                 item.toxic_confidence = round(lab.toxic_confidence, 4)
                 item.uncertainty = uncertainty_of(lab)
+                if item.given_field and item.given_field != NOT_RELEVANT:
+                    # an official's classification (a case's field): relevant, that field, and only the
+                    # sentiment left for the analysts to doubt
+                    item.relevant, item.field = True, item.given_field
+                    item.relevance_confidence = item.field_confidence = 1.0
+                    item.uncertainty = round(1.0 - lab.sentiment_confidence, 4)
                 item.model_version = version
                 item.analysed_at = now
                 if item.given_unit_id:

@@ -345,3 +345,40 @@ def test_unit_code_given_with_an_item_wins_over_the_source_and_the_text(demo_wor
     pipeline.analyse_items([given.pk], force=True)
     given.refresh_from_db()
     assert given.unit_id == demo_world.village_a.pk and not given.place_from_text
+
+
+def test_a_cases_field_is_the_items_field_and_survives_reanalysis(demo_world, analyzer):
+    """The field the case officer chose (the same list) is the flowed item's field, relevant and certain,
+    whatever the model reads in the text, also when the item is analysed again; a case without a field is
+    left to the model."""
+    import datetime as dt
+
+    from danvan.cases.models import Case, ConcernField
+    from danvan.opinion import pipeline
+
+    w = demo_world
+    policy, _ = ConcernField.objects.get_or_create(code="social_policy", defaults={"name": "An sinh xã hội"})
+
+    def case(ref, title, field):
+        return Case.objects.create(
+            reference=ref, tracking_code=ref, kind="petition", channel="direct", title=title,
+            content=title + ", đề nghị xem xét.", unit=w.commune_a, unit_path=w.commune_a.path,
+            concerned_path=w.commune_a.path, received_on=dt.date(2026, 11, 10), field=field,
+        )  # fmt: skip
+
+    given = case("T-2", "Bệnh viện chậm chi trả trợ cấp người có công", policy)
+    free = case("T-3", "Bệnh viện xã thiếu thuốc, người bệnh phải chờ lâu", None)
+    assert ingestion.flow_cases() == 2
+    item = Item.objects.get(external_id=f"case-{given.pk}")
+    other = Item.objects.get(external_id=f"case-{free.pk}")
+    assert item.analysed_at and other.analysed_at
+    assert (item.given_field, item.field, item.relevant, item.field_confidence) == (
+        "social_policy",
+        "social_policy",
+        True,
+        1.0,
+    )
+    assert other.given_field == "" and other.field != "social_policy"  # the model's
+    pipeline.analyse_items([item.pk], force=True)
+    item.refresh_from_db()
+    assert item.field == "social_policy" and item.uncertainty < 1.0
