@@ -29,7 +29,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +37,7 @@ from danvan.core import jobs
 from danvan.core.scoping import has_scope_permission
 from danvan.core.text import clean
 from danvan.opinion import feeds, pipeline
-from danvan.opinion.models import CollaboratorReport, ItemKind, Sentiment, Source, SourceKind
+from danvan.opinion.models import CollaboratorReport, Item, ItemKind, Sentiment, Source, SourceKind
 
 logger = logging.getLogger(__name__)
 
@@ -925,6 +925,42 @@ def flow_cases(*, batch: int = 2000) -> int:
     return total
 
 
+# How far back a reclassified case is looked for (a flow runs every FLOW_INTERVAL minutes; a week covers a
+# worker that was down for days).
+CASE_FIELDS_WINDOW = dt.timedelta(days=7)
+
+
+def case_fields_sync(*, now: dt.datetime | None = None) -> int:
+    """A case is often classified after it was received (and flowed in): the items of the cases changed in the
+    last CASE_FIELDS_WINDOW whose field is no longer their case's take it, and are analysed again (their
+    rollups and issue follow). Returns the items changed."""
+    now = now or timezone.now()
+    sources = list(Source.objects.filter(kind=SourceKind.CASES).values_list("pk", flat=True))
+    if not sources:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.id, coalesce(f.code, '')
+            FROM cases_case c
+            JOIN opinion_itemkey k ON k.source_id = ANY(%s) AND k.external_id = 'case-' || c.id
+            JOIN opinion_item i ON i.id = k.item_id AND i.published_at = k.published_at
+            LEFT JOIN cases_concernfield f ON f.id = c.field_id
+            WHERE c.updated_at >= %s AND i.given_field <> coalesce(f.code, '')
+            """,
+            [sources, now - CASE_FIELDS_WINDOW],
+        )
+        changes = cursor.fetchall()
+    by_code: dict[str, list[int]] = {}
+    for item_id, code in changes:
+        by_code.setdefault(code, []).append(item_id)
+    with transaction.atomic():
+        for code, ids in by_code.items():
+            Item.objects.filter(pk__in=ids).update(given_field=code)
+    pipeline.analyse_items([item_id for item_id, _code in changes], force=True)
+    return len(changes)
+
+
 def flow_meetings(*, batch: int = 2000) -> int:
     """New issues raised at branch meetings since the cursor → items (no "raised by"), at the meeting's unit."""
     from danvan.activities.models import MeetingIssue
@@ -966,10 +1002,13 @@ _LAST_FLOW: dict[str, dt.datetime] = {}
 
 
 def flows_run(*, now: dt.datetime | None = None, force: bool = False) -> int:
-    """Both flows, at most every FLOW_INTERVAL minutes per process (cheap: they read past a cursor)."""
+    """Both flows, at most every FLOW_INTERVAL minutes per process (cheap: they read past a cursor), then the
+    fields of the cases reclassified since they flowed in."""
     now = now or timezone.now()
     last = _LAST_FLOW.get("all")
     if not force and last is not None and now - last < dt.timedelta(minutes=FLOW_INTERVAL):
         return 0
     _LAST_FLOW["all"] = now
-    return flow_cases() + flow_meetings()
+    flowed = flow_cases() + flow_meetings()
+    case_fields_sync(now=now)
+    return flowed

@@ -8,6 +8,7 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from danvan.core.models import Job, JobStatus
 from danvan.opinion import ingestion
@@ -382,3 +383,13 @@ def test_a_cases_field_is_the_items_field_and_survives_reanalysis(demo_world, an
     pipeline.analyse_items([item.pk], force=True)
     item.refresh_from_db()
     assert item.field == "social_policy" and item.uncertainty < 1.0
+    # classified after it flowed in: the next flow gives the item the case's new field
+    health, _ = ConcernField.objects.get_or_create(code="health", defaults={"name": "Y tế"})
+    Case.objects.filter(pk=free.pk).update(field=policy, updated_at=timezone.now())
+    Case.objects.filter(pk=given.pk).update(field=health, updated_at=timezone.now())
+    assert ingestion.case_fields_sync() == 2
+    other.refresh_from_db()
+    item.refresh_from_db()
+    assert (other.given_field, other.field, other.field_confidence) == ("social_policy", "social_policy", 1.0)
+    assert (item.given_field, item.field) == ("health", "health")
+    assert ingestion.case_fields_sync() == 0  # nothing changed since
