@@ -163,8 +163,8 @@ def top_issues(
     actor, *, limit: int = 10, since: dt.datetime | None = None, unit_path: str = "", field: str = ""
 ):
     """The highest-scoring open issues (at least the minimum group size of items)."""
-    qs = issues_for(actor, unit_path=unit_path, field=field, status="open").filter(
-        volume__gte=OpinionSettings.get().min_group_size
+    qs = issues_for(
+        actor, unit_path=unit_path, field=field, status="open", min_items=OpinionSettings.get().min_group_size
     )
     if since:
         qs = qs.filter(last_seen_at__gte=since)
