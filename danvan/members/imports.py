@@ -932,7 +932,8 @@ def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) ->
     workers = parse_workers(fh, batch.filename)
     rows = open_rows(fh, batch.filename)
     header, positions, number = read_header(rows)
-    batch.ignored_columns = ignored_columns(header, positions)  # for the summary (not a field)
+    batch.ignored_columns = ignored_columns(header, positions)
+    ImportBatch.objects.filter(pk=batch.pk).update(ignored_columns=batch.ignored_columns)
     parser = RowParser(load_context(actor), positions)
     limit = max_rows()
     done = 0

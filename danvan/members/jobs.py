@@ -53,7 +53,7 @@ def _summary(batch: ImportBatch) -> str:
         "dup": _n(batch.duplicate_rows),
         "errors": _n(batch.error_rows),
     }
-    ignored = getattr(batch, "ignored_columns", None)  # set by the check
+    ignored = batch.ignored_columns
     if ignored:
         summary += " " + _(
             "Columns not in the template, not read: %(columns)s (check their titles against the template)."

@@ -603,6 +603,8 @@ class ImportBatch(models.Model):
     # The oldest transaction still running when the file was last compared with the registry (a 64-bit
     # transaction id): the people written by it or by a later one are the only ones the commit compares again.
     registry_horizon = models.BigIntegerField(null=True, blank=True, editable=False)
+    # The titles of the file's first row that name no column of the template (their cells were not read).
+    ignored_columns = ArrayField(models.CharField(max_length=255), default=list, blank=True, editable=False)
 
     objects = ImportBatchQuerySet.as_manager()
 

@@ -194,8 +194,11 @@ def test_columns_not_in_the_template_are_named_in_the_preview(world):
         "Các cột không có trong tệp mẫu, không được đọc: “Địa chỉ (số nhà”, “Ghi chú khác”" in batch.message
     )
     assert batch.message.startswith("Đã đọc 1 dòng: 1 dòng hợp lệ")
+    batch.refresh_from_db()
+    assert batch.ignored_columns == ["Địa chỉ (số nhà", "Ghi chú khác"]  # kept with the import
     plain = start(w.users["admin_a"], csv_bytes([HEADER, rows[1][:-1]]))
     assert "không được đọc" not in plain.message
+    assert plain.ignored_columns == []
 
 
 @pytest.mark.parametrize(
