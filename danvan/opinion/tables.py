@@ -4,6 +4,7 @@ hash exists and it is not shown)."""
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -27,15 +28,31 @@ class SourceTable(tables.Table):
         attrs = TABLE_ATTRS
 
 
+class AnalysedBooleanColumn(tables.BooleanColumn):
+    """A label of the analysis: empty until the item is analysed (not a "no" it was never given)."""
+
+    def render(self, value, record, bound_column):
+        if record.analysed_at is None:
+            return ""
+        return super().render(value, record, bound_column)
+
+
 class ItemTable(tables.Table):
     published_at = tables.DateTimeColumn(verbose_name=_("Published"), format="d/m/Y H:i", linkify=True)
-    excerpt = tables.Column(verbose_name=_("Text"), accessor="text", orderable=False)
+    # Rendered from the title too (a meeting's issue is its title, often without details): never "—".
+    excerpt = tables.Column(
+        verbose_name=_("Text"),
+        accessor="text",
+        orderable=False,
+        empty_values=(),
+        attrs={"td": {"class": "text-cell"}},
+    )
     source = tables.Column(verbose_name=_("Source"), accessor="source__name", orderable=False)
     unit = tables.Column(verbose_name=_("Place"), accessor="unit__name", order_by=("unit_path",))
-    field = tables.Column(verbose_name=pgettext_lazy("concern", "Field"))
+    field = tables.Column(verbose_name=pgettext_lazy("concern", "Field"), empty_values=())
     sentiment = tables.Column(verbose_name=_("Sentiment"))
-    relevant = tables.BooleanColumn(verbose_name=_("Relevant"))
-    toxic = tables.BooleanColumn(verbose_name=_("Offensive"))
+    relevant = AnalysedBooleanColumn(verbose_name=_("Relevant"))
+    toxic = AnalysedBooleanColumn(verbose_name=_("Offensive"))
     reach = tables.Column(verbose_name=_("Reach"))
 
     class Meta:
@@ -61,7 +78,9 @@ class ItemTable(tables.Table):
         return self._field_names.get(code, code)
 
     def render_field(self, value, record):
-        return self._field_name(value)
+        if record.analysed_at is None:
+            return format_html('<span class="text-muted small">{}</span>', _("waiting for analysis"))
+        return self._field_name(value) if value else "—"
 
     def value_field(self, value, record):
         return self._field_name(value) if value else ""

@@ -58,6 +58,26 @@ def test_item_list_query_count_does_not_grow(client, analyst, source_a, analyzer
         client.get(url)
 
 
+def test_item_list_shows_a_title_only_item_and_what_is_not_analysed_yet(client, analyst, source_a, analyzer):
+    """A meeting's issue is its title (often without details): the list shows it, not "—"; an item still
+    waiting for its analysis says so instead of showing "not relevant"."""
+    ingestion.ingest_items(
+        source=source_a,
+        items=[
+            {"external_id": "m1", "kind": "meeting", "title": "Kiến nghị sửa cống ấp Phú Hòa", "text": "",
+             "published_at": DAY},
+            {"external_id": "m2", "text": "Đường liên ấp lầy lội", "published_at": DAY},
+        ],
+    )  # fmt: skip
+    Item.objects.filter(source=source_a, title__startswith="Kiến nghị").update(analysed_at=None, relevant=False)
+    client.force_login(analyst)
+    body = client.get(reverse("opinion:item-list")).content.decode()
+    assert "Kiến nghị sửa cống ấp Phú Hòa" in body
+    assert body.count("đang chờ phân tích") == 1  # the analysed item shows its field
+    rows = [r for r in body.split("<tr") if "Kiến nghị sửa cống" in r]
+    assert len(rows) == 1 and "✘" not in rows[0]
+
+
 def test_no_author_on_pages(client, analyst, source_a, analyzer):
     ingestion.ingest_items(source=source_a, items=[{"external_id": "p", "text": "Nói về điện", "published_at": DAY,
                                                     "author": "Phạm Văn Tuấn"}])  # fmt: skip
