@@ -312,6 +312,33 @@ def test_meeting_issues_flow_without_who_raised_them(demo_world, analyzer):
     assert ingestion.poll_due_sources()["flowed"] == 0
 
 
+def test_a_flow_queues_its_items_analysis_in_one_job(demo_world, analyzer, settings):
+    """Each unit has its own channel source; the items of one flow are analysed in one job, not a job for
+    each unit's one or two issues (thousands of one-item jobs on a first flow)."""
+    import datetime as dt
+    import json
+
+    from django.db import connection
+
+    from danvan.activities import services as activities
+    from tests.factories import superuser
+
+    root = superuser()
+    for branch in ("women_va", "women_va2"):
+        meeting = activities.meeting_create(
+            actor=root, branch=demo_world.branches[branch], held_on=dt.date(2026, 11, 5)
+        )
+        activities.issue_add(actor=root, meeting=meeting, summary=f"Đèn đường hư ({branch})")
+    settings.DANVAN_JOBS_EAGER = False
+    assert ingestion.flow_meetings() == 2
+    items = sorted(Item.objects.filter(kind="meeting").values_list("id", flat=True))
+    assert len({i.source_id for i in Item.objects.filter(kind="meeting")}) == 2  # two units, two sources
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT args FROM procrastinate_jobs WHERE task_name = 'opinion.analyse_batch'")
+        jobs = [row[0] for row in cursor.fetchall()]
+    assert [sorted(json.loads(j)["item_ids"]) for j in jobs] == [items]
+
+
 def test_unit_code_given_with_an_item_wins_over_the_source_and_the_text(demo_world, analyzer):
     from danvan.opinion import pipeline
 
