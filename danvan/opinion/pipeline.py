@@ -17,9 +17,11 @@ Grouping (same matter): an item joins the issue of its commune and field whose l
 keywords with the issue's top keywords ≥ ``grouping_similarity``, and two at least in common), or any issue whose representative text it
 near-duplicates (MinHash estimated Jaccard ≥ ``duplicate_threshold``, whatever the field); otherwise it opens a
 new issue. Keywords are the folded syllable bigrams and content unigrams of the text (stopwords dropped), without the
-words of the commune's and its province's names: every item of an issue's commune may name them, so they say
-nothing of the matter (with them, "a new café in Phường Phú Khương is lovely" joined "Phường Phú Khương asks
-for better compensation for land" — five of its twelve keywords were the commune's name).
+names of the commune, of its villages and of its province (``place_names``; no bigram spans a name taken out):
+every item of an issue's commune may name them, so they say nothing of the matter (with them, "a new café in
+Phường Phú Khương is lovely" joined "Phường Phú Khương asks for better compensation for land" — five of its
+twelve keywords were the commune's name — and "a new café in Khóm An Thới is lovely" joined "thanks for the new
+bridge in Khóm Rạch Gốc" through "ở khóm", "khóm an", "đẹp quá").
 """
 
 from __future__ import annotations
@@ -334,17 +336,21 @@ def _stop() -> frozenset[str]:
 _stopwords: frozenset[str] | None = None
 
 
-def keywords(text: str) -> set[str]:
+def keywords(text: str, *, cut: re.Pattern | None = None) -> set[str]:
+    """The folded content unigrams and syllable bigrams of ``text``; ``cut`` (place names, see
+    ``place_names``) is taken out first, and no bigram spans the gap it leaves."""
     global _stopwords
     if _stopwords is None:
         _stopwords = _stop()
-    tokens = _WORD.findall(fold(text))
-    content = [t for t in tokens if t not in _stopwords and len(t) > 1 and not t.isdigit()]
-    out = set(content)
-    for a, b in zip(tokens, tokens[1:], strict=False):
-        pair = f"{a} {b}"
-        if pair not in _stopwords and (a not in _stopwords or b not in _stopwords):
-            out.add(pair)
+    folded = fold(text)
+    out: set[str] = set()
+    for segment in cut.split(folded) if cut is not None else (folded,):
+        tokens = _WORD.findall(segment)
+        out.update(t for t in tokens if t not in _stopwords and len(t) > 1 and not t.isdigit())
+        for a, b in zip(tokens, tokens[1:], strict=False):
+            pair = f"{a} {b}"
+            if pair not in _stopwords and (a not in _stopwords or b not in _stopwords):
+                out.add(pair)
     return out
 
 
@@ -617,16 +623,61 @@ def _top(profile: Counter) -> set[str]:
     return {k for k, _ in profile.most_common(PROFILE_SIZE)}
 
 
-def place_words(commune_ids) -> dict[int | None, set[str]]:
-    """The keywords of each commune's own name and of its province's ("phường phú khương", "vĩnh long"…)."""
+# What a unit's name starts with ("Khóm An Thới", "Phường Phú Khương"), folded: people also write the rest alone.
+_UNIT_PREFIX = re.compile(
+    r"^(?:tinh|thanh pho|dac khu|phuong|xa|thi tran|ap|khom|thon|to dan pho|to|xom|ban|buon|lang|khu pho|khu)\s+"
+)
+
+
+@dataclass(frozen=True)
+class PlaceNames:
+    """The names of a commune, of its villages and of its province, folded: every item of the commune may
+    name them, so they say nothing of the matter."""
+
+    phrases: tuple[str, ...]
+    pattern: re.Pattern | None
+
+    def covers(self, keyword: str) -> bool:
+        """A keyword that is a place name or a pair of its syllables ("khom an", "phu khuong"); a single
+        syllable ("an", "ap") is also an ordinary word, so it is kept."""
+        if " " not in keyword:
+            return keyword in self.phrases
+        padded = f" {keyword} "
+        return any(padded in f" {p} " for p in self.phrases)
+
+
+def _place_names(names: Iterable[str]) -> PlaceNames:
+    phrases: set[str] = set()
+    for name in names:
+        full = " ".join(_WORD.findall(fold(name)))
+        if not full:
+            continue
+        phrases.add(full)
+        bare = _UNIT_PREFIX.sub("", full)
+        if bare != full and len(bare.split()) >= 2:  # "an thoi", not "nhi" (Khóm Nhì) nor "1" (Ấp 1)
+            phrases.add(bare)
+    ordered = tuple(sorted(phrases, key=len, reverse=True))
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b") if ordered else None
+    return PlaceNames(ordered, pattern)
+
+
+def place_names(commune_ids) -> dict[int | None, PlaceNames]:
+    """Per commune: its own name, its villages' and its province's ("phường phú khương", "khóm an thới",
+    "an thới", "vĩnh long"…)."""
     from danvan.structure.models import Unit
 
-    words: dict[int | None, set[str]] = defaultdict(set)
-    for pk, name, parent in Unit.objects.filter(pk__in=[c for c in commune_ids if c]).values_list(
-        "pk", "name", "parent__name"
-    ):
-        words[pk] = keywords(name) | keywords(parent or "")
-    return words
+    ids = [c for c in commune_ids if c]
+    names: dict[int, list[str]] = defaultdict(list)
+    for pk, name, parent in Unit.objects.filter(pk__in=ids).values_list("pk", "name", "parent__name"):
+        names[pk] += [name, parent or ""]
+    # villages merged away included: people go on using the old names
+    for parent_id, name in Unit.objects.filter(parent_id__in=ids).values_list("parent_id", "name"):
+        names[parent_id].append(name)
+    empty = PlaceNames((), None)
+    out: dict[int | None, PlaceNames] = defaultdict(lambda: empty)
+    for pk, unit_names in names.items():
+        out[pk] = _place_names(unit_names)
+    return out
 
 
 def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
@@ -638,13 +689,14 @@ def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
     communes = {it.commune_id for it in items}
     earliest = items[0].published_at - window
     latest = items[-1].published_at + window
-    places = place_words(communes)
+    places = place_names(communes)
     candidates: dict[int | None, list[_Candidate]] = defaultdict(list)
     rows = Issue.objects.filter(
         unit_id__in=communes, last_seen_at__gte=earliest, first_seen_at__lte=latest
     ).exclude(status=IssueStatus.RESOLVED)
     for issue in rows:
-        profile = Counter({k: v for k, v in (issue.keywords or {}).items() if k not in places[issue.unit_id]})
+        names = places[issue.unit_id]
+        profile = Counter({k: v for k, v in (issue.keywords or {}).items() if not names.covers(k)})
         candidates[issue.unit_id].append(
             _Candidate(
                 issue,
@@ -657,7 +709,7 @@ def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
     created = 0
     for item in items:
         text = " ".join(x for x in (item.title, item.text) if x)
-        kws = keywords(text) - places[item.commune_id]
+        kws = keywords(text, cut=places[item.commune_id].pattern)
         sig = signature(text)
         sig_array = np.asarray(sig, dtype=np.int64)
         best: _Candidate | None = None

@@ -87,6 +87,31 @@ def test_the_communes_name_does_not_make_two_matters_one(source_a, analyzer):
     assert not set(pipeline.keywords(commune)) & set(Issue.objects.get(pk=a.issue_id).keywords)
 
 
+def test_village_names_do_not_make_two_matters_one(source_a, analyzer, demo_world):
+    """Comments that name a village of the commune ("ở Ấp Phú Hòa", or "Phú Hòa" alone) share only its words:
+    they stay apart, while two on the same matter group; no keyword of the issues is (part of) a place name."""
+    village = demo_world.village_a.name  # "Ấp Phú Hòa"
+    bare = village.removeprefix("Ấp ")
+    cafe = f"Quán cà phê mới mở bên đường ở {village} rất đông khách"
+    bridge = f"Cây cầu mới làm ở {village} chắc chắn, cảm ơn xã"
+    road = f"Đường liên ấp ở {village} ngập sâu sau mưa, người dân bức xúc"
+    road2 = f"Mưa lớn, đường liên ấp ở {source_a.unit.name} ngập sâu, xe máy chết máy, gần {bare}"
+    pipeline.store_items(
+        source_a, [rec("1", road), rec("2", cafe, hours=1), rec("3", bridge, hours=2), rec("4", road2, hours=3)]
+    )
+    a, b, c, d = (Item.objects.get(external_id=e) for e in "1234")
+    assert a.field == b.field == c.field == d.field  # the same field: only the words can tell them apart
+    assert a.issue_id == d.issue_id
+    assert len({a.issue_id, b.issue_id, c.issue_id}) == 3
+    names = pipeline.place_names([source_a.unit_id])[source_a.unit_id]
+    assert {"ap phu hoa", "phu hoa"} <= set(names.phrases)
+    for issue in Issue.objects.all():
+        assert not [k for k in issue.keywords if names.covers(k)], issue.keywords
+    assert pipeline.keywords(cafe, cut=names.pattern) == pipeline.keywords("Quán cà phê mới mở bên đường ở") | (
+        pipeline.keywords("rất đông khách")
+    )
+
+
 def test_one_word_in_common_is_not_a_matter(source_a, analyzer):
     """A short post sharing a single keyword with an issue ("ngập") opens its own issue."""
     pipeline.store_items(source_a, [rec("1", ROAD), rec("2", ROAD2, hours=1), rec("3", "Ngập quá!", hours=2)])
