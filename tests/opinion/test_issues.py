@@ -97,7 +97,8 @@ def test_village_names_do_not_make_two_matters_one(source_a, analyzer, demo_worl
     road = f"Đường liên ấp ở {village} ngập sâu sau mưa, người dân bức xúc"
     road2 = f"Mưa lớn, đường liên ấp ở {source_a.unit.name} ngập sâu, xe máy chết máy, gần {bare}"
     pipeline.store_items(
-        source_a, [rec("1", road), rec("2", cafe, hours=1), rec("3", bridge, hours=2), rec("4", road2, hours=3)]
+        source_a,
+        [rec("1", road), rec("2", cafe, hours=1), rec("3", bridge, hours=2), rec("4", road2, hours=3)],
     )
     a, b, c, d = (Item.objects.get(external_id=e) for e in "1234")
     assert a.field == b.field == c.field == d.field  # the same field: only the words can tell them apart
@@ -107,9 +108,9 @@ def test_village_names_do_not_make_two_matters_one(source_a, analyzer, demo_worl
     assert {"ap phu hoa", "phu hoa"} <= set(names.phrases)
     for issue in Issue.objects.all():
         assert not [k for k in issue.keywords if names.covers(k)], issue.keywords
-    assert pipeline.keywords(cafe, cut=names.pattern) == pipeline.keywords("Quán cà phê mới mở bên đường ở") | (
-        pipeline.keywords("rất đông khách")
-    )
+    assert pipeline.keywords(cafe, cut=names.pattern) == pipeline.keywords(
+        "Quán cà phê mới mở bên đường ở"
+    ) | (pipeline.keywords("rất đông khách"))
 
 
 def test_one_word_in_common_is_not_a_matter(source_a, analyzer):

@@ -69,7 +69,9 @@ def test_item_list_shows_a_title_only_item_and_what_is_not_analysed_yet(client, 
             {"external_id": "m2", "text": "Đường liên ấp lầy lội", "published_at": DAY},
         ],
     )  # fmt: skip
-    Item.objects.filter(source=source_a, title__startswith="Kiến nghị").update(analysed_at=None, relevant=False)
+    Item.objects.filter(source=source_a, title__startswith="Kiến nghị").update(
+        analysed_at=None, relevant=False
+    )
     client.force_login(analyst)
     body = client.get(reverse("opinion:item-list")).content.decode()
     assert "Kiến nghị sửa cống ấp Phú Hòa" in body
