@@ -52,3 +52,43 @@ def test_dashboard_issue_status_alert_acknowledge(live_server, browser_page, ana
     page.wait_for_load_state("networkidle")
     alert.refresh_from_db()
     assert alert.acknowledged_at is not None and alert.acknowledged_by.username == "e2e_dlxh"
+
+
+def test_review_queue_corrections_by_keystroke(live_server, browser_page, analyzer):  # noqa: F811
+    """The analyst's loop in the browser: the queue opens on the most uncertain item; one key corrects its
+    sentiment, the item leaves the queue and the next one is selected; another key corrects the next one's field."""
+    from danvan.opinion.models import Correction, Item
+
+    world = build_world()
+    unit = world.commune_a
+    source = Source.objects.create(name="Trang tin xã", kind=SourceKind.API, unit=unit, unit_path=unit.path)
+    store(source, 6)
+    make_user("e2e_review", "opinion_analyst", world.province_a)
+    page, base = browser_page, live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", "e2e_review")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+    page.goto(f"{base}/opinion/review/")
+    first = int(page.get_attribute(".review-item.active-review", "data-item"))
+    before = Item.objects.get(pk=first)
+    key, wanted = next((k, s) for k, s in (("n", "negative"), ("p", "positive")) if s != before.sentiment)
+    page.keyboard.press(key)
+    page.wait_for_selector(f".review-item[data-item='{first}']", state="detached")
+    item = Item.objects.get(pk=first)
+    assert item.sentiment == wanted and item.corrected
+    assert (
+        Correction.objects.filter(
+            item_id=first, analyst__username="e2e_review", what="sentiment", new=wanted
+        ).count()
+        == 1
+    )
+    second = int(page.get_attribute(".review-item.active-review", "data-item"))
+    assert second != first
+    fields = dict(pair.split(":") for pair in page.get_attribute("#review-list", "data-fields").split(","))
+    key, code = next((k, c) for k, c in fields.items() if c != Item.objects.get(pk=second).field)
+    page.keyboard.press(key)
+    page.wait_for_selector(f".review-item[data-item='{second}']", state="detached")
+    assert Item.objects.get(pk=second).field == code
