@@ -12,18 +12,10 @@ from django.utils import timezone
 from danvan.activities import services
 from danvan.activities.periods import Period, PeriodKind
 from danvan.practices import services as practice_services
-from tests.e2e.conftest import browser_page  # noqa: F401  (the fixture)
-from tests.factories import PASSWORD, build_world, superuser
+from tests.e2e.conftest import browser_page, login  # noqa: F401 - the fixture
+from tests.factories import build_world, superuser
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def test_dashboard_to_laggards_and_the_catalogue(live_server, browser_page):  # noqa: F811
@@ -62,7 +54,7 @@ def test_dashboard_to_laggards_and_the_catalogue(live_server, browser_page):  # 
 
     page = browser_page
     base = live_server.url
-    _login(page, base, "officer_ca")
+    login(page, base, "officer_ca")
     page.goto(f"{base}/activities/overview/")
     page.click("a.btn-danger")  # the laggards list, one click from the dashboard
     page.wait_for_load_state("networkidle")

@@ -9,8 +9,8 @@ import pytest
 from danvan.cases.models import Case, Rating, Status
 from danvan.structure import services as structure_services
 from danvan.structure.models import OrgType
-from tests.e2e.conftest import browser_page  # noqa: F401 - the fixture
-from tests.factories import PASSWORD, build_world, make_user, superuser
+from tests.e2e.conftest import browser_page, login  # noqa: F401 - the fixture
+from tests.factories import build_world, make_user, superuser
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -41,11 +41,7 @@ def test_citizen_submits_officer_answers_citizen_rates(live_server, browser_page
     assert code == case.tracking_code and case.handling_org == body
 
     # The officer.
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "tcd_e2e")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    login(page, base, "tcd_e2e")
     page.goto(f"{base}/cases/list/")
     page.click(f'a:has-text("{case.reference}")')
     page.wait_for_load_state("networkidle")

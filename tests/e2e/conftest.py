@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+from tests.factories import PASSWORD
+
 CHROMIUM = os.environ.get("DANVAN_CHROMIUM", "/usr/bin/chromium")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the tests are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -32,3 +34,12 @@ def browser_page():
         page = browser.new_page(viewport={"width": 1300, "height": 900}, locale="vi-VN")
         yield page
         browser.close()
+
+
+def login(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form and wait for the page that follows."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")

@@ -1,22 +1,15 @@
 import pytest
 
-from tests.factories import PASSWORD, build_world
+from tests.e2e.conftest import login
+from tests.factories import build_world
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def test_commune_officer_finds_a_village_without_accents(live_server, browser_page):
     world = build_world()
     page = browser_page
-    _login(page, live_server.url, "officer_ca")
+    login(page, live_server.url, "officer_ca")
     assert world.commune_a.name in page.content()  # the scope is shown
     page.goto(f"{live_server.url}/structure/units/")
     page.fill("input[name=q]", "phu hoa")

@@ -4,7 +4,7 @@ Vietnamese reasons, confirmation, then the people in the list (found without acc
 import pytest
 
 from danvan.members.models import ImportBatch, ImportStatus, Membership, Person
-from tests.e2e.test_journeys import _login
+from tests.e2e.conftest import login
 from tests.factories import build_world
 from tests.members.test_imports import HEADER, csv_bytes, row
 
@@ -24,7 +24,7 @@ def test_an_officer_imports_a_file_and_finds_the_new_members(live_server, browse
             row("Phạm Thị Út", "31/02/1990", "Nữ", women, "01/01/2015", residence=village),  # no such date
         ]
     )
-    _login(page, live_server.url, "women_ca")
+    login(page, live_server.url, "women_ca")
     page.goto(f"{live_server.url}/members/imports/")
     page.set_input_files(
         "input[name=file]", files=[{"name": "hoi-vien.csv", "mimeType": "text/csv", "buffer": content}]

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from danvan.opinion.models import Alert, AlertRule, Issue, IssueNote, Source, SourceKind
-from tests.e2e.conftest import browser_page  # noqa: F401 - the fixture
-from tests.factories import PASSWORD, build_world, make_user
+from tests.e2e.conftest import browser_page, login  # noqa: F401 - the fixture
+from tests.factories import build_world, make_user
 from tests.opinion.analysis_helpers import store
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -29,11 +29,7 @@ def test_dashboard_issue_status_alert_acknowledge(live_server, browser_page, ana
     make_user("e2e_dlxh", "opinion_analyst", world.province_a)
     page, base = browser_page, live_server.url
 
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "e2e_dlxh")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    login(page, base, "e2e_dlxh")
 
     page.goto(f"{base}/opinion/")
     page.click(f"a[href='/opinion/issues/{issue.pk}/']")
@@ -65,11 +61,7 @@ def test_review_queue_corrections_by_keystroke(live_server, browser_page, analyz
     store(source, 6)
     make_user("e2e_review", "opinion_analyst", world.province_a)
     page, base = browser_page, live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "e2e_review")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    login(page, base, "e2e_review")
 
     page.goto(f"{base}/opinion/review/")
     first = int(page.get_attribute(".review-item.active-review", "data-item"))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from danvan.opinion.models import DailyRollup, Forecast
-from tests.e2e.conftest import browser_page  # noqa: F401 - the fixture
+from tests.e2e.conftest import browser_page, login  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +143,7 @@ def test_forecast_page_without_forecast(client, demo_world, analyst_a):
 @pytest.mark.django_db(transaction=True)
 def test_forecast_chart_draws_in_a_browser(live_server, browser_page):  # noqa: F811
     """The chart script runs under the CSP (no inline script) and draws the history and the forecast."""
-    from tests.factories import PASSWORD, build_world, make_user
+    from tests.factories import build_world, make_user
 
     world = build_world()
     today = timezone.localdate()
@@ -167,11 +167,7 @@ def test_forecast_chart_draws_in_a_browser(live_server, browser_page):  # noqa: 
         ),
     )
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "e2e_fc")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    login(page, base, "e2e_fc")
     page.goto(f"{base}/opinion/forecast/")
     page.wait_for_selector("#forecast-chart canvas", timeout=10000)
     assert page.locator("#forecast-table tr[data-forecast]").count() == 7
