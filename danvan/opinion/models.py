@@ -106,7 +106,7 @@ class OpinionSettings(models.Model):
     )
     grouping_similarity = models.FloatField(
         _("same-matter similarity"),
-        default=0.25,
+        default=0.35,
         help_text=_("Smallest text similarity (0–1) for an item to join an issue of its commune and field."),
     )
     duplicate_threshold = models.FloatField(

@@ -14,9 +14,11 @@ never incremented, so they always equal a straight count.
 
 Grouping (same matter): an item joins the issue of its commune and field whose last item is at most
 ``grouping_window_days`` older and whose keyword profile it overlaps most (overlap coefficient of its
-keywords with the issue's top keywords ≥ ``grouping_similarity``, and two at least in common), or any issue whose representative text it
-near-duplicates (MinHash estimated Jaccard ≥ ``duplicate_threshold``, whatever the field); otherwise it opens a
-new issue. Keywords are the folded syllable bigrams and content unigrams of the text (stopwords dropped), without the
+keywords with the issue's top keywords ≥ ``grouping_similarity``, and two at least in common; an issue of
+another field when the evidence is stronger, ``CROSS_FIELD_*``, unless an analyst corrected the item's field),
+or any issue whose representative text it near-duplicates (MinHash estimated Jaccard ≥ ``duplicate_threshold``,
+whatever the field); otherwise it opens a new issue. Keywords are the folded syllable bigrams and content
+unigrams of the text (stopwords dropped, judged with their diacritics: "đất", "bồi thường" are kept), without the
 names of the commune, of its villages and of its province (``place_names``; no bigram spans a name taken out):
 every item of an issue's commune may name them, so they say nothing of the matter (with them, "a new café in
 Phường Phú Khương is lovely" joined "Phường Phú Khương asks for better compensation for land" — five of its
@@ -32,6 +34,7 @@ import logging
 import math
 import re
 import threading
+import unicodedata
 import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -65,6 +68,10 @@ BATCH_SIZE = 500
 DEFAULT_BUNDLE = Path(settings.BASE_DIR) / "data" / "models" / "opinion" / "default"
 NUM_PERM = 64
 PROFILE_SIZE = 40
+# The model may put one matter under two fields ("thu hồi đất làm đường": land or infrastructure): an item joins
+# an issue of another field when their words say it is the same matter more strongly than within a field.
+CROSS_FIELD_SHARED = 3
+CROSS_FIELD_OVERLAP = 0.5
 TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 # --- the analyser --------------------------------------------------------------------------------------
@@ -327,31 +334,65 @@ def link_places(item: Item, default: UnitRef) -> tuple[UnitRef, list[int], bool]
 _WORD = re.compile(r"[0-9a-z]+")
 
 
-def _stop() -> frozenset[str]:
-    from danvan.nlp.resources import stopwords
+def _fold_table() -> dict[int, str]:
+    """Lower-case letter with diacritics → its base letter, one character for one ("đất" → "dat")."""
+    table = {ord("đ"): "d"}
+    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        base = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if unicodedata.category(c) != "Mn")
+        if len(base) == 1 and "a" <= base <= "z" and chr(code).islower():
+            table[code] = base
+    return table
 
-    return frozenset(fold(w) for w in stopwords())
+
+_FOLD = _fold_table()
 
 
-_stopwords: frozenset[str] | None = None
+class _Stopwords:
+    """The stopword list, read with its diacritics: folded, "đất" (land) would be "dat" like "đặt" (to put),
+    "bồi" (to compensate) "boi" like "bởi" (because). A word typed without any diacritic ("cua", "la") is
+    looked up among the folded forms, as it could be any of them."""
+
+    def __init__(self) -> None:
+        from danvan.nlp.resources import stopwords
+
+        self.accented = frozenset(w.lower() for w in stopwords())
+        self.folded = frozenset(w.translate(_FOLD) for w in self.accented)
+
+    def __call__(self, word: str, folded: str) -> bool:
+        return word in self.accented or (word == folded and folded in self.folded)
+
+
+_stopwords: _Stopwords | None = None
 
 
 def keywords(text: str, *, cut: re.Pattern | None = None) -> set[str]:
-    """The folded content unigrams and syllable bigrams of ``text``; ``cut`` (place names, see
-    ``place_names``) is taken out first, and no bigram spans the gap it leaves."""
+    """The folded content unigrams and syllable bigrams of ``text`` (stopwords judged with their diacritics);
+    ``cut`` (place names, see ``place_names``) is taken out first, and no bigram spans the gap it leaves."""
     global _stopwords
     if _stopwords is None:
-        _stopwords = _stop()
-    folded = fold(text)
+        _stopwords = _Stopwords()
+    stop = _stopwords
+    lower = clean(text).lower()
+    folded = lower.translate(_FOLD)  # same length: a folded span is the same span of ``lower``
+    spans = [(0, len(folded))] if cut is None else _uncut(folded, cut)
     out: set[str] = set()
-    for segment in cut.split(folded) if cut is not None else (folded,):
-        tokens = _WORD.findall(segment)
-        out.update(t for t in tokens if t not in _stopwords and len(t) > 1 and not t.isdigit())
-        for a, b in zip(tokens, tokens[1:], strict=False):
-            pair = f"{a} {b}"
-            if pair not in _stopwords and (a not in _stopwords or b not in _stopwords):
-                out.add(pair)
+    for start, end in spans:
+        words = [(lower[m.start() : m.end()], m.group()) for m in _WORD.finditer(folded, start, end)]
+        out.update(f for w, f in words if len(f) > 1 and not f.isdigit() and not stop(w, f))
+        for (a, fa), (b, fb) in zip(words, words[1:], strict=False):
+            if not stop(f"{a} {b}", f"{fa} {fb}") and not (stop(a, fa) and stop(b, fb)):
+                out.add(f"{fa} {fb}")
     return out
+
+
+def _uncut(folded: str, cut: re.Pattern) -> list[tuple[int, int]]:
+    """The spans of ``folded`` between the matches of ``cut``."""
+    spans, at = [], 0
+    for m in cut.finditer(folded):
+        spans.append((at, m.start()))
+        at = m.end()
+    spans.append((at, len(folded)))
+    return spans
 
 
 _dedup_index = None
@@ -729,12 +770,18 @@ def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
                 best, best_score = cand, 1.0 + dup
                 item.duplicate_of_id = cand.issue.representative_item_id or None
                 break
-            if cand.issue.field != item.field or not kws:
+            same_field = cand.issue.field == item.field
+            if not kws or (not same_field and item.corrected):  # an analyst's field is not overruled
                 continue
             shared = len(kws & cand.top)
             overlap = shared / max(1, min(len(kws), len(cand.top)))
-            # at least two keywords in common: one word ("đẹp") is no matter
-            if shared >= 2 and overlap >= settings_row.grouping_similarity and overlap > best_score:
+            # at least two keywords in common: one word ("đẹp") is no matter; across fields, more
+            need_shared, need_overlap = (
+                (2, settings_row.grouping_similarity)
+                if same_field
+                else (CROSS_FIELD_SHARED, max(settings_row.grouping_similarity, CROSS_FIELD_OVERLAP))
+            )
+            if shared >= need_shared and overlap >= need_overlap and overlap > best_score:
                 best, best_score = cand, overlap
         if best is None:
             title = item.title or _headline(item.text)

@@ -118,3 +118,40 @@ def test_one_word_in_common_is_not_a_matter(source_a, analyzer):
     pipeline.store_items(source_a, [rec("1", ROAD), rec("2", ROAD2, hours=1), rec("3", "Ngập quá!", hours=2)])
     a, b, c = (Item.objects.get(external_id=e) for e in "123")
     assert a.field == b.field == c.field and a.issue_id == b.issue_id != c.issue_id
+
+
+def test_one_matter_under_two_fields_is_one_issue_unless_an_analyst_said_otherwise(source_a, analyzer):
+    """The model may put one matter under two fields (land compensation for a road: land or infrastructure).
+    An item joins an issue of another field only on strong evidence (3 keywords and half of its words in
+    common); a few words across fields ("dân bức xúc") are not enough, and an analyst's corrected field is
+    never overruled."""
+    land = "Thu hồi đất làm đường mà bồi thường không thỏa đáng, dân bức xúc"
+    land2 = "Bà con kiến nghị xem lại giá bồi thường thu hồi đất làm đường"
+    road = "Đường liên ấp ngập sâu sau mưa, dân bức xúc"
+    pipeline.store_items(source_a, [rec("1", land), rec("2", land2, hours=1), rec("3", road, hours=2)])
+
+    def overlap(a: str, b: str) -> float:
+        ka, kb = pipeline.keywords(a), pipeline.keywords(b)
+        return len(ka & kb) / min(len(ka), len(kb))
+
+    assert overlap(land, land2) >= pipeline.CROSS_FIELD_OVERLAP > overlap(land, road) > 0.25
+    assert {"thu hoi", "dat", "boi thuong"} <= pipeline.keywords(land) & pipeline.keywords(land2)
+
+    def regroup(fields: str, corrected=()) -> list[int]:
+        Item.objects.update(issue_id=None, duplicate_of_id=None)
+        Issue.objects.all().delete()
+        items = list(Item.objects.order_by("external_id"))
+        for it, f in zip(items, fields.split(), strict=True):
+            it.field, it.corrected = f, it.external_id in corrected
+        pipeline.group_items(items, OpinionSettings.get())
+        return [it.issue_id for it in items]
+
+    one, two, three = regroup("land infrastructure infrastructure")
+    assert one == two != three  # one matter; the flooded road shares only "dân bức xúc", "đường" with it
+    assert Issue.objects.get(pk=one).field == "land"
+    one, two, three = regroup("infrastructure land land")
+    assert one == two != three
+    one, two, three = regroup("land infrastructure infrastructure", corrected={"2"})
+    assert one != two  # the analyst filed it under infrastructure: it stays there
+    one, two, three = regroup("land land infrastructure")
+    assert one == two != three
