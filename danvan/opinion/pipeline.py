@@ -660,6 +660,12 @@ class _Candidate:
     new: bool = False
 
 
+def _overlap(kws: set[str], top: set[str]) -> tuple[float, int]:
+    """The overlap coefficient of an item's keywords with an issue's top keywords, and how many they share."""
+    shared = len(kws & top)
+    return shared / max(1, min(len(kws), len(top))), shared
+
+
 def _top(profile: Counter) -> set[str]:
     return {k for k, _ in profile.most_common(PROFILE_SIZE)}
 
@@ -755,6 +761,8 @@ def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
         sig_array = np.asarray(sig, dtype=np.int64)
         best: _Candidate | None = None
         best_score = 0.0
+        other_fields: list[_Candidate] = []
+        duplicate = False
         for cand in candidates[item.commune_id]:
             if (
                 item.published_at - cand.last_seen > window
@@ -767,22 +775,26 @@ def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
             if dup >= settings_row.duplicate_threshold and (
                 cand.issue.field == item.field or not item.corrected
             ):
-                best, best_score = cand, 1.0 + dup
+                best, best_score, duplicate = cand, 1.0 + dup, True
                 item.duplicate_of_id = cand.issue.representative_item_id or None
                 break
-            same_field = cand.issue.field == item.field
-            if not kws or (not same_field and item.corrected):  # an analyst's field is not overruled
+            if not kws:
                 continue
-            shared = len(kws & cand.top)
-            overlap = shared / max(1, min(len(kws), len(cand.top)))
-            # at least two keywords in common: one word ("đẹp") is no matter; across fields, more
-            need_shared, need_overlap = (
-                (2, settings_row.grouping_similarity)
-                if same_field
-                else (CROSS_FIELD_SHARED, max(settings_row.grouping_similarity, CROSS_FIELD_OVERLAP))
-            )
-            if shared >= need_shared and overlap >= need_overlap and overlap > best_score:
+            if cand.issue.field != item.field:
+                if not item.corrected:  # an analyst's field is not overruled
+                    other_fields.append(cand)
+                continue
+            overlap, shared = _overlap(kws, cand.top)
+            # at least two keywords in common: one word ("đẹp") is no matter
+            if shared >= 2 and overlap >= settings_row.grouping_similarity and overlap > best_score:
                 best, best_score = cand, overlap
+        # another field's issue only on stronger evidence, and only when this field has none as strong
+        cross = max(settings_row.grouping_similarity, CROSS_FIELD_OVERLAP)
+        if not duplicate and best_score < cross:
+            for cand in other_fields:
+                overlap, shared = _overlap(kws, cand.top)
+                if shared >= CROSS_FIELD_SHARED and overlap >= cross and overlap > best_score:
+                    best, best_score = cand, overlap
         if best is None:
             title = item.title or _headline(item.text)
             issue = Issue.objects.create(
