@@ -382,6 +382,17 @@ def dialogue_choices(actor, issue: Issue, *, limit: int = 200) -> list:
     )
 
 
+def merge_choices(actor, issue: Issue, *, limit: int = 100) -> list[Issue]:
+    """The other issues of the issue's commune that the actor may change, the most recent first: where a
+    matter that grouping split can be merged."""
+    return list(
+        Issue.objects.visible_to(actor, "change")
+        .filter(unit_id=issue.unit_id)
+        .exclude(pk=issue.pk)
+        .order_by("-last_seen_at", "-pk")[:limit]
+    )
+
+
 # --- forecasts -------------------------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,6 +192,46 @@ def issue_update(
             _("Unlinked the dialogue %(name)s."),
         )
     return issue
+
+
+@transaction.atomic
+def issue_merge(*, actor, issue: Issue, into: Issue) -> Issue:
+    """Merge ``issue`` into ``into`` (one matter that grouping split): its items, notes, alerts and links to
+    cases and dialogues move to ``into``, whose keyword profile takes ``issue``'s words, and ``issue`` is
+    deleted. Both must be issues of the same commune that the actor may change. An alert that ``into`` already has for the same rule and day is not copied."""
+    _require(actor, "opinion.change_issue", issue.unit_path)
+    _require(actor, "opinion.change_issue", into.unit_path)
+    if issue.pk == into.pk:
+        raise ValidationError(_("An issue cannot be merged into itself."))
+    if issue.unit_id != into.unit_id:
+        raise ValidationError(_("Only issues of the same commune can be merged."))
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    into = Issue.objects.select_for_update().get(pk=into.pk)
+    moved = Item.objects.filter(issue=issue).update(issue=into)
+    IssueNote.objects.filter(issue=issue).update(issue=into)
+    taken = set(into.alerts.values_list("rule_id", "unit_id", "field", "day"))
+    for alert in issue.alerts.all():
+        if (alert.rule_id, alert.unit_id, alert.field, alert.day) not in taken:
+            alert.issue = into
+            alert.save(update_fields=["issue"])
+    into.cases.add(*issue.cases.all())
+    into.dialogues.add(*issue.dialogues.all())
+    profile = Counter(into.keywords or {})
+    profile.update(issue.keywords or {})
+    into.keywords = dict(profile.most_common(pipeline.PROFILE_SIZE * 3))
+    into.save(update_fields=["keywords", "updated_at"])
+    title, old_pk = issue.title, issue.pk
+    issue.delete()
+    pipeline.rescore_issues([into.pk])
+    IssueNote.objects.create(
+        issue=into,
+        author=actor,
+        text=_("Merged the issue “%(title)s” (%(items)d items) into this one.")
+        % {"title": title, "items": moved},
+    )
+    logger.info("issue %s merged into %s (%s items)", old_pk, into.pk, moved)
+    into.refresh_from_db()
+    return into
 
 
 def _link_label(row) -> str:

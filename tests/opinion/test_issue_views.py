@@ -210,3 +210,55 @@ def test_viewer_without_change_permission_sees_no_forms(client, demo_world, make
     r = _update(client, issue_a, action="link_case", case=case_a.reference)
     assert r.status_code == 403
     assert not issue_a.cases.exists()
+
+
+def test_merging_two_issues_of_one_matter(client, demo_world, make_user, source_a, source_b, analyzer):
+    """An analyst merges an issue that grouping split off into another of the same commune: items, notes,
+    alerts and case links move, the figures are recounted, the merged issue is gone and a note says so; an
+    issue of another commune, or a user without the right, cannot be merged."""
+    import datetime as dt
+
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from danvan.opinion import services
+    from danvan.opinion.models import Alert, AlertRule, Item
+    from tests.factories import superuser
+
+    store(source_a, 4)
+    store(source_a, 3, prefix="s", text="Trường học thu thêm học phí ngoài quy định, phụ huynh bức xúc")
+    store(source_b, 2, prefix="b")
+    road, school = (Issue.objects.get(unit=demo_world.commune_a, volume=n) for n in (4, 3))
+    elsewhere = Issue.objects.get(unit=demo_world.commune_b)
+    unit = demo_world.commune_a
+    rule = AlertRule.objects.create(name="R", unit=unit, unit_path=unit.path)
+    Alert.objects.create(
+        rule=rule, unit=unit, unit_path=unit.path, day=dt.date.today(), observed=3, baseline=1, threshold=2,
+        reason="Tăng", issue=school,
+    )  # fmt: skip
+    analyst = make_user("iss_merge", role="opinion_analyst", unit=demo_world.province_a)
+    IssueNote.objects.create(issue=school, author=analyst, text="Ghi chú cũ")
+    client.force_login(analyst)
+    page = client.get(reverse("opinion:issue-detail", args=[school.pk])).content.decode()
+    assert 'name="into"' in page and f'value="{road.pk}"' in page and f'value="{elsewhere.pk}"' not in page
+
+    r = client.post(
+        reverse("opinion:issue-update", args=[school.pk]), {"action": "merge", "into": elsewhere.pk}
+    )
+    assert r.status_code == 302 and Issue.objects.filter(pk=school.pk).exists()  # another commune: refused
+    with pytest.raises(PermissionDenied):  # the other commune is outside the analyst's province
+        services.issue_merge(actor=analyst, issue=school, into=elsewhere)
+    with pytest.raises(ValidationError, match="cùng một xã"):
+        services.issue_merge(actor=superuser(), issue=school, into=elsewhere)
+    outsider = make_user("iss_merge_b", role="opinion_analyst", unit=demo_world.province_b)
+    with pytest.raises(PermissionDenied):
+        services.issue_merge(actor=outsider, issue=school, into=road)
+    assert Issue.objects.filter(pk=school.pk).exists()
+
+    r = client.post(reverse("opinion:issue-update", args=[school.pk]), {"action": "merge", "into": road.pk})
+    assert r.status_code == 302 and r.url == reverse("opinion:issue-detail", args=[road.pk])
+    assert not Issue.objects.filter(pk=school.pk).exists()
+    road.refresh_from_db()
+    assert road.volume == 7 == Item.objects.filter(issue=road).count()
+    assert Alert.objects.get().issue_id == road.pk
+    texts = set(road.notes.values_list("text", flat=True))
+    assert "Ghi chú cũ" in texts and any("(3 ý kiến)" in t or "(3 items)" in t for t in texts)

@@ -131,6 +131,7 @@ class IssueDetailView(LoginRequiredMixin, View):
         if can_change:
             context["unit_choices"] = selectors.responsible_unit_choices(request.user, issue)
             context["dialogue_choices"] = selectors.dialogue_choices(request.user, issue)
+            context["merge_choices"] = selectors.merge_choices(request.user, issue)
         return render(request, "opinion/issues/detail.html", context)
 
 
@@ -143,6 +144,8 @@ class IssueUpdateView(LoginRequiredMixin, View):
         if not request.user.has_perm("opinion.change_issue"):
             raise PermissionDenied
         action = request.POST.get("action") or "update"
+        if action == "merge":
+            return self._merge(request, issue)
         try:
             kwargs = self._change(request, issue, action)
             services.issue_update(actor=request.user, issue=issue, **kwargs)
@@ -151,6 +154,21 @@ class IssueUpdateView(LoginRequiredMixin, View):
         else:
             messages.success(request, _("The issue was updated."))
         return redirect("opinion:issue-detail", pk=issue.pk)
+
+    def _merge(self, request, issue: Issue):
+        into = {i.pk: i for i in selectors.merge_choices(request.user, issue)}.get(
+            _int(request.POST.get("into"))
+        )
+        if into is None:
+            messages.error(request, _("Choose the issue to merge this one into in the list."))
+            return redirect("opinion:issue-detail", pk=issue.pk)
+        try:
+            services.issue_merge(actor=request.user, issue=issue, into=into)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("opinion:issue-detail", pk=issue.pk)
+        messages.success(request, _("The issues were merged."))
+        return redirect("opinion:issue-detail", pk=into.pk)
 
     def _change(self, request, issue: Issue, action: str) -> dict:
         from danvan.cases.models import Dialogue
