@@ -666,6 +666,11 @@ def _overlap(kws: set[str], top: set[str]) -> tuple[float, int]:
     return shared / max(1, min(len(kws), len(top))), shared
 
 
+def stored_profile(profile: Counter) -> dict[str, int]:
+    """The part of a keyword profile that an issue keeps (``Issue.keywords``)."""
+    return dict(profile.most_common(PROFILE_SIZE * 3))
+
+
 def _top(profile: Counter) -> set[str]:
     return {k for k, _ in profile.most_common(PROFILE_SIZE)}
 
@@ -818,7 +823,7 @@ def group_items(items: Sequence[Item], settings_row: OpinionSettings) -> int:
     changed: dict[int, str] = {}
     for cands in candidates.values():
         for cand in cands:
-            trimmed = dict(cand.profile.most_common(PROFILE_SIZE * 3))
+            trimmed = stored_profile(cand.profile)
             if trimmed != (cand.issue.keywords or {}):
                 changed[cand.issue.pk] = json.dumps(trimmed, ensure_ascii=False)
     if changed:  # every issue's keyword profile in one statement

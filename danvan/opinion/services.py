@@ -198,7 +198,8 @@ def issue_update(
 def issue_merge(*, actor, issue: Issue, into: Issue) -> Issue:
     """Merge ``issue`` into ``into`` (one matter that grouping split): its items, notes, alerts and links to
     cases and dialogues move to ``into``, whose keyword profile takes ``issue``'s words, and ``issue`` is
-    deleted. Both must be issues of the same commune that the actor may change. An alert that ``into`` already has for the same rule and day is not copied."""
+    deleted. Both must be issues of the same commune that the actor may change. An alert that ``into``
+    already has for the same rule and day is not copied."""
     _require(actor, "opinion.change_issue", issue.unit_path)
     _require(actor, "opinion.change_issue", into.unit_path)
     if issue.pk == into.pk:
@@ -218,7 +219,7 @@ def issue_merge(*, actor, issue: Issue, into: Issue) -> Issue:
     into.dialogues.add(*issue.dialogues.all())
     profile = Counter(into.keywords or {})
     profile.update(issue.keywords or {})
-    into.keywords = dict(profile.most_common(pipeline.PROFILE_SIZE * 3))
+    into.keywords = pipeline.stored_profile(profile)
     into.save(update_fields=["keywords", "updated_at"])
     title, old_pk = issue.title, issue.pk
     issue.delete()

@@ -131,8 +131,7 @@ def test_one_matter_under_two_fields_is_one_issue_unless_an_analyst_said_otherwi
     pipeline.store_items(source_a, [rec("1", land), rec("2", land2, hours=1), rec("3", road, hours=2)])
 
     def overlap(a: str, b: str) -> float:
-        ka, kb = pipeline.keywords(a), pipeline.keywords(b)
-        return len(ka & kb) / min(len(ka), len(kb))
+        return pipeline._overlap(pipeline.keywords(a), pipeline.keywords(b))[0]
 
     assert overlap(land, land2) >= pipeline.CROSS_FIELD_OVERLAP > overlap(land, road) > 0.25
     assert {"thu hoi", "dat", "boi thuong"} <= pipeline.keywords(land) & pipeline.keywords(land2)

@@ -8,6 +8,14 @@ from django.db import migrations, models
 OLD, NEW = 0.25, 0.35
 
 
+def _field():
+    return models.FloatField(
+        default=NEW,
+        help_text="Smallest text similarity (0–1) for an item to join an issue of its commune and field.",
+        verbose_name="same-matter similarity",
+    )
+
+
 def forwards(apps, schema_editor):
     apps.get_model("opinion", "OpinionSettings").objects.filter(grouping_similarity=OLD).update(
         grouping_similarity=NEW
@@ -29,20 +37,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="opinionsettingsevent",
             name="grouping_similarity",
-            field=models.FloatField(
-                default=NEW,
-                help_text="Smallest text similarity (0–1) for an item to join an issue of its commune and field.",
-                verbose_name="same-matter similarity",
-            ),
+            field=_field(),
         ),
         migrations.AlterField(
             model_name="opinionsettings",
             name="grouping_similarity",
-            field=models.FloatField(
-                default=NEW,
-                help_text="Smallest text similarity (0–1) for an item to join an issue of its commune and field.",
-                verbose_name="same-matter similarity",
-            ),
+            field=_field(),
         ),
         migrations.RunPython(forwards, backwards),
     ]
