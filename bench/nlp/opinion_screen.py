@@ -218,12 +218,52 @@ def extra_blocks(v: str, train, test, tr_idx, te_idx) -> tuple[list, list]:
             b = doc_vectors([r["_nt"] for r in test], vocab, vecs, idf)
             tr.append(sp.csr_matrix(a * w))
             te.append(sp.csr_matrix(b * w))
+        elif name in ("te", "tef", "tes"):
+            # target encoding by article title: the label distribution of the other training items under
+            # the same title (leave-one-out for the training rows), smoothed towards zero; articles get none
+            tr.append(sp.csr_matrix(title_encoding(train, train, True, name) * w))
+            te.append(sp.csr_matrix(title_encoding(train, test, False, name) * w))
         elif name == "topic":
             # VNTC topic probabilities from a model trained on VNTC (training-set articles excluded)
             P = np.load(os.environ.get("TOPIC", "var/opinion_screen/topic.npy"))
             tr.append(sp.csr_matrix(P[tr_idx] * w))
             te.append(sp.csr_matrix(P[te_idx] * w))
     return tr, te
+
+
+def title_encoding(
+    train: list[dict], rows: list[dict], loo: bool, name: str, prior: float = 2.0
+) -> np.ndarray:
+    fields = sorted({r["field"] for r in train})
+    sents = ["negative", "neutral", "positive"]
+    keys = ([] if name == "tes" else [("field", f) for f in fields]) + (
+        [] if name == "tef" else [("sentiment", s) for s in sents]
+    )
+    col = {k: i for i, k in enumerate(keys)}
+    sums: dict[str, np.ndarray] = {}
+    for r in train:
+        if r["_t"] and not is_article(r):
+            v = sums.setdefault(r["_t"], np.zeros(len(keys), dtype=np.float32))
+            for attr in ("field", "sentiment"):
+                j = col.get((attr, r[attr]))
+                if j is not None:
+                    v[j] += 1
+    out = np.zeros((len(rows), len(keys) + 1), dtype=np.float32)
+    for i, r in enumerate(rows):
+        if not r["_t"] or is_article(r) or r["_t"] not in sums:
+            continue
+        v = sums[r["_t"]].copy()
+        if loo:
+            for attr in ("field", "sentiment"):
+                j = col.get((attr, r[attr]))
+                if j is not None:
+                    v[j] -= 1
+        n = v[: len(keys)].sum() / (2 if name == "te" else 1)
+        if n <= 0:
+            continue
+        out[i, : len(keys)] = v / (n + prior)
+        out[i, -1] = n / (n + prior)
+    return out
 
 
 def summarize(res: dict) -> None:
