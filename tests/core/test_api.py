@@ -1,3 +1,6 @@
+import html
+import re
+
 import pytest
 from rest_framework.authtoken.models import Token
 
@@ -27,6 +30,7 @@ def test_api_token_auth_and_scope(client, demo_world):
 
 
 def test_openapi_schema_and_docs_are_served_locally(client, demo_world):
+    assert client.get("/api/schema/").status_code in (401, 403)
     client.force_login(demo_world.users["admin_a"])
     schema = client.get("/api/schema/")
     assert schema.status_code == 200
@@ -35,6 +39,13 @@ def test_openapi_schema_and_docs_are_served_locally(client, demo_world):
         assert endpoint in text
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs and "cdn" not in docs.lower() and "unpkg" not in docs.lower()
+    # the page's own script is a file of this host (the content security policy refuses inline scripts)
+    assert re.search(r"<script>\s*\S", docs) is None
+    script = re.search(r'<script src="([^"]*script[^"]*)"', docs)
+    assert script is not None
+    js = client.get(html.unescape(script.group(1)))
+    assert js.status_code == 200 and js["Content-Type"].startswith("application/javascript")
+    assert "/api/schema/" in js.content.decode()
 
 
 def test_row_history_records_the_acting_user(client, demo_world):
