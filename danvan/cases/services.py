@@ -691,9 +691,15 @@ def case_conclude(*, actor, case: Case, conclusion: str, on: date | None = None)
 
 
 @transaction.atomic
-def case_answer(*, actor, case: Case, answer: str, public: bool = True, on: date | None = None) -> Case:
-    """Send the answer to the citizen; it shows on the public tracking page unless ``public`` is False.
-    From a handling state (a report answered directly) the answer is also the resolution."""
+def case_answer(
+    *, actor, case: Case, answer: str, public: bool | None = None, on: date | None = None
+) -> Case:
+    """Send the answer to the citizen; it shows on the public tracking page unless ``public`` is False
+    (by default, all answers but a denunciation's: its tracking page shows neither its content nor its
+    answer, which reaches the denouncer by letter or e-mail). From a handling state (a report answered
+    directly) the answer is also the resolution."""
+    if public is None:
+        public = case.kind != Kind.DENUNCIATION
     case = _lock(case)
     _require(actor, "cases.change_case", case)
     _require_status(

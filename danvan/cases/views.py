@@ -435,7 +435,9 @@ class CaseAnswerView(CaseActionView):
     submit_label = gettext_lazy("Send the answer")
 
     def get_initial(self):
-        return {"answer": self.object.answer or self.object.conclusion, "public": True}
+        # a denunciation's answer stays off its tracking page unless the officer decides otherwise
+        public = self.object.kind != Kind.DENUNCIATION
+        return {"answer": self.object.answer or self.object.conclusion, "public": public}
 
     def perform(self, form):
         return services.case_answer(

@@ -8,26 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass, field
 from html import escape
 
 from django.utils import timezone
 
 from danvan.cases.letters import new_document, official_header
+from danvan.opinion.privacy import readable, strip_contacts
 
 MOTTO = ("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 TITLE = "BÁO CÁO TÌNH HÌNH TƯ TƯỞNG, DƯ LUẬN XÃ HỘI"
 
-_PHONE = re.compile(r"(?<!\d)(?:\+?84|0)[\d .-]{8,12}\d(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_ID = re.compile(r"(?<!\d)\d{9,12}(?!\d)")
-
 
 def mask(text: str) -> str:
-    text = _EMAIL.sub("[email]", text)
-    text = _PHONE.sub("[số điện thoại]", text)
-    return _ID.sub("[số giấy tờ]", text)
+    """A quote as the briefing prints it: contact details removed, placeholders readable."""
+    return readable(strip_contacts(text))
 
 
 def num(value) -> str:

@@ -23,7 +23,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,7 @@ from danvan.core.scoping import has_scope_permission
 from danvan.core.text import clean
 from danvan.opinion import feeds, pipeline
 from danvan.opinion.models import CollaboratorReport, Item, ItemKind, Sentiment, Source, SourceKind
+from danvan.opinion.privacy import strip_personal
 
 logger = logging.getLogger(__name__)
 
@@ -757,31 +758,6 @@ def import_job(job, ctx) -> dict[str, Any]:
     ctx.progress(len(table.rows), _("%(c)s new, %(e)s already there, %(r)s rejected.") % {
         "c": len(result.created), "e": len(result.existing), "r": len(rejected)}, force=True)  # fmt: skip
     return {"created": len(result.created), "existing": len(result.existing), "rejected": len(rejected)}
-
-
-# --- personal data stripping (cases, meetings, collaborators) ------------------------------------------
-
-_CITIZEN_ID = re.compile(r"(?<!\d)(?:\d{12}|\d{9})(?!\d)")
-_PHONE = re.compile(r"(?<![\w.,])(?:\+84|84|0)(?:[ .-]?\d){8,10}(?!\w)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_HONORIFIC_NAME = re.compile(
-    r"\b(ông|bà|anh|chị|cô|chú|bác|em|cháu|cụ|Ông|Bà|Anh|Chị|Cô|Chú|Bác|Em|Cháu|Cụ)\s+"
-    r"((?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]"
-    r"[\wÀ-ỹ]*\s?){1,4})"
-)
-
-
-def strip_personal(text: str, *, names: Iterable[str] = ()) -> str:
-    """Remove what identifies a person: the given names, citizen ID numbers, phone numbers, e-mail
-    addresses, and "ông/bà/anh/chị + Capitalised Name" (placeholders of the NLP normaliser's kind)."""
-    text = clean(text)
-    for name in sorted({clean(n) for n in names if n and len(clean(n)) >= 3}, key=len, reverse=True):
-        text = re.sub(re.escape(name), "xxperson", text, flags=re.IGNORECASE)
-    text = _EMAIL.sub("xxemail", text)
-    text = _PHONE.sub("xxphone", text)
-    text = _CITIZEN_ID.sub("xxid", text)
-    text = _HONORIFIC_NAME.sub(lambda m: f"{m.group(1)} xxperson ", text)
-    return clean(text)
 
 
 # --- channel sources (collaborators, cases, meetings): one per unit -----------------------------------------

@@ -357,7 +357,9 @@ class Item(ScopedModel):
         ]
 
     def __str__(self) -> str:
-        return self.title or (self.text[:80] if self.text else f"#{self.pk}")
+        from danvan.opinion.privacy import readable
+
+        return readable(self.title or (self.text[:80] if self.text else f"#{self.pk}"))
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -495,7 +497,9 @@ class Issue(ScopedModel):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        from danvan.opinion.privacy import readable
+
+        return readable(self.title)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

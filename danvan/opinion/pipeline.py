@@ -1087,7 +1087,7 @@ def store_items(source, records: Sequence[dict[str, Any]], *, analyse: bool = Tr
     items whose key was claimed are written, with COPY, to their month's partition (made on demand)."""
     from danvan.core.bulk import copy_rows, next_ids
     from danvan.opinion import partitions
-    from danvan.opinion.privacy import author_hash
+    from danvan.opinion.privacy import author_hash, strip_contacts
 
     result = StoreResult()
     if not records:
@@ -1123,8 +1123,9 @@ def store_items(source, records: Sequence[dict[str, Any]], *, analyse: bool = Tr
                 author = data.pop("author", "")
                 data.setdefault("author_hash", author_hash(author) if author else "")
                 data["external_id"] = ext
-                data["title"] = clean(data.get("title", ""))[:500]
-                data["text"] = clean(data.get("text", ""))
+                # no contact details kept from any source: phones, e-mails, ID numbers become placeholders
+                data["title"] = strip_contacts(clean(data.get("title", "")))[:500]
+                data["text"] = strip_contacts(clean(data.get("text", "")))
                 given = data.pop("unit", None)
                 unit = given or source.unit
                 items.append(

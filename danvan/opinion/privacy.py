@@ -5,6 +5,10 @@
   gives the same hash (so near-duplicates by one account can be told apart from many voices) but the hash
   cannot be reversed or looked up without the key, and no page shows or filters by it.
 - Aggregates over fewer items than ``OpinionSettings.min_group_size`` are hidden (``suppress_small``).
+- Contact details in any item's text (phone numbers, e-mail addresses, citizen ID numbers) are replaced at
+  ingestion by the NLP normaliser's placeholders (``strip_contacts``); the channels that carry citizens' own
+  words (cases, meetings, collaborators' reports) also lose the names they give and "ông/bà + Name"
+  (``strip_personal``). Pages, exports and briefings show the placeholders readably (``readable``).
 - Raw text older than ``retention_days`` is purged (``purge_old_text``): title, text, link and author hash
   are blanked, labels, places, issues and rollups are kept.
 """
@@ -12,15 +16,62 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from danvan.core.crypto import lookup_hash
+from danvan.core.text import clean as _clean
+from danvan.nlp.normalize import _EMAIL_RE, _PHONE_RE, EMAIL_TOKEN, PHONE_TOKEN
 
 AUTHOR_CONTEXT = "opinion.author"
+
+_CITIZEN_ID = re.compile(r"(?<!\d)(?:\d{12}|\d{9})(?!\d)")
+_PHONE = _PHONE_RE  # the NLP normaliser's patterns, so what it would mark is what is removed
+_EMAIL = _EMAIL_RE
+_HONORIFIC_NAME = re.compile(
+    r"\b(ông|bà|anh|chị|cô|chú|bác|em|cháu|cụ|Ông|Bà|Anh|Chị|Cô|Chú|Bác|Em|Cháu|Cụ)\s+"
+    r"((?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]"
+    r"[\wÀ-ỹ]*\s?){1,4})"
+)
+_PLACEHOLDER = re.compile(r"\bxx(person|phone|email|id)\b")
+
+
+def strip_contacts(text: str) -> str:
+    """Phone numbers, e-mail addresses and citizen ID numbers replaced by placeholders (every item's text)."""
+    if not text:
+        return text or ""
+    text = _EMAIL.sub(EMAIL_TOKEN, text)
+    text = _PHONE.sub(PHONE_TOKEN, text)
+    return _CITIZEN_ID.sub("xxid", text)
+
+
+def strip_personal(text: str, *, names: Iterable[str] = ()) -> str:
+    """Remove what identifies a person: the given names, citizen ID numbers, phone numbers, e-mail
+    addresses, and "ông/bà/anh/chị + Capitalised Name" (placeholders of the NLP normaliser's kind)."""
+    text = _clean(text)
+    for name in sorted({_clean(n) for n in names if n and len(_clean(n)) >= 3}, key=len, reverse=True):
+        text = re.sub(re.escape(name), "xxperson", text, flags=re.IGNORECASE)
+    text = strip_contacts(text)
+    text = _HONORIFIC_NAME.sub(lambda m: f"{m.group(1)} xxperson ", text)
+    return _clean(text)
+
+
+def readable(text: str | None) -> str:
+    """The placeholders as a reader sees them: "[họ tên]", "[số điện thoại]", "[email]", "[số giấy tờ]"."""
+    if not text or "xx" not in text:
+        return text or ""
+    labels = {
+        "person": _("[name]"),
+        "phone": _("[phone number]"),
+        "email": _("[e-mail]"),
+        "id": _("[ID number]"),
+    }
+    return _PLACEHOLDER.sub(lambda m: labels[m.group(1)], text)
 
 
 def author_hash(author: str | None) -> str:

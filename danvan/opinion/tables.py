@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from danvan.opinion.models import Item, Source
+from danvan.opinion.privacy import readable
 
 TABLE_ATTRS = {"class": "table table-sm table-hover align-middle mb-0"}
 
@@ -86,8 +87,8 @@ class ItemTable(tables.Table):
         return self._field_name(value) if value else ""
 
     def render_excerpt(self, value, record):
-        text = record.title or value or ""
+        text = readable(record.title or value or "")
         return text if len(text) <= 140 else text[:140] + "…"
 
     def value_excerpt(self, value, record):
-        return " ".join(p for p in (record.title, value) if p)
+        return readable(" ".join(p for p in (record.title, value) if p))

@@ -206,3 +206,15 @@ def test_the_public_tracking_page_shows_no_identity(client, cw, denunciation):
     assert response.status_code == 200
     body = response.content.decode()
     assert not _leaks(body) and "Tố cáo cán bộ" not in body  # a denunciation's content is not public either
+
+
+def test_a_denunciations_answer_stays_off_its_tracking_page_by_default(client, cw, denunciation):
+    handler = cw.users["reception_ca_2"]
+    client.force_login(handler)
+    form = client.get(f"/cases/{denunciation.pk}/answer/").content.decode()
+    assert re.search(r'name="public"[^>]*checked', form) is None  # the box starts unticked
+    case = services.case_answer(actor=handler, case=denunciation, answer="Kết quả xử lý ZZRESULT")
+    assert case.answer_public is False
+    client.logout()
+    page = client.post("/cases/public/track/", {"code": case.tracking_code}).content.decode()
+    assert "ZZRESULT" not in page

@@ -53,3 +53,31 @@ def test_purge_blanks_old_text_and_keeps_aggregates(source_a, analyzer):
     assert item.field == "infrastructure"
     assert list(DailyRollup.objects.order_by("day").values_list("day", "volume", "negative")) == before
     assert list(Issue.objects.values_list("id", "volume")) == issues
+
+
+def test_contact_details_never_stored_and_shown_readably(client, source_a, analyzer, demo_world):
+    text = "Ông An gọi 0912 345 678 hoặc an@example.vn, CCCD 079123456789: đường liên ấp ngập sâu"
+    pipeline.store_items(source_a, [rec("c1", text, title="Hỏi 0912345678 về đường ngập")])
+    item = Item.objects.get(external_id="c1")
+    for secret in ("0912", "345 678", "an@example.vn", "079123456789"):
+        assert secret not in item.text and secret not in item.title
+    assert "đường liên ấp ngập sâu" in item.text
+    client.force_login(demo_world.users["admin_a"])
+    page = client.get(item.get_absolute_url()).content.decode()
+    assert "[số điện thoại]" in page and "[email]" in page and "[số giấy tờ]" in page
+    assert "xxphone" not in page and "xxemail" not in page
+    assert "xxphone" not in str(item) and "[số điện thoại]" in str(item)
+
+
+def test_readable_and_redacted():
+    from danvan.opinion.templatetags.opinion_tags import redacted
+
+    assert privacy.readable("gọi xxphone, hỏi ông xxperson") == "gọi [số điện thoại], hỏi ông [họ tên]"
+    assert privacy.readable("maxxphone") == "maxxphone"  # a word that only contains the letters
+    shown = redacted("Ông Trần Văn Tâm 0987654321 thu tiền sai")
+    assert (
+        "Tâm" not in shown
+        and "0987654321" not in shown
+        and "[họ tên]" in shown
+        and "[số điện thoại]" in shown
+    )

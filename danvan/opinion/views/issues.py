@@ -18,6 +18,7 @@ from danvan.core.scoping import has_scope_permission
 from danvan.opinion import selectors, services
 from danvan.opinion.analysis_forms import IssueFilterForm
 from danvan.opinion.models import Issue, IssueStatus
+from danvan.opinion.privacy import readable
 
 
 def _issue(request, pk: int, action: str = "view") -> Issue:
@@ -68,7 +69,7 @@ def export_rows(qs):
     names = selectors.field_names()
     for i in qs.iterator(chunk_size=2000):
         yield [
-            i.title,
+            readable(i.title),
             i.unit.name,
             names.get(i.field, i.field),
             i.get_status_display(),
@@ -118,7 +119,7 @@ class IssueDetailView(LoginRequiredMixin, View):
             request.user, "opinion.change_issue", issue.unit_path
         )
         context = {
-            "page_title": issue.title,
+            "page_title": readable(issue.title),
             "issue": issue,
             "timeline": selectors.issue_timeline(request.user, issue),
             "items": list(selectors.issue_items(request.user, issue, limit=50)),

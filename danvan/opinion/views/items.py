@@ -19,6 +19,7 @@ from danvan.opinion import ingestion, services
 from danvan.opinion.filters import ItemFilter
 from danvan.opinion.forms import CollaboratorReportForm
 from danvan.opinion.models import CollaboratorReport, Correction, Item
+from danvan.opinion.privacy import readable
 from danvan.opinion.selectors import field_names, visible_or_404
 from danvan.opinion.tables import ItemTable
 
@@ -57,7 +58,7 @@ class ItemDetailView(LoginRequiredMixin, View):
         )
         context = {
             "item": item,
-            "page_title": item.title or _("Item #%(pk)s") % {"pk": item.pk},
+            "page_title": readable(item.title) or _("Item #%(pk)s") % {"pk": item.pk},
             "corrections": corrections,
             "field_name": field_names().get(item.field, item.field),
             "can_correct": request.user.has_perm("opinion.add_correction"),
