@@ -1098,9 +1098,8 @@ def _registry_checks(batch: ImportBatch, actor, *, since: int | None = None) -> 
             cursor.execute(
                 """
                 CREATE TEMPORARY TABLE members_import_recent ON COMMIT DROP AS
-                SELECT id, citizen_id_hash FROM members_person
-                WHERE citizen_id_hash <> ''
-                  AND age(xmin) <= pg_current_xact_id()::text::bigint - %s
+                SELECT id, citizen_id_hash, search_name, birth_year, birth_date, unit_path FROM members_person
+                WHERE age(xmin) <= pg_current_xact_id()::text::bigint - %s
                 """,
                 [since],
             )
@@ -1110,9 +1109,13 @@ def _registry_checks(batch: ImportBatch, actor, *, since: int | None = None) -> 
                 UPDATE members_importrow r SET matched_person_id = p.id
                 FROM members_import_recent p
                 WHERE r.batch_id = %s AND r.citizen_id_hash <> '' AND p.citizen_id_hash = r.citizen_id_hash
+                  AND p.citizen_id_hash <> ''
                 """,
                 [b],
             )
+            # The people written since may also be possible duplicates of rows (the same people imported
+            # without citizen IDs by another file, committed meanwhile): flagged as the check flags them.
+            _flag_duplicates(cursor, b, actor, people="members_import_recent", append=True)
             cursor.execute("DROP TABLE members_import_recent")
         cursor.execute(
             "SELECT DISTINCT matched_person_id FROM members_importrow WHERE batch_id = %s AND matched_person_id IS NOT NULL",
@@ -1213,10 +1216,13 @@ _SAME_BIRTH = """
 """
 
 
-def _flag_duplicates(cursor, b: int, actor) -> None:
+def _flag_duplicates(cursor, b: int, actor, *, people: str = "members_person", append: bool = False) -> None:
     """Possible duplicates of the new people: same folded name and year of birth, and the same date of birth
     (or, when one is unknown, the same commune); two records with citizen IDs are two people. Only pairs
-    where one side has no citizen ID are searched (the index of people without one is small)."""
+    where one side has no citizen ID are searched (the index of people without one is small).
+
+    ``people`` is the table searched: the registry, or the people written since the check; with ``append``
+    what is found is added to the rows' earlier notes, and the rows of the file are not compared again."""
     cursor.execute(
         f"""
         WITH new AS (
@@ -1224,11 +1230,11 @@ def _flag_duplicates(cursor, b: int, actor) -> None:
             WHERE batch_id = %(b)s AND errors = '' AND matched_person_id IS NULL
         ), pairs AS (
             SELECT a.id AS row_id, b.id AS person_id FROM new a
-            JOIN members_person b ON b.search_name = a.search_name AND b.birth_year = a.birth_year
+            JOIN {people} b ON b.search_name = a.search_name AND b.birth_year = a.birth_year
             WHERE a.citizen_id_hash = '' AND {_SAME_BIRTH}
             UNION ALL
             SELECT a.id, b.id FROM new a
-            JOIN members_person b ON b.search_name = a.search_name AND b.birth_year = a.birth_year
+            JOIN {people} b ON b.search_name = a.search_name AND b.birth_year = a.birth_year
                  AND b.citizen_id_hash = ''
             WHERE a.citizen_id_hash <> '' AND {_SAME_BIRTH}
         )
@@ -1259,30 +1265,50 @@ def _flag_duplicates(cursor, b: int, actor) -> None:
             notes.setdefault(row_id, []).append(
                 _("A person with the same name and date of birth is registered outside your scope.")
             )
-    # Within the file (different rows, no shared citizen ID).
-    cursor.execute(
-        f"""
-        WITH rows AS (
-            SELECT id, row_number, person_key, search_name, birth_year, birth_date, unit_path, citizen_id_hash
-            FROM members_importrow WHERE batch_id = %(b)s AND errors = ''
-        ), pairs AS (
-            SELECT a.id AS a_id, a.row_number AS a_row, b.id AS b_id, b.row_number AS b_row
-            FROM rows a JOIN rows b ON b.search_name = a.search_name AND b.birth_year = a.birth_year
-                 AND b.person_key <> a.person_key
-            WHERE a.citizen_id_hash = '' AND {_SAME_BIRTH}
+    if not append:
+        # Within the file (different rows, no shared citizen ID).
+        cursor.execute(
+            f"""
+            WITH rows AS (
+                SELECT id, row_number, person_key, search_name, birth_year, birth_date, unit_path, citizen_id_hash
+                FROM members_importrow WHERE batch_id = %(b)s AND errors = ''
+            ), pairs AS (
+                SELECT a.id AS a_id, a.row_number AS a_row, b.id AS b_id, b.row_number AS b_row
+                FROM rows a JOIN rows b ON b.search_name = a.search_name AND b.birth_year = a.birth_year
+                     AND b.person_key <> a.person_key
+                WHERE a.citizen_id_hash = '' AND {_SAME_BIRTH}
+            )
+            SELECT id, array_agg(DISTINCT other ORDER BY other)
+            FROM (SELECT a_id AS id, b_row AS other FROM pairs UNION ALL SELECT b_id, a_row FROM pairs) x
+            GROUP BY id
+            """,
+            {"b": b},
         )
-        SELECT id, array_agg(DISTINCT other ORDER BY other)
-        FROM (SELECT a_id AS id, b_row AS other FROM pairs UNION ALL SELECT b_id, a_row FROM pairs) x
-        GROUP BY id
-        """,
-        {"b": b},
-    )
-    for row_id, other_rows in cursor.fetchall():
-        same_rows[row_id] = other_rows[:20]
-        notes.setdefault(row_id, []).append(
-            _("May be the same person as row %(row)s.") % {"row": other_rows[0]}
+        for row_id, other_rows in cursor.fetchall():
+            same_rows[row_id] = other_rows[:20]
+            notes.setdefault(row_id, []).append(
+                _("May be the same person as row %(row)s.") % {"row": other_rows[0]}
+            )
+    if notes and append:
+        ids = list(notes)
+        cursor.execute(
+            """
+            UPDATE members_importrow r
+            SET duplicate_note = CASE WHEN r.duplicate_note = '' THEN x.note
+                                      WHEN strpos(r.duplicate_note, x.note) > 0 THEN r.duplicate_note
+                                      ELSE r.duplicate_note || E'\\n' || x.note END,
+                duplicate_ids = ARRAY(SELECT DISTINCT unnest(coalesce(r.duplicate_ids, '{}')
+                                                             || string_to_array(x.same_ids, ',')::bigint[]))
+            FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS x(id, note, same_ids)
+            WHERE r.id = x.id
+            """,
+            [
+                ids,
+                ["\n".join(notes[i][:3]) for i in ids],
+                [",".join(map(str, same_ids[i][:20])) for i in ids],
+            ],
         )
-    if notes:
+    elif notes:
         ids = list(notes)
         cursor.execute(
             """

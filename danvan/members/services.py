@@ -202,6 +202,11 @@ def eligibility_seed() -> int:
 def _check_eligibility(
     person: Person, branch: Branch, org_type: OrgType, on: date, override_reason: str
 ) -> str:
+    # no exception covers a membership that starts before the person was born
+    if (person.birth_date is not None and on <= person.birth_date) or (
+        person.birth_date is None and person.birth_year and on.year < person.birth_year
+    ):
+        raise ValidationError(_("The date of joining must be after the date of birth."))
     rule = rule_for(org_type)
     problems = eligibility_problems(
         rule,

@@ -427,6 +427,35 @@ def test_nothing_is_imported_when_the_registry_changed_meanwhile(world):
     assert Job.objects.filter(kind="members.import_commit", status=JobStatus.FAILED).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_people_committed_by_another_file_meanwhile_are_flagged_as_possible_duplicates(world):
+    """Outside a transaction, two files with the same people without citizen IDs, checked before either is committed: the second
+    one's commit finds the people the first one wrote, and flags them for review as its check would have."""
+    w = world
+    admin = w.users["admin_a"]
+    rows = [
+        HEADER,
+        row(
+            "Kiểm Thị Thử Hai",
+            "1985",
+            "Nữ",
+            w.branches["women_va"].pk,
+            "01/01/2015",
+            residence=w.village_a.code,
+        ),
+    ]
+    first, second = start(admin, csv_bytes(rows)), start(admin, csv_bytes(rows))
+    assert first.duplicate_rows == 0 and second.duplicate_rows == 0
+    services.import_commit_start(actor=admin, batch=first)
+    services.import_commit_start(actor=admin, batch=second)
+    second.refresh_from_db()
+    assert second.status == ImportStatus.COMMITTED and second.duplicate_rows == 1
+    people = list(Person.objects.filter(full_name="Kiểm Thị Thử Hai").order_by("pk"))
+    assert len(people) == 2
+    pair = DuplicateCandidate.objects.get()
+    assert {pair.person_id, pair.other_id} == {p.pk for p in people}
+
+
 def test_the_template_the_preview_and_the_permissions(world, client_for):
     w = world
     client = client_for(w.users["admin_a"])

@@ -79,6 +79,18 @@ def test_an_officer_can_override_with_a_recorded_reason(world):
     assert movement.kind == MovementKind.JOIN and movement.eligibility_override == m.eligibility_override
 
 
+def test_no_exception_admits_someone_before_birth(world):
+    w = world
+    woman = person(w.village_a, name="Lê Thị Sinh Sau", birth_date=date(1990, 4, 24))
+    for on in (date(1980, 1, 1), date(1990, 4, 24)):
+        with pytest.raises(ValidationError, match="after the date of birth"):
+            join(woman, w.branches["women_va"], on=on, override_reason="thử")
+    year_only = person(w.village_a, name="Lê Thị Năm Sinh", birth_date=None, birth_year=1990)
+    with pytest.raises(ValidationError, match="after the date of birth"):
+        join(year_only, w.branches["women_va"], on=date(1989, 12, 31), override_reason="thử")
+    assert not Membership.objects.filter(person__in=[woman, year_only]).exists()
+
+
 def test_rules_are_data(world):
     """An administrator's rule replaces the charter's default for that organisation type."""
     w = world
