@@ -3,6 +3,7 @@ services check the permission at the exact place and every business rule."""
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlencode
 
 from django import forms
@@ -14,7 +15,7 @@ from danvan.core.forms import StyledForm
 from danvan.members import reference, selectors
 from danvan.members.models import LEAVE_REASONS, Education, Person, Sex
 from danvan.members.services import PersonData
-from danvan.structure.forms import ScopedChoiceField, branch_label, unit_label
+from danvan.structure.forms import ScopedChoiceField, branch_place_label, unit_label
 
 
 def branch_choices_url(**params) -> str:
@@ -173,7 +174,7 @@ class PersonForm(StyledForm):
 
 
 class JoinFields(StyledForm):
-    branch = ScopedChoiceField(label=_("Branch"), label_from=branch_label)
+    branch = ScopedChoiceField(label=_("Branch"), label_from=branch_place_label)
     on = forms.DateField(label=_("Joined on"))
     member_number = forms.CharField(label=_("Member number"), max_length=30, required=False)
     override_reason = forms.CharField(
@@ -239,7 +240,7 @@ class JoinForm(JoinFields):
 class TransferForm(StyledForm):
     to_branch = ScopedChoiceField(
         label=_("New branch"),
-        label_from=branch_label,
+        label_from=partial(branch_place_label, province=True),
         help_text=_(
             "Any branch of the same organisation type, in this commune, another commune or another province."
         ),
@@ -286,7 +287,7 @@ class LeaveForm(StyledForm):
 
 
 class RejoinForm(StyledForm):
-    branch = ScopedChoiceField(label=_("Branch"), label_from=branch_label)
+    branch = ScopedChoiceField(label=_("Branch"), label_from=branch_place_label)
     on = forms.DateField(label=_("Re-joined on"))
     override_reason = JoinFields.base_fields["override_reason"]
     note = forms.CharField(label=_("Note"), max_length=500, required=False)

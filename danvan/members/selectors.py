@@ -139,7 +139,7 @@ def branch_choices(*, actor, action: str = "add") -> QuerySet[Branch]:
         qs = qs.filter(condition)
     elif not actor.is_superuser:
         return qs.none()
-    return qs.select_related("organisation__type", "unit").order_by("search_name")
+    return qs.select_related("organisation__type", "unit__parent").order_by("search_name")
 
 
 def transfer_targets(*, actor, org_type_id: int, exclude: int | None = None) -> QuerySet[Branch]:
@@ -150,7 +150,7 @@ def transfer_targets(*, actor, org_type_id: int, exclude: int | None = None) -> 
     qs = Branch.objects.filter(is_active=True, organisation__type_id=org_type_id)
     if exclude:
         qs = qs.exclude(pk=exclude)
-    return qs.select_related("unit", "organisation").order_by("search_name")
+    return qs.select_related("unit__parent__parent", "organisation").order_by("search_name")
 
 
 def residence_choices(*, actor) -> QuerySet[Unit]:

@@ -710,8 +710,8 @@ class BranchChoicesView(LoginRequiredMixin, TemplateView):
     limit = 50
 
     def get_context_data(self, **kwargs):
-        from danvan.structure.forms import branch_label
-        from danvan.structure.selectors import folded_search
+        from danvan.structure.forms import branch_place_label
+        from danvan.structure.selectors import branch_search
 
         context = super().get_context_data(**kwargs)
         user = self.request.user
@@ -726,8 +726,9 @@ class BranchChoicesView(LoginRequiredMixin, TemplateView):
             )
         else:
             qs = Branch.objects.visible_to(user).none()
-        rows = list(folded_search(qs, self.request.GET.get("q", ""), code_field=None)[: self.limit + 1])
-        context["options"] = [(b.pk, branch_label(b)) for b in rows[: self.limit]]
+        rows = list(branch_search(qs, self.request.GET.get("q", ""))[: self.limit + 1])
+        province = self.request.GET.get("scope") != "add"  # a transfer may go to another province
+        context["options"] = [(b.pk, branch_place_label(b, province=province)) for b in rows[: self.limit]]
         context["more"] = len(rows) > self.limit
         return context
 

@@ -40,6 +40,21 @@ def branch_label(branch: Branch) -> str:
     return f"{branch.name} — {branch.unit.name}"
 
 
+def branch_place_label(branch: Branch, *, province: bool = False) -> str:
+    """The branch with its village, commune (and province): many communes have an "Ấp An Thới" branch.
+    The queryset selects ``unit__parent`` (and ``unit__parent__parent`` for the province)."""
+    unit = branch.unit
+    places = [unit.name]
+    commune = unit.parent if unit.level == UnitLevel.VILLAGE and unit.parent_id else None
+    if commune is not None:
+        places.append(commune.name)
+    if province:
+        above = (commune or unit).parent if (commune or unit).parent_id else None
+        if above is not None:
+            places.append(above.name)
+    return f"{branch.name} — {', '.join(places)}"
+
+
 def choices_url(name: str, **params) -> str:
     query = urlencode({k: v for k, v in params.items() if v not in (None, "", [])})
     return reverse(f"structure:{name}-choices") + (f"?{query}" if query else "")

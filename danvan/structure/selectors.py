@@ -83,6 +83,19 @@ def folded_search(qs, q: str, code_field: str | None = "code"):
     return qs.filter(condition)
 
 
+def branch_search(qs, q: str):
+    """Branches whose name, village or commune holds every word typed (accent-insensitive): "an thoi phu
+    khuong" finds the Ấp An Thới branches of Phú Khương only."""
+    condition = Q()
+    for word in fold(q).split():
+        condition &= (
+            Q(search_name__contains=word)
+            | Q(unit__search_name__contains=word)
+            | Q(unit__parent__search_name__contains=word)
+        )
+    return qs.filter(condition)
+
+
 def _visible_count(qs, fk: str):
     """A correlated count of the rows of ``qs`` whose ``fk`` is the outer row (0 when none)."""
     sub = qs.filter(**{fk: OuterRef("pk")}).order_by().values(fk).annotate(c=Count("pk")).values("c")

@@ -151,6 +151,29 @@ def test_citizen_id_is_masked_then_shown_in_full_with_a_log(members, client_for)
     assert response["Location"] == reverse("members:membership-list")
 
 
+def test_transfer_targets_name_their_commune_and_can_be_searched_by_it(members, client_for):
+    """Many communes have a branch of the same name ("Chi hội Phụ nữ ấp Phú Hòa"): the choices say where
+    each one is, and typing the commune's name finds only its branches."""
+    from danvan.core.text import fold
+    from danvan.structure import services as structure_services
+
+    w, m = members
+    root = superuser()
+    twin_village = structure_services.village_create(actor=root, commune=w.commune_a2, name="Ấp Phú Hòa")
+    twin = structure_services.branch_create(
+        actor=root, organisation=w.orgs["women_ca2"], unit=twin_village, name="Chi hội Phụ nữ ấp Phú Hòa"
+    )
+    client = client_for(w.users["admin_a"])
+    url = reverse("members:branch-choices")
+    type_id = w.orgs["women_ca"].type_id
+    options = client.get(url, {"type": type_id, "q": f"phu hoa {fold(w.commune_a2.name)}"}).content.decode()
+    assert f'value="{twin.pk}"' in options and f'value="{w.branches["women_va"].pk}"' not in options
+    assert f"Ấp Phú Hòa, {w.commune_a2.name}, {w.province_a.name}" in options
+    form = client.get(reverse("members:membership-transfer", args=[m["hoa"].pk])).content.decode()
+    assert f"Chi hội Phụ nữ ấp Phú Hòa — Ấp Phú Hòa, {w.commune_a.name}" in form
+    assert f"Chi hội Phụ nữ ấp Phú Hòa — Ấp Phú Hòa, {w.commune_a2.name}" in form
+
+
 def test_register_transfer_leave_and_rejoin_through_the_forms(members, client_for):
     w, m = members
     client = client_for(w.users["women_officer_ca"])
