@@ -11,19 +11,34 @@ from typing import Any
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 FORMATS = ("xlsx", "csv")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _cell(value: Any) -> Any:
+    """A value as a spreadsheet cell: times in the local time zone (to the second), yes/no in words, dates
+    and numbers as themselves (real dates and numbers in .xlsx)."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
     if isinstance(value, datetime):
-        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+        value = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+        return value.replace(microsecond=0)
     if isinstance(value, (int, float, date)):
         return value
     return str(value)
+
+
+def _csv_cell(value: Any) -> Any:
+    value = _cell(value)
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return value
 
 
 def _filename(name: str, fmt: str) -> str:
@@ -44,7 +59,7 @@ def csv_response(header: Sequence[str], rows: Iterable[Sequence[Any]], name: str
         yield "\ufeff"
         yield writer.writerow(list(header))
         for row in rows:
-            yield writer.writerow([_cell(v) for v in row])
+            yield writer.writerow([_csv_cell(v) for v in row])
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(name, "csv")}"'
@@ -72,7 +87,15 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title
         header_cells.append(cell)
     ws.append(header_cells)
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        cells = []
+        for v in row:
+            v = _cell(v)
+            if isinstance(v, date):  # a real date, shown the Vietnamese way
+                cell = WriteOnlyCell(ws, value=v)
+                cell.number_format = "DD/MM/YYYY HH:MM" if isinstance(v, datetime) else "DD/MM/YYYY"
+                v = cell
+            cells.append(v)
+        ws.append(cells)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -92,8 +115,27 @@ def export_response(
     return xlsx_response(header, rows, name)
 
 
+def _raw_values(table) -> None:
+    """Date, time and yes/no columns without a ``value_``/``render_`` method of their table export the value
+    itself, not django-tables2's text of it (an ISO time in UTC, "True"/"False"): ``_cell`` writes it."""
+    import django_tables2 as tables
+
+    for bound in table.columns.iterall():
+        name = bound.name
+        if hasattr(table, f"value_{name}") or hasattr(table, f"render_{name}"):
+            continue
+        column = bound.column
+        if isinstance(column, (tables.DateTimeColumn, tables.DateColumn)):
+            bound.value = lambda value=None, **_kw: value
+        elif isinstance(column, tables.BooleanColumn) and hasattr(column, "export_value"):
+            bound.value = column.export_value
+        elif isinstance(column, tables.BooleanColumn):
+            bound.value = column._get_bool_value
+
+
 def table_export(table, fmt: str, name: str) -> HttpResponse:
     """Export a django-tables2 table (all rows of its filtered queryset, not only the current page)."""
+    _raw_values(table)
     values = table.as_values(exclude_columns=getattr(table, "export_exclude", ()))
     header = next(values)
     return export_response(fmt, header, values, name)

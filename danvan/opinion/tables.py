@@ -37,6 +37,9 @@ class AnalysedBooleanColumn(tables.BooleanColumn):
             return ""
         return super().render(value, record, bound_column)
 
+    def export_value(self, record, value, bound_column):
+        return "" if record.analysed_at is None else self._get_bool_value(record, value, bound_column)
+
 
 class ItemTable(tables.Table):
     published_at = tables.DateTimeColumn(verbose_name=_("Published"), format="d/m/Y H:i", linkify=True)

@@ -81,3 +81,24 @@ def test_readable_and_redacted():
         and "[họ tên]" in shown
         and "[số điện thoại]" in shown
     )
+
+
+def test_the_items_export_writes_local_times_and_yes_no(client, source_a, analyzer, demo_world):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    pipeline.store_items(source_a, [rec("e1", "Đường liên ấp ngập sâu, người dân bức xúc")])
+    item = Item.objects.get(external_id="e1")
+    client.force_login(demo_world.users["admin_a"])
+    body = b"".join(client.get("/opinion/items/?export=csv").streaming_content).decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(body)))[:2]
+    local = dt.datetime.fromisoformat(str(item.published_at)).astimezone(dt.timezone(dt.timedelta(hours=7)))
+    assert row[0] == local.strftime("%d/%m/%Y %H:%M:%S")
+    assert "True" not in row and "False" not in row and "Có" in row
+    book = load_workbook(io.BytesIO(client.get("/opinion/items/?export=xlsx").content))
+    cell = book.active.cell(row=2, column=1)
+    assert (
+        cell.value == local.replace(tzinfo=None, microsecond=0) and cell.number_format == "DD/MM/YYYY HH:MM"
+    )
