@@ -126,6 +126,8 @@ def compose(figures: dict) -> Briefing:
             forecast.append(
                 f"{f['name']}: dự kiến khoảng {num(round(f['mean']))} ý kiến trong 7 ngày tới (từ {low} đến {high})."
             )
+    if figures.get("past_period"):
+        forecast = ["Kỳ báo cáo đã kết thúc trước ngày lập báo cáo: không kèm dự báo."]
     forecast = forecast or ["Chưa đủ số liệu để dự báo."]
     alerts = figures.get("alerts", [])
     if alerts:

@@ -160,14 +160,28 @@ def issues_for(
 
 
 def top_issues(
-    actor, *, limit: int = 10, since: dt.datetime | None = None, unit_path: str = "", field: str = ""
+    actor,
+    *,
+    limit: int = 10,
+    since: dt.datetime | None = None,
+    unit_path: str = "",
+    field: str = "",
+    seen_between: tuple[dt.date, dt.date] | None = None,
 ):
-    """The highest-scoring open issues (at least the minimum group size of items)."""
+    """The highest-scoring open issues (at least the minimum group size of items); with ``seen_between``
+    (a report's period), the issues that had items in that period, whatever their status now."""
     qs = issues_for(
-        actor, unit_path=unit_path, field=field, status="open", min_items=OpinionSettings.get().min_group_size
+        actor,
+        unit_path=unit_path,
+        field=field,
+        status=None if seen_between else "open",
+        min_items=OpinionSettings.get().min_group_size,
     )
     if since:
         qs = qs.filter(last_seen_at__gte=since)
+    if seen_between:
+        start, end = seen_between
+        qs = qs.filter(last_seen_at__date__gte=start, first_seen_at__date__lte=end)
     return list(qs.order_by("-score", "-last_seen_at")[:limit])
 
 
@@ -211,7 +225,10 @@ def representative_quotes(actor, issue: Issue, *, limit: int = 3) -> list[str]:
     return [t if len(t) <= 300 else t[:300].rsplit(" ", 1)[0] + "…" for t in quotes.values()]
 
 
-def open_alerts(actor, *, unit_path: str = "", limit: int | None = None):
+def open_alerts(
+    actor, *, unit_path: str = "", limit: int | None = None, days: tuple[dt.date, dt.date] | None = None
+):
+    """Alerts not yet acknowledged (with ``days``, those raised for a day of that period)."""
     qs = (
         Alert.objects.visible_to(actor)
         .filter(acknowledged_at__isnull=True)
@@ -220,6 +237,8 @@ def open_alerts(actor, *, unit_path: str = "", limit: int | None = None):
     )
     if unit_path:
         qs = qs.filter(unit_path__startswith=unit_path)
+    if days:
+        qs = qs.filter(day__range=days)
     return qs[:limit] if limit else qs
 
 

@@ -206,3 +206,38 @@ def test_issue_titles_are_masked_too():
     }
     text = _text(briefing.compose(figures))
     assert "Đường ngập, gọi [số điện thoại]" in text and "0912345678" not in text
+
+
+@pytest.mark.django_db
+def test_a_past_periods_briefing_reports_that_periods_issues_and_no_forecast(
+    client, demo_world, make_user, source_a, analyzer, forecasts
+):
+    from danvan.opinion.models import Issue, OpinionSettings
+    from danvan.opinion.views.briefing import figures_for
+
+    store(source_a, 7)
+    OpinionSettings.objects.update(min_group_size=1)
+    user = make_user("br_past", role="opinion_analyst", unit=demo_world.province_a)
+    today = dt.date.today()
+    issues = list(Issue.objects.all())
+    assert issues
+    now = figures_for(user, "weekly", today - dt.timedelta(days=6), today, unit=demo_world.commune_a)
+    assert now["issues"] and now["forecast"] and not now["past_period"]
+    september = (dt.date(today.year - 1, 9, 1), dt.date(today.year - 1, 9, 30))
+    past = figures_for(user, "monthly", *september, unit=demo_world.commune_a)
+    assert past["issues"] == [] and past["forecast"] == [] and past["past_period"]
+    text = _text(briefing.compose(past))
+    assert "không kèm dự báo" in text and "Dự báo 7 ngày tới" not in text
+    # an issue of that month, resolved since, is reported for it
+    Issue.objects.filter(pk=issues[0].pk).update(
+        first_seen_at=dt.datetime(today.year - 1, 9, 10, tzinfo=dt.UTC),
+        last_seen_at=dt.datetime(today.year - 1, 9, 20, tzinfo=dt.UTC),
+        status="resolved",
+    )
+    past = figures_for(user, "monthly", *september, unit=demo_world.commune_a)
+    assert [i["title"] for i in past["issues"]] == [issues[0].title]
+    # a period ending in the future is the period ending today
+    client.force_login(user)
+    r = client.get(reverse("opinion:briefing"), {"end": "2099-01-01", "unit": demo_world.commune_a.pk})
+    body = r.content.decode()
+    assert r.status_code == 200 and "01/01/2099" not in body and today.strftime("%d/%m/%Y") in body

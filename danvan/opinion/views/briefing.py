@@ -23,10 +23,11 @@ from danvan.opinion.views.dashboard import chosen_unit
 
 def _params(request) -> tuple[str, dt.date, dt.date]:
     kind = "monthly" if request.GET.get("kind") == "monthly" else "weekly"
+    today = timezone.localdate()
     try:
-        end = dt.date.fromisoformat(request.GET.get("end", ""))
+        end = min(dt.date.fromisoformat(request.GET.get("end", "")), today)  # no report of days to come
     except ValueError:
-        end = timezone.localdate()
+        end = today
     days = 30 if kind == "monthly" else 7
     return kind, end - dt.timedelta(days=days - 1), end
 
@@ -69,6 +70,7 @@ def figures_for(user, kind: str, start: dt.date, end: dt.date, unit=None) -> dic
     minimum = OpinionSettings.get().min_group_size
     names = selectors.field_names()
     length = (end - start).days + 1
+    recent = end >= timezone.localdate() - dt.timedelta(days=2)
     prev_end = start - dt.timedelta(days=1)
     prev_start = prev_end - dt.timedelta(days=length - 1)
     by_unit = {}
@@ -77,7 +79,7 @@ def figures_for(user, kind: str, start: dt.date, end: dt.date, unit=None) -> dic
             by_unit.setdefault(r["unit__name"], 0)
             by_unit[r["unit__name"]] += r["volume"]
     issues = []
-    for i in selectors.top_issues(user, limit=5, unit_path=path):
+    for i in selectors.top_issues(user, limit=5, unit_path=path, seen_between=(start, end)):
         issues.append(
             {
                 "title": i.title,
@@ -105,8 +107,10 @@ def figures_for(user, kind: str, start: dt.date, end: dt.date, unit=None) -> dic
         ],
         "by_unit": sorted(({"name": k, "volume": v} for k, v in by_unit.items()), key=lambda r: -r["volume"]),
         "issues": issues,
-        "alerts": [a.reason for a in selectors.open_alerts(user, unit_path=path, limit=5)],
-        "forecast": forecast_figures(user, unit, minimum=minimum) if unit else [],
+        "alerts": [a.reason for a in selectors.open_alerts(user, unit_path=path, limit=5, days=(start, end))],
+        # the forecast looks ahead from today: it belongs to a report of the period just ended only
+        "forecast": forecast_figures(user, unit, minimum=minimum) if unit and recent else [],
+        "past_period": not recent,
     }
 
 
