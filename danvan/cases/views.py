@@ -103,6 +103,7 @@ class CaseListView(ScopedListView):
     export_name = "don-thu"
     create_url_name = "cases:case-create"
     template_name = "cases/case_list.html"
+    view_permission = "cases.view_case"
 
     def get_queryset(self):
         return selectors.case_list(actor=self.request.user)

@@ -44,6 +44,8 @@ class ScopedListView(ScopedQuerysetMixin, SingleTableMixin, FilterView):
     export_name = "export"
     create_url_name: str | None = None
     create_permission: str | None = None
+    # When set, a user who holds it nowhere is refused (403) instead of shown an always-empty list.
+    view_permission: str | None = None
 
     def get_template_names(self):
         if self.request.htmx and not self.request.htmx.boosted:
@@ -51,6 +53,8 @@ class ScopedListView(ScopedQuerysetMixin, SingleTableMixin, FilterView):
         return [self.template_name]
 
     def get(self, request, *args, **kwargs):
+        if self.view_permission and not request.user.has_perm(self.view_permission):
+            raise PermissionDenied
         fmt = request.GET.get("export")
         if fmt in exports.FORMATS:
             self.object_list = self.get_queryset()

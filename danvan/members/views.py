@@ -140,6 +140,7 @@ class MembershipListView(ScopedListView):
     page_title = gettext_lazy("Members")
     export_name = "hoi-vien"
     template_name = "members/membership_list.html"
+    view_permission = "members.view_membership"
     table_pagination = False  # the page is read by ``selectors.member_page``; the table serves the exports
     paginate_by = None
 

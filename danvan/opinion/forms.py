@@ -91,7 +91,7 @@ class CollaboratorReportForm(StyledForm):
     what_people_say = forms.CharField(
         label=_("What people are saying"), widget=forms.Textarea(attrs={"rows": 4})
     )
-    unit = forms.ModelChoiceField(label=_("Commune"), queryset=None)
+    unit = forms.ModelChoiceField(label=_("Commune or ward"), queryset=None)
     village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False)
     where = forms.CharField(label=_("Where (market, meeting, gathering…)"), required=False, max_length=300)
     how_many = forms.IntegerField(label=_("How many people (approx.)"), min_value=1, initial=1)

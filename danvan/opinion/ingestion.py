@@ -290,7 +290,8 @@ def validate_record(raw: Any, *, default_kind: str = ItemKind.POST) -> tuple[dic
         try:
             record[name] = _number(raw.get(name))
         except (TypeError, ValueError):
-            return None, _("“%(field)s” must be a whole number ≥ 0.") % {"field": name}
+            label = dict(MAPPING_FIELDS).get(name) or ("Lượt tiếp cận" if name == "reach" else name)
+            return None, _("“%(field)s” must be a whole number ≥ 0.") % {"field": label}
     kind = raw.get("kind") or (ItemKind.COMMENT if record["parent_external_id"] else default_kind)
     if kind not in ItemKind.values:
         return None, _("Unknown kind of item.")

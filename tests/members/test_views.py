@@ -327,3 +327,12 @@ def test_home_page_counts_the_members_each_user_may_see(members, client_for):
     page = client_for(w.users["women_officer_ca"]).get("/")
     assert home_card(page, "Số lượt đang sinh hoạt") == 2
     assert home_card(page, "Phát triển mới trong tháng") == 1
+
+
+def test_a_user_without_member_or_case_access_is_refused_the_lists(members, client_for):
+    w, m = members
+    client = client_for(w.users["nobody"])
+    assert client.get(reverse("members:membership-list")).status_code == 403
+    assert client.get(reverse("members:membership-list") + "?export=csv").status_code == 403
+    assert client.get(reverse("cases:case-list")).status_code == 403
+    assert client_for(w.users["women_officer_ca"]).get(reverse("members:membership-list")).status_code == 200

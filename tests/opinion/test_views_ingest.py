@@ -132,6 +132,11 @@ def test_review_queue_ordered_by_uncertainty_and_one_key_correction(client, anal
     assert r.status_code == 200 and Item.objects.get(pk=items_a[2].pk).corrected
     bad = client.post(url, {"what": "field", "value": "nope"}, HTTP_ACCEPT="application/json")
     assert bad.status_code == 400
+    # the item's page lists the corrections with the labels' names, not their codes
+    page = client.get(reverse("opinion:item-detail", args=[items_a[1].pk])).content.decode()
+    history = page.split('id="item-corrections"', 1)[1].split("</ul>", 1)[0]
+    assert "→ Tích cực" in history and "→ không liên quan" in history
+    assert "positive" not in history and "→ 0" not in history
 
 
 def test_review_and_correct_refused_without_permission(client, demo_world, make_user, items_a):

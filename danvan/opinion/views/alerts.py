@@ -52,9 +52,13 @@ class AlertRuleListView(LoginRequiredMixin, View):
     def get(self, request):
         if not request.user.has_perm("opinion.view_alertrule"):
             raise PermissionDenied
+        rules = list(selectors.alert_rules(request.user).order_by("name"))
+        names = selectors.field_names()
+        for r in rules:
+            r.field_name = names.get(r.field, r.field) if r.field else ""
         context = {
             "page_title": _("Alert rules"),
-            "rules": list(selectors.alert_rules(request.user).order_by("name")),
+            "rules": rules,
             "can_add": request.user.has_perm("opinion.add_alertrule"),
             "can_change": request.user.has_perm("opinion.change_alertrule"),
         }

@@ -47,15 +47,40 @@ def _item(request, pk: int, action: str = "view") -> Item:
     return visible_or_404(Item, request.user, pk, action, related=("source", "unit", "issue"))
 
 
+def _label_corrections(corrections: list[Correction], user) -> None:
+    """``previous_label`` and ``new_label`` as the analyst reads them (the field's name, not its code)."""
+    from danvan.opinion.models import Sentiment
+    from danvan.structure.models import Unit
+
+    names = field_names()
+    units = {
+        str(pk): name
+        for pk, name in Unit.objects.visible_to(user)
+        .filter(
+            pk__in=[
+                int(v) for c in corrections if c.what == "unit" for v in (c.previous, c.new) if v.isdigit()
+            ]
+        )
+        .values_list("pk", "name")
+    }
+    sentiments = dict(Sentiment.choices)
+    yes_no = {"1": _("relevant"), "0": _("not relevant")}
+    for c in corrections:
+        lookup = {"field": names, "sentiment": sentiments, "relevant": yes_no, "unit": units}.get(c.what, {})
+        c.previous_label = str(lookup.get(c.previous, c.previous)) if c.previous else ""
+        c.new_label = str(lookup.get(c.new, c.new))
+
+
 class ItemDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         item = _item(request, pk)
-        corrections = (
+        corrections = list(
             Correction.objects.visible_to(request.user)
             .filter(item_id=item.pk)
             .select_related("analyst")
             .order_by("-created_at")
         )
+        _label_corrections(corrections, request.user)
         context = {
             "item": item,
             "page_title": readable(item.title) or _("Item #%(pk)s") % {"pk": item.pk},
