@@ -100,7 +100,9 @@ class PersonForm(StyledForm):
         label=_("Education"), choices=_blank_first(Education.choices, "—"), required=False
     )
     veteran = forms.BooleanField(label=_("Veteran"), required=False)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("Notes on the person"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, actor, person: Person | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,7 +185,7 @@ class JoinFields(StyledForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Only to admit someone the organisation's rules would not (age, sex, veteran status)."),
     )
-    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    note = forms.CharField(label=_("Note on the joining"), max_length=500, required=False)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -326,3 +328,16 @@ class CitizenIdLookupForm(StyledForm):
             attrs={"autocomplete": "off", "inputmode": "numeric", "placeholder": _("12 digits")}
         ),
     )
+
+    def clean_citizen_id(self):
+        from danvan.members import citizen_id
+
+        value = citizen_id.normalise(self.cleaned_data["citizen_id"])
+        if not value.isdigit():
+            raise forms.ValidationError(_("The citizen ID must contain digits only."))
+        if len(value) != 12:
+            raise forms.ValidationError(
+                _("The citizen ID must have exactly 12 digits; this one has %(count)s.")
+                % {"count": len(value)}
+            )
+        return value

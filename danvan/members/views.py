@@ -448,6 +448,9 @@ class CitizenIdLookupView(LoginRequiredMixin, View):
             person = selectors.persons_visible(actor=request.user).filter(citizen_id_hash=value_hash).first()
             if person is not None:
                 return redirect(person)
+        else:  # not a citizen ID at all: say what is wrong with it, not that nobody has it
+            messages.error(request, " ".join(form.errors["citizen_id"]))
+            return redirect("members:membership-list")
         messages.warning(request, _("No person with this citizen ID in your scope."))
         return redirect("members:membership-list")
 
@@ -790,9 +793,11 @@ class FiguresMixin(LoginRequiredMixin):
             if unit is None:
                 raise Http404
         unit = unit or selectors.default_figure_unit(actor=user)
-        on = _day(request.GET.get("on"), today)
-        start = _day(request.GET.get("start"), date(today.year, 1, 1))
-        end = _day(request.GET.get("end"), today)
+        # figures are what the history says: no date after today (a future date would show today's figures
+        # under its own)
+        on = min(_day(request.GET.get("on"), today), today)
+        start = min(_day(request.GET.get("start"), date(today.year, 1, 1)), today)
+        end = min(_day(request.GET.get("end"), today), today)
         if end < start:
             start, end = end, start
         org_type = OrgType.objects.filter(pk=_int(request.GET.get("type")), has_members=True).first()

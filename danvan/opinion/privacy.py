@@ -26,13 +26,10 @@ from django.utils.translation import gettext as _
 
 from danvan.core.crypto import lookup_hash
 from danvan.core.text import clean as _clean
-from danvan.nlp.normalize import _EMAIL_RE, _PHONE_RE, EMAIL_TOKEN, PHONE_TOKEN
 
 AUTHOR_CONTEXT = "opinion.author"
 
 _CITIZEN_ID = re.compile(r"(?<!\d)(?:\d{12}|\d{9})(?!\d)")
-_PHONE = _PHONE_RE  # the NLP normaliser's patterns, so what it would mark is what is removed
-_EMAIL = _EMAIL_RE
 _HONORIFIC_NAME = re.compile(
     r"\b(ông|bà|anh|chị|cô|chú|bác|em|cháu|cụ|Ông|Bà|Anh|Chị|Cô|Chú|Bác|Em|Cháu|Cụ)\s+"
     r"((?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]"
@@ -45,8 +42,11 @@ def strip_contacts(text: str) -> str:
     """Phone numbers, e-mail addresses and citizen ID numbers replaced by placeholders (every item's text)."""
     if not text:
         return text or ""
-    text = _EMAIL.sub(EMAIL_TOKEN, text)
-    text = _PHONE.sub(PHONE_TOKEN, text)
+    # the NLP normaliser's patterns and placeholders, so what it would mark is what is removed
+    from danvan.nlp import normalize
+
+    text = normalize._EMAIL_RE.sub(normalize.EMAIL_TOKEN, text)
+    text = normalize._PHONE_RE.sub(normalize.PHONE_TOKEN, text)
     return _CITIZEN_ID.sub("xxid", text)
 
 

@@ -388,6 +388,15 @@ class BranchDetailView(ScopedDetailView):
             and branch.organisation.is_active
             and has_scope_permission(user, "structure.add_branch", branch.unit_path, branch.path),
         }
+        context["members"] = None
+        if branch.organisation.type.has_members and has_scope_permission(
+            user, "members.view_membership", branch.unit_path, branch.path
+        ):
+            from danvan.members.selectors import memberships_visible
+
+            context["members"] = (
+                memberships_visible(actor=user).filter(branch=branch, left_on__isnull=True).count()
+            )
         return context
 
 

@@ -149,6 +149,14 @@ def test_citizen_id_is_masked_then_shown_in_full_with_a_log(members, client_for)
         reverse("members:citizen-id-lookup"), {"citizen_id": value}
     )
     assert response["Location"] == reverse("members:membership-list")
+    # a value that is no citizen ID is told so, not "nobody has it"
+    response = client.post(reverse("members:citizen-id-lookup"), {"citizen_id": "12345"}, follow=True)
+    text = [str(m) for m in response.context["messages"]]
+    assert any("12 digits" in t or "12 chữ số" in t for t in text), text
+    # spaces typed between the groups are fine
+    spaced = f"{value[:3]} {value[3:6]} {value[6:]}"
+    response = client.post(reverse("members:citizen-id-lookup"), {"citizen_id": spaced})
+    assert response["Location"] == lan.get_absolute_url()
 
 
 def test_transfer_targets_name_their_commune_and_can_be_searched_by_it(members, client_for):
@@ -336,3 +344,17 @@ def test_a_user_without_member_or_case_access_is_refused_the_lists(members, clie
     assert client.get(reverse("members:membership-list") + "?export=csv").status_code == 403
     assert client.get(reverse("cases:case-list")).status_code == 403
     assert client_for(w.users["women_officer_ca"]).get(reverse("members:membership-list")).status_code == 200
+
+
+def test_a_branch_page_counts_its_active_members_and_links_to_them(members, client_for):
+    w, m = members
+    branch = w.branches["women_va"]
+    response = client_for(w.users["women_officer_ca"]).get(
+        reverse("structure:branch-detail", args=[branch.pk])
+    )
+    assert response.context["members"] == 1  # Trần Thị Lan
+    html = response.content.decode()
+    assert f"{reverse('members:membership-list')}?branch={branch.pk}&amp;status=active" in html
+    assert reverse("members:branch-book", args=[branch.pk]) in html
+    nobody = client_for(w.users["nobody"]).get(reverse("structure:branch-detail", args=[branch.pk]))
+    assert nobody.status_code == 404 or nobody.context["members"] is None

@@ -137,6 +137,10 @@ def test_review_queue_ordered_by_uncertainty_and_one_key_correction(client, anal
     history = page.split('id="item-corrections"', 1)[1].split("</ul>", 1)[0]
     assert "→ Tích cực" in history and "→ không liên quan" in history
     assert "positive" not in history and "→ 0" not in history
+    # the item's page has the correction form too: a field no review key covers
+    assert 'id="item-correct"' in page
+    r = client.post(url, {"what": "field", "value": "culture_society"})
+    assert r.status_code == 302 and Item.objects.get(pk=items_a[1].pk).field == "culture_society"
 
 
 def test_review_and_correct_refused_without_permission(client, demo_world, make_user, items_a):

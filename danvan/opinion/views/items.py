@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from danvan.core.scoping import has_scope_permission
 from danvan.core.views import ScopedListView
 from danvan.opinion import ingestion, services
 from danvan.opinion.filters import ItemFilter
 from danvan.opinion.forms import CollaboratorReportForm
-from danvan.opinion.models import CollaboratorReport, Correction, Item
+from danvan.opinion.models import CollaboratorReport, Correction, Item, Sentiment
 from danvan.opinion.privacy import readable
 from danvan.opinion.selectors import field_names, visible_or_404
 from danvan.opinion.tables import ItemTable
@@ -49,7 +50,6 @@ def _item(request, pk: int, action: str = "view") -> Item:
 
 def _label_corrections(corrections: list[Correction], user) -> None:
     """``previous_label`` and ``new_label`` as the analyst reads them (the field's name, not its code)."""
-    from danvan.opinion.models import Sentiment
     from danvan.structure.models import Unit
 
     names = field_names()
@@ -86,7 +86,9 @@ class ItemDetailView(LoginRequiredMixin, View):
             "page_title": readable(item.title) or _("Item #%(pk)s") % {"pk": item.pk},
             "corrections": corrections,
             "field_name": field_names().get(item.field, item.field),
-            "can_correct": request.user.has_perm("opinion.add_correction"),
+            "can_correct": has_scope_permission(request.user, "opinion.add_correction", item.unit_path),
+            "field_choices": sorted(field_names().items(), key=lambda kv: str(kv[1])),
+            "sentiment_choices": Sentiment.choices,
         }
         return render(request, "opinion/items/detail.html", context)
 
