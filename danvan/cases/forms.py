@@ -27,7 +27,13 @@ from danvan.cases.models import (
     Urgency,
 )
 from danvan.core.forms import StyledForm
-from danvan.structure.forms import ScopedChoiceField, choices_url, organisation_label, unit_label
+from danvan.structure.forms import (
+    ScopedChoiceField,
+    choices_url,
+    organisation_label,
+    unit_label,
+    validate_phone,
+)
 from danvan.structure.models import OrgType, Unit, UnitLevel
 
 
@@ -106,7 +112,9 @@ class CaseCreateForm(StyledForm):
     )
     is_remote = forms.BooleanField(label=_("Remote area (vùng sâu, vùng xa)"), required=False)
     citizen_name = forms.CharField(label=_("Citizen's full name"), max_length=150, required=False)
-    citizen_phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    citizen_phone = forms.CharField(
+        label=_("Phone"), max_length=30, required=False, validators=[validate_phone]
+    )
     citizen_email = forms.EmailField(label=_("E-mail"), required=False)
     citizen_address = forms.CharField(
         label=pgettext_lazy("residence", "Address"), max_length=255, required=False
@@ -153,6 +161,13 @@ class CaseCreateForm(StyledForm):
         style_fields(self.fields)
         self.fields["title"].widget.attrs.update({"data-similar": "1", "autocomplete": "off"})
         self.fields["content"].widget.attrs.update({"data-similar": "1"})
+
+    def clean_received_on(self):
+        # said on the field, with the other errors of the form (the service refuses it too)
+        day = self.cleaned_data["received_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The date of receipt cannot be in the future."))
+        return day
 
     def clean(self):
         data = super().clean()

@@ -56,6 +56,16 @@ def test_an_officer_walks_a_case_through_the_pages(client, cw):
     officer = cw.users["reception_ca"]
     client.force_login(officer)
     assert client.get("/cases/new/").status_code == 200
+    # a future date and a phone that is no number are said on their fields, in one round, nothing is saved
+    response = client.post(
+        "/cases/new/",
+        {"kind": "report", "channel": "walk_in", "received_on": "2026-03-20", "unit": cw.w.village_a.pk,
+         "handling_org": cw.bodies["pc_ca"].pk, "title": "Đèn đường hỏng", "content": "Đèn hỏng.",
+         "people_count": "1", "urgency": "normal", "complexity": "normal", "citizen_phone": "abc"},
+    )  # fmt: skip
+    form = response.context["form"]
+    assert response.status_code == 400 and not Case.objects.exists()
+    assert "received_on" in form.errors and "citizen_phone" in form.errors
     response = client.post(
         "/cases/new/",
         {
