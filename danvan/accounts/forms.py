@@ -119,6 +119,7 @@ class StyledPasswordResetForm(PasswordResetForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_fields(self.fields)
+        self.fields["email"].label = _("E-mail address")
         self.fields["email"].widget.attrs["autofocus"] = True
 
 

@@ -1643,21 +1643,51 @@ def template_bytes(*, actor) -> bytes:
     return buffer.getvalue()
 
 
+def _parsed_cells(row: dict[str, Any]) -> list[list[str]]:
+    """The cells of a row that the parser accepted and a check of the whole file or the registry rejected
+    (its raw cells were not kept): rebuilt from what was read, by the template's titles, the citizen ID
+    masked."""
+    birth = row["birth_date"].strftime("%d/%m/%Y") if row["birth_date"] else str(row["birth_year"] or "")
+    values = {
+        "full_name": row["full_name"],
+        "birth_date": birth,
+        "sex": "Nữ" if row["sex"] == "F" else ("Nam" if row["sex"] == "M" else ""),
+        "citizen_id": f"•••••••••{row['citizen_id_last3']}" if row["citizen_id_last3"] else "",
+        "phone": row["phone"],
+        "residence": row["residence"] or "",
+        "address": row["address"],
+        "branch_id": str(row["branch_id"] or ""),
+        "member_number": row["member_number"],
+        "joined_on": row["joined_on"].strftime("%d/%m/%Y") if row["joined_on"] else "",
+        "notes": row["notes"],
+    }
+    return [[str(c.label), values.get(c.key, "") or ""] for c in COLUMNS]
+
+
 def rejected_rows(batch: ImportBatch) -> Iterator[tuple[int, list[list[str]], str]]:
     """(row number, [column name, cell] pairs, reasons) of every rejected row, in file order (streamed)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT row_number, cells, errors FROM members_importrow WHERE batch_id = %s AND errors <> '' ORDER BY row_number",
+            """
+            SELECT r.row_number, r.cells, r.errors, r.full_name, r.birth_date, r.birth_year, r.sex,
+                   r.citizen_id_last3, r.phone, u.code AS residence, r.address, r.branch_id, r.member_number,
+                   r.joined_on, r.notes
+            FROM members_importrow r LEFT JOIN structure_unit u ON u.id = r.unit_id
+            WHERE r.batch_id = %s AND r.errors <> '' ORDER BY r.row_number
+            """,
             [batch.pk],
         )
+        names = [c.name for c in cursor.description]
         while True:
             part = cursor.fetchmany(2000)
             if not part:
                 break
-            for number, cells, errors in part:
+            for values in part:
+                row = dict(zip(names, values, strict=True))
+                cells = row["cells"]
                 if isinstance(cells, str):
                     cells = json.loads(cells)
-                yield number, cells or [], errors
+                yield row["row_number"], cells or _parsed_cells(row), row["errors"]
 
 
 def rejected_bytes(batch: ImportBatch) -> bytes:

@@ -338,6 +338,11 @@ def test_registered_people_duplicates_and_the_same_citizen_id_twice(world):
     assert staged[5].errors == ""
     assert "different name" in staged[6].errors  # same ID, another name
     assert "already joins this person to the same organisation" in staged[7].errors
+    # rows rejected by a check of the whole file keep what was read, in the preview and the rejected file
+    assert staged[7].cells is None
+    book = load_workbook(io.BytesIO(imports.rejected_bytes(batch)), read_only=True)
+    lines = {r[0]: r for r in book.worksheets[0].iter_rows(values_only=True)}
+    assert "Lê Thị Bốn" in lines[7] and "01/01/1985" in lines[7] and f"•••••••••{other[-3:]}" in lines[7]
     services.import_commit_start(actor=admin, batch=batch)
     batch.refresh_from_db()
     assert batch.status == ImportStatus.COMMITTED
