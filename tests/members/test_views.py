@@ -358,3 +358,21 @@ def test_a_branch_page_counts_its_active_members_and_links_to_them(members, clie
     assert reverse("members:branch-book", args=[branch.pk]) in html
     nobody = client_for(w.users["nobody"]).get(reverse("structure:branch-detail", args=[branch.pk]))
     assert nobody.status_code == 404 or nobody.context["members"] is None
+
+
+def test_the_filter_lists_follow_the_chosen_unit_without_a_reload(members, client_for):
+    """The list refreshes through HTMX: the branch and organisation choices of the chosen commune come
+    with it, swapped into the filter form (they kept "choose a commune first" until a reload)."""
+    w, m = members
+    client = client_for(w.users["admin_a"])
+    response = client.get(
+        reverse("members:membership-list"), {"unit": w.commune_a.pk}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    branch_box = html.split('id="filter-branch"', 1)[1].split("</select>", 1)[0]
+    assert 'hx-swap-oob="true"' in branch_box
+    assert f'value="{w.branches["women_va"].pk}"' in branch_box
+    assert f'value="{w.branches["women_va2"].pk}"' not in branch_box  # another commune's branch
+    assert 'id="filter-organisation"' in html
+    full = client.get(reverse("members:membership-list"), {"unit": w.commune_a.pk}).content.decode()
+    assert full.count('id="filter-branch"') == 1 and "hx-swap-oob" not in full
