@@ -665,7 +665,7 @@ def _check_free(person: Person, org_type: OrgType, on: date, *, exclude_pk: int 
         )
     raise ValidationError(
         _(
-            "%(name)s was a member of %(org)s until %(until)s (%(branch)s): the new membership must start after that."
+            "%(name)s was a member of %(org)s until %(until)s (%(branch)s): the new membership must start on that day or later."
         )
         % {
             "name": person.full_name,

@@ -197,12 +197,18 @@ class PersonDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         user, person = self.request.user, self.object
         memberships = list(selectors.person_memberships(actor=user, person=person))
+        # a left membership offers "re-join" only while the person has no later one of that organisation type
+        latest = {}
+        for m in memberships:
+            if m.org_type_id not in latest or m.joined_on > latest[m.org_type_id].joined_on:
+                latest[m.org_type_id] = m
         for m in memberships:
             m.can_change = services.has_scope_permission(
                 user, "members.change_membership", m.unit_path, m.org_path
             )
             m.can_rejoin = (
                 m.status in (Status.LEFT, Status.EXPELLED)
+                and latest[m.org_type_id] is m
                 and user.has_perm("members.add_membership")
                 and not person.deceased_on
             )

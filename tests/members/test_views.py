@@ -250,6 +250,8 @@ def test_register_transfer_leave_and_rejoin_through_the_forms(members, client_fo
     page = body(admin.get(new.get_absolute_url()))
     for word in ("GGT 5", "PN-77"):
         assert word in page
+    # she is a member again: the membership she left no longer offers "re-join"
+    assert reverse("members:membership-rejoin", args=[moved.pk]) not in page
     # an ineligible join shows the rule on the form, and passes with a reason
     man = m["tu"].person
     url = reverse("members:person-join", args=[man.pk])
