@@ -41,6 +41,26 @@ def test_dashboard_figures_equal_the_data_and_are_scoped(client, source_a, analy
     assert not r.context["totals"]["volume"]
 
 
+def test_dashboard_filters_by_unit_and_field(client, demo_world, source_a, analyzer, analyst_a):
+    store(source_a, 8)  # all in commune A
+    client.force_login(analyst_a)
+    r = client.get(reverse("opinion:dashboard"), {"unit": demo_world.commune_a.pk})
+    assert (
+        r.status_code == 200
+        and r.context["unit"] == demo_world.commune_a
+        and r.context["totals"]["volume"] == 8
+    )
+    r = client.get(reverse("opinion:dashboard"), {"unit": demo_world.commune_a2.pk})
+    assert not r.context["totals"]["volume"]
+    field = Item.objects.filter(source=source_a).values_list("field", flat=True).first()
+    in_field = Item.objects.filter(source=source_a, field=field).count()
+    r = client.get(reverse("opinion:dashboard"), {"field": field})
+    assert r.context["field"] == field
+    assert (r.context["totals"]["volume"] or 0) == (in_field if in_field >= 5 else 0)
+    assert client.get(reverse("opinion:dashboard"), {"unit": demo_world.commune_b.pk}).status_code == 404
+    assert client.get(reverse("opinion:dashboard"), {"field": "nope"}).context["field"] == ""
+
+
 def test_dashboard_suppresses_small_groups(client, source_a, analyzer, analyst_a):
     store(source_a, 2)
     client.force_login(analyst_a)

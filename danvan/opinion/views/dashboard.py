@@ -51,8 +51,13 @@ class DashboardView(LoginRequiredMixin, View):
         if not request.user.has_perm("opinion.view_dailyrollup"):
             raise PermissionDenied
         start, end = period(request)
+        names = selectors.field_names()
         field = request.GET.get("field", "")
-        kw = {"start": start, "end": end, "field": field}
+        field = field if field in names else ""
+        units = pickable_units(request.user, "opinion.view_dailyrollup")
+        unit = chosen_unit(request, units, superuser_home=True) if request.GET.get("unit") else None
+        path = unit.path if unit else ""
+        kw = {"start": start, "end": end, "field": field, "unit_path": path}
         totals = selectors.dashboard_totals(request.user, **kw)
         series = selectors.series_by_sentiment(request.user, **kw)
         chart = {
@@ -63,7 +68,13 @@ class DashboardView(LoginRequiredMixin, View):
         }
         from danvan.structure.models import Unit
 
-        province = Unit.objects.visible_to(request.user).filter(level="province").order_by("path").first()
+        province = (
+            Unit.objects.visible_to(request.user)
+            .filter(level="province", path__in=[path.split("/")[0] + "/"] if path else [])
+            .first()
+            if path
+            else None
+        ) or Unit.objects.visible_to(request.user).filter(level="province").order_by("path").first()
         map_values = {
             r["unit__code"]: r["volume"]
             for r in selectors.commune_figures(request.user, **kw)
@@ -75,11 +86,15 @@ class DashboardView(LoginRequiredMixin, View):
             "start": start,
             "end": end,
             "totals": totals,
-            "by_field": selectors.totals_by_field(request.user, start=start, end=end),
-            "top_issues": selectors.top_issues(request.user, limit=10),
-            "alerts": list(selectors.open_alerts(request.user, limit=10)),
+            "by_field": selectors.totals_by_field(request.user, start=start, end=end, unit_path=path),
+            "top_issues": selectors.top_issues(request.user, limit=10, unit_path=path, field=field),
+            "alerts": list(selectors.open_alerts(request.user, unit_path=path, limit=10)),
             "chart": chart,
             "days": request.GET.get("days", "30"),
+            "units": units,
+            "unit": unit,
+            "field": field,
+            "fields": sorted(names.items(), key=lambda kv: str(kv[1])),
         }
         return render(request, "opinion/dashboard/index.html", context)
 
