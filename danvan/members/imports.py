@@ -1557,7 +1557,9 @@ def _flag_imported(batch_id: int) -> int:
 # --- files for the user: the template and the rejected rows ---------------------------------------------
 
 
-def _sheet(workbook, title: str, header: Sequence[Any], rows, widths: Sequence[int] = ()):
+def _sheet(workbook, title: str, header: Sequence[Any], rows, widths: Sequence[int] = (), text_columns=()):
+    """A sheet with a bold header; ``text_columns`` (0-based) are formatted as text (set before the first
+    row: a write-only sheet writes its columns with it)."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -1565,6 +1567,8 @@ def _sheet(workbook, title: str, header: Sequence[Any], rows, widths: Sequence[i
     sheet = workbook.create_sheet(title=str(title)[:31])
     for i, width in enumerate(widths or [20] * len(header), start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
+    for i in text_columns:
+        sheet.column_dimensions[get_column_letter(i + 1)].number_format = "@"
     sheet.freeze_panes = "A2"
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="F3D9D9")
     cells = []
@@ -1584,7 +1588,15 @@ def template_bytes(*, actor) -> bytes:
     from danvan.members.selectors import branch_choices, residence_choices
 
     workbook = Workbook(write_only=True)
-    _sheet(workbook, _("Members"), [str(c.label) for c in COLUMNS], [], [c.width for c in COLUMNS])
+    # the citizen ID and phone typed as text: Excel keeps the leading zero and all 12 digits
+    _sheet(
+        workbook,
+        _("Members"),
+        [str(c.label) for c in COLUMNS],
+        [],
+        [c.width for c in COLUMNS],
+        text_columns=(INDEX["citizen_id"], INDEX["phone"]),
+    )
     notes = [
         (
             _("Fill one row per membership, from row 2 of the first sheet. Do not change the column names."),

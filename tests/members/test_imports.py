@@ -469,6 +469,11 @@ def test_the_template_the_preview_and_the_permissions(world, client_for):
     assert len(book.sheetnames) >= 6
     first = next(book.worksheets[0].iter_rows(values_only=True))
     assert len(first) == len(imports.COLUMNS)
+    from openpyxl.utils import get_column_letter
+
+    columns = load_workbook(io.BytesIO(response.content)).worksheets[0].column_dimensions
+    for key in ("citizen_id", "phone"):  # text columns: Excel keeps the leading zero
+        assert columns[get_column_letter(imports.INDEX[key] + 1)].number_format == "@"
     branches = [r for r in book.worksheets[2].iter_rows(values_only=True)]
     assert any(r[0] == w.branches["women_va"].pk for r in branches)
     assert all(
