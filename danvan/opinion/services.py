@@ -151,9 +151,15 @@ def issue_update(
             dialogues,
             _("The dialogue %(name)s is not within your scope; it was not linked."),
         )
+    changes = []
     if status is not None:
         if status not in IssueStatus.values:
             raise ValidationError(_("Unknown status."))
+        if status != issue.status:
+            changes.append(
+                _("Status: %(old)s → %(new)s.")
+                % {"old": IssueStatus(issue.status).label, "new": IssueStatus(status).label}
+            )
         issue.status = status
     if clear_responsible_unit:
         issue.responsible_unit = None
@@ -162,6 +168,8 @@ def issue_update(
             issue.unit_path.startswith(responsible_unit.path)
         ):
             raise ValidationError(_("Choose a responsible unit within your scope."))
+        if responsible_unit.pk != issue.responsible_unit_id:
+            changes.append(_("Responsible unit: %(name)s.") % {"name": responsible_unit.name})
         issue.responsible_unit = responsible_unit
     if title is not None:
         title = clean(title)
@@ -171,6 +179,8 @@ def issue_update(
     if summary is not None:
         issue.summary = clean(summary)
     issue.save()
+    if changes:  # the issue's handling is read from its notes: who changed its status or owner, and when
+        IssueNote.objects.create(issue=issue, author=actor, text=" ".join(str(c) for c in changes))
     if note:
         issue_note_add(actor=actor, issue=issue, text=note)
     if case_change is not None:

@@ -63,7 +63,12 @@ def test_issue_update_status_note_links_permissions(source_a, analyzer, demo_wor
     )
     issue.refresh_from_db()
     assert issue.status == "responding" and issue.responsible_unit == demo_world.commune_a
-    assert issue.notes.get().text == "Đã giao xã"
+    notes = list(issue.notes.order_by("pk").values_list("text", "author"))
+    # the change itself is a note of its author (status and responsible unit), then the note typed
+    assert notes[-1] == ("Đã giao xã", officer.pk) and len(notes) == 2
+    assert demo_world.commune_a.name in notes[0][0] and notes[0][1] == officer.pk
+    services.issue_update(actor=officer, issue=issue, status="responding")  # no change: no note
+    assert issue.notes.count() == 2
     outsider = make_user("ngoai", "commission_officer", demo_world.province_b)
     with pytest.raises(PermissionDenied):
         services.issue_update(actor=outsider, issue=issue, status="resolved")
