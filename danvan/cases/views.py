@@ -256,7 +256,8 @@ class CaseActionView(ObjectMixin, View):
         return self.render(form, status=400)
 
     def done_message(self) -> str:
-        return _("Saved.")
+        # what was done, not just "saved": the officer may have a list of cases to walk through
+        return _("Done: %(action)s.") % {"action": self.title} if self.title else _("Saved.")
 
     def render(self, form, status: int = 200):
         from danvan.structure.forms import mark_invalid
