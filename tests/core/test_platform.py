@@ -189,6 +189,15 @@ def test_list_export_contains_every_filtered_row_not_just_a_page(client, demo_wo
     )  # header + every commune, beyond the page size of 50
 
 
+def test_list_filters_fold_on_a_phone_and_stay_open_when_used(client, demo_world):
+    client.force_login(demo_world.users["admin_a"])
+    plain = client.get("/structure/units/").content.decode()
+    assert 'data-bs-target="#list-filters"' in plain
+    assert 'collapse d-md-block" id="list-filters"' in plain  # folded below the md breakpoint
+    used = client.get("/structure/units/?level=commune").content.decode()
+    assert 'collapse d-md-block show" id="list-filters"' in used  # a filter in use stays visible
+
+
 def test_demo_generator_small_runs_once_and_scopes_accounts():
     first = demo.generate(province_code="86", villages_per_commune=(1, 2), max_communes=3, size="small")
     assert first.created
