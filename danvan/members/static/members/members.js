@@ -46,7 +46,10 @@
     chart.setOption({
       color: COLORS,
       tooltip: { valueFormatter: window.dvNumber, trigger: "item" },
-      series: [{ type: "pie", radius: ["40%", "70%"], data: d, label: { formatter: "{b}: {d}%" } }]
+      // the names in a legend under the ring, not as labels around it: in a third of the page they were cut
+      // ("Khơ-me: 1…"); the shares come with the tooltip and the table below
+      legend: { bottom: 0, type: "scroll" },
+      series: [{ type: "pie", radius: ["40%", "68%"], center: ["50%", "45%"], data: d, label: { show: false } }]
     });
     return chart;
   }
@@ -57,7 +60,8 @@
       color: COLORS,
       tooltip: { valueFormatter: window.dvNumber, trigger: "axis" },
       grid: { left: 8, right: 8, top: 10, bottom: 8, containLabel: true },
-      xAxis: { type: "category", data: d.labels },
+      // every age band named (ECharts skips labels that would touch), slanted to fit
+      xAxis: { type: "category", data: d.labels, axisLabel: { interval: 0, rotate: 30 } },
       yAxis: { type: "value", axisLabel: { formatter: window.dvNumber } },
       series: [{ type: "bar", data: d.values }]
     });
