@@ -610,6 +610,22 @@ class MembershipNumberView(MembershipFormMixin, FormView):
         )
         if m is None:
             return self.form_invalid(form)
+        if m.member_number:
+            # a card number is the organisation's to give once: say who else holds it (not refused: an old
+            # card may be re-issued, and the officer decides)
+            other = (
+                selectors.memberships_visible(actor=self.request.user)
+                .filter(org_type_id=m.org_type_id, member_number=m.member_number, left_on__isnull=True)
+                .exclude(pk=m.pk)
+                .select_related("person", "branch")
+                .first()
+            )
+            if other is not None:
+                messages.warning(
+                    self.request,
+                    _("This member number is also held by %(name)s (%(branch)s).")
+                    % {"name": other.person.full_name, "branch": other.branch.name},
+                )
         return self.done(_("Saved: %(obj)s") % {"obj": m.member_number or "—"})
 
 

@@ -378,3 +378,22 @@ def test_the_filter_lists_follow_the_chosen_unit_without_a_reload(members, clien
     assert 'id="filter-organisation"' in html
     full = client.get(reverse("members:membership-list"), {"unit": w.commune_a.pk}).content.decode()
     assert full.count('id="filter-branch"') == 1 and "hx-swap-oob" not in full
+
+
+def test_a_member_number_held_by_someone_else_is_pointed_out(members, client_for):
+    w, m = members
+    client = client_for(w.users["admin_a"])
+    client.post(reverse("members:membership-number", args=[m["lan"].pk]), {"member_number": "PN-1"})
+    response = client.post(
+        reverse("members:membership-number", args=[m["hoa"].pk]), {"member_number": "PN-1"}, follow=True
+    )
+    text = " ".join(str(x) for x in response.context["messages"])
+    assert "Trần Thị Lan" in text  # Hòa's new number is Lan's (same organisation type): the officer is told
+    m["hoa"].refresh_from_db()
+    assert m["hoa"].member_number == "PN-1"  # and decides: it is saved
+    response = client.post(
+        reverse("members:membership-number", args=[m["lan_farm"].pk]), {"member_number": "PN-1"}, follow=True
+    )
+    assert "Trần Thị Lan" not in " ".join(
+        str(x) for x in response.context["messages"]
+    )  # another organisation
