@@ -51,9 +51,21 @@ class ItemTable(tables.Table):
         empty_values=(),
         attrs={"td": {"class": "text-cell"}},
     )
-    source = tables.Column(verbose_name=_("Source"), accessor="source__name", orderable=False)
-    unit = tables.Column(verbose_name=_("Place"), accessor="unit__name", order_by=("unit_path",))
-    field = tables.Column(verbose_name=pgettext_lazy("concern", "Field"), empty_values=())
+    source = tables.Column(
+        verbose_name=_("Source"),
+        accessor="source__name",
+        orderable=False,
+        attrs={"td": {"class": "meta-cell"}},
+    )
+    unit = tables.Column(
+        verbose_name=_("Place"),
+        accessor="unit__name",
+        order_by=("unit_path",),
+        attrs={"td": {"class": "meta-cell"}},
+    )
+    field = tables.Column(
+        verbose_name=pgettext_lazy("concern", "Field"), empty_values=(), attrs={"td": {"class": "meta-cell"}}
+    )
     sentiment = tables.Column(verbose_name=_("Sentiment"))
     relevant = AnalysedBooleanColumn(verbose_name=_("Relevant"))
     toxic = AnalysedBooleanColumn(verbose_name=_("Offensive"))
@@ -72,7 +84,7 @@ class ItemTable(tables.Table):
             "toxic",
             "reach",
         )
-        attrs = TABLE_ATTRS
+        attrs = {**TABLE_ATTRS, "class": TABLE_ATTRS["class"] + " items-table"}
 
     def _field_name(self, code: str) -> str:
         if not hasattr(self, "_field_names"):
