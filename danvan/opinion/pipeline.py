@@ -460,6 +460,7 @@ def analyse_items(ids: Iterable[int], *, analyzer: Any = None, force: bool = Fal
             before = {it.pk: (_group_key(it), it.issue_id, _rollup_key(it)) for it in items}
             texts = [it for it in items if not it.purged_at]
             labels = _labels(analyzer, texts) if texts else []
+            moods = _report_moods(texts)
             now = timezone.now()
             for item, lab in zip(texts, labels, strict=True):
                 item.title, item.text = clean(item.title), (item.text or "").strip()
@@ -479,6 +480,19 @@ def analyse_items(ids: Iterable[int], *, analyzer: Any = None, force: bool = Fal
                     item.relevant, item.field = True, item.given_field
                     item.relevance_confidence = item.field_confidence = 1.0
                     item.uncertainty = round(1.0 - lab.sentiment_confidence, 4)
+                if item.pk in moods:
+                    # a collaborator's report: what people say where the collaborator lives is relevant (the
+                    # model's best field when it said otherwise), and the mood the collaborator read is the
+                    # sentiment; only the field is left for the analysts to doubt
+                    item.sentiment, item.sentiment_confidence = moods[item.pk], 1.0
+                    if not item.relevant:
+                        scores = {k: v for k, v in item.field_scores.items() if k != NOT_RELEVANT}
+                        if scores:
+                            item.relevant, item.field = True, max(scores, key=scores.get)
+                            item.field_confidence = round(float(scores[item.field]), 4)
+                    if item.relevant:
+                        item.relevance_confidence = 1.0
+                        item.uncertainty = round(1.0 - item.field_confidence, 4)
                 item.model_version = version
                 item.analysed_at = now
                 if item.given_unit_id:
@@ -494,6 +508,22 @@ def analyse_items(ids: Iterable[int], *, analyzer: Any = None, force: bool = Fal
             report.analysed += len(texts)
             finish_items(items, before=before, report=report)
     return report
+
+
+def _report_moods(items: Sequence[Item]) -> dict[int, str]:
+    """The mood each collaborator's report gave, by the id of its item (``report-<pk>`` external ids)."""
+    from danvan.opinion.models import CollaboratorReport
+
+    wanted = {}
+    for it in items:
+        if it.kind == ItemKind.REPORT and str(it.external_id).startswith("report-"):
+            number = str(it.external_id)[len("report-") :]
+            if number.isdigit():
+                wanted[int(number)] = it.pk
+    if not wanted:
+        return {}
+    rows = CollaboratorReport.objects.filter(pk__in=list(wanted)).values_list("pk", "mood")
+    return {wanted[pk]: mood for pk, mood in rows if mood in Sentiment.values}
 
 
 def _rollup_key(item: Item) -> tuple[dt.date, int] | None:

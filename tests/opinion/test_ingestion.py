@@ -248,13 +248,22 @@ def test_collaborator_report_becomes_item(demo_world, make_user, analyzer):
     item = Item.objects.get(pk=report.item_id)
     assert item.kind == "report" and item.reach == 20 and item.unit_id == demo_world.village_a.pk
     assert "0912345678" not in item.text
+    # the collaborator's reading of the mood is the sentiment, and the report counts (relevant)
+    assert item.analysed_at and item.sentiment == "negative" and item.relevant
+    calm = ingestion.collab_report_create(
+        actor=ctv, unit=demo_world.commune_a, village=demo_world.village_a,
+        what_people_say="Bà con ở chợ bàn tán về giá phân bón tăng, nhưng nói hợp tác xã đã hỗ trợ kịp thời",
+        where="Chợ ấp", how_many=5, mood="positive",
+    )  # fmt: skip
+    calm_item = Item.objects.get(pk=calm.item_id)
+    assert calm_item.sentiment == "positive" and calm_item.sentiment_confidence == 1.0
     with pytest.raises(PermissionDenied):
         ingestion.collab_report_create(
             actor=ctv, unit=demo_world.commune_b, what_people_say="Chuyện ở nơi khác nhé"
         )
     with pytest.raises(ValidationError):
         ingestion.collab_report_create(actor=ctv, unit=demo_world.commune_a, what_people_say="ngắn")
-    assert CollaboratorReport.objects.count() == 1
+    assert CollaboratorReport.objects.count() == 2
 
 
 def test_strip_personal():
