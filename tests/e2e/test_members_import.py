@@ -50,7 +50,7 @@ def test_an_officer_imports_a_file_and_finds_the_new_members(live_server, browse
     page.click("text=Đến danh sách đoàn viên, hội viên")
     page.wait_for_load_state("networkidle")
     page.fill("input[name=q]", "tran thi lan")
-    page.click("button:has-text('Lọc')")
+    page.click("#member-filter button[type=submit]")  # the filter's own button (not the phone's fold toggle)
     page.wait_for_load_state("networkidle")
     page.wait_for_selector("text=Trần Thị Lan")
     assert "Ngô Văn Bé" not in page.content()
