@@ -70,6 +70,15 @@ class ScopedObjectMixin(LoginRequiredMixin):
             .first()
         )
         if obj is None:
+            # a record the user can see but not act on is refused (403, "you may not"), not hidden (404,
+            # "no such page"): only what is out of the user's scope altogether is a 404
+            if (
+                self.scope_action != "view"
+                and self.model.objects.visible_to(self.request.user, "view")
+                .filter(pk=self.kwargs["pk"])
+                .exists()
+            ):
+                raise PermissionDenied
             raise Http404
         return obj
 

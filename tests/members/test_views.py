@@ -78,7 +78,8 @@ def test_pages_answer_for_every_role(members, client_for):
     # a commission officer may look, not change; nobody sees nothing
     viewer = client_for(w.users["officer_ca"])
     assert viewer.get(reverse("members:register")).status_code == 403
-    assert viewer.get(reverse("members:membership-leave", args=[m["lan"].pk])).status_code == 404
+    # a record she can see but may not change: refused (403), not hidden
+    assert viewer.get(reverse("members:membership-leave", args=[m["lan"].pk])).status_code == 403
     nobody = client_for(w.users["nobody"])
     assert nobody.get(reverse("members:person-detail", args=[lan.pk])).status_code == 404
     assert "Trần Thị Lan" not in body(nobody.get(reverse("members:membership-list")))
@@ -397,3 +398,13 @@ def test_a_member_number_held_by_someone_else_is_pointed_out(members, client_for
     assert "Trần Thị Lan" not in " ".join(
         str(x) for x in response.context["messages"]
     )  # another organisation
+
+
+def test_an_action_on_a_visible_record_without_the_right_is_refused_not_hidden(members, client_for):
+    w, m = members
+    viewer = client_for(w.users["officer_ca"])  # a commission officer: may look, not change
+    assert viewer.get(reverse("members:person-detail", args=[m["lan"].person_id])).status_code == 200
+    assert viewer.get(reverse("members:membership-delete", args=[m["lan"].pk])).status_code == 403
+    assert viewer.get(reverse("members:person-update", args=[m["lan"].person_id])).status_code == 403
+    outsider = client_for(w.users["admin_b"])  # another province: not even there
+    assert outsider.get(reverse("members:membership-delete", args=[m["lan"].pk])).status_code == 404
