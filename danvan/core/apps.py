@@ -39,13 +39,11 @@ def _cache_table_signatures() -> None:
         return original(function.__get__(object()) if bound else function)
 
     def signature(fn):
-        function = getattr(fn, "__func__", None)
-        if function is None or not hasattr(function, "__get__"):
-            try:
-                return _of(fn, False)
-            except TypeError:  # not hashable
-                return original(fn)
-        return _of(function, True)
+        function = getattr(fn, "__func__", None)  # a bound method: cached by its function
+        try:
+            return _of(function, True) if function is not None else _of(fn, False)
+        except TypeError:  # not hashable
+            return original(fn)
 
     signature.cached = True
     signature.original = original  # for bench/core, which measures both

@@ -61,14 +61,19 @@ def _sex_label(sex: str) -> str:
     return _("male") if sex == MALE else _("female")
 
 
-def parse(value: str, *, this_year: int | None = None) -> CitizenIdInfo:
-    """Check the structure of a normalised citizen ID and return what it says; raise ``CitizenIdError``."""
+def check_shape(value: str) -> None:
+    """Twelve digits, or ``CitizenIdError`` saying what is wrong (what a look-up needs before anything)."""
     if not value.isdigit():
         raise CitizenIdError(_("The citizen ID must contain digits only."))
     if len(value) != 12:
         raise CitizenIdError(
             _("The citizen ID must have exactly 12 digits; this one has %(count)s.") % {"count": len(value)}
         )
+
+
+def parse(value: str, *, this_year: int | None = None) -> CitizenIdInfo:
+    """Check the structure of a normalised citizen ID and return what it says; raise ``CitizenIdError``."""
+    check_shape(value)
     code3 = value[:3]
     legacy = code3[1:]
     if code3[0] != "0" or legacy not in reference.legacy_provinces():

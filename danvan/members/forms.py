@@ -333,11 +333,8 @@ class CitizenIdLookupForm(StyledForm):
         from danvan.members import citizen_id
 
         value = citizen_id.normalise(self.cleaned_data["citizen_id"])
-        if not value.isdigit():
-            raise forms.ValidationError(_("The citizen ID must contain digits only."))
-        if len(value) != 12:
-            raise forms.ValidationError(
-                _("The citizen ID must have exactly 12 digits; this one has %(count)s.")
-                % {"count": len(value)}
-            )
+        try:
+            citizen_id.check_shape(value)
+        except citizen_id.CitizenIdError as exc:
+            raise forms.ValidationError(str(exc)) from exc
         return value

@@ -64,6 +64,7 @@ MAPPING_FIELDS: list[tuple[str, str]] = [
 ]
 REQUIRED_MAPPING = ("text", "published_at")
 NUMBER_FIELDS = ("likes", "shares", "comments_count", "reach")
+NUMBER_LABELS = {**dict(MAPPING_FIELDS), "reach": "Lượt tiếp cận"}  # how a rejected row names the column
 # Header names recognised without a saved mapping (folded, lower case).
 GUESSES = {
     "text": ("text", "message", "content", "noi dung", "body", "comment", "binh luan"),
@@ -290,8 +291,9 @@ def validate_record(raw: Any, *, default_kind: str = ItemKind.POST) -> tuple[dic
         try:
             record[name] = _number(raw.get(name))
         except (TypeError, ValueError):
-            label = dict(MAPPING_FIELDS).get(name) or ("Lượt tiếp cận" if name == "reach" else name)
-            return None, _("“%(field)s” must be a whole number ≥ 0.") % {"field": label}
+            return None, _("“%(field)s” must be a whole number ≥ 0.") % {
+                "field": NUMBER_LABELS.get(name, name)
+            }
     kind = raw.get("kind") or (ItemKind.COMMENT if record["parent_external_id"] else default_kind)
     if kind not in ItemKind.values:
         return None, _("Unknown kind of item.")

@@ -68,13 +68,11 @@ class DashboardView(LoginRequiredMixin, View):
         }
         from danvan.structure.models import Unit
 
+        # the map of the chosen unit's province (a path's first segment), else of the first one in scope
+        provinces = Unit.objects.visible_to(request.user).filter(level="province").order_by("path")
         province = (
-            Unit.objects.visible_to(request.user)
-            .filter(level="province", path__in=[path.split("/")[0] + "/"] if path else [])
-            .first()
-            if path
-            else None
-        ) or Unit.objects.visible_to(request.user).filter(level="province").order_by("path").first()
+            provinces.filter(path=path.split("/")[0] + "/").first() if path else None
+        ) or provinces.first()
         map_values = {
             r["unit__code"]: r["volume"]
             for r in selectors.commune_figures(request.user, **kw)

@@ -48,11 +48,10 @@ def _item(request, pk: int, action: str = "view") -> Item:
     return visible_or_404(Item, request.user, pk, action, related=("source", "unit", "issue"))
 
 
-def _label_corrections(corrections: list[Correction], user) -> None:
+def _label_corrections(corrections: list[Correction], user, names: dict[str, str]) -> None:
     """``previous_label`` and ``new_label`` as the analyst reads them (the field's name, not its code)."""
     from danvan.structure.models import Unit
 
-    names = field_names()
     units = {
         str(pk): name
         for pk, name in Unit.objects.visible_to(user)
@@ -80,14 +79,15 @@ class ItemDetailView(LoginRequiredMixin, View):
             .select_related("analyst")
             .order_by("-created_at")
         )
-        _label_corrections(corrections, request.user)
+        names = field_names()  # one query for the labels, the corrections and the correction form
+        _label_corrections(corrections, request.user, names)
         context = {
             "item": item,
             "page_title": readable(item.title) or _("Item #%(pk)s") % {"pk": item.pk},
             "corrections": corrections,
-            "field_name": field_names().get(item.field, item.field),
+            "field_name": names.get(item.field, item.field),
             "can_correct": has_scope_permission(request.user, "opinion.add_correction", item.unit_path),
-            "field_choices": sorted(field_names().items(), key=lambda kv: str(kv[1])),
+            "field_choices": sorted(names.items(), key=lambda kv: str(kv[1])),
             "sentiment_choices": Sentiment.choices,
         }
         return render(request, "opinion/items/detail.html", context)
