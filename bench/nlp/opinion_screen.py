@@ -8,6 +8,10 @@ field as shipped (the all-data model for comments, a model of the articles' own,
 the sentiment as shipped (one model for articles, one for comments). Figures: fold mean ± sd and the paired
 per-fold difference from ``base``; comparable with each other, not exactly with ``opinion_cv.py``.
 Only the training part of each fold is used to fit anything (vectorizers, lexicons, scalers).
+
+Word-segmented variants read ``var/opinion_screen/segmented.jsonl`` (``opinion_segment.py``): ``base+seg2@1``
+adds a segmented word 1-2-gram block, ``swaputs`` / ``swappyvi`` / ``swapraw`` replace the syllable word block
+by the segmented one (see ``extra_blocks`` and ``blocks``). Screened on 2026-12-07: none beyond the spread.
 """
 
 from __future__ import annotations
@@ -69,14 +73,34 @@ def svc(C: float) -> LinearSVC:
     return LinearSVC(C=C, class_weight="balanced", dual="auto", max_iter=5000)
 
 
-def load(path: str = "data/opinion/train.jsonl") -> list[dict]:
+SEGMENTED = "var/opinion_screen/segmented.jsonl"  # written by opinion_segment.py
+
+
+def with_title(text: str, title: str) -> str:
+    return f"{text} {CONTEXT_SEPARATOR} {title}" if title else text
+
+
+def load(path: str = "data/opinion/train.jsonl", segmented: bool = True) -> list[dict]:
     norm = Normalizer()
     recs = list(read_jsonl(path))
     for r in recs:
         r["_n"] = norm(str(r.get("text") or ""))
         t = item_title(r)
         r["_t"] = norm(t) if t else ""
-        r["_nt"] = f"{r['_n']} {CONTEXT_SEPARATOR} {r['_t']}" if r["_t"] else r["_n"]
+        r["_nt"] = with_title(r["_n"], r["_t"])
+    if segmented and os.path.exists(SEGMENTED):
+        # word-segmented copies (compounds joined by "_"): _s_<src> text + title, _st_<src> title alone
+        segs = list(read_jsonl(SEGMENTED))
+        assert len(segs) == len(recs), (len(segs), len(recs))
+        for r, s in zip(recs, segs, strict=True):
+            for src, text, title in (
+                ("uts", s["uts_n"], s["uts_t"]),
+                ("pyvi", s["pyvi_n"], s["pyvi_t"]),
+                ("raw", norm(s["uts_raw_text"]), norm(s["uts_raw_title"]) if s["uts_raw_title"] else ""),
+            ):
+                title = title if r["_t"] else ""
+                r[f"_s_{src}"] = with_title(text, title)
+                r[f"_st_{src}"] = title
     return recs
 
 
@@ -107,6 +131,27 @@ def blocks(train: list[dict], test: list[dict], variant: str) -> tuple[list, lis
         ),
         ("title", tfidf(token_pattern=r"\S+", ngram_range=(1, 2)), src(train, "_t"), src(test, "_t"), 0.6),
     ]
+    if variant.startswith("swap"):
+        # swap<src>[_all]: the word block (with _all also the folded and title blocks) over the segmented text
+        src_name, _, scope = variant.removeprefix("swap").partition("_")
+        seg_tr, seg_te = src(train, f"_s_{src_name}"), src(test, f"_s_{src_name}")
+        defs[0] = ("words", tfidf(token_pattern=r"\S+", ngram_range=(1, 2)), seg_tr, seg_te, 1.0)
+        if scope == "all":
+            defs[2] = (
+                "folded",
+                tfidf(token_pattern=r"\S+", ngram_range=(1, 2)),
+                [fold_diacritics(t) for t in seg_tr],
+                [fold_diacritics(t) for t in seg_te],
+                1.0,
+            )
+            title_key = f"_st_{src_name}"
+            defs[3] = (
+                "title",
+                tfidf(token_pattern=r"\S+", ngram_range=(1, 2)),
+                src(train, title_key),
+                src(test, title_key),
+                0.6,
+            )
     if neg and "add" in variant:
         defs.append(
             (
@@ -136,7 +181,8 @@ def run(records: list[dict], variants: list[str]) -> dict:
         test = [records[i] for i in te_idx]
         base_cache: dict[str, tuple] = {}
         for v in variants:
-            key = "neg" + v.split("+")[0][3:] if v.startswith("neg") else "base"
+            head = v.split("+")[0]
+            key = "neg" + head[3:] if head.startswith("neg") else head if head.startswith("swap") else "base"
             if key not in base_cache:
                 base_cache = {key: blocks(train, test, key)}
             tr_b, te_b = base_cache[key]
@@ -223,6 +269,16 @@ def extra_blocks(v: str, train, test, tr_idx, te_idx) -> tuple[list, list]:
             # the same title (leave-one-out for the training rows), smoothed towards zero; articles get none
             tr.append(sp.csr_matrix(title_encoding(train, train, True, name) * w))
             te.append(sp.csr_matrix(title_encoding(train, test, False, name) * w))
+        elif name.startswith("seg"):
+            # seg<kind>[_<src>]: TF-IDF over the word-segmented text + title (src uts, the default = underthesea
+            # on the normalised text; pyvi; raw = underthesea on the raw text, normalised after). kind 1 / 2:
+            # word 1-grams / 1-2-grams; c: the compounds alone (tokens with "_"); t: the segmented title, 1-2
+            kind, _, src_name = name[3:].partition("_")
+            key = f"_st_{src_name or 'uts'}" if kind == "t" else f"_s_{src_name or 'uts'}"
+            pattern = r"\S+_\S+" if kind == "c" else r"\S+"
+            vec = tfidf(token_pattern=pattern, ngram_range=(1, 1) if kind in ("1", "c") else (1, 2))
+            tr.append(vec.fit_transform([r[key] for r in train]) * w)
+            te.append(vec.transform([r[key] for r in test]) * w)
         elif name == "topic":
             # VNTC topic probabilities from a model trained on VNTC (training-set articles excluded)
             P = np.load(os.environ.get("TOPIC", "var/opinion_screen/topic.npy"))
