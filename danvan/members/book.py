@@ -15,11 +15,7 @@ from danvan.structure.models import Branch, OrgType, Unit
 
 def member_book(*, actor, branch: Branch, on: date) -> bytes:
     """Sổ đoàn viên / sổ hội viên: the members of ``branch`` active at ``on`` that ``actor`` may see."""
-    rows = (
-        selectors.active_on(selectors.memberships_visible(actor=actor).filter(branch=branch), on)
-        .select_related("person", "person__unit")
-        .order_by("search_name", "id")
-    )
+    rows = selectors.book_memberships(actor=actor, branch=branch, on=on)
     org_type = branch.organisation.type
     label = org_type.member_label or _("members")
     columns = [

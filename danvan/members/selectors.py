@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Sum, Value
 
 from danvan.core.scoping import user_scopes
+from danvan.core.text import folded_name_key, name_sort_key
 from danvan.members import reference
 from danvan.members.counts import COUNT_COLUMNS
 from danvan.members.models import (
@@ -35,13 +36,32 @@ def memberships_visible(*, actor, action: str = "view") -> QuerySet[Membership]:
     return Membership.objects.visible_to(actor, action)
 
 
-def member_list(*, actor) -> QuerySet[Membership]:
-    return memberships_visible(actor=actor).select_related("person", "branch", "org_type")
+def member_list(*, actor, sort: str = "name") -> QuerySet[Membership]:
+    """The member list, ordered as ``member_page`` orders a page (the exports follow the list)."""
+    qs = memberships_visible(actor=actor).select_related("person", "branch", "org_type")
+    if sort.lstrip("-") == "joined_on":
+        keys = [F("joined_on"), F("id")]
+    else:  # the folded given name, then the folded full name (``core.text.folded_name_key``)
+        given = Func(F("search_name"), Value("^.* "), Value(""), function="regexp_replace")
+        keys = [given, F("search_name"), F("id")]
+    return qs.order_by(*(k.desc() if sort.startswith("-") else k.asc() for k in keys))
 
 
+def book_memberships(*, actor, branch: Branch, on: date) -> list[Membership]:
+    """The lines of a branch's member book: its memberships active at ``on`` that ``actor`` may see, in the
+    order of Vietnamese lists (``core.text.name_sort_key``: "Đ" after "D", tones breaking ties)."""
+    rows = (
+        active_on(memberships_visible(actor=actor).filter(branch=branch), on)
+        .select_related("person", "person__unit")
+        .order_by("id")
+    )
+    return sorted(rows, key=lambda m: name_sort_key(m.person.full_name))
+
+
+# by name as Vietnamese lists are: the given name first (``core.text.folded_name_key``)
 SORTS = {
-    "name": (lambda k: (k[1], k[0]), False),
-    "-name": (lambda k: (k[1], k[0]), True),
+    "name": (lambda k: (folded_name_key(k[1]), k[0]), False),
+    "-name": (lambda k: (folded_name_key(k[1]), k[0]), True),
     "joined_on": (lambda k: (k[2], k[0]), False),
     "-joined_on": (lambda k: (k[2], k[0]), True),
 }

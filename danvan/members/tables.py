@@ -15,9 +15,8 @@ STATUS_BADGE = {
 
 
 class MembershipTable(tables.Table):
-    name = tables.Column(
-        verbose_name=_("Full name"), accessor="person__full_name", order_by=("search_name", "id")
-    )
+    # The page is sorted by ``selectors.member_page`` and the exports by the view's queryset (the same order).
+    name = tables.Column(verbose_name=_("Full name"), accessor="person__full_name", orderable=False)
     birth = tables.Column(verbose_name=_("Born"), accessor="person__birth_display", orderable=False)
     sex = tables.Column(verbose_name=_("Sex"), orderable=False)
     ethnicity = tables.Column(verbose_name=_("Ethnicity"), accessor="person__ethnicity_name", orderable=False)
@@ -27,7 +26,7 @@ class MembershipTable(tables.Table):
     branch = tables.Column(verbose_name=_("Branch"), accessor="branch__name", orderable=False)
     org_type = tables.Column(verbose_name=_("Organisation"), accessor="org_type__short_name", orderable=False)
     member_number = tables.Column(verbose_name=_("Member number"), orderable=False)
-    joined_on = tables.DateColumn(verbose_name=_("Joined on"), format="d/m/Y")
+    joined_on = tables.DateColumn(verbose_name=_("Joined on"), format="d/m/Y", orderable=False)
     status = tables.Column(verbose_name=_("Status"), orderable=False)
     left_on = tables.DateColumn(verbose_name=_("Left on"), format="d/m/Y", orderable=False)
 
@@ -47,7 +46,6 @@ class MembershipTable(tables.Table):
             "left_on",
         )
         attrs = TABLE_ATTRS
-        order_by = ("name",)
 
     def render_name(self, record, value):
         return format_html('<a href="{}">{}</a>', record.person.get_absolute_url(), value)

@@ -154,7 +154,7 @@ class MembershipListView(ScopedListView):
     paginate_by = None
 
     def get_queryset(self):
-        return selectors.member_list(actor=self.request.user)
+        return selectors.member_list(actor=self.request.user, sort=self.request.GET.get("sort", "name"))
 
     def get_template_names(self):
         if self.request.htmx and not self.request.htmx.boosted:

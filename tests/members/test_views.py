@@ -408,3 +408,38 @@ def test_an_action_on_a_visible_record_without_the_right_is_refused_not_hidden(m
     assert viewer.get(reverse("members:person-update", args=[m["lan"].person_id])).status_code == 403
     outsider = client_for(w.users["admin_b"])  # another province: not even there
     assert outsider.get(reverse("members:membership-delete", args=[m["lan"].pk])).status_code == 404
+
+
+def test_list_export_and_book_order_names_as_vietnamese_lists(members, client_for):
+    w, m = members
+    branch = w.branches["women_va"]
+    for name in ("Đỗ Thị An", "Dương Thị An", "Võ Thị Bích"):
+        join(
+            person(w.village_a, name=name, birth_date=date(1988, 1, 1), with_id=False),
+            branch,
+            on=date(2020, 1, 1),
+        )
+    client = client_for(w.users["admin_a"])
+    expected = ["Dương Thị An", "Đỗ Thị An", "Võ Thị Bích", "Trần Thị Lan"]  # by the given name
+    # the page: folded keys, so "Đỗ" and "Dương" are ordered by the folded family name ("do" < "duong")
+    page = body(client.get(reverse("members:membership-list") + f"?branch={branch.pk}"))
+    positions = [page.index(n) for n in ("Đỗ Thị An", "Dương Thị An", "Võ Thị Bích", "Trần Thị Lan")]
+    assert positions == sorted(positions)
+    reverse_page = body(client.get(reverse("members:membership-list") + f"?branch={branch.pk}&sort=-name"))
+    assert reverse_page.index("Trần Thị Lan") < reverse_page.index("Võ Thị Bích")
+    # the export follows the page
+    sheet = load_workbook(
+        io.BytesIO(
+            client.get(reverse("members:membership-list") + f"?branch={branch.pk}&export=xlsx").content
+        )
+    ).active
+    names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ["Đỗ Thị An", "Dương Thị An", "Võ Thị Bích", "Trần Thị Lan"], names
+    url = reverse("members:membership-list") + f"?branch={branch.pk}&sort=-name&export=xlsx"
+    sheet = load_workbook(io.BytesIO(client.get(url).content)).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == names[::-1]
+    # the member book: full Vietnamese order, "Đ" after "D"
+    from danvan.members import selectors
+
+    book = selectors.book_memberships(actor=w.users["admin_a"], branch=branch, on=date.today())
+    assert [b.person.full_name for b in book] == expected
