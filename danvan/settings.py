@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    "danvan.core.middleware.DownloadTokenMiddleware",
 ]
 
 ROOT_URLCONF = "danvan.urls"
