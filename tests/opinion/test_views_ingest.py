@@ -223,3 +223,17 @@ def test_models_and_privacy_pages(client, analyst, demo_world, make_user):
     assert r.status_code == 302 and OpinionSettings.get().min_group_size == 3
     r = client.post(reverse("opinion:privacy"), {"min_group_size": 3, "retention_days": 5})
     assert r.status_code == 400
+
+
+def test_every_field_has_its_own_review_key(client, analyst):
+    from danvan.cases.models import ConcernField
+    from danvan.opinion.views.review import field_keys
+
+    active = ConcernField.objects.filter(is_active=True).count()
+    assert active > 10  # the taxonomy has more fields than digits
+    keys = field_keys()
+    assert len(keys) == active and len({k for k, _, _ in keys}) == active
+    assert not {k for k, _, _ in keys} & set("nuprjk")  # the queue's other commands
+    client.force_login(analyst)
+    page = client.get(reverse("opinion:review")).content.decode()
+    assert f"<kbd>{keys[-1][0]}</kbd> {keys[-1][2]}" in page

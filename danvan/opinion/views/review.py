@@ -1,5 +1,6 @@
 """Opinion pages: the analysts' review queue, most uncertain first, with one keystroke per correction
-(static/opinion/review.js: 1–9/0 field, n/u/p sentiment, r relevance, Enter accepts, arrows move)."""
+(static/opinion/review.js: 1–9, 0 then a, s, d, f, g, h… field, n/u/p sentiment, r relevance, Enter accepts,
+arrows or j/k move)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,19 @@ from django.views import View
 from danvan.opinion.models import Sentiment
 from danvan.opinion.selectors import field_names, review_queue
 
-KEYS = "1234567890"
+# the fields' keys: the digits, then letters that no other command of the queue uses (n u p r j k)
+KEYS = "1234567890asdfghlqwetyiovbcmxz"
 SENTIMENT_KEYS = {"n": Sentiment.NEGATIVE, "u": Sentiment.NEUTRAL, "p": Sentiment.POSITIVE}
 
 
 def field_keys() -> list[tuple[str, str, str]]:
-    """(key, code, name) for the fields, in the taxonomy's order; "0" is "not relevant" when space allows."""
+    """(key, code, name) for every active field, in the taxonomy's order: one keystroke each."""
     from danvan.cases.models import ConcernField
 
     fields = list(
         ConcernField.objects.filter(is_active=True).order_by("sort_order", "name").values_list("code", "name")
     )
-    return [(KEYS[i], code, name) for i, (code, name) in enumerate(fields[:10])]
+    return [(KEYS[i], code, name) for i, (code, name) in enumerate(fields[: len(KEYS)])]
 
 
 class ReviewView(LoginRequiredMixin, View):

@@ -1,5 +1,6 @@
-// The review queue: one keystroke per correction. 1-9/0 field, n/u/p sentiment, r relevance,
-// Enter accepts the labels, arrows move. Corrections are POSTed to the item's correct URL.
+// The review queue: one keystroke per correction. 1-9, 0, a, s, d, f, g, h… field (the page lists them),
+// n/u/p sentiment, r relevance, Enter accepts the labels, arrows or j/k move.
+// Corrections are POSTed to the item's correct URL.
 (function () {
   "use strict";
   const queue = document.getElementById("review-queue");
