@@ -66,3 +66,10 @@ def demo_world(db):
     from tests.factories import build_world
 
     return build_world()
+
+
+@pytest.fixture
+def client():
+    from tests.factories import VerifiedClient
+
+    return VerifiedClient()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.test import Client
+
 from danvan.accounts import services as account_services
 from danvan.accounts.models import Role, User
 from danvan.structure import services as structure_services
@@ -128,3 +130,24 @@ def home_card(response, title: str) -> int | None:
             if str(card.title) == title:
                 return card.value
     return None
+
+
+class VerifiedClient(Client):
+    """The test client, signed in as after a verified sign-in: ``force_login`` and ``login`` skip the second
+    factor that a role may require (``accounts.middleware``); the tests of that factor sign in through its
+    pages, or clear the flag."""
+
+    def _verified(self) -> None:
+        session = self.session
+        session["danvan_2fa_required"] = False
+        session.save()
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        self._verified()
+
+    def login(self, **credentials):
+        done = super().login(**credentials)
+        if done:
+            self._verified()
+        return done

@@ -28,9 +28,9 @@ class SecondFactorMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and request.session.get("danvan_2fa_required")
             and not user.is_verified()
             and not request.path.startswith(ALLOWED_PREFIXES)
+            and self.second_factor_required(request, user)
         ):
             if request.path.startswith("/api/"):
                 from django.http import JsonResponse
@@ -41,3 +41,17 @@ class SecondFactorMiddleware:
                 reverse("accounts:two-factor") + "?" + urlencode({"next": request.get_full_path()})
             )
         return self.get_response(request)
+
+    @staticmethod
+    def second_factor_required(request, user) -> bool:
+        """At sign-in (the session's flag), or since: a role that requires it, given while the user is signed
+        in, asks for the second factor at the next request, not at the next sign-in."""
+        flag = request.session.get("danvan_2fa_required")
+        if flag is not None:  # True since sign-in; False only where a test stands for a verified sign-in
+            return flag
+        from danvan.accounts import services
+
+        if services.requires_second_factor(user):
+            request.session["danvan_2fa_required"] = True
+            return True
+        return False

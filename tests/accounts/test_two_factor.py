@@ -108,3 +108,17 @@ def test_password_reset_pages_stay_reachable_while_second_factor_pending(client,
     sign_in(client, "admin_a")
     assert client.get(reverse("accounts:password-reset")).status_code == 200
     assert client.post(reverse("accounts:logout")).status_code == 302
+
+
+def test_a_role_requiring_2fa_given_during_a_session_asks_for_it_at_the_next_request(client, world):
+    officer = world.users["officer_ca"]
+    assert not services.requires_second_factor(officer)
+    assert sign_in(client, "officer_ca")["Location"] == "/"
+    assert client.get("/").status_code == 200  # no second factor needed yet
+    services.assignment_create(
+        actor=superuser(), user=officer, role=Role.objects.get(code="system_admin"), unit=world.commune_a
+    )
+    for path in ("/", reverse("accounts:user-list")):
+        blocked = client.get(path)
+        assert blocked.status_code == 302 and blocked["Location"].startswith(reverse("accounts:two-factor"))
+    assert client.get("/api/structure/units/").status_code == 403

@@ -9,7 +9,7 @@ from django.utils import translation
 from danvan.activities import services
 from danvan.structure import services as structure_services
 from danvan.structure.models import OrgType
-from tests.factories import make_user, superuser
+from tests.factories import VerifiedClient, make_user, superuser
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ def _english():
 @pytest.fixture
 def client_for(db):
     def make(user) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client = VerifiedClient(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(user)
         return client
 

@@ -3,17 +3,16 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.factories import VerifiedClient
+
 
 @pytest.fixture
 def client_for(db):
     """A logged-in test client for a user (the second factor is skipped as after a verified sign-in)."""
 
     def make(user) -> Client:
-        client = Client()
+        client = VerifiedClient()
         client.force_login(user)
-        session = client.session
-        session["danvan_2fa_required"] = False
-        session.save()
         return client
 
     return make

@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import translation
 
 from danvan.practices import services
-from tests.factories import make_user, superuser
+from tests.factories import VerifiedClient, make_user, superuser
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +19,7 @@ def _english():
 @pytest.fixture
 def client_for(db):
     def make(user) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client = VerifiedClient(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(user)
         return client
 

@@ -4,6 +4,8 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from tests.factories import VerifiedClient
+
 
 @pytest.fixture(autouse=True)
 def _english():
@@ -18,7 +20,7 @@ def client_for(db):
     """A signed-in test client for a user, asking for English pages."""
 
     def make(user) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client = VerifiedClient(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(user)
         return client
 
