@@ -262,6 +262,7 @@ class ConfirmActionView(ScopedObjectView):
 
 class UserListView(ScopedListView):
     model = User
+    view_permission = "accounts.view_user"
     table_class = UserTable
     filterset_class = UserFilter
     page_title = _lazy("Users")
@@ -485,6 +486,7 @@ class UserResetSecondFactorView(ConfirmActionView):
 
 class AssignmentListView(ScopedListView):
     model = RoleAssignment
+    view_permission = "accounts.view_roleassignment"
     table_class = AssignmentTable
     filterset_class = AssignmentFilter
     page_title = _lazy("Role assignments")
@@ -574,6 +576,7 @@ class RoleListView(ScopedListView):
     """Roles are platform-wide data; anyone allowed to view roles sees them all."""
 
     model = Role
+    view_permission = "accounts.view_role"
     table_class = RoleTable
     filterset_class = RoleFilter
     page_title = _lazy("Roles")

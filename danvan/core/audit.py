@@ -23,14 +23,17 @@ AUDIT_PERM = "core.view_accesslog"
 
 
 def events_visible_to(user):
-    """Superusers see every change; auditors see changes of records located in their unit subtrees."""
+    """Superusers see every change; auditors see changes of records located in their unit subtrees (by each
+    model's ``scope_unit_field``: ``unit_path``, a unit's own ``path``, an account's ``home_unit_path``)."""
     qs = MiddlewareEvents.objects.all()
     if user.is_superuser:
         return qs
     condition = Q()
     for scope in user_scopes(user, AUDIT_PERM):
-        condition |= Q(pgh_data__unit_path__startswith=scope.unit_path) | Q(
-            pgh_obj_model="structure.Unit", pgh_data__path__startswith=scope.unit_path
+        condition |= (
+            Q(pgh_data__unit_path__startswith=scope.unit_path)
+            | Q(pgh_obj_model="structure.Unit", pgh_data__path__startswith=scope.unit_path)
+            | Q(pgh_obj_model="accounts.User", pgh_data__home_unit_path__startswith=scope.unit_path)
         )
     return qs.filter(condition) if condition else qs.none()
 

@@ -125,3 +125,16 @@ def test_default_roles_are_seeded():
         "opinion_analyst",
     } <= codes
     assert Role.objects.get(code="system_admin").requires_2fa
+
+
+def test_account_administration_lists_refuse_who_may_not_see_them(client, world):
+    from django.urls import reverse
+
+    lists = ("accounts:user-list", "accounts:assignment-list", "accounts:role-list")
+    client.force_login(world.users["officer_ca"])  # a commission officer: no account administration
+    for name in lists:
+        assert client.get(reverse(name)).status_code == 403, name
+        assert client.get(reverse(name) + "?export=csv").status_code == 403, name
+    client.force_login(world.users["admin_a"])
+    for name in lists:
+        assert client.get(reverse(name)).status_code == 200, name

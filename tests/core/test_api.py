@@ -141,3 +141,25 @@ def test_audit_change_of_a_json_column_is_shown_as_it_is():
     assert describe_change(None, "settings", [{"a": 1}, ["b"]]) == "settings: {'a': 1} → ['b']"
     assert describe_change(Unit, "search_name", ["a", "b"]) is None  # derived, not editable
     assert describe_change(Unit, "name", [None, "Ấp A"]).endswith(": — → Ấp A")
+
+
+def test_audit_page_shows_account_changes_to_the_administrators_of_their_unit(client, demo_world):
+    import pghistory
+
+    from danvan.accounts import services
+
+    w = demo_world
+    with pghistory.context(user=w.users["admin_a"].pk, url="/test"):
+        made = services.user_create(
+            actor=w.users["admin_a"],
+            username="moi.taikhoan",
+            full_name="Tài Khoản Mới",
+            email="",
+            phone="",
+            home_unit=w.commune_a,
+        )
+    client.force_login(w.users["admin_a"])  # the province's administrator (not a superuser)
+    body = client.get("/audit/?pgh_obj_model=accounts.User").content.decode()
+    assert f"#{made.pk}" in body
+    client.force_login(w.users["admin_b"])  # another province's
+    assert f"#{made.pk}" not in client.get("/audit/?pgh_obj_model=accounts.User").content.decode()
