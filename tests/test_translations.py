@@ -89,3 +89,25 @@ def test_catalogues_keep_the_placeholders_of_their_source():
         if run.returncode != 0:
             failures.append(run.stderr.strip())
     assert not failures, "\n".join(failures)
+
+
+def test_no_string_has_two_translations_in_two_catalogues():
+    """Django merges the apps' catalogues and the first app's translation wins everywhere: the same English
+    string translated two ways ("Transfer": a case's "Chuyển đơn", a member's "Chuyển sinh hoạt") shows one
+    app the other's word. Such strings carry a context (``pgettext``) or one translation."""
+    seen: dict[tuple, tuple[str, Path]] = {}
+    clashes = []
+    for po_path in sorted((ROOT / "danvan").glob("**/locale/vi/LC_MESSAGES/django.po")):
+        for entry in polib.pofile(str(po_path)):
+            if entry.obsolete or not entry.msgstr:
+                continue
+            key = (entry.msgctxt, entry.msgid)
+            if key in seen and seen[key][0] != entry.msgstr:
+                clashes.append(f"{key}: {seen[key][0]!r} ({seen[key][1]}) / {entry.msgstr!r} ({po_path})")
+            seen.setdefault(key, (entry.msgstr, po_path.relative_to(ROOT)))
+    assert not clashes, "\n".join(clashes)
+    from django.utils import translation
+
+    with translation.override("vi"):
+        assert translation.pgettext("case", "Transfer") == "Chuyển đơn"
+        assert translation.gettext("Transfer") == "Chuyển sinh hoạt"

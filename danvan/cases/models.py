@@ -66,7 +66,7 @@ class Status(models.TextChoices):
     CONCLUDED = "concluded", _("Concluded")
     ANSWERED = "answered", _("Answered")
     CLOSED = "closed", _("Closed")
-    TRANSFERRED = "transferred", _("Transferred")
+    TRANSFERRED = "transferred", pgettext_lazy("case", "Transferred")
 
 
 OPEN_STATUSES = (Status.RECEIVED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.CONCLUDED)

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -197,7 +197,7 @@ def _actions(case: Case, may_change: bool, is_head: bool) -> list[tuple[str, str
     if s in OPEN_STATUSES:
         out += [
             ("case-classify", _("Classify"), "outline-secondary"),
-            ("case-transfer", _("Transfer"), "outline-secondary"),
+            ("case-transfer", pgettext("case", "Transfer"), "outline-secondary"),
         ]
     if (
         case.kind == Kind.COMPLAINT
@@ -472,7 +472,7 @@ class CaseReopenView(CaseActionView):
 class CaseTransferView(CaseActionView):
     form_class = forms.BodyTargetForm
     title = gettext_lazy("Transfer to the competent body")
-    submit_label = gettext_lazy("Transfer")
+    submit_label = pgettext_lazy("case", "Transfer")
     intro = gettext_lazy(
         "Choose the unit and the kind of body. The receiving body gets the case with its documents; this case "
         "is kept, closed as transferred, with the trace of where it went."
