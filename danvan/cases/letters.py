@@ -138,7 +138,7 @@ def values_for(case: Case, *, addressee: dict, actor, extra: dict) -> dict[str, 
         "received_on": _d(case.received_on),
         "accepted_on": _d(case.accepted_on),
         "resolution_due": _d(case.resolution_due),
-        "resolution_basis": resolution.get("legal_basis", ""),
+        "resolution_basis": citation(resolution.get("legal_basis", "")),
         "addressee_name": addressee.get("name") or "…………………",
         "addressee_address": addressee.get("address") or "…………………",
         "refusal_reason": str(case.get_refusal_reason_display()) if case.refusal_reason else "",
@@ -146,7 +146,7 @@ def values_for(case: Case, *, addressee: dict, actor, extra: dict) -> dict[str, 
         "transfer_to": case.transferred_to_name or "…………………",
         "transfer_note": extra.get("transfer_note", ""),
         "extension_decision": extension.get("decision", "…"),
-        "extension_basis": extension.get("legal_basis", ""),
+        "extension_basis": citation(extension.get("legal_basis", "")),
         "extension_reason": extra.get("extension_reason", ""),
         "complexity": str(case.get_complexity_display()).lower(),
         "previous_due": extension.get("previous_due", "")
@@ -160,8 +160,20 @@ def values_for(case: Case, *, addressee: dict, actor, extra: dict) -> dict[str, 
     return {k: str(v) for k, v in values.items()}
 
 
+LAW = re.compile(r"^(Luật|Nghị định|Thông tư|Quyết định|Nghị quyết|Pháp lệnh)\b")
+
+
+def citation(legal_basis: str) -> str:
+    """What a letter to the citizen cites of a deadline's basis: the law and its article ("Luật Tố cáo 2018,
+    Điều 30"), never the rule's notes to the administrators ("Không có thời hạn luật định chung… Sửa theo quy
+    chế của tỉnh."): a rule without a law behind it is cited by nothing."""
+    head = legal_basis.split(":", 1)[0].strip()
+    return head if LAW.match(head) else ""
+
+
 def _fill(text: str, values: dict[str, str]) -> str:
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    filled = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    return filled.replace(" ()", "").replace("()", "")  # a placeholder in brackets that cites nothing
 
 
 def _fill_paragraph(paragraph, values: dict[str, str]) -> None:

@@ -469,3 +469,24 @@ def test_home_page_shows_the_cases_waiting_for_the_user(client, cw, make_user):
     page = client.get("/")
     assert home_card(page, "Đang giải quyết") is None
     assert "Đơn thư, tiếp công dân" not in page.content.decode().split("<main")[-1]
+
+
+def test_letters_cite_the_law_of_a_deadline_not_the_rules_notes():
+    from danvan.cases import letters
+    from danvan.cases.reference import load_json
+
+    assert letters.citation("Luật Tố cáo 2018, Điều 30: không quá 30 ngày kể từ ngày thụ lý") == (
+        "Luật Tố cáo 2018, Điều 30"
+    )
+    notes = (
+        "Không có thời hạn luật định chung; mặc định theo Nghị định 20/2008/NĐ-CP. Sửa theo quy chế của tỉnh."
+    )
+    assert letters.citation(notes) == ""
+    sentence = "chậm nhất đến ngày {{ resolution_due }} ({{ resolution_basis }})."
+    assert letters._fill(sentence, {"resolution_due": "21/12/2026", "resolution_basis": ""}) == (
+        "chậm nhất đến ngày 21/12/2026."
+    )
+    # every shipped rule is cited by a law or by nothing, never by a note to the administrators
+    for rule in load_json("deadline_rules.json")["rules"]:
+        cited = letters.citation(rule.get("legal_basis", ""))
+        assert "Sửa theo" not in cited and "quy chế" not in cited and len(cited) < 80, cited
