@@ -367,7 +367,7 @@ def case_figures(
                count(*) FILTER (WHERE concluded_on IS NOT NULL
                                 AND (resolution_due IS NULL OR concluded_on <= resolution_due)) AS on_time,
                count(*) FILTER (WHERE concluded_on IS NOT NULL AND concluded_on > resolution_due) AS late,
-               count(*) FILTER (WHERE status IN ({open_list})) AS open,
+               count(*) FILTER (WHERE status IN ({open_list}) AND concluded_on IS NULL) AS open,
                count(*) FILTER (WHERE status IN ({open_list}) AND due_on < %s) AS overdue,
                count(*) FILTER (WHERE is_collective) AS collective
           FROM {table} AS "{table}"

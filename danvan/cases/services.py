@@ -697,7 +697,8 @@ def case_answer(
     """Send the answer to the citizen; it shows on the public tracking page unless ``public`` is False
     (by default, all answers but a denunciation's: its tracking page shows neither its content nor its
     answer, which reaches the denouncer by letter or e-mail). From a handling state (a report answered
-    directly) the answer is also the resolution."""
+    directly) the answer is also the resolution: its date is the date of resolution, but no conclusion or
+    decision is recorded that was not made."""
     if public is None:
         public = case.kind != Kind.DENUNCIATION
     case = _lock(case)
@@ -712,8 +713,6 @@ def case_answer(
     case.answer_public = public
     if case.concluded_on is None:
         case.concluded_on = on
-        if not case.conclusion:
-            case.conclusion = case.answer
     case.status = Status.ANSWERED
     case.answered_on = on
     _refresh_due(case)

@@ -191,9 +191,13 @@ def test_transfer_page_chooses_a_body_by_unit_and_type(client, cw):
 def test_dashboard_and_figures_with_exports(client, cw):
     officer = cw.users["reception_ca"]
     a = services.case_accept(actor=officer, case=cw.case(kind="complaint", people_count=7))
-    services.case_answer(actor=officer, case=a, answer="Đã giải quyết.")
+    a = services.case_answer(actor=officer, case=a, answer="Đã giải quyết.")
+    assert a.concluded_on and a.conclusion == ""  # answered directly: resolved, with no decision invented
     cw.case(kind="report")
     cw.case(kind="report", body="pc_cb", actor="reception_cb")
+    # concluded, not yet answered: resolved, no longer counted as being resolved
+    c = services.case_accept(actor=officer, case=cw.case(kind="recommendation"))
+    c = services.case_conclude(actor=officer, case=c, conclusion="Tiếp thu kiến nghị.")
     client.force_login(officer)
     assert client.get("/cases/").status_code == 302
     assert client.get("/cases/overview/").status_code == 200
@@ -202,12 +206,17 @@ def test_dashboard_and_figures_with_exports(client, cw):
     from danvan.cases.selectors import case_figures
 
     figures = case_figures(actor=officer, start=date(2026, 3, 1), end=date(2026, 3, 31))
-    assert figures.totals["received"] == 2 and figures.totals["collective"] == 1
-    assert figures.totals["resolved"] == 1 and figures.totals["on_time"] == 1 and figures.totals["open"] == 1
-    assert {r["key"]: r["received"] for r in figures.by_kind} == {"report": 1, "complaint": 1}
+    assert figures.totals["received"] == 3 and figures.totals["collective"] == 1
+    assert figures.totals["resolved"] == 2 and figures.totals["on_time"] == 2 and figures.totals["open"] == 1
+    assert figures.totals["resolved"] + figures.totals["open"] <= figures.totals["received"]
+    assert {r["key"]: r["received"] for r in figures.by_kind} == {
+        "report": 1,
+        "complaint": 1,
+        "recommendation": 1,
+    }
     assert [r["key"] for r in figures.by_unit] == [cw.w.commune_a.pk]
     province = case_figures(actor=cw.users["root"], start=date(2026, 3, 1), end=date(2026, 3, 31))
-    assert province.totals["received"] == 3
+    assert province.totals["received"] == 4
     # The dashboard's plain GROUP BY (rolled up in Python) and the GROUPING SETS pass agree.
     light = case_figures(
         actor=cw.users["root"], start=date(2026, 1, 1), end=date(2026, 12, 31), breakdowns=("kind", "month")
