@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from danvan.accounts.models import Role
 from danvan.core.forms import StyledForm, style_fields
+from danvan.structure.forms import validate_phone
 
 
 def add_service_error(form: forms.Form, exc: ValidationError | PermissionDenied) -> None:
@@ -157,7 +158,7 @@ class OrganisationChoiceField(forms.ModelChoiceField):
 class _UserFieldsForm(StyledForm):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     email = forms.EmailField(label=_("E-mail address"), required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False, validators=[validate_phone])
     position = forms.CharField(label=_("Position"), max_length=150, required=False)
     home_unit = UnitChoiceField(
         label=_("Unit"),

@@ -19,7 +19,13 @@ from danvan.activities.models import (
 from danvan.activities.periods import Period, PeriodKind
 from danvan.core.forms import StyledForm
 from danvan.structure import selectors as structure_selectors
-from danvan.structure.forms import ScopedChoiceField, branch_label, organisation_label, unit_label
+from danvan.structure.forms import (
+    ScopedChoiceField,
+    branch_label,
+    organisation_label,
+    unit_label,
+    validate_phone,
+)
 from danvan.structure.models import OrgType, UnitLevel
 
 TEXTAREA = {"rows": 3}
@@ -38,7 +44,7 @@ class CadreForm(StyledForm):
     position = forms.CharField(
         label=_("Position"), max_length=200, required=False, help_text=_("e.g. Phó Chủ tịch Hội LHPN xã")
     )
-    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False, validators=[validate_phone])
     email = forms.EmailField(
         label=_("E-mail"), required=False, help_text=_("Reminders are sent here when the cadre falls behind.")
     )

@@ -330,7 +330,7 @@ class LetterForm(StyledForm):
 
 class IdentityForm(StyledForm):
     name = forms.CharField(label=_("Full name"), max_length=150, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False, validators=[validate_phone])
     email = forms.EmailField(label=_("E-mail"), required=False)
     address = forms.CharField(label=pgettext_lazy("residence", "Address"), max_length=255, required=False)
     id_number = forms.CharField(label=_("Identity document"), max_length=30, required=False)
@@ -352,7 +352,7 @@ class PublicSubmitForm(StyledForm):
     title = forms.CharField(label=_("Subject"), max_length=200)
     content = forms.CharField(label=_("Content"), max_length=5000, widget=forms.Textarea(attrs={"rows": 7}))
     name = forms.CharField(label=_("Your full name"), max_length=150, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False, validators=[validate_phone])
     email = forms.EmailField(label=_("E-mail (to be told of the answer)"), required=False)
     address = forms.CharField(label=pgettext_lazy("residence", "Address"), max_length=255, required=False)
     documents = MultipleFileField(label=_("Attachments (PDF, image, Word; at most 3 files of 5 MB)"))
@@ -432,6 +432,7 @@ class RateForm(StyledForm):
         choices=[("1", _("Satisfied")), ("0", _("Not satisfied"))],
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether you are satisfied with the answer.")},
     )
     comment = forms.CharField(
         label=_("Comment (optional)"),

@@ -917,6 +917,9 @@ class DialogueDetailView(ObjectMixin, TemplateView):
                 Commitment.objects.visible_to(user).filter(dialogue=d).select_related("owner_org")
             ),
             may_change=may_change,
+            # a question becomes a case of the dialogue's place (services.dialogue_question_to_case)
+            may_make_case=may_change
+            and has_scope_permission(user, "cases.add_case", d.unit_path, d.org_path or None),
             question_form=forms.QuestionForm(),
             commitment_form=forms.CommitmentForm(actor=user, initial={"owner_org": d.organisation_id}),
         )
@@ -1628,7 +1631,8 @@ class PublicTrackView(View):
             "cases/public/status.html",
             {
                 "case": view,
-                "rate_form": forms.RateForm(initial={"code": view.tracking_code}),
+                # a rating refused keeps what the citizen wrote, with the reason on its field
+                "rate_form": form or forms.RateForm(initial={"code": view.tracking_code}),
                 "page_title": _("Your case"),
             },
         )
@@ -1657,6 +1661,7 @@ class PublicRateView(View):
                 messages.error(request, " ".join(_errors(exc)))
             else:
                 messages.success(request, _("Thank you: your rating was recorded."))
+                form = None
         view = selectors.public_case(tracking_code=request.POST.get("code", ""))
         if view is None:
             return redirect("cases:public-track")
@@ -1665,7 +1670,8 @@ class PublicRateView(View):
             "cases/public/status.html",
             {
                 "case": view,
-                "rate_form": forms.RateForm(initial={"code": view.tracking_code}),
+                # a rating refused keeps what the citizen wrote, with the reason on its field
+                "rate_form": form or forms.RateForm(initial={"code": view.tracking_code}),
                 "page_title": _("Your case"),
             },
         )

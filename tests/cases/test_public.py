@@ -134,6 +134,9 @@ def test_tracking_answer_and_rating(client, cw, django_capture_on_commit_callbac
     page = client.post("/cases/public/track/", {"code": code}).content.decode()
     assert "Đã thay bóng đèn" in page
     assert "ZZINTERNAL" not in page and cw.users["reception_ca_2"].full_name not in page
+    # no choice made: the reason on the field, the comment kept, nothing recorded
+    refused = client.post("/cases/public/rate/", {"code": code, "comment": "Chậm quá"}).content.decode()
+    assert 'id="rate-satisfied-error"' in refused and "Chậm quá" in refused and not Rating.objects.exists()
     response = client.post("/cases/public/rate/", {"code": code, "satisfied": "0", "comment": "Chậm"})
     assert response.status_code == 200
     rating = Rating.objects.get()
@@ -189,3 +192,11 @@ def test_the_provinces_are_listed_in_vietnamese_alphabetical_order(client, cw):
         Unit.objects.filter(level=UnitLevel.PROVINCE, valid_to__isnull=True).values_list("name", flat=True)
     )
     assert sorted(names) == sorted(provinces)
+
+
+def test_a_phone_that_is_not_a_number_is_refused_and_nothing_is_sent(client, cw):
+    response = client.post("/cases/public/submit/", form_data(cw, phone="abc không phải số"))
+    assert response.status_code == 400 and not Case.objects.exists()
+    assert response.context["form"].errors["phone"]
+    client.post("/cases/public/submit/", form_data(cw, phone="0912 345 678"))
+    assert Case.objects.count() == 1
