@@ -362,7 +362,10 @@ def compliance(
         total.branches += n
 
     # Cadres and their quotas.
-    cadre_qs = _cadres_in_post(Cadre.objects.visible_to(actor).filter(unit_path__startswith=root), period)
+    # active cadres only, as in ``cadres_behind``: a cadre set inactive is no longer charged a quota
+    cadre_qs = _cadres_in_post(
+        Cadre.objects.visible_to(actor).filter(unit_path__startswith=root, is_active=True), period
+    )
     if org_type_id:
         cadre_qs = cadre_qs.filter(organisation__type_id=org_type_id)
     cadre_rows = list(cadre_qs.values(*CADRE_FIELDS))

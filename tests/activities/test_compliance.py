@@ -111,6 +111,19 @@ def test_a_running_period_is_judged_on_what_is_due(rules):
 
 
 @time_machine.travel("2026-07-20 10:00 +0700")
+def test_a_cadre_set_inactive_is_charged_no_quota(rules):
+    area = rules
+    attend_monthly(area, area.farmers_cadre, [1], branch=area.farmers_branch)  # behind
+    before = selectors.compliance(actor=area.admin, unit=area.w.commune_a, period=H1)
+    assert area.farmers_cadre.pk in {r.id for r in before.cadre_rows}
+    area.farmers_cadre.is_active = False
+    area.farmers_cadre.save(update_fields=["is_active"])
+    after = selectors.compliance(actor=area.admin, unit=area.w.commune_a, period=H1)
+    assert area.farmers_cadre.pk not in {r.id for r in after.cadre_rows}
+    assert after.cadres.cadres == before.cadres.cadres - 1 and after.cadres.behind == before.cadres.behind - 1
+
+
+@time_machine.travel("2026-07-20 10:00 +0700")
 def test_the_organisation_type_filter(rules):
     area = rules
     attend_monthly(area, area.women_cadre, range(1, 7))
