@@ -274,8 +274,9 @@ class AssignmentForm(StyledForm):
         self.fields["user"].queryset = users
         self.fields["unit"].queryset = units
         self.fields["organisation"].queryset = organisations
+        needs_2fa = _("second factor required")
         self.fields["role"].label_from_instance = lambda role: (
-            f"{role.name} ({_('second factor required')})" if role.requires_2fa else role.name
+            f"{role.name} ({needs_2fa})" if role.requires_2fa else role.name
         )
         self.fixed_user = fixed_user
         if fixed_user is not None:

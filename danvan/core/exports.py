@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
+from danvan.core.text import fold
+
 FORMATS = ("xlsx", "csv")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -43,7 +45,7 @@ def _csv_cell(value: Any) -> Any:
 
 def _filename(name: str, fmt: str) -> str:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return f"{slugify(name) or 'export'}-{stamp}.{fmt}"
+    return f"{slugify(fold(name)) or 'export'}-{stamp}.{fmt}"  # fold first: "đ" is "d", not dropped
 
 
 class _Echo:

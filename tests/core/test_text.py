@@ -48,3 +48,20 @@ def test_names_sort_by_given_name_then_family_and_middle_names():
     folded = sorted((fold(n) for n in names), key=folded_name_key)
     assert folded[:3] == ["tran van an", "an ba", "le thi binh"]
     assert name_sort_key("") == ((), (), (), ())
+
+
+def test_export_file_names_keep_the_d_of_dj():
+    from danvan.core.exports import _filename
+
+    assert _filename("Danh sách chưa đạt định mức", "xlsx").startswith("danh-sach-chua-dat-dinh-muc-")
+
+
+def test_the_password_length_rule_speaks_vietnamese():
+    import pytest
+    from django.contrib.auth.password_validation import MinimumLengthValidator
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    with translation.override("vi"), pytest.raises(ValidationError) as refused:
+        MinimumLengthValidator(10).validate("123")
+    assert refused.value.messages == ["Mật khẩu quá ngắn: cần ít nhất 10 ký tự."]
