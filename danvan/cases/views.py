@@ -1631,8 +1631,7 @@ class PublicTrackView(View):
             "cases/public/status.html",
             {
                 "case": view,
-                # a rating refused keeps what the citizen wrote, with the reason on its field
-                "rate_form": form or forms.RateForm(initial={"code": view.tracking_code}),
+                "rate_form": forms.RateForm(initial={"code": view.tracking_code}),
                 "page_title": _("Your case"),
             },
         )

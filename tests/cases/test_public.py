@@ -134,6 +134,7 @@ def test_tracking_answer_and_rating(client, cw, django_capture_on_commit_callbac
     page = client.post("/cases/public/track/", {"code": code}).content.decode()
     assert "Đã thay bóng đèn" in page
     assert "ZZINTERNAL" not in page and cw.users["reception_ca_2"].full_name not in page
+    assert 'name="satisfied"' in page  # the rating form under the answer
     # no choice made: the reason on the field, the comment kept, nothing recorded
     refused = client.post("/cases/public/rate/", {"code": code, "comment": "Chậm quá"}).content.decode()
     assert 'id="rate-satisfied-error"' in refused and "Chậm quá" in refused and not Rating.objects.exists()
