@@ -171,9 +171,13 @@ def citation(legal_basis: str) -> str:
     return head if LAW.match(head) else ""
 
 
+# a placeholder alone in brackets: the brackets go with it when it is empty ("… 21/12/2026 ()." → "… 21/12/2026.")
+BRACKETED = re.compile(r" ?\(\s*\{\{\s*([a-z_]+)\s*\}\}\s*\)")
+
+
 def _fill(text: str, values: dict[str, str]) -> str:
-    filled = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-    return filled.replace(" ()", "").replace("()", "")  # a placeholder in brackets that cites nothing
+    text = BRACKETED.sub(lambda m: m.group(0) if values.get(m.group(1), "x") else "", text)
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def _fill_paragraph(paragraph, values: dict[str, str]) -> None:

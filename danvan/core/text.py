@@ -35,7 +35,6 @@ def fold_tokens(value: str | None) -> list[str]:
 _LETTERS = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 _RANK = {ch: i + 11 for i, ch in enumerate(_LETTERS)}  # digits rank 1..10 before the letters
 _RANK.update({str(d): d + 1 for d in range(10)})
-_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
 _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 
 
