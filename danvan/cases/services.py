@@ -71,6 +71,7 @@ from danvan.core import crypto
 from danvan.core.scoping import has_scope_permission
 from danvan.core.services import access_log_record
 from danvan.core.text import clean, fold
+from danvan.core.uploads import check_file
 from danvan.structure.models import Organisation, OrgType, Unit, UnitLevel
 
 logger = logging.getLogger(__name__)
@@ -956,34 +957,13 @@ def case_note(*, actor, case: Case, note: str) -> CaseEvent:
 
 # --- documents -----------------------------------------------------------------------------------------
 
-ALLOWED_UPLOADS = {
-    ".pdf": (b"%PDF",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".docx": (b"PK\x03\x04",),
-    ".xlsx": (b"PK\x03\x04",),
-    ".doc": (b"\xd0\xcf\x11\xe0",),
-}
+ALLOWED_UPLOADS = (".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx", ".doc")
 MAX_UPLOAD_MB = 5
 
 
 def check_upload(f, *, max_mb: int = MAX_UPLOAD_MB) -> None:
     """Type (extension and the file's first bytes) and size of an uploaded file."""
-    name = (getattr(f, "name", "") or "").lower()
-    ext = "." + name.rsplit(".", 1)[-1] if "." in name else ""
-    if ext not in ALLOWED_UPLOADS:
-        raise ValidationError(
-            _("Unsupported file type. Accepted: %(types)s.") % {"types": ", ".join(sorted(ALLOWED_UPLOADS))}
-        )
-    if f.size == 0:
-        raise ValidationError(_("The file is empty."))
-    if f.size > max_mb * 1024 * 1024:
-        raise ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": max_mb})
-    head = f.read(8)
-    f.seek(0)
-    if not any(head.startswith(magic) for magic in ALLOWED_UPLOADS[ext]):
-        raise ValidationError(_("The file's content does not match its type."))
+    check_file(f, accepted=ALLOWED_UPLOADS, max_mb=max_mb)
 
 
 def _document_save(

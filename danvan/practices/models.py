@@ -227,6 +227,7 @@ class Evidence(ScopedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=EvidenceKind.choices)
     title = models.CharField(_("title"), max_length=255)
     file = models.FileField(_("file"), upload_to="practices/evidence/%Y/%m/")
+    file_name = models.CharField(_("file name"), max_length=255, blank=True, default="", editable=False)
     content_type = models.CharField(max_length=100, blank=True, editable=False)
     size = models.PositiveIntegerField(default=0, editable=False)
     uploaded_by = models.ForeignKey(

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from danvan.core.scoping import has_scope_permission
 from danvan.core.text import clean, fold
+from danvan.core.uploads import check_file
 from danvan.practices.models import (
     Assessment,
     AssessmentScheme,
@@ -522,27 +523,20 @@ def practice_stop(*, actor, practice: Practice, on: date, reason: str) -> Practi
 @transaction.atomic
 def evidence_add(*, actor, practice: Practice, title: str, file) -> Evidence:
     _require(actor, "practices.add_evidence", practice.unit_path, practice.org_path)
-    name = (getattr(file, "name", "") or "").lower()
-    ext = "." + name.rsplit(".", 1)[-1] if "." in name else ""
-    if ext not in EVIDENCE_TYPES:
-        raise ValidationError(
-            {
-                "file": _("Unsupported file type. Accepted: %(types)s.")
-                % {"types": ", ".join(sorted(EVIDENCE_TYPES))}
-            }
-        )
-    size = getattr(file, "size", 0) or 0
-    if size == 0:
-        raise ValidationError({"file": _("The file is empty.")})
-    if size > MAX_EVIDENCE_MB * 1024 * 1024:
-        raise ValidationError({"file": _("The file is larger than %(mb)s MB.") % {"mb": MAX_EVIDENCE_MB}})
+    try:
+        ext = check_file(file, accepted=EVIDENCE_TYPES, max_mb=MAX_EVIDENCE_MB)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    size = file.size
+    file_name = clean(getattr(file, "name", "").replace("\\", "/").rsplit("/", 1)[-1])[:255]
     content_type, kind = EVIDENCE_TYPES[ext]
     evidence = Evidence(
         practice=practice,
         unit_path=practice.unit_path,
         org_path=practice.org_path,
         kind=kind,
-        title=clean(title) or clean(getattr(file, "name", "")),
+        title=clean(title) or file_name,
+        file_name=file_name,
         content_type=content_type,
         size=size,
         uploaded_by=_actor(actor),

@@ -484,7 +484,7 @@ class EvidenceDownloadView(ScopedObjectMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         evidence = self.object
-        name = evidence.file.name.rsplit("/", 1)[-1]
+        name = evidence.file_name or evidence.file.name.rsplit("/", 1)[-1]
         content_type = evidence.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         inline = request.GET.get("inline") == "1" and content_type.startswith("image/")
         response = FileResponse(

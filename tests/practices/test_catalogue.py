@@ -207,13 +207,20 @@ def test_recognise_page_refuses_an_unassessed_model(reg, client_for):
 
 def test_evidence_is_served_only_within_scope(reg, client_for):
     practice = reg.register()
-    png = SimpleUploadedFile("anh.png", b"\x89PNG\r\n\x1a\nDATA", content_type="image/png")
+    png = SimpleUploadedFile("anh ra mat.png", b"\x89PNG\r\n\x1a\nDATA", content_type="image/png")
     client = client_for(reg.admin)
     client.post(f"/practices/{practice.pk}/evidence/new/", {"title": "Ảnh", "file": png})
     evidence = practice.evidence.get()
     response = client.get(f"/practices/evidence/{evidence.pk}/?inline=1")
     assert response.status_code == 200 and b"".join(response.streaming_content).endswith(b"DATA")
     assert response["Content-Disposition"].startswith("inline")
+    download = client.get(f"/practices/evidence/{evidence.pk}/")
+    assert download["Content-Disposition"] == 'attachment; filename="anh ra mat.png"'  # the uploaded name
+    # a renamed file is refused on the form, and nothing is stored
+    fake = SimpleUploadedFile("so-lieu.pdf", b"<html><script>", content_type="application/pdf")
+    refused = client.post(f"/practices/{practice.pk}/evidence/new/", {"title": "Giả", "file": fake})
+    assert refused.status_code == 200 and "does not match its type" in refused.content.decode()
+    assert practice.evidence.count() == 1
     assert client_for(reg.w.users["admin_b"]).get(f"/practices/evidence/{evidence.pk}/").status_code == 404
 
 

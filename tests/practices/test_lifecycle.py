@@ -250,6 +250,19 @@ def test_evidence(reg, settings):
         services.evidence_add(actor=reg.root, practice=p, title="", file=SimpleUploadedFile("x.exe", b"MZ"))
     with pytest.raises(ValidationError):
         services.evidence_add(actor=reg.root, practice=p, title="", file=SimpleUploadedFile("x.pdf", b""))
+    # the content must be of the type the name says: a program renamed to .pdf is refused, on the file field
+    with pytest.raises(ValidationError) as refused:
+        services.evidence_add(
+            actor=reg.root, practice=p, title="", file=SimpleUploadedFile("bien-ban.pdf", b"MZ\x90\x00")
+        )
+    assert refused.value.message_dict["file"] == ["The file's content does not match its type."]
+    webp = SimpleUploadedFile("Ảnh hội viên.webp", b"RIFF\x10\x00\x00\x00WEBPVP8 ")
+    w = services.evidence_add(actor=reg.root, practice=p, title="", file=webp)
+    # the original name is kept (title and download name); the stored file name is the practice's code
+    assert (w.kind, w.title, w.file_name) == ("photo", "Ảnh hội viên.webp", "Ảnh hội viên.webp")
+    assert w.file.name.rsplit("/", 1)[-1].startswith(p.code)
+    assert p.evidence.count() == 2
+    services.evidence_delete(actor=reg.root, evidence=w)
     services.evidence_delete(actor=reg.root, evidence=e)
     assert not p.evidence.exists()
 
