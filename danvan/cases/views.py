@@ -1508,6 +1508,7 @@ class RequirementsView(PermissionMixin, TemplateView):
 # --- the public portal (no account) ---------------------------------------------------------------------
 
 SUBMIT_LIMITS = ((5, 600), (20, 86_400))  # at most 5 submissions in 10 minutes, 20 a day, per address
+RETRY_LIMITS = ((30, 600),)  # forms sent back with errors: 30 in 10 minutes per address
 TRACK_LIMITS = ((30, 600),)  # lookups of tracking codes: 30 per 10 minutes per address
 
 
@@ -1545,8 +1546,10 @@ class PublicSubmitView(View):
             # A robot filled in the hidden field: answer as if it worked, keep nothing.
             request.session["cases_receipt"] = services.new_tracking_code()
             return redirect("cases:public-receipt")
-        if _limited(request, "submit", SUBMIT_LIMITS):
-            form.is_valid()
+        # Only submissions that would be received count toward the limit: a citizen correcting a mistake in the
+        # form is not held back by it. Refused forms have a looser limit of their own (they store nothing).
+        valid = form.is_valid()
+        if _limited(request, "submit", SUBMIT_LIMITS) if valid else _limited(request, "retry", RETRY_LIMITS):
             return _public(
                 request,
                 "cases/public/submit.html",
@@ -1558,7 +1561,7 @@ class PublicSubmitView(View):
                 },
                 status=429,
             )
-        if form.is_valid():
+        if valid:
             d = form.cleaned_data
             try:
                 case = services.public_case_submit(

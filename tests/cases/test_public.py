@@ -76,6 +76,10 @@ def test_the_honeypot_pretends_and_keeps_nothing(client, cw):
 
 
 def test_rate_limit_per_address(client, cw):
+    # forms refused for a mistake do not count toward the limit of submissions
+    for _ in range(6):
+        refused = client.post("/cases/public/submit/", form_data(cw, content=""), REMOTE_ADDR="10.0.0.7")
+        assert refused.status_code == 400
     for _ in range(5):
         assert client.post("/cases/public/submit/", form_data(cw), REMOTE_ADDR="10.0.0.7").status_code == 302
     response = client.post("/cases/public/submit/", form_data(cw), REMOTE_ADDR="10.0.0.7")
@@ -89,6 +93,18 @@ def test_rate_limit_per_address(client, cw):
         assert client.post("/cases/public/submit/", form_data(cw), **forged).status_code == 302
     forged = {"HTTP_X_FORWARDED_FOR": "1.2.3.99, 203.0.113.9"}
     assert client.post("/cases/public/submit/", form_data(cw), **forged).status_code == 429
+
+
+def test_refused_forms_have_a_limit_of_their_own(client, cw):
+    for _ in range(30):
+        assert (
+            client.post(
+                "/cases/public/submit/", form_data(cw, content=""), REMOTE_ADDR="10.0.0.9"
+            ).status_code
+            == 400
+        )
+    response = client.post("/cases/public/submit/", form_data(cw, content=""), REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 429 and not Case.objects.exists()
 
 
 def test_files_are_checked_by_type_content_and_size(client, cw):
