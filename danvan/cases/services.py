@@ -1485,6 +1485,15 @@ def commitment_create(
         _require(actor, "cases.change_dialogue", (dialogue.unit_path, dialogue.org_path or None))
     else:
         _require(actor, "cases.add_commitment", (unit_path, org_path or None))
+    if dialogue is not None and due_on < dialogue.held_on:
+        raise ValidationError(
+            {
+                "due_on": _(
+                    "A commitment made at the dialogue cannot fall due before it was held (%(held)s)."
+                )
+                % {"held": dialogue.held_on.strftime("%d/%m/%Y")}
+            }
+        )
     commitment = Commitment.objects.create(
         dialogue=dialogue,
         question=question,
@@ -1520,6 +1529,8 @@ def commitment_update(
     note = plain_text(
         note, label=_("The note"), max_length=4000, required=status == CommitmentStatus.CANCELLED
     )
+    if status == CommitmentStatus.DONE and done_on and done_on > timezone.localdate():
+        raise ValidationError({"done_on": _("The date cannot be in the future.")})
     commitment.status = status
     commitment.done_on = (done_on or timezone.localdate()) if status == CommitmentStatus.DONE else None
     if note:

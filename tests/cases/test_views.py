@@ -282,6 +282,10 @@ def test_dialogue_questions_commitments_and_minutes(client, cw):
     )
     commitment = Commitment.objects.get()
     assert commitment.question == q and commitment.unit == cw.w.commune_a
+    early = {"text": "Làm đường", "owner_org": cw.bodies["pc_ca"].pk, "due_on": "2026-02-20"}
+    r = client.post(url + "commitments/", early, follow=True)
+    assert "không thể có hạn trước ngày tổ chức đối thoại (01/03/2026)" in r.content.decode()
+    assert Commitment.objects.count() == 1
     r = client.post(f"/cases/questions/{q.pk}/to-case/", {"kind": "recommendation"})
     case = Case.objects.get()
     assert r["Location"] == f"/cases/{case.pk}/" and case.channel == "dialogue"
@@ -289,6 +293,8 @@ def test_dialogue_questions_commitments_and_minutes(client, cw):
     assert "Trong quý II." in page and case.reference in page
     minutes = text_of_docx(client.get(url + "minutes/").content)
     assert "Khi nào sửa cầu?" in minutes and "Sửa cầu ấp Phú Hòa" in minutes and "30/06/2026" in minutes
+    r = client.post(f"/cases/commitments/{commitment.pk}/", {"status": "done", "done_on": "2099-01-01"})
+    assert r.status_code == 400 and "Ngày không được ở tương lai" in r.content.decode()
     r = client.post(
         f"/cases/commitments/{commitment.pk}/",
         {"status": "done", "done_on": "2026-03-02", "note": "Đã hoàn thành"},
