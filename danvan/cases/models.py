@@ -542,6 +542,17 @@ class CaseEvent(models.Model):
     def is_public(self) -> bool:
         return self.kind in PUBLIC_EVENT_KINDS
 
+    @property
+    def day(self):
+        """The day the step took effect: the date it was given for (a case received or accepted on an
+        earlier day and recorded today), else the day it was recorded."""
+        on = (self.data or {}).get("on")
+        if on:
+            from datetime import date
+
+            return date.fromisoformat(on)
+        return timezone.localtime(self.at).date()
+
 
 class CaseChildQuerySet(ScopedQuerySet):
     """Rows that belong to a case are seen through the case."""

@@ -26,6 +26,7 @@ from danvan.cases.models import (
     Commitment,
     Dialogue,
     DialogueQuestion,
+    EventKind,
     Kind,
     Notification,
     ReceptionRequirement,
@@ -265,13 +266,13 @@ def public_case(*, tracking_code: str) -> PublicCase | None:
         return None
     status, label = _public_status(case)
     rating = getattr(case, "rating", None) if hasattr(case, "rating") else None
+    steps = list(case.events.filter(kind__in=PUBLIC_EVENT_KINDS).order_by("at", "id"))
+    for e in steps:
+        if e.kind == EventKind.RECEIVED and "on" not in e.data:
+            e.data["on"] = case.received_on.isoformat()  # recorded before the day was kept with the step
     events = [
-        PublicEvent(
-            at=e.at,
-            label=str(e.get_kind_display()),
-            note=e.data.get("public_note", ""),
-        )
-        for e in case.events.filter(kind__in=PUBLIC_EVENT_KINDS).order_by("at", "id")
+        PublicEvent(at=e.day, label=str(e.get_kind_display()), note=e.data.get("public_note", ""))
+        for e in sorted(steps, key=lambda e: e.day)  # stable: steps of one day stay in the order recorded
     ]
     answer_visible = case.status in (Status.ANSWERED, Status.CLOSED) and case.answer_public
     return PublicCase(

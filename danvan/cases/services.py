@@ -403,7 +403,7 @@ def case_receive(
         citizen=citizen,
         received_on=received_on,
     )
-    _event(case, EventKind.RECEIVED, actor, note, channel=channel)
+    _event(case, EventKind.RECEIVED, actor, note, channel=channel, on=case.received_on)
     return case
 
 
@@ -508,7 +508,7 @@ def case_accept(*, actor, case: Case, on: date | None = None, note: str = "") ->
     case.resolution_due = _apply_rule(case, Stage.RESOLUTION, on)
     _refresh_due(case)
     case.save()
-    _event(case, EventKind.ACCEPTED, actor, note, resolution_due=case.resolution_due)
+    _event(case, EventKind.ACCEPTED, actor, note, resolution_due=case.resolution_due, on=on)
     return case
 
 
@@ -687,7 +687,7 @@ def case_conclude(*, actor, case: Case, conclusion: str, on: date | None = None)
     _refresh_due(case)
     case.save()
     late = case.resolution_due is not None and on > case.resolution_due
-    _event(case, EventKind.CONCLUDED, actor, "", late=late)
+    _event(case, EventKind.CONCLUDED, actor, "", late=late, on=on)
     return case
 
 
@@ -718,7 +718,7 @@ def case_answer(
     case.answered_on = on
     _refresh_due(case)
     case.save()
-    _event(case, EventKind.ANSWERED, actor, "", public=public)
+    _event(case, EventKind.ANSWERED, actor, "", public=public, on=on)
     if case.citizen_email:
         transaction.on_commit(lambda: _mail_answer(case.pk))
     return case

@@ -217,3 +217,32 @@ def test_a_phone_that_is_not_a_number_is_refused_and_nothing_is_sent(client, cw)
     assert response.context["form"].errors["phone"]
     client.post("/cases/public/submit/", form_data(cw, phone="0912 345 678"))
     assert Case.objects.count() == 1
+
+
+def test_a_back_dated_case_shows_the_days_its_steps_took_effect(client, cw):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    received = today - timedelta(days=9)
+    case = cw.case(received_on=received)  # a letter received nine days ago, recorded today
+    case = services.case_accept(actor=cw.users["reception_ca"], case=case, on=today - timedelta(days=6))
+    page = client.post("/cases/public/track/", {"code": case.tracking_code}).content.decode()
+    timeline = page[page.index('class="timeline') :]
+    assert (
+        received.strftime("%d/%m/%Y") in timeline
+        and (today - timedelta(days=6)).strftime("%d/%m/%Y") in timeline
+    )
+    assert today.strftime("%d/%m/%Y") not in timeline  # the day of recording is not a step
+    # a step recorded before the day was kept with it falls back to the day of receipt
+    event = case.events.get(kind="received")
+    event.data.pop("on")
+    event.save()
+    assert event.day == today
+    page = client.post("/cases/public/track/", {"code": case.tracking_code}).content.decode()
+    assert received.strftime("%d/%m/%Y") in page[page.index('class="timeline') :]
+    # the officers' timeline shows both: when it was recorded, and the day it took effect
+    client.force_login(cw.users["reception_ca"])
+    staff = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f"ngày {(today - timedelta(days=6)).strftime('%d/%m/%Y')}" in staff
