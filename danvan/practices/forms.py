@@ -81,6 +81,15 @@ class PracticeForm(StyledForm):
             for suffix in ("indicator", "measure", "before", "after"):
                 self.fields[f"result_{i}_{suffix}"].widget.attrs["class"] = "form-control form-control-sm"
 
+    def clean(self):
+        data = super().clean()
+        for i in range(RESULT_ROWS):
+            filled = [data.get(f"result_{i}_{s}") for s in ("measure", "before", "after")]
+            if not data.get(f"result_{i}_indicator") and any(v not in (None, "") for v in filled):
+                # a row with figures but no indicator would be dropped: say so instead of losing it
+                self.add_error(f"result_{i}_indicator", _("Name the indicator these figures measure."))
+        return data
+
     def main_fields(self):
         return [f for f in self.visible_fields() if not f.name.startswith("result_")]
 

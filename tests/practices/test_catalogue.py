@@ -154,26 +154,28 @@ def test_figures(catalogue, client_for):
 
 def test_register_assess_and_recognise_through_the_pages(reg, client_for):
     client = client_for(reg.admin)
-    response = client.post(
-        "/practices/new/",
-        {
-            "name": "Hội quán nông dân",
-            "field": "economy",
-            "unit": reg.w.commune_a.pk,
-            "level": "",
-            "owner_kind": "collective",
-            "owner_name": "Hội Nông dân xã",
-            "organisation": reg.w.orgs["farmers_ca"].pk,
-            "started_on": "2025-01-10",
-            "description": "Nơi nông dân trao đổi kỹ thuật.",
-            "problem": "",
-            "people_reached": "640",
-            "result_0_indicator": "Lượt sinh hoạt",
-            "result_0_measure": "lượt",
-            "result_0_before": "0",
-            "result_0_after": "640",
-        },
-    )
+    form = {
+        "name": "Hội quán nông dân",
+        "field": "economy",
+        "unit": reg.w.commune_a.pk,
+        "level": "",
+        "owner_kind": "collective",
+        "owner_name": "Hội Nông dân xã",
+        "organisation": reg.w.orgs["farmers_ca"].pk,
+        "started_on": "2025-01-10",
+        "description": "Nơi nông dân trao đổi kỹ thuật.",
+        "problem": "",
+        "people_reached": "640",
+        "result_0_indicator": "Lượt sinh hoạt",
+        "result_0_measure": "lượt",
+        "result_0_before": "0",
+        "result_0_after": "640",
+    }
+    # figures without an indicator are not dropped silently: the form says so and nothing is saved
+    refused = client.post("/practices/new/", {**form, "result_1_before": "3", "result_1_after": "12"})
+    assert refused.status_code == 200 and not Practice.objects.exists()
+    assert "Name the indicator these figures measure." in refused.context["form"].errors["result_1_indicator"]
+    response = client.post("/practices/new/", form)
     practice = Practice.objects.get()
     assert response.status_code == 302 and response.url == practice.get_absolute_url()
     assert practice.level == "commune" and practice.results.get().after == 640
