@@ -773,10 +773,11 @@ class FiguresView(LoginRequiredMixin, TemplateView):
         data.setdefault("period", "12m")
         data.setdefault("year", str(today.year))
         form = forms.FiguresForm(data)
-        if form.is_valid():
-            start, end = form.date_range()
-        else:
-            start, end = selectors.period_range("12m", today.year)
+        if not form.is_valid():
+            # no figures of another period under this one's name, on the page or in a file
+            context = self.get_context_data(form=form, page_title=_("Figures of citizens' cases"))
+            return self.render_to_response(context, status=400)
+        start, end = form.date_range()
         figures = selectors.case_figures(actor=request.user, start=start, end=end, on=today)
         fmt = request.GET.get("export")
         if fmt == "xlsx":

@@ -229,7 +229,17 @@ def test_dashboard_and_figures_with_exports(client, cw):
     assert len(wb.sheetnames) >= 6
     word = client.get("/cases/figures/?period=6m&year=2026&export=docx")
     assert "01/01/2026" in text_of_docx(word.content) and "30/06/2026" in text_of_docx(word.content)
-    assert client.get("/cases/figures/?period=custom&start=2026-03-10&end=2026-03-01").status_code == 200
+    # a wrong period shows its error and no figures of another period, on the page or in a file
+    for wrong in ("period=custom&start=2026-03-10&end=2026-03-01", "period=quarter&year=2026&number=5"):
+        refused = client.get(f"/cases/figures/?{wrong}")
+        assert refused.status_code == 400 and "cases-chart-data" not in refused.content.decode()
+        assert "Sửa kỳ báo cáo ở trên để xem số liệu." in refused.content.decode()
+        exported = client.get(f"/cases/figures/?{wrong}&export=xlsx")
+        assert exported.status_code == 400 and exported["Content-Type"].startswith("text/html")
+    assert (
+        "Quý được đánh số từ 1 đến 4."
+        in client.get("/cases/figures/?period=quarter&number=5").content.decode()
+    )
 
 
 def test_reporting_periods():
@@ -458,7 +468,7 @@ def test_figures_columns_have_distinct_names(client, cw):
     import re
 
     client.force_login(cw.users["reception_ca"])
-    page = client.get("/cases/figures/?period=year&year=2026").content.decode()
+    page = client.get("/cases/figures/?period=12m&year=2026").content.decode()
     head = re.search(r"<thead><tr>(.*?)</tr></thead>", page, re.S).group(1)
     labels = [re.sub(r"<[^>]+>", "", th).strip() for th in re.findall(r"<th.*?</th>", head, re.S)][1:]
     assert len(labels) == 8 and len(set(labels)) == 8
