@@ -102,18 +102,21 @@ def _d(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else "…"
 
 
-def values_for(case: Case, *, addressee: dict, actor, extra: dict) -> dict[str, str]:
-    today = timezone.localdate()
-    body = case.handling_org
-    body_name = body.name if body else case.unit.name
-    parent_body = ""
-    if body is not None and body.parent_id:
-        parent_body = body.parent.name
-    elif body is not None:
-        parent_body = body.unit.name
-    province = case.unit.path.split("/")[0]
+def issuing_body(body, unit) -> tuple[str, str]:
+    """(parent body, body) named in a document's header: the body and the one above it (its parent body, or
+    the unit it belongs to); a unit's own name when no body is known."""
+    if body is None:
+        return "", unit.name if unit is not None else ""
+    return (body.parent.name if body.parent_id else body.unit.name), body.name
+
+
+def place_name(unit) -> str:
+    """The place named before a document's date: its province, without "Tỉnh" / "Thành phố"."""
     from danvan.structure.models import Unit, UnitLevel
 
+    if unit is None:
+        return ""
+    province = unit.path.split("/")[0]
     place = (
         Unit.objects.filter(path=f"{province}/", level=UnitLevel.PROVINCE)
         .values_list("name", flat=True)
@@ -122,7 +125,14 @@ def values_for(case: Case, *, addressee: dict, actor, extra: dict) -> dict[str, 
     )
     for prefix in ("Tỉnh ", "Thành phố "):
         if place.startswith(prefix):
-            place = place[len(prefix) :]
+            return place[len(prefix) :]
+    return place
+
+
+def values_for(case: Case, *, addressee: dict, actor, extra: dict) -> dict[str, str]:
+    today = timezone.localdate()
+    parent_body, body_name = issuing_body(case.handling_org, case.unit)
+    place = place_name(case.unit)
     extension = (case.deadline_basis.get("extensions") or [{}])[-1]
     resolution = case.deadline_basis.get("resolution", {})
     values = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from danvan.cases.selectors import Figures
@@ -121,23 +121,60 @@ def _table(document, header: list[str], rows: list[list]) -> None:
         for cell, value in zip(cells, row, strict=True):
             cell.text = ""
             run = cell.paragraphs[0].add_run(
-                "" if value is None else f"{value:n}" if isinstance(value, int) else str(value)
+                _num(value) if isinstance(value, int | float) else str(value or "")
             )
             run.font.size = Pt(11)
 
 
-def figures_docx(figures: Figures, *, scope: str = "") -> bytes:
-    """The figures as a report annex in the administrative format (Decree 30/2020/NĐ-CP)."""
+def _num(value: int | float | None) -> str:
+    """A figure as Vietnamese writes it: 1.234 and 72,1."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return formats.number_format(value, decimal_pos=1, force_grouping=True)
+    return formats.number_format(value, force_grouping=True)
+
+
+def _issuer(actor):
+    """The body and unit the user reports for: the body of the widest role the user holds today."""
+    from danvan.accounts.models import RoleAssignment
+
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None, None
+    a = (
+        RoleAssignment.objects.active_on(timezone.localdate())
+        .filter(user=actor)
+        .select_related("unit", "organisation__parent", "organisation__unit")
+        .order_by("unit__depth", "id")
+        .first()
+    )
+    if a is None:
+        return None, getattr(actor, "home_unit", None)
+    if a.organisation is None:  # a role held for a whole unit: its body that receives citizens' cases
+        from danvan.cases.services import receiving_body
+
+        return receiving_body(a.unit), a.unit
+    return a.organisation, a.unit
+
+
+def figures_docx(figures: Figures, *, actor=None, scope: str = "") -> bytes:
+    """The figures as a report in the administrative format (Decree 30/2020/NĐ-CP), issued by the body the
+    user works for, dated in the user's province."""
     from danvan.cases import letters
 
     document = letters.new_document()
     today = timezone.localdate()
+    body, unit = _issuer(actor)
+    parent_body, body_name = letters.issuing_body(body, unit)
+    if not body_name:
+        parent_body = scope
+    place = letters.place_name(unit)
     letters.official_header(
         document,
-        parent_body=scope.upper(),
-        body_name="",
+        parent_body=parent_body.upper(),
+        body_name=body_name.upper(),
         number=_("No.:       /%(symbol)s-…") % {"symbol": "BC"},
-        place_date=f"…, {letters.date_line(today)}",
+        place_date=f"{place or '…'}, {letters.date_line(today)}",
     )
     letters._para(document, "")
     letters._para(document, _("REPORT"), bold=True, align="center", space_after=0)
@@ -154,16 +191,16 @@ def figures_docx(figures: Figures, *, scope: str = "") -> bytes:
         "resolved (%(on_time)s on time, %(late)s late); %(collective)s were collective cases. Today "
         "%(open)s cases are open, %(overdue)s of them overdue."
     ) % {
-        **{k: f"{t.get(k, 0):n}" for k in COLUMNS},
-        "open": f"{figures.open_now:n}",
-        "overdue": f"{figures.overdue_now:n}",
+        **{k: _num(t.get(k, 0)) for k in COLUMNS},
+        "open": _num(figures.open_now),
+        "overdue": _num(figures.overdue_now),
     }
     letters._para(document, summary, align="justify", indent=True)
     if sat["rated"]:
         letters._para(
             document,
             _("%(rated)s answers were rated by citizens; satisfaction index %(index)s%%.")
-            % {"rated": sat["rated"], "index": sat["index"]},
+            % {"rated": _num(sat["rated"]), "index": _num(sat["index"])},
             align="justify",
             indent=True,
         )
@@ -187,8 +224,8 @@ def figures_docx(figures: Figures, *, scope: str = "") -> bytes:
     return buffer.getvalue()
 
 
-def figures_docx_response(figures: Figures, *, scope: str = "") -> HttpResponse:
-    response = HttpResponse(figures_docx(figures, scope=scope), content_type=DOCX_MIME)
+def figures_docx_response(figures: Figures, *, actor=None, scope: str = "") -> HttpResponse:
+    response = HttpResponse(figures_docx(figures, actor=actor, scope=scope), content_type=DOCX_MIME)
     response["Content-Disposition"] = f'attachment; filename="bao-cao-don-thu-{_stamp()}.docx"'
     return response
 

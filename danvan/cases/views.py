@@ -783,7 +783,9 @@ class FiguresView(LoginRequiredMixin, TemplateView):
         if fmt == "xlsx":
             return reports.figures_xlsx_response(figures)
         if fmt == "docx":
-            return reports.figures_docx_response(figures, scope=_scope_label(request.user))
+            return reports.figures_docx_response(
+                figures, actor=request.user, scope=_scope_label(request.user)
+            )
         query = request.GET.copy()
         query.pop("export", None)
         sections = [

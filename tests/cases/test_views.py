@@ -229,6 +229,15 @@ def test_dashboard_and_figures_with_exports(client, cw):
     assert len(wb.sheetnames) >= 6
     word = client.get("/cases/figures/?period=6m&year=2026&export=docx")
     assert "01/01/2026" in text_of_docx(word.content) and "30/06/2026" in text_of_docx(word.content)
+    # issued by the officer's body under the body above it, dated in the province
+    body = services.receiving_body(cw.w.commune_a)
+    assert body is not None
+    parent = (body.parent.name if body.parent_id else body.unit.name).upper()
+    header = text_of_docx(client.get("/cases/figures/?period=12m&year=2026&export=docx").content)
+    assert body.name.upper() in header and parent in header and "…," not in header
+    from danvan.cases.reports import _num
+
+    assert (_num(72.1), _num(12345), _num(None)) == ("72,1", "12.345", "")
     # a wrong period shows its error and no figures of another period, on the page or in a file
     for wrong in ("period=custom&start=2026-03-10&end=2026-03-01", "period=quarter&year=2026&number=5"):
         refused = client.get(f"/cases/figures/?{wrong}")
