@@ -14,7 +14,7 @@ TABLE_ATTRS = {"class": "table table-sm table-hover align-middle mb-0"}
 
 
 class DeadlineColumn(tables.Column):
-    """The current deadline: a coloured badge on the page, the date and days left in exports."""
+    """The current deadline: a coloured badge on the page, the date in exports."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("verbose_name", _("Deadline"))
@@ -26,10 +26,14 @@ class DeadlineColumn(tables.Column):
         return render_to_string("cases/_deadline.html", {"obj": record})
 
     def value(self, value, record):
-        if value is None:
-            return ""
-        left = record.days_left
-        return f"{value:%d/%m/%Y}" + (f" ({left})" if left is not None else "")
+        return value  # a real date in the spreadsheet; the days left have a column of their own
+
+
+def days_left_column() -> tables.Column:
+    """Exported beside the deadline: calendar days left (negative when overdue), empty once closed."""
+    return tables.Column(
+        verbose_name=_("Days left"), accessor="days_left", visible=False, orderable=False, default=""
+    )
 
 
 class CaseTable(tables.Table):
@@ -48,6 +52,7 @@ class CaseTable(tables.Table):
         verbose_name=_("Received"), format="d/m/Y", attrs={"td": {"class": "text-nowrap"}}
     )
     due_on = DeadlineColumn()
+    days_left = days_left_column()
     handler = tables.Column(verbose_name=_("Handler"), accessor="handler")
 
     class Meta:
@@ -62,6 +67,7 @@ class CaseTable(tables.Table):
             "field",
             "received_on",
             "due_on",
+            "days_left",
             "handler",
         )
         attrs = TABLE_ATTRS
@@ -108,11 +114,12 @@ class CommitmentTable(tables.Table):
     owner_org = tables.Column(verbose_name=_("Responsible body"), accessor="owner_org__name")
     owner_name = tables.Column(verbose_name=_("Responsible person"))
     due_on = DeadlineColumn()
+    days_left = days_left_column()
     status = tables.Column(verbose_name=_("Status"))
 
     class Meta:
         model = Commitment
-        fields = ("text", "dialogue", "owner_org", "owner_name", "due_on", "status")
+        fields = ("text", "dialogue", "owner_org", "owner_name", "due_on", "days_left", "status")
         attrs = TABLE_ATTRS
         row_attrs = {"class": lambda record: "table-danger-soft" if (record.days_left or 0) < 0 else ""}
 

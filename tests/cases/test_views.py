@@ -44,6 +44,13 @@ def test_lists_show_deadlines_and_overdue_in_red(client, cw, django_assert_max_n
     assert old.reference in overdue and fresh.reference not in overdue
     csv = b"".join(client.get("/cases/list/?export=csv").streaming_content).decode()
     assert old.reference in csv and "0912345678" not in csv and "Nguyễn Văn Dân" not in csv
+    # the deadline is a real date in the spreadsheet, with the days left (negative: overdue) beside it
+    wb = load_workbook(io.BytesIO(client.get("/cases/list/?export=xlsx").content), read_only=True)
+    rows = list(wb.active.iter_rows(values_only=True))
+    head = rows[0]
+    row = next(r for r in rows if r[head.index("Mã hồ sơ")] == old.reference)
+    due, left = row[head.index("Hạn")], row[head.index("Số ngày còn lại")]
+    assert due.date() == old.due_on and left == old.days_left and left < 0
     assert client.get("/cases/list/?q=ho+so+qua+han").content.decode().count(old.reference) >= 1
     api = client.get("/api/cases/").json()
     assert {r["reference"] for r in api["results"]} >= {old.reference, fresh.reference}
