@@ -1073,6 +1073,11 @@ def case_letter_generate(
         else:
             addressee = {"name": "", "address": ""}
     content = letters.render(kind=kind, case=case, addressee=addressee, actor=actor, extra=extra or {})
+    digest = _letter_digest(content)
+    same = _attached_letter(case, kind, digest)
+    if same is not None:  # the same letter, word for word, is already on the case: not a second copy
+        same.already_attached = True
+        return same
     name = f"{letters.file_stem(kind)}-{case.reference}.docx"
     doc = CaseDocument(
         case=case,
@@ -1085,8 +1090,35 @@ def case_letter_generate(
     )
     doc.file.save(f"{secrets.token_hex(12)}.docx", ContentFile(content), save=False)
     doc.save()
-    _event(case, EventKind.LETTER, actor, "", letter=kind, document=doc.pk)
+    _event(case, EventKind.LETTER, actor, "", letter=kind, document=doc.pk, digest=digest)
+    doc.already_attached = False
     return doc
+
+
+def _letter_digest(content: bytes) -> str:
+    """A letter's words and layout, without the file's own metadata (its creation time changes each time)."""
+    import hashlib
+    import io
+    import zipfile
+
+    h = hashlib.sha256()
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        for name in sorted(z.namelist()):
+            if not name.startswith("docProps/"):
+                h.update(name.encode())
+                h.update(z.read(name))
+    return h.hexdigest()
+
+
+def _attached_letter(case: Case, kind: str, digest: str) -> CaseDocument | None:
+    last = (
+        case.events.filter(kind=EventKind.LETTER, data__letter=kind, data__digest=digest)
+        .order_by("-at", "-id")
+        .first()
+    )
+    if last is None:
+        return None
+    return CaseDocument.objects.filter(case=case, pk=last.data.get("document")).first()
 
 
 @transaction.atomic

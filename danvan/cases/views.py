@@ -584,7 +584,14 @@ class CaseLetterView(CaseActionView):
         except ValidationError as exc:
             messages.error(request, " ".join(_errors(exc)))
             return redirect("cases:case-detail", pk=self.object.pk)
-        messages.success(request, _("The letter was generated and attached: %(name)s") % {"name": doc.name})
+        if doc.already_attached:
+            messages.info(
+                request, _("This letter, word for word, is already attached: %(name)s") % {"name": doc.name}
+            )
+        else:
+            messages.success(
+                request, _("The letter was generated and attached: %(name)s") % {"name": doc.name}
+            )
         return redirect("cases:case-detail", pk=self.object.pk)
 
 

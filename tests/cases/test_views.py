@@ -449,6 +449,20 @@ def test_an_uploaded_template_is_used_even_with_split_placeholders(client, cw):
     case = services.case_accept(actor=cw.users["reception_ca"], case=cw.case())
     doc = services.case_letter_generate(actor=cw.users["reception_ca"], case=case, kind="acceptance")
     assert text_of_docx(doc.file.read()).strip() == f"Thông báo hồ sơ {case.reference} xong"
+    # the same letter again, word for word: the attached one, not a second copy; through the page, said so
+    again = services.case_letter_generate(actor=cw.users["reception_ca"], case=case, kind="acceptance")
+    assert again.pk == doc.pk and again.already_attached and case.documents.count() == 1
+    client.force_login(cw.users["reception_ca"])
+    page = client.post(f"/cases/{case.pk}/letter/", {"kind": "acceptance"}, follow=True).content.decode()
+    assert "đã được đính kèm" in page and case.documents.count() == 1
+    # another wording is another letter
+    services.letter_template_upload(
+        actor=officer,
+        kind="acceptance",
+        file=SimpleUploadedFile("mau.docx", _docx_with("Hồ sơ {{ case_reference }} đã thụ lý")),
+    )
+    other = services.case_letter_generate(actor=cw.users["reception_ca"], case=case, kind="acceptance")
+    assert other.pk != doc.pk and not other.already_attached and case.documents.count() == 2
 
 
 def test_the_demo_fills_every_state_quickly(cw):
