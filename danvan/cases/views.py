@@ -876,15 +876,18 @@ class DialogueFormMixin:
             minutes=d["minutes"],
         )
 
-    def render_form(self, form, title, status=200):
+    def render_form(self, form, title, status=200, dialogue=None):
         from danvan.structure.forms import mark_invalid
 
         if form.is_bound:
             mark_invalid(form)
+        crumbs = [(_("Dialogue sessions"), reverse("cases:dialogue-list"))]
+        if dialogue is not None:
+            crumbs.append((dialogue.title, dialogue.get_absolute_url()))
         return render(
             self.request,
             "cases/form.html",
-            {"form": form, "page_title": title, "back": reverse("cases:dialogue-list")},
+            {"form": form, "page_title": title, "back": crumbs[-1][1], "crumbs": crumbs},
             status=status,
         )
 
@@ -965,7 +968,7 @@ class DialogueUpdateView(ObjectMixin, DialogueFormMixin, View):
         }
         initial.update(unit=d.unit_id, organisation=d.organisation_id)
         return self.render_form(
-            forms.DialogueForm(actor=request.user, initial=initial), _("Edit the session")
+            forms.DialogueForm(actor=request.user, initial=initial), _("Edit the session"), dialogue=d
         )
 
     def post(self, request, *args, **kwargs):
@@ -978,7 +981,7 @@ class DialogueUpdateView(ObjectMixin, DialogueFormMixin, View):
                 form.add_error(None, " ".join(getattr(exc, "messages", [_("Not allowed.")])))
             else:
                 return redirect(self.object.get_absolute_url())
-        return self.render_form(form, _("Edit the session"), status=400)
+        return self.render_form(form, _("Edit the session"), status=400, dialogue=self.object)
 
 
 class DialogueQuestionAddView(ObjectMixin, View):
@@ -1190,7 +1193,12 @@ class ReceptionFormMixin:
         return render(
             self.request,
             "cases/form.html",
-            {"form": form, "page_title": title, "back": reverse("cases:reception-list")},
+            {
+                "form": form,
+                "page_title": title,
+                "back": reverse("cases:reception-list"),
+                "crumbs": [(_("Leaders' reception schedule"), reverse("cases:reception-list"))],
+            },
             status=status,
         )
 

@@ -293,6 +293,14 @@ def test_dialogue_questions_commitments_and_minutes(client, cw):
         and __import__("danvan.cases.models", fromlist=["Dialogue"]).Dialogue.objects.get()
     )
     url = f"/cases/dialogues/{dialogue.pk}/"
+    # the edit form's trail leads back through the list and the session
+    edit = client.get(url + "edit/").content.decode()
+    trail = edit[edit.index('class="breadcrumb ') : edit.index("</ol>", edit.index('class="breadcrumb '))]
+    assert (
+        'href="/cases/dialogues/"' in trail
+        and f'href="{url}"' in trail
+        and "Đối thoại với Nhân dân xã" in trail
+    )
     client.post(url + "questions/", {"question": "Khi nào sửa cầu?", "asked_by": "Ông Hai"})
     q = DialogueQuestion.objects.get()
     client.post(f"/cases/questions/{q.pk}/answer/", {"answer": "Trong quý II.", "answered_by": "Chủ tịch"})
