@@ -191,10 +191,33 @@ def cadre_update(
 # --- meetings -------------------------------------------------------------------------------------
 
 
-def _check_meeting(*, held_on: date, kind: str, members_present, members_total) -> None:
+EARLIEST_MEETING = date(1990, 1, 1)  # records start with today's organisations: an earlier date is a typo
+
+
+def _check_meeting(
+    *, branch: Branch, held_on: date, kind: str, members_present, members_total, meeting: Meeting | None = None
+) -> None:
     errors = {}
     if held_on > timezone.localdate():
         errors["held_on"] = _("A meeting cannot be recorded before it is held.")
+    elif branch.founded_on and held_on < branch.founded_on:
+        errors["held_on"] = _("The branch was founded on %(day)s: a meeting cannot be held before.") % {
+            "day": branch.founded_on.strftime("%d/%m/%Y")
+        }
+    elif held_on < EARLIEST_MEETING:
+        errors["held_on"] = _("Check the date: it is before %(day)s.") % {
+            "day": EARLIEST_MEETING.strftime("%d/%m/%Y")
+        }
+    elif kind in MeetingKind.values:
+        same = Meeting.objects.filter(branch=branch, held_on=held_on, kind=kind)
+        if meeting is not None:
+            same = same.exclude(pk=meeting.pk)
+        if same.exists():
+            # the same meeting entered twice would count twice in every cadre's quota
+            errors["held_on"] = _(
+                "This branch already has a meeting of this kind (%(kind)s) recorded on %(day)s: open it "
+                "instead of entering it again."
+            ) % {"kind": MeetingKind(kind).label, "day": held_on.strftime("%d/%m/%Y")}
     if kind not in MeetingKind.values:
         errors["kind"] = _("Choose a kind from the list.")
     if members_present is not None and members_present < 0:
@@ -226,7 +249,9 @@ def meeting_create(
     _require(actor, "activities.add_meeting", branch.unit_path, branch.path)
     if not branch.is_active:
         raise ValidationError({"branch": _("The branch is no longer active.")})
-    _check_meeting(held_on=held_on, kind=kind, members_present=members_present, members_total=members_total)
+    _check_meeting(
+        branch=branch, held_on=held_on, kind=kind, members_present=members_present, members_total=members_total
+    )
     topics = _text(topics)
     return Meeting.objects.create(
         branch=branch,
@@ -258,7 +283,14 @@ def meeting_update(
     notes: str = "",
 ) -> Meeting:
     _require(actor, "activities.change_meeting", meeting.unit_path, meeting.org_path)
-    _check_meeting(held_on=held_on, kind=kind, members_present=members_present, members_total=members_total)
+    _check_meeting(
+        branch=meeting.branch,
+        held_on=held_on,
+        kind=kind,
+        members_present=members_present,
+        members_total=members_total,
+        meeting=meeting,
+    )
     moved = held_on != meeting.held_on
     if moved:
         late = meeting.attendances.filter(cadre__active_until__lt=held_on).first()

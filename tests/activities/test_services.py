@@ -142,6 +142,31 @@ def test_meeting_validation(area):
     structure_services.branch_set_active(actor=area.root, branch=area.farmers_branch, active=False)
     with pytest.raises(ValidationError):
         area.meeting(branch=area.farmers_branch)
+    with pytest.raises(ValidationError) as exc:  # a typo: year 1800
+        area.meeting(on=date(1800, 2, 10))
+    assert exc.value.message_dict["held_on"] == ["Check the date: it is before 01/01/1990."]
+    area.women_branch.founded_on = date(2024, 5, 1)
+    area.women_branch.save()
+    with pytest.raises(ValidationError) as exc:
+        area.meeting(on=date(2024, 4, 30))
+    assert "founded on 01/05/2024" in exc.value.message_dict["held_on"][0]
+
+
+def test_the_same_meeting_is_not_entered_twice(area):
+    first = area.meeting(on=date(2026, 2, 10))
+    with pytest.raises(ValidationError) as exc:
+        area.meeting(on=date(2026, 2, 10))
+    assert "already has a meeting of this kind (Regular meeting) recorded on 10/02/2026" in str(exc.value)
+    # another kind the same day, or the same branch another day, is another meeting
+    thematic = area.meeting(on=date(2026, 2, 10), kind="thematic")
+    area.meeting(on=date(2026, 2, 11))
+    # editing a meeting does not collide with itself, but cannot become a copy of another
+    services.meeting_update(
+        actor=area.root, meeting=first, held_on=date(2026, 2, 10), kind="regular", topics="Sửa"
+    )
+    with pytest.raises(ValidationError):
+        services.meeting_update(actor=area.root, meeting=thematic, held_on=date(2026, 2, 10), kind="regular")
+    assert Meeting.objects.filter(branch=area.women_branch).count() == 3
 
 
 def test_meetings_are_recorded_only_within_scope(area):
