@@ -59,15 +59,23 @@ class CadreForm(StyledForm):
 
     def __init__(self, *args, actor, with_status: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        from danvan.accounts.models import User
 
         self.fields["organisation"].limit(
             structure_selectors.organisation_choices(actor=actor),
             reverse("structure:organisation-choices"),
         )
-        self.fields["user"].queryset = (
-            User.objects.visible_to(actor).filter(is_active=True).order_by("username")
+        self.fields["user"].queryset = selectors.linkable_accounts(
+            actor=actor, perm="activities.change_cadre" if with_status else "activities.add_cadre"
         )
+        self.fields["user"].label_from_instance = lambda u: (
+            f"{u.full_name} ({u.username})" if u.full_name else u.username
+        )
+        if not with_status:  # a new cadre: the day they took up the post starts their quota
+            self.fields["active_from"].required = True
+            self.fields["active_from"].initial = timezone.localdate()
+            self.fields["active_from"].help_text = _(
+                "Their quota counts from this day. For a cadre already in post, the day they took it up."
+            )
         self.fields["user"].widget.attrs["class"] = "form-select form-select-sm"
         if with_status:
             self.fields["is_active"] = forms.BooleanField(label=_("Active"), required=False, initial=True)

@@ -70,6 +70,23 @@ def reminders_visible(*, actor):
     return QuotaReminder.objects.visible_to(actor).select_related("cadre", "cadre__organisation")
 
 
+def linkable_accounts(*, actor, perm: str = "activities.add_cadre"):
+    """Accounts an officer may link to a cadre: the active accounts of the units where the officer may record
+    cadres. It does not need the right to administer accounts (a Women's Union officer links her cadres)."""
+    from danvan.accounts.models import User
+
+    qs = User.objects.filter(is_active=True).only("id", "username", "full_name").order_by("username")
+    if actor.is_superuser:
+        return qs
+    scopes = user_scopes(actor, perm)
+    if not scopes:
+        return qs.none()
+    condition = Q()
+    for scope in scopes:
+        condition |= Q(home_unit_path__startswith=scope.unit_path)
+    return qs.filter(condition)
+
+
 def cadres_for_meeting(*, meeting: Meeting):
     """The cadres who may be recorded at ``meeting``: those of its village, commune and province (cadres
     go down to the grassroots of their own area), in post on the day. Their names and positions are shown to

@@ -195,7 +195,13 @@ EARLIEST_MEETING = date(1990, 1, 1)  # records start with today's organisations:
 
 
 def _check_meeting(
-    *, branch: Branch, held_on: date, kind: str, members_present, members_total, meeting: Meeting | None = None
+    *,
+    branch: Branch,
+    held_on: date,
+    kind: str,
+    members_present,
+    members_total,
+    meeting: Meeting | None = None,
 ) -> None:
     errors = {}
     if held_on > timezone.localdate():
@@ -250,7 +256,11 @@ def meeting_create(
     if not branch.is_active:
         raise ValidationError({"branch": _("The branch is no longer active.")})
     _check_meeting(
-        branch=branch, held_on=held_on, kind=kind, members_present=members_present, members_total=members_total
+        branch=branch,
+        held_on=held_on,
+        kind=kind,
+        members_present=members_present,
+        members_total=members_total,
     )
     topics = _text(topics)
     return Meeting.objects.create(

@@ -264,3 +264,26 @@ def test_api_compliance(busy, client_for):
         client_for(busy.admin).get(f"/api/activities/compliance/?unit={busy.w.province_b.pk}").status_code
         == 404
     )
+
+
+def test_an_organisations_officer_registers_a_cadre_with_an_account_and_a_start(area, client_for):
+    from danvan.activities.models import Cadre
+
+    client = client_for(area.women_officer)  # no right to administer accounts
+    form = client.get("/activities/cadres/new/").context["form"]
+    offered = {u.username for u in form.fields["user"].queryset}
+    assert "officer_ca" in offered and "admin_b" not in offered  # the accounts of her commune only
+    data = {"organisation": area.women_commune.pk, "full_name": "Trần Thị Mai", "role": "officer"}
+    refused = client.post("/activities/cadres/new/", {**data, "user": area.w.users["officer_ca"].pk})
+    assert refused.status_code == 200 and "active_from" in refused.context["form"].errors
+    assert not Cadre.objects.filter(full_name="Trần Thị Mai").exists()
+    outside = client.post(
+        "/activities/cadres/new/", {**data, "active_from": "2026-05-04", "user": area.w.users["admin_b"].pk}
+    )
+    assert "user" in outside.context["form"].errors  # an account outside her scope cannot be picked
+    client.post(
+        "/activities/cadres/new/",
+        {**data, "active_from": "2026-05-04", "user": area.w.users["officer_ca"].pk},
+    )
+    cadre = Cadre.objects.get(full_name="Trần Thị Mai")
+    assert cadre.user == area.w.users["officer_ca"] and cadre.active_from == date(2026, 5, 4)
