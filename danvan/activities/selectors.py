@@ -70,6 +70,26 @@ def reminders_visible(*, actor):
     return QuotaReminder.objects.visible_to(actor).select_related("cadre", "cadre__organisation")
 
 
+def rules_replaced(*, rule: QuotaRule) -> list[QuotaRule]:
+    """The rules that ``rule`` replaces for some cadres and months: same organisation type, level and role,
+    issued by its unit or one above it, valid at some time it is (a rule takes the months it covers from
+    equally specific rules of wider units and from older rules of its own unit; ``quotas.py``)."""
+    parts = rule.unit_path.strip("/").split("/")
+    above = ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+    rows = QuotaRule.objects.filter(
+        unit_path__in=above, org_type_id=rule.org_type_id, level=rule.level, role=rule.role
+    ).exclude(pk=rule.pk)
+    if rule.valid_to:
+        rows = rows.filter(valid_from__lte=rule.valid_to)
+    rows = rows.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=rule.valid_from))
+    found = []
+    for other in rows.select_related("unit").order_by("unit_path", "valid_from"):
+        # the same unit: only an older rule gives way (a newer one keeps its months)
+        if other.unit_path != rule.unit_path or other.valid_from <= rule.valid_from:
+            found.append(other)
+    return found
+
+
 def linkable_accounts(*, actor, perm: str = "activities.add_cadre"):
     """Accounts an officer may link to a cadre: the active accounts of the units where the officer may record
     cadres. It does not need the right to administer accounts (a Women's Union officer links her cadres)."""

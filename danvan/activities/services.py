@@ -746,8 +746,31 @@ def _check_course(*, title, starts_on, ends_on, hours, kind) -> None:
         errors["ends_on"] = _("The end date cannot be before the start date.")
     if hours is None or Decimal(hours) <= 0:
         errors["hours"] = _("Enter the number of hours.")
+    elif starts_on and ends_on and ends_on >= starts_on:
+        days = (ends_on - starts_on).days + 1
+        if Decimal(hours) > days * HOURS_PER_DAY:
+            errors["hours"] = _(
+                "%(hours)s hours do not fit in %(days)s days (at most %(most)s hours a day)."
+            ) % {"hours": hours, "days": days, "most": HOURS_PER_DAY}
     if errors:
         raise ValidationError(errors)
+
+
+HOURS_PER_DAY = 12  # a day of classes with an evening session; more is a typo (80 hours for a one-day course)
+
+
+@transaction.atomic
+def course_delete(*, actor, course: TrainingCourse) -> None:
+    """Delete a course entered by mistake. A course with participants is kept: their training hours are
+    part of their record and of the figures."""
+    _require(actor, "activities.delete_trainingcourse", course.unit_path, course.org_path)
+    count = course.participants.count()
+    if count:
+        raise ValidationError(
+            _("This course has %(n)s participants: remove them first, if the course was entered by mistake.")
+            % {"n": count}
+        )
+    course.delete()
 
 
 @transaction.atomic

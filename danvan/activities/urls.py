@@ -43,6 +43,7 @@ urlpatterns = [
     path("training/figures/", views.TrainingFiguresView.as_view(), name="training-figures"),
     path("training/<int:pk>/", views.CourseDetailView.as_view(), name="course-detail"),
     path("training/<int:pk>/edit/", views.CourseUpdateView.as_view(), name="course-update"),
+    path("training/<int:pk>/delete/", views.CourseDeleteView.as_view(), name="course-delete"),
     path(
         "training/<int:pk>/participants/new/",
         views.ParticipantCreateView.as_view(),

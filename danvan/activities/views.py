@@ -525,6 +525,24 @@ class PostActionView(ScopedObjectMixin, View):
         return redirect(url)
 
 
+class CourseDeleteView(PostActionView):
+    model = TrainingCourse
+    scope_action = "delete"
+
+    def target(self, obj):
+        return reverse("activities:course-list")
+
+    def post(self, request, *args, **kwargs):
+        obj = self.object
+        try:
+            services.course_delete(actor=request.user, course=obj)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(obj.get_absolute_url())
+        messages.success(request, _("Course “%(name)s” deleted.") % {"name": obj.title})
+        return redirect("activities:course-list")
+
+
 class MeetingDeleteView(PostActionView):
     model = Meeting
     scope_action = "delete"
@@ -966,6 +984,24 @@ class QuotaFormMixin(ActivitiesFormMixin):
         }
 
 
+def _say_replaced(request, rule) -> None:
+    """A rule that takes months from others says so: which, from when, for whom."""
+    for other in selectors.rules_replaced(rule=rule):
+        messages.warning(
+            request,
+            _(
+                "From %(day)s this quota replaces “%(other)s” (%(unit)s) for the cadres both apply to, in "
+                "%(place)s."
+            )
+            % {
+                "day": max(rule.valid_from, other.valid_from).strftime("%d/%m/%Y"),
+                "other": other.name,
+                "unit": other.unit.name,
+                "place": rule.unit.name,
+            },
+        )
+
+
 class QuotaRuleCreateView(PermissionGateMixin, QuotaFormMixin, FormView):
     model = QuotaRule
     permission = "activities.add_quotarule"
@@ -990,6 +1026,7 @@ class QuotaRuleCreateView(PermissionGateMixin, QuotaFormMixin, FormView):
             _fail(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Quota “%(name)s” saved.") % {"name": rule.name})
+        _say_replaced(self.request, rule)
         return redirect("activities:quota-list")
 
 
@@ -1015,6 +1052,7 @@ class QuotaRuleUpdateView(ScopedObjectMixin, QuotaFormMixin, FormView):
             if has_scope_permission(self.request.user, "activities.delete_quotarule", self.object.unit_path)
             else ""
         )
+        context["delete_confirm"] = _("Delete this quota? The compliance figures will no longer use it.")
         return context
 
     def get_initial(self):
@@ -1041,6 +1079,8 @@ class QuotaRuleUpdateView(ScopedObjectMixin, QuotaFormMixin, FormView):
             _fail(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Saved: %(obj)s") % {"obj": self.object})
+        self.object.refresh_from_db()
+        _say_replaced(self.request, self.object)
         return redirect("activities:quota-list")
 
 
@@ -1195,6 +1235,11 @@ class CourseUpdateView(ScopedObjectMixin, CourseFormMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["fixed"] = [(_("Organiser"), self.object.organiser.name)]
+        if has_scope_permission(
+            self.request.user, "activities.delete_trainingcourse", self.object.unit_path, self.object.org_path
+        ):
+            context["delete_url"] = reverse("activities:course-delete", args=[self.object.pk])
+            context["delete_confirm"] = _("Delete this course? This cannot be undone.")
         return context
 
     def get_initial(self):

@@ -287,3 +287,88 @@ def test_an_organisations_officer_registers_a_cadre_with_an_account_and_a_start(
     )
     cadre = Cadre.objects.get(full_name="Trần Thị Mai")
     assert cadre.user == area.w.users["officer_ca"] and cadre.active_from == date(2026, 5, 4)
+
+
+def test_a_course_is_checked_for_its_hours_and_can_be_deleted_while_empty(area, client_for):
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    from danvan.activities.models import TrainingCourse
+
+    with pytest.raises(ValidationError) as exc:  # 80 hours in one day: a typo
+        services.course_create(
+            actor=area.root,
+            organiser=area.women_province,
+            title="Tập huấn",
+            kind="training",
+            starts_on=date(2026, 3, 2),
+            ends_on=date(2026, 3, 2),
+            hours=Decimal("80"),
+        )
+    assert "80 hours do not fit in 1 days" in exc.value.message_dict["hours"][0]
+    course = services.course_create(
+        actor=area.root,
+        organiser=area.women_province,
+        title="Tập huấn kỹ năng",
+        kind="training",
+        starts_on=date(2026, 3, 2),
+        ends_on=date(2026, 3, 3),
+        hours=Decimal("16"),
+    )
+    services.participant_add(actor=area.root, course=course, cadre=area.women_cadre)
+    client = client_for(area.root)
+    edit = client.get(f"/activities/training/{course.pk}/edit/").content.decode()
+    assert f'action="/activities/training/{course.pk}/delete/"' in edit
+    kept = client.post(f"/activities/training/{course.pk}/delete/", follow=True)
+    assert (
+        "remove them first" in kept.content.decode() and TrainingCourse.objects.filter(pk=course.pk).exists()
+    )
+    course.participants.all().delete()
+    client.post(f"/activities/training/{course.pk}/delete/")
+    assert not TrainingCourse.objects.filter(pk=course.pk).exists()
+    # one who may only read courses gets neither the button nor the deletion
+    other = services.course_create(
+        actor=area.root,
+        organiser=area.women_province,
+        title="Lớp khác",
+        kind="training",
+        starts_on=date(2026, 3, 2),
+        ends_on=date(2026, 3, 2),
+        hours=Decimal("4"),
+    )
+    assert client_for(area.leader).post(f"/activities/training/{other.pk}/delete/").status_code in (403, 404)
+    assert TrainingCourse.objects.filter(pk=other.pk).exists()
+
+
+def test_a_quota_that_replaces_another_says_so_and_can_be_deleted(area, client_for):
+    from danvan.activities.models import QuotaRule
+
+    services.quota_rule_create(
+        actor=area.root,
+        unit=area.w.province_a,
+        name="Quy định của tỉnh",
+        period="month",
+        meetings_required=1,
+        valid_from=date(2026, 1, 1),
+    )
+    client = client_for(area.root)
+    data = {
+        "unit": area.w.commune_a.pk,
+        "name": "Quy định của xã",
+        "period": "quarter",
+        "meetings_required": "4",
+        "valid_from": "2026-04-01",
+        "reference": "",
+        "notes": "",
+        "level": "",
+        "role": "",
+        "org_type": "",
+    }
+    page = client.post("/activities/quotas/new/", data, follow=True).content.decode()
+    assert "Quy định của xã" in page and "replaces “Quy định của tỉnh”" in page and "01/04/2026" in page
+    rule = QuotaRule.objects.get(name="Quy định của xã")
+    edit = client.get(f"/activities/quotas/{rule.pk}/").content.decode()
+    assert f'action="/activities/quotas/{rule.pk}/delete/"' in edit
+    client.post(f"/activities/quotas/{rule.pk}/delete/")
+    assert not QuotaRule.objects.filter(pk=rule.pk).exists()
