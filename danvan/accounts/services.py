@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -238,6 +239,12 @@ def assignment_create(
     valid_from = valid_from or timezone.localdate()
     if valid_to and valid_to < valid_from:
         raise ValidationError({"valid_to": _("The end date cannot be before the start date.")})
+    # The account's row is locked so that two administrators giving the same role at the same moment
+    # cannot both pass the check below.
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    same = _overlapping_assignment(user, role, unit, organisation, valid_from, valid_to)
+    if same is not None:
+        raise ValidationError(_same_assignment_message(same))
     assignment = RoleAssignment.objects.create(
         user=user,
         role=role,
@@ -251,6 +258,44 @@ def assignment_create(
     )
     forget_scopes(user)
     return assignment
+
+
+def _overlapping_assignment(
+    user: User,
+    role: Role,
+    unit: Unit,
+    organisation: Organisation | None,
+    valid_from: date,
+    valid_to: date | None,
+) -> RoleAssignment | None:
+    """An assignment of the same role over the same unit and organisation to ``user`` whose period shares at
+    least a day with [valid_from, valid_to] (None: no end)."""
+    qs = RoleAssignment.objects.filter(user=user, role=role, unit=unit, organisation=organisation).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+    )
+    if valid_to is not None:
+        qs = qs.filter(valid_from__lte=valid_to)
+    return qs.order_by("valid_from").first()
+
+
+def _same_assignment_message(same: RoleAssignment) -> str:
+    values = {"start": f"{same.valid_from:%d/%m/%Y}"}
+    if same.valid_to is None:
+        return (
+            _(
+                "This person already holds this role over the same unit and organisation from %(start)s, "
+                "with no end date: the periods overlap. End that assignment first, or choose other dates."
+            )
+            % values
+        )
+    values["end"] = f"{same.valid_to:%d/%m/%Y}"
+    return (
+        _(
+            "This person already holds this role over the same unit and organisation from %(start)s to "
+            "%(end)s: the periods overlap. End that assignment first, or choose other dates."
+        )
+        % values
+    )
 
 
 @transaction.atomic
