@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -410,17 +410,18 @@ def role_set_requires_2fa(*, actor, role: Role, requires_2fa: bool) -> Role:
     return role
 
 
-def login_failed(*, user: User) -> None:
-    """Count a failed sign-in; lock the account for a while after too many."""
+def login_failed(*, user: User) -> datetime | None:
+    """Count a failed sign-in; lock the account for a while after too many. Returns the end of the lock
+    when this failure locked the account, else None."""
     user.refresh_from_db(fields=["failed_login_count", "locked_until"])
     count = user.failed_login_count + 1
     fields = {"failed_login_count": count}
+    locked_until = None
     if count >= settings.LOCKOUT_THRESHOLD:
-        fields = {
-            "failed_login_count": 0,
-            "locked_until": timezone.now() + timezone.timedelta(minutes=settings.LOCKOUT_MINUTES),
-        }
+        locked_until = timezone.now() + timezone.timedelta(minutes=settings.LOCKOUT_MINUTES)
+        fields = {"failed_login_count": 0, "locked_until": locked_until}
     User.objects.filter(pk=user.pk).update(**fields)
+    return locked_until
 
 
 def login_succeeded(*, user: User) -> None:

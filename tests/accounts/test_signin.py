@@ -93,6 +93,26 @@ def test_lockout_after_threshold_then_unlock_after_period(client, officer):
     assert officer.failed_login_count == 0
 
 
+def test_the_failure_that_locks_the_account_says_so(client, officer, settings):
+    from django.utils import translation
+
+    for _ in range(settings.LOCKOUT_THRESHOLD - 1):
+        assert form_errors(sign_in(client, "officer_ca", "wrong-password-here")) == [
+            "Wrong username/e-mail or password."
+        ]
+    settings.LANGUAGE_CODE = "vi"  # this module's tests run in English (see conftest)
+    with translation.override("vi"):
+        response = sign_in(client, "officer_ca", "wrong-password-here")
+    assert response.status_code == 200
+    assert form_errors(response) == [
+        "Tài khoản này tạm thời bị khóa do đăng nhập không thành công quá nhiều lần. "
+        f"Vui lòng thử lại sau {settings.LOCKOUT_MINUTES} phút hoặc đặt lại mật khẩu."
+    ]
+    assert "tạm thời bị khóa" in response.content.decode()
+    officer.refresh_from_db()
+    assert officer.is_locked
+
+
 def test_four_failures_do_not_lock_and_success_resets_the_count(client, officer):
     for _ in range(settings.LOCKOUT_THRESHOLD - 1):
         sign_in(client, "officer_ca", "wrong-password-here")
