@@ -312,3 +312,33 @@ def test_select_prompts_are_in_vietnamese():
         assert "— Chọn —" in kind_html and "---------" not in kind_html
         assert "— Chọn —" in str(unit_form["unit"])
         assert "Tất cả" in str(unit_form["every"]) and "— Chọn —" not in str(unit_form["every"])
+
+
+def _stat_titles(response) -> list[str]:
+    """The titles of the home page's figures, as the user reads them."""
+    return re.findall(
+        r'<div class="text-muted small">([^<]+)</div><div class="stat-value">', response.content.decode()
+    )
+
+
+def test_the_home_page_shows_no_figure_the_users_roles_do_not_cover(client, demo_world, make_user):
+    """A figure the user may not see is not shown as 0: no structure figure without a role, only the units
+    for a collaborator, no commitments card for whoever may not see commitments."""
+    from tests.factories import home_card
+
+    w = demo_world
+    structure = ["Xã, phường, đặc khu", "Thôn/tổ dân phố", "Tổ chức", "Chi hội"]
+    client.force_login(w.users["officer_ca"])  # commission officer: every figure
+    page = client.get("/")
+    assert page.status_code == 200 and _stat_titles(page) == structure
+    assert home_card(page, "Đang giải quyết") == 0 and home_card(page, "Cam kết quá hạn") == 0
+    client.force_login(w.users["nobody"])  # no role assignment yet
+    page = client.get("/")
+    assert page.status_code == 200 and _stat_titles(page) == [] and page.context["card_groups"] == []
+    assert "Bạn chưa được phân quyền" in page.content.decode()
+    client.force_login(make_user("ctv", "opinion_collaborator", w.commune_a))  # units, nothing else
+    assert _stat_titles(client.get("/")) == structure[:2]
+    client.force_login(make_user("analyst", "opinion_analyst", w.commune_a))  # cases, but no commitments
+    page = client.get("/")
+    assert _stat_titles(page) == structure[:3]
+    assert home_card(page, "Đang giải quyết") == 0 and home_card(page, "Cam kết quá hạn") is None
