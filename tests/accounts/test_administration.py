@@ -365,6 +365,18 @@ def test_user_detail_lists_assignments_with_end_buttons(client, world, admin_a):
     assert reverse("accounts:assignment-end", args=[row["assignment"].pk]).encode() in response.content
 
 
+def test_user_detail_names_the_creation_date_in_vietnamese(client, world, admin_a, settings):
+    from django.utils import translation
+
+    officer = world.users["officer_ca"]
+    settings.LANGUAGE_CODE = "vi"  # this module's tests run in English (see conftest)
+    with translation.override("vi"):
+        body = client.get(reverse("accounts:user-detail", args=[officer.pk])).content.decode()
+    joined = timezone.localtime(officer.date_joined)
+    assert f'<dt class="col-5">Ngày tạo</dt><dd class="col-7">{joined:%d/%m/%Y}</dd>' in body
+    assert "Tạo mới" not in body  # the action's word ("Created" in the change history) stays there
+
+
 def test_unlock_an_account(client, world, admin_a):
     officer = world.users["officer_ca"]
     User.objects.filter(pk=officer.pk).update(
