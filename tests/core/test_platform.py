@@ -342,3 +342,31 @@ def test_the_home_page_shows_no_figure_the_users_roles_do_not_cover(client, demo
     page = client.get("/")
     assert _stat_titles(page) == structure[:3]
     assert home_card(page, "Đang giải quyết") == 0 and home_card(page, "Cam kết quá hạn") is None
+
+
+def test_djangos_length_and_value_messages_read_well_in_vietnamese(db):
+    """Django's own Vietnamese catalogue has "… bằng với 5 ." (a space before the full stop) and no full stop
+    at all after the lengths: the project's catalogue overrides them."""
+    from django import forms
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from danvan.accounts.forms import UserCreateForm
+
+    def message(field, value) -> str:
+        with pytest.raises(ValidationError) as error:
+            field.clean(value)
+        [text] = error.value.messages
+        return text
+
+    with translation.override("vi"):
+        assert message(forms.IntegerField(max_value=5), "6") == "Giá trị này phải nhỏ hơn hoặc bằng 5."
+        assert message(forms.IntegerField(min_value=1), "0") == "Giá trị này phải lớn hơn hoặc bằng 1."
+        assert (
+            message(forms.CharField(min_length=3), "ab") == "Giá trị này phải có ít nhất 3 ký tự (hiện có 2)."
+        )
+        assert message(forms.CharField(max_length=3), "abcd") == (
+            "Giá trị này chỉ được có tối đa 3 ký tự (hiện có 4)."
+        )
+        form = UserCreateForm({"username": "a" * 151, "full_name": "Nguyễn Văn A"}, units=Unit.objects.none())
+        assert form.errors["username"] == ["Giá trị này chỉ được có tối đa 150 ký tự (hiện có 151)."]
