@@ -30,7 +30,11 @@ MARK_IN = "ZZINSCOPE"
 SKIP_PREFIXES = ("django-admin/", "static/", "media/")
 NO_PK_KWARGS_ALLOWED = {"uidb64", "token", "format"}
 # Views whose pk is not found through the view class: url name → model.
-PK_MODELS = {"core:job-detail": Job, "core:job-result": Job}
+PK_MODELS = {
+    "core:job-detail": Job,
+    "core:job-result": Job,
+    "cases:notification-open": apps.get_model("cases", "Notification"),
+}
 # Opinion pages are plain views: the model a pk names, by URL name.
 PK_MODELS.update(
     {
@@ -127,7 +131,19 @@ def matrix(demo_world):
 
     in_job.result_file.save("ket-qua.csv", ContentFile(b"ok"), save=True)
     cases = _cases_fixture(root, w, out_org, in_org, out_village, in_village)
+    # A notification is its user's own: another's answers 404 whatever its case.
+    case_model, notification_model = apps.get_model("cases", "Case"), apps.get_model("cases", "Notification")
+    notifications = tuple(
+        notification_model.objects.create(
+            user=user, case=case, kind="assigned", key=f"k{user.pk}", message=mark
+        )
+        for user, case, mark in (
+            (w.users["admin_b"], cases[case_model][0], MARK_OUT),
+            (w.users["admin_a"], cases[case_model][1], MARK_IN),
+        )
+    )
     return {
+        notification_model: notifications,
         **cases,
         "viewer": w.users["admin_a"],
         Unit: (out_village, in_village),

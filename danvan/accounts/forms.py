@@ -64,17 +64,21 @@ class LoginForm(forms.Form):
             if self.user_cache is None:
                 locked = getattr(self.request, "danvan_locked_user", None)
                 if locked is not None:
-                    seconds = (locked.locked_until - timezone.now()).total_seconds()
-                    raise forms.ValidationError(
-                        self.error_messages["locked"] % {"minutes": max(1, math.ceil(seconds / 60))},
-                        code="locked",
-                    )
+                    raise self._locked_error(locked.locked_until)
                 failed = getattr(self.request, "danvan_failed_user", None)
                 if failed is not None:
-                    services.login_failed(user=failed)
+                    locked_until = services.login_failed(user=failed)
+                    if locked_until is not None:  # this attempt was the one too many
+                        raise self._locked_error(locked_until)
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
             services.login_succeeded(user=self.user_cache)
         return cleaned
+
+    def _locked_error(self, locked_until) -> forms.ValidationError:
+        seconds = (locked_until - timezone.now()).total_seconds()
+        return forms.ValidationError(
+            self.error_messages["locked"] % {"minutes": max(1, math.ceil(seconds / 60))}, code="locked"
+        )
 
     def get_user(self):
         return self.user_cache

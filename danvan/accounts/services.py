@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -238,6 +239,12 @@ def assignment_create(
     valid_from = valid_from or timezone.localdate()
     if valid_to and valid_to < valid_from:
         raise ValidationError({"valid_to": _("The end date cannot be before the start date.")})
+    # The account's row is locked so that two administrators giving the same role at the same moment
+    # cannot both pass the check below.
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    same = _overlapping_assignment(user, role, unit, organisation, valid_from, valid_to)
+    if same is not None:
+        raise ValidationError(_same_assignment_message(same))
     assignment = RoleAssignment.objects.create(
         user=user,
         role=role,
@@ -251,6 +258,44 @@ def assignment_create(
     )
     forget_scopes(user)
     return assignment
+
+
+def _overlapping_assignment(
+    user: User,
+    role: Role,
+    unit: Unit,
+    organisation: Organisation | None,
+    valid_from: date,
+    valid_to: date | None,
+) -> RoleAssignment | None:
+    """An assignment of the same role over the same unit and organisation to ``user`` whose period shares at
+    least a day with [valid_from, valid_to] (None: no end)."""
+    qs = RoleAssignment.objects.filter(user=user, role=role, unit=unit, organisation=organisation).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+    )
+    if valid_to is not None:
+        qs = qs.filter(valid_from__lte=valid_to)
+    return qs.order_by("valid_from").first()
+
+
+def _same_assignment_message(same: RoleAssignment) -> str:
+    values = {"start": f"{same.valid_from:%d/%m/%Y}"}
+    if same.valid_to is None:
+        return (
+            _(
+                "This person already holds this role over the same unit and organisation from %(start)s, "
+                "with no end date: the periods overlap. End that assignment first, or choose other dates."
+            )
+            % values
+        )
+    values["end"] = f"{same.valid_to:%d/%m/%Y}"
+    return (
+        _(
+            "This person already holds this role over the same unit and organisation from %(start)s to "
+            "%(end)s: the periods overlap. End that assignment first, or choose other dates."
+        )
+        % values
+    )
 
 
 @transaction.atomic
@@ -365,17 +410,18 @@ def role_set_requires_2fa(*, actor, role: Role, requires_2fa: bool) -> Role:
     return role
 
 
-def login_failed(*, user: User) -> None:
-    """Count a failed sign-in; lock the account for a while after too many."""
+def login_failed(*, user: User) -> datetime | None:
+    """Count a failed sign-in; lock the account for a while after too many. Returns the end of the lock
+    when this failure locked the account, else None."""
     user.refresh_from_db(fields=["failed_login_count", "locked_until"])
     count = user.failed_login_count + 1
     fields = {"failed_login_count": count}
+    locked_until = None
     if count >= settings.LOCKOUT_THRESHOLD:
-        fields = {
-            "failed_login_count": 0,
-            "locked_until": timezone.now() + timezone.timedelta(minutes=settings.LOCKOUT_MINUTES),
-        }
+        locked_until = timezone.now() + timezone.timedelta(minutes=settings.LOCKOUT_MINUTES)
+        fields = {"failed_login_count": 0, "locked_until": locked_until}
     User.objects.filter(pk=user.pk).update(**fields)
+    return locked_until
 
 
 def login_succeeded(*, user: User) -> None:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 from django.views.generic import View
 from django.views.generic.detail import SingleObjectMixin
 from django_otp import login as otp_login
@@ -87,8 +87,18 @@ def login_view(request):
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")})
 
 
-@require_POST
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
 def logout_view(request):
+    """POST signs out. GET (a typed or bookmarked address) asks first: signing out by a mere link would let
+    any page sign the user out; someone not signed in is sent to the sign-in page."""
+    if request.method == "GET":
+        if not request.user.is_authenticated:
+            return redirect("accounts:login")
+        return render(
+            request, "accounts/logout.html", {"back_url": _safe_next(request, reverse("core:home"))}
+        )
     auth_logout(request)
     messages.info(request, _("You have signed out."))
     return redirect("accounts:login")

@@ -22,3 +22,11 @@ class CasesConfig(AppConfig):
         from danvan.core import home as core_home
 
         core_home.register(home.cards)
+        from django.utils.translation import pgettext_lazy
+
+        from danvan.core import audit
+
+        # what the access log's rows written by services.py mean
+        audit.register_sensitive_field("cases.Case", "denouncer_identity", _("Denouncer's identity"))
+        audit.register_purpose("moved with the transferred case", pgettext_lazy("case", "Transfer"))
+        audit.register_purpose("document", _("Confidential document #%(id)s"), numbered=True)

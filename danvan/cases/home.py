@@ -16,7 +16,7 @@ def cards(actor) -> list[HomeCard]:
     counts = selectors.home_counts(actor=actor)
     section = _("Citizens' cases and dialogue")
     cases = reverse("cases:case-list")
-    return [
+    result = [
         HomeCard(section, _("Open cases"), counts["open"], cases, order=20),
         HomeCard(section, _("Overdue cases"), counts["overdue"], reverse("cases:case-overdue"), "danger", 21),
         HomeCard(
@@ -26,12 +26,16 @@ def cards(actor) -> list[HomeCard]:
             f"{cases}?status={Status.RECEIVED}",
             order=22,
         ),
-        HomeCard(
-            section,
-            _("Commitments overdue"),
-            counts["commitments_overdue"],
-            reverse("cases:commitment-list"),
-            "danger",
-            23,
-        ),
     ]
+    if actor.has_perm("cases.view_commitment"):  # as in the menu
+        result.append(
+            HomeCard(
+                section,
+                _("Commitments overdue"),
+                counts["commitments_overdue"],
+                reverse("cases:commitment-list"),
+                "danger",
+                23,
+            )
+        )
+    return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from danvan.core.navigation import NavItem, NavSection, register_section
+from danvan.core.navigation import NavBadge, NavItem, NavSection, register_badge, register_section
 
 
 def register() -> None:
@@ -51,5 +51,16 @@ def register() -> None:
                 ),
             ),
             order=30,
+        )
+    )
+    from danvan.cases import selectors
+
+    register_badge(
+        NavBadge(
+            _("Notifications"),
+            "cases:notifications",
+            "bell",
+            selectors.notifications_unread_count,
+            "cases.view_case",
         )
     )

@@ -200,6 +200,16 @@ def notifications_for(*, actor, unread_only: bool = False, limit: int = 50) -> l
     return list(qs[:limit])
 
 
+def notification_get(*, actor, pk: int) -> Notification | None:
+    """One of ``actor``'s own notifications (anyone else's: None)."""
+    return Notification.objects.filter(user=actor, pk=pk).first()
+
+
+def notifications_unread_count(actor) -> int:
+    """The figure of the top bar's bell: one COUNT over the user's notifications."""
+    return Notification.objects.filter(user=actor, read_at__isnull=True).count()
+
+
 # --- the public portal ---------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("communes/", views.CommuneOptionsView.as_view(), name="communes"),
     path("figures/", views.FiguresView.as_view(), name="figures"),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
+    path("notifications/<int:pk>/", views.NotificationOpenView.as_view(), name="notification-open"),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="case-detail"),
     path("<int:pk>/classify/", views.CaseClassifyView.as_view(), name="case-classify"),
     path("<int:pk>/accept/", views.CaseAcceptView.as_view(), name="case-accept"),

@@ -841,6 +841,22 @@ class NotificationsView(LoginRequiredMixin, TemplateView):
         return redirect("cases:notifications")
 
 
+class NotificationOpenView(LoginRequiredMixin, View):
+    """A notification's link: marks it read, then goes to its case or commitment (whose page checks the
+    scope as always)."""
+
+    def get(self, request, pk):
+        notification = selectors.notification_get(actor=request.user, pk=pk)
+        if notification is None:
+            raise Http404
+        services.notification_mark_read(actor=request.user, ids=[notification.pk])
+        if notification.case_id:
+            return redirect("cases:case-detail", notification.case_id)
+        if notification.commitment_id:
+            return redirect("cases:commitment-detail", notification.commitment_id)
+        return redirect("cases:notifications")
+
+
 # --- dialogue ------------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from danvan.core.navigation import visible_sections
+from danvan.core.navigation import visible_badges, visible_sections
 
 
 def navigation(request):
@@ -13,5 +13,6 @@ def navigation(request):
 
     return {
         "nav_sections": visible_sections(user, request.path),
+        "nav_badges": visible_badges(user),
         "user_scope": scope_summary(actor=user),
     }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +68,41 @@ def register_section(section: NavSection) -> None:
     if all(s.label != section.label for s in SECTIONS):
         SECTIONS.append(section)
         SECTIONS.sort(key=lambda s: s.order)
+
+
+@dataclass(frozen=True)
+class NavBadge:
+    """An icon of the top bar with a figure that asks for attention (unread notifications): ``count`` is
+    called with the signed-in user and should cost one cheap query."""
+
+    label: str
+    url_name: str
+    icon: str
+    count: Callable[[Any], int]
+    perm: str | None = None
+
+
+BADGES: list[NavBadge] = []
+
+
+def register_badge(badge: NavBadge) -> None:
+    """A module adds its badge from its AppConfig.ready()."""
+    if all(b.url_name != badge.url_name for b in BADGES):
+        BADGES.append(badge)
+
+
+def visible_badges(user) -> list[dict]:
+    """The badges of the top bar for ``user`` (signed in), each with its figure."""
+    result = []
+    for badge in BADGES:
+        if badge.perm and not user.has_perm(badge.perm):
+            continue
+        try:
+            url = reverse(badge.url_name)
+        except NoReverseMatch:
+            continue
+        result.append({"label": badge.label, "url": url, "icon": badge.icon, "count": badge.count(user)})
+    return result
 
 
 def visible_sections(user, current_path: str) -> list[dict]:

@@ -41,3 +41,7 @@ class MembersConfig(AppConfig):
         from danvan.members import home
 
         core_home.register(home.cards)
+        from danvan.core import audit
+
+        # the citizen ID's reads (services.person_citizen_id), by their name on the access log page
+        audit.register_sensitive_field("members.Person", "citizen_id", _("Citizen ID"))

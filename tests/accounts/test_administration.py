@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -193,6 +193,55 @@ def test_assignment_choices_and_creation_within_scope(client, world, admin_a):
     assert created.created_by == admin_a
 
 
+def test_the_same_assignment_twice_is_refused_on_the_form(client, world, admin_a, settings):
+    from django.utils import translation
+
+    officer = world.users["officer_ca"]  # commission officer over commune A since 01/07/2025, no end
+    role = Role.objects.get(code="commission_officer")
+    url = reverse("accounts:assignment-create") + f"?user={officer.pk}"
+    same = {"user": officer.pk, "role": role.pk, "unit": world.commune_a.pk, "valid_from": "2026-01-01"}
+    settings.LANGUAGE_CODE = "vi"  # this module's tests run in English (see conftest)
+    with translation.override("vi"):
+        response = client.post(url, {**same, "valid_to": "2026-06-30"})
+    assert response.status_code == 200
+    assert form_errors(response) == [
+        "Người này đã được giao vai trò này trên cùng đơn vị và tổ chức từ 01/07/2025, không có ngày kết "
+        "thúc: hai khoảng thời gian trùng nhau. Hãy kết thúc phân quyền đó trước, hoặc chọn ngày khác."
+    ]
+    assert "Người này đã được giao vai trò này" in response.content.decode()
+    assert RoleAssignment.objects.filter(user=officer).count() == 1
+
+
+def test_the_same_role_is_given_again_for_another_organisation_or_a_later_period(world, admin_a):
+    officer = world.users["officer_ca"]
+    role = Role.objects.get(code="leader")
+    first = services.assignment_create(
+        actor=admin_a,
+        user=officer,
+        role=role,
+        unit=world.commune_a,
+        valid_from=date(2026, 1, 1),
+        valid_to=date(2026, 6, 30),
+    )
+    with pytest.raises(ValidationError) as refused:  # one day in common is enough
+        services.assignment_create(
+            actor=admin_a, user=officer, role=role, unit=world.commune_a, valid_from=date(2026, 6, 30)
+        )
+    assert "from 01/01/2026 to 30/06/2026" in refused.value.messages[0]
+    services.assignment_create(
+        actor=admin_a, user=officer, role=role, unit=world.commune_a, valid_from=date(2026, 7, 1)
+    )
+    services.assignment_create(
+        actor=admin_a,
+        user=officer,
+        role=role,
+        unit=world.commune_a,
+        organisation=world.orgs["women_ca"],
+        valid_from=date(2026, 1, 1),
+    )
+    assert RoleAssignment.objects.filter(user=officer, role=role).exclude(pk=first.pk).count() == 2
+
+
 def test_cannot_assign_a_role_in_another_province(client, world, admin_a):
     officer = world.users["officer_ca"]
     role = Role.objects.get(code="leader")
@@ -314,6 +363,18 @@ def test_user_detail_lists_assignments_with_end_buttons(client, world, admin_a):
     [row] = response.context["assignments"]
     assert row["can_end"] and row["status"] == "current"
     assert reverse("accounts:assignment-end", args=[row["assignment"].pk]).encode() in response.content
+
+
+def test_user_detail_names_the_creation_date_in_vietnamese(client, world, admin_a, settings):
+    from django.utils import translation
+
+    officer = world.users["officer_ca"]
+    settings.LANGUAGE_CODE = "vi"  # this module's tests run in English (see conftest)
+    with translation.override("vi"):
+        body = client.get(reverse("accounts:user-detail", args=[officer.pk])).content.decode()
+    joined = timezone.localtime(officer.date_joined)
+    assert f'<dt class="col-5">Ngày tạo</dt><dd class="col-7">{joined:%d/%m/%Y}</dd>' in body
+    assert "Tạo mới" not in body  # the action's word ("Created" in the change history) stays there
 
 
 def test_unlock_an_account(client, world, admin_a):

@@ -93,6 +93,26 @@ def test_lockout_after_threshold_then_unlock_after_period(client, officer):
     assert officer.failed_login_count == 0
 
 
+def test_the_failure_that_locks_the_account_says_so(client, officer, settings):
+    from django.utils import translation
+
+    for _ in range(settings.LOCKOUT_THRESHOLD - 1):
+        assert form_errors(sign_in(client, "officer_ca", "wrong-password-here")) == [
+            "Wrong username/e-mail or password."
+        ]
+    settings.LANGUAGE_CODE = "vi"  # this module's tests run in English (see conftest)
+    with translation.override("vi"):
+        response = sign_in(client, "officer_ca", "wrong-password-here")
+    assert response.status_code == 200
+    assert form_errors(response) == [
+        "Tài khoản này tạm thời bị khóa do đăng nhập không thành công quá nhiều lần. "
+        f"Vui lòng thử lại sau {settings.LOCKOUT_MINUTES} phút hoặc đặt lại mật khẩu."
+    ]
+    assert "tạm thời bị khóa" in response.content.decode()
+    officer.refresh_from_db()
+    assert officer.is_locked
+
+
 def test_four_failures_do_not_lock_and_success_resets_the_count(client, officer):
     for _ in range(settings.LOCKOUT_THRESHOLD - 1):
         sign_in(client, "officer_ca", "wrong-password-here")
@@ -117,8 +137,21 @@ def test_passwords_are_hashed_with_argon2_in_production_settings():
     assert production[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
 
 
-def test_logout_needs_post(client, officer):
+def test_logout_needs_post_and_its_address_asks_first(client, officer, settings):
+    from django.utils import translation
+
     sign_in(client, "officer_ca")
-    assert client.get(reverse("accounts:logout")).status_code == 405
-    assert client.post(reverse("accounts:logout")).status_code == 302
+    settings.LANGUAGE_CODE = "vi"  # this module's tests run in English (see conftest)
+    with translation.override("vi"):
+        page = client.get(reverse("accounts:logout"))  # typed, or a bookmark: not a blank 405
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Bạn đang đăng nhập với tên Officer_Ca. Đăng xuất ngay?" in body
+    assert f'<form method="post" action="{reverse("accounts:logout")}">' in body
+    assert _signed_in_as(client).pk == officer.pk  # a GET signs nobody out
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:login")
     assert _signed_in_as(client) is None
+    # signed out already: the address leads to the sign-in page
+    again = client.get(reverse("accounts:logout"))
+    assert again.status_code == 302 and again["Location"] == reverse("accounts:login")

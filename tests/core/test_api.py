@@ -4,6 +4,8 @@ import re
 import pytest
 from rest_framework.authtoken.models import Token
 
+from danvan.core.models import AccessLog
+
 pytestmark = pytest.mark.django_db
 
 
@@ -131,6 +133,51 @@ def test_audit_page_names_records_and_fields_but_not_people(client, demo_world):
         person.delete()
         body = client.get("/audit/?pgh_obj_model=members.Person", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
         assert f"#{pk} (đã xóa)" in body
+
+
+def test_access_log_names_record_types_fields_and_purposes_in_vietnamese(client, demo_world):
+    """The reads of sensitive data are listed with the record type, the field and the purpose in words (not
+    "members.Person", "citizen_id", "view"), and filtered by a choice of the record types logged."""
+    from django.utils import translation
+
+    w = demo_world
+    where = w.village_a.path
+    for model, field, purpose in (
+        ("members.Person", "citizen_id", "view"),
+        ("cases.Case", "denouncer_identity", "update"),
+        ("cases.Case", "denouncer_identity", "document 12"),
+        ("cases.Case", "denouncer_identity", "moved with the transferred case"),
+        ("members.Person", "citizen_id", "đối chiếu hồ sơ"),  # typed by the person who read it
+    ):
+        AccessLog.objects.create(
+            user=w.users["admin_a"], model=model, object_pk="7", field=field, purpose=purpose, unit_path=where
+        )
+    client.force_login(w.users["admin_a"])
+    with translation.override("vi"):
+        response = client.get("/audit/access/", HTTP_ACCEPT_LANGUAGE="vi")
+        body = response.content.decode()
+        cells = re.findall(r"<td >(.*?)</td>", body)
+        table = body[body.index("<table") : body.index("</table>")]
+        for raw in (
+            "members.Person",
+            "citizen_id",
+            "denouncer_identity",
+            ">view<",
+            ">update<",
+            "document 12",
+        ):
+            assert raw not in table
+        for shown in ("Người", "Số CCCD", "Vụ việc", "Thông tin người tố cáo", "Xem", "Cập nhật"):
+            assert shown in cells
+        assert {"Tài liệu mật #12", "Chuyển đơn", "đối chiếu hồ sơ"} <= set(cells)
+        choices = list(response.context["filter"].form.fields["model"].choices)
+        assert [value for value, _label in choices if value] == ["members.Person", "cases.Case"]
+        assert ("cases.Case", "Vụ việc") in choices
+        only_people = client.get("/audit/access/?model=members.Person", HTTP_ACCEPT_LANGUAGE="vi")
+    assert {row.record.model for row in only_people.context["table"].rows} == {"members.Person"}
+    assert len(only_people.context["table"].rows) == 2
+    # the free text of old ("Person") is no record type: nothing is listed, rather than a guess
+    assert len(client.get("/audit/access/?model=Person").context["table"].rows) == 0
 
 
 def test_audit_change_of_a_json_column_is_shown_as_it_is():

@@ -312,3 +312,61 @@ def test_select_prompts_are_in_vietnamese():
         assert "— Chọn —" in kind_html and "---------" not in kind_html
         assert "— Chọn —" in str(unit_form["unit"])
         assert "Tất cả" in str(unit_form["every"]) and "— Chọn —" not in str(unit_form["every"])
+
+
+def _stat_titles(response) -> list[str]:
+    """The titles of the home page's figures, as the user reads them."""
+    return re.findall(
+        r'<div class="text-muted small">([^<]+)</div><div class="stat-value">', response.content.decode()
+    )
+
+
+def test_the_home_page_shows_no_figure_the_users_roles_do_not_cover(client, demo_world, make_user):
+    """A figure the user may not see is not shown as 0: no structure figure without a role, only the units
+    for a collaborator, no commitments card for whoever may not see commitments."""
+    from tests.factories import home_card
+
+    w = demo_world
+    structure = ["Xã, phường, đặc khu", "Thôn/tổ dân phố", "Tổ chức", "Chi hội"]
+    client.force_login(w.users["officer_ca"])  # commission officer: every figure
+    page = client.get("/")
+    assert page.status_code == 200 and _stat_titles(page) == structure
+    assert home_card(page, "Đang giải quyết") == 0 and home_card(page, "Cam kết quá hạn") == 0
+    client.force_login(w.users["nobody"])  # no role assignment yet
+    page = client.get("/")
+    assert page.status_code == 200 and _stat_titles(page) == [] and page.context["card_groups"] == []
+    assert "Bạn chưa được phân quyền" in page.content.decode()
+    client.force_login(make_user("ctv", "opinion_collaborator", w.commune_a))  # units, nothing else
+    assert _stat_titles(client.get("/")) == structure[:2]
+    client.force_login(make_user("analyst", "opinion_analyst", w.commune_a))  # cases, but no commitments
+    page = client.get("/")
+    assert _stat_titles(page) == structure[:3]
+    assert home_card(page, "Đang giải quyết") == 0 and home_card(page, "Cam kết quá hạn") is None
+
+
+def test_djangos_length_and_value_messages_read_well_in_vietnamese(db):
+    """Django's own Vietnamese catalogue has "… bằng với 5 ." (a space before the full stop) and no full stop
+    at all after the lengths: the project's catalogue overrides them."""
+    from django import forms
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from danvan.accounts.forms import UserCreateForm
+
+    def message(field, value) -> str:
+        with pytest.raises(ValidationError) as error:
+            field.clean(value)
+        [text] = error.value.messages
+        return text
+
+    with translation.override("vi"):
+        assert message(forms.IntegerField(max_value=5), "6") == "Giá trị này phải nhỏ hơn hoặc bằng 5."
+        assert message(forms.IntegerField(min_value=1), "0") == "Giá trị này phải lớn hơn hoặc bằng 1."
+        assert (
+            message(forms.CharField(min_length=3), "ab") == "Giá trị này phải có ít nhất 3 ký tự (hiện có 2)."
+        )
+        assert message(forms.CharField(max_length=3), "abcd") == (
+            "Giá trị này chỉ được có tối đa 3 ký tự (hiện có 4)."
+        )
+        form = UserCreateForm({"username": "a" * 151, "full_name": "Nguyễn Văn A"}, units=Unit.objects.none())
+        assert form.errors["username"] == ["Giá trị này chỉ được có tối đa 150 ký tự (hiện có 151)."]
