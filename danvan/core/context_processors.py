@@ -11,8 +11,14 @@ def navigation(request):
         return {}  # nothing to navigate to until the second factor is passed
     from danvan.accounts.selectors import scope_summary
 
-    return {
-        "nav_sections": visible_sections(user, request.path),
-        "nav_badges": visible_badges(user),
-        "user_scope": scope_summary(actor=user),
-    }
+    # once per request: a page whose parts (a table, a fragment) are rendered with the request runs the
+    # context processors again, and the badges cost a query each
+    cached = getattr(request, "_danvan_navigation", None)
+    if cached is None:
+        cached = {
+            "nav_sections": visible_sections(user, request.path),
+            "nav_badges": visible_badges(user),
+            "user_scope": scope_summary(actor=user),
+        }
+        request._danvan_navigation = cached
+    return cached
