@@ -74,10 +74,11 @@ def rules_replaced(*, rule: QuotaRule) -> list[QuotaRule]:
     """The rules that ``rule`` replaces for some cadres and months: same organisation type, level and role,
     issued by its unit or one above it, valid at some time it is (a rule takes the months it covers from
     equally specific rules of wider units and from older rules of its own unit; ``quotas.py``)."""
-    parts = rule.unit_path.strip("/").split("/")
-    above = ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
     rows = QuotaRule.objects.filter(
-        unit_path__in=above, org_type_id=rule.org_type_id, level=rule.level, role=rule.role
+        unit_path__in=_paths_up_to(rule.unit_path),
+        org_type_id=rule.org_type_id,
+        level=rule.level,
+        role=rule.role,
     ).exclude(pk=rule.pk)
     if rule.valid_to:
         rows = rows.filter(valid_from__lte=rule.valid_to)
@@ -95,16 +96,12 @@ def linkable_accounts(*, actor, perm: str = "activities.add_cadre"):
     cadres. It does not need the right to administer accounts (a Women's Union officer links her cadres)."""
     from danvan.accounts.models import User
 
-    qs = User.objects.filter(is_active=True).only("id", "username", "full_name").order_by("username")
-    if actor.is_superuser:
-        return qs
-    scopes = user_scopes(actor, perm)
-    if not scopes:
-        return qs.none()
-    condition = Q()
-    for scope in scopes:
-        condition |= Q(home_unit_path__startswith=scope.unit_path)
-    return qs.filter(condition)
+    return (
+        User.objects.within_scopes_of(actor, perm)
+        .filter(is_active=True)
+        .only("id", "username", "full_name")
+        .order_by("username")
+    )
 
 
 def cadres_for_meeting(*, meeting: Meeting):
@@ -275,10 +272,16 @@ def _months(period: Period) -> tuple[date, date]:
     return starts[0], starts[-1]
 
 
+def _paths_up_to(path: str) -> list[str]:
+    """``path`` and the paths of the units above it: "84/" "84/001/" "84/001/01/"."""
+    parts = path.strip("/").split("/")
+    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
 def _rules_for(unit: Unit, kinds: Iterable[str] | None = None) -> list[RuleTerms]:
-    parts = unit.path.strip("/").split("/")
-    above = ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-    rows = QuotaRule.objects.filter(Q(unit_path__in=above) | Q(unit_path__startswith=unit.path))
+    rows = QuotaRule.objects.filter(
+        Q(unit_path__in=_paths_up_to(unit.path)) | Q(unit_path__startswith=unit.path)
+    )
     if kinds is not None:
         rows = rows.filter(period__in=list(kinds))
     return [

@@ -511,6 +511,10 @@ class PostActionView(ScopedObjectMixin, View):
     def done_message(self, obj) -> str:
         return ""
 
+    def refused_target(self, obj) -> str:
+        """Where a refusal sends the user (with its reason): by default where success does."""
+        return self.target(obj)
+
     def post(self, request, *args, **kwargs):
         obj = self.object
         url = self.target(obj)
@@ -518,6 +522,7 @@ class PostActionView(ScopedObjectMixin, View):
             self.act(obj)
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+            url = self.refused_target(obj)
         else:
             text = self.done_message(obj)
             if text:
@@ -532,15 +537,14 @@ class CourseDeleteView(PostActionView):
     def target(self, obj):
         return reverse("activities:course-list")
 
-    def post(self, request, *args, **kwargs):
-        obj = self.object
-        try:
-            services.course_delete(actor=request.user, course=obj)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect(obj.get_absolute_url())
-        messages.success(request, _("Course “%(name)s” deleted.") % {"name": obj.title})
-        return redirect("activities:course-list")
+    def refused_target(self, obj):
+        return obj.get_absolute_url()  # a course with participants is kept: back to it
+
+    def act(self, obj):
+        services.course_delete(actor=self.request.user, course=obj)
+
+    def done_message(self, obj):
+        return _("Course “%(name)s” deleted.") % {"name": obj.title}
 
 
 class MeetingDeleteView(PostActionView):

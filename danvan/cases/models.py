@@ -16,6 +16,8 @@ read logged. A check constraint keeps the citizen's contact columns of a denunci
 
 from __future__ import annotations
 
+from datetime import date
+
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -548,8 +550,6 @@ class CaseEvent(models.Model):
         earlier day and recorded today), else the day it was recorded."""
         on = (self.data or {}).get("on")
         if on:
-            from datetime import date
-
             return date.fromisoformat(on)
         return timezone.localtime(self.at).date()
 

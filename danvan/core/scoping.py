@@ -88,12 +88,18 @@ class ScopedQuerySet(models.QuerySet):
     """The only way rows of a scoped model are read for a user."""
 
     def visible_to(self, user: User | Any, action: str = "view") -> ScopedQuerySet:
+        return self.within_scopes_of(user, permission_name(self.model, action))
+
+    def within_scopes_of(self, user: User | Any, perm: str) -> ScopedQuerySet:
+        """The rows that lie where ``user`` holds ``perm`` (``visible_to`` with the model's own view/change
+        permission; another module's permission for a read that module makes, e.g. the accounts an officer
+        may link to her cadres)."""
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self.all()
         model = self.model
-        scopes = user_scopes(user, permission_name(model, action))
+        scopes = user_scopes(user, perm)
         if not scopes:
             return self.none()
         unit_field = model.scope_unit_field

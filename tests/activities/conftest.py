@@ -73,6 +73,20 @@ class Area:
             actor=self.root, branch=branch or self.women_branch, held_on=on, **kwargs
         )
 
+    def course(self, title="Tập huấn", starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 2), hours="4", **kw):
+        from decimal import Decimal
+
+        kw.setdefault("kind", "training")
+        return services.course_create(
+            actor=self.root,
+            organiser=kw.pop("organiser", self.women_province),
+            title=title,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            hours=Decimal(hours),
+            **kw,
+        )
+
     def attend(self, cadre, meeting):
         return services.attendance_add(actor=self.root, meeting=meeting, cadre=cadre)
 

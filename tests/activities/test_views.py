@@ -290,32 +290,14 @@ def test_an_organisations_officer_registers_a_cadre_with_an_account_and_a_start(
 
 
 def test_a_course_is_checked_for_its_hours_and_can_be_deleted_while_empty(area, client_for):
-    from decimal import Decimal
-
     from django.core.exceptions import ValidationError
 
     from danvan.activities.models import TrainingCourse
 
     with pytest.raises(ValidationError) as exc:  # 80 hours in one day: a typo
-        services.course_create(
-            actor=area.root,
-            organiser=area.women_province,
-            title="Tập huấn",
-            kind="training",
-            starts_on=date(2026, 3, 2),
-            ends_on=date(2026, 3, 2),
-            hours=Decimal("80"),
-        )
+        area.course(hours="80")
     assert "80 hours do not fit in 1 days" in exc.value.message_dict["hours"][0]
-    course = services.course_create(
-        actor=area.root,
-        organiser=area.women_province,
-        title="Tập huấn kỹ năng",
-        kind="training",
-        starts_on=date(2026, 3, 2),
-        ends_on=date(2026, 3, 3),
-        hours=Decimal("16"),
-    )
+    course = area.course(title="Tập huấn kỹ năng", ends_on=date(2026, 3, 3), hours="16")
     services.participant_add(actor=area.root, course=course, cadre=area.women_cadre)
     client = client_for(area.root)
     edit = client.get(f"/activities/training/{course.pk}/edit/").content.decode()
@@ -324,19 +306,12 @@ def test_a_course_is_checked_for_its_hours_and_can_be_deleted_while_empty(area, 
     assert (
         "remove them first" in kept.content.decode() and TrainingCourse.objects.filter(pk=course.pk).exists()
     )
+    assert kept.redirect_chain[-1][0] == course.get_absolute_url()  # back to the course, with the reason
     course.participants.all().delete()
     client.post(f"/activities/training/{course.pk}/delete/")
     assert not TrainingCourse.objects.filter(pk=course.pk).exists()
     # one who may only read courses gets neither the button nor the deletion
-    other = services.course_create(
-        actor=area.root,
-        organiser=area.women_province,
-        title="Lớp khác",
-        kind="training",
-        starts_on=date(2026, 3, 2),
-        ends_on=date(2026, 3, 2),
-        hours=Decimal("4"),
-    )
+    other = area.course(title="Lớp khác")
     assert client_for(area.leader).post(f"/activities/training/{other.pk}/delete/").status_code in (403, 404)
     assert TrainingCourse.objects.filter(pk=other.pk).exists()
 
