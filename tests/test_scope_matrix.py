@@ -338,6 +338,7 @@ def test_lists_do_show_in_scope_records(client, matrix):
         "/structure/branches/?q=zzinsc&export=csv",
         "/api/branches/?q=zzinsc",
         "/accounts/users/?export=csv",
+        "/search/?q=zzinsc",
     ):
         assert MARK_IN.lower() in _body(client.get(url)).lower(), url
 

@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
     name = "danvan.accounts"
     label = "accounts"
     verbose_name = _("Accounts and roles")
+
+    def ready(self) -> None:
+        from danvan.accounts import search_sources
+        from danvan.core import search
+
+        search.register(*search_sources.SOURCES)

@@ -44,3 +44,7 @@ class ActivitiesConfig(AppConfig):
 
         if demo.extend not in core_demo.EXTENSIONS:
             core_demo.EXTENSIONS.append(demo.extend)
+        from danvan.activities import search_sources
+        from danvan.core import search
+
+        search.register(*search_sources.SOURCES)

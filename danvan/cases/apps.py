@@ -30,3 +30,7 @@ class CasesConfig(AppConfig):
         audit.register_sensitive_field("cases.Case", "denouncer_identity", _("Denouncer's identity"))
         audit.register_purpose("moved with the transferred case", pgettext_lazy("case", "Transfer"))
         audit.register_purpose("document", _("Confidential document #%(id)s"), numbered=True)
+        from danvan.cases import search_sources
+        from danvan.core import search
+
+        search.register(*search_sources.SOURCES)

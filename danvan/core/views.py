@@ -105,6 +105,31 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return context
 
 
+class SearchView(LoginRequiredMixin, TemplateView):
+    """The top bar's search: a few matches of each kind of record the user may see."""
+
+    template_name = "core/search.html"
+
+    def get_context_data(self, **kwargs):
+        from danvan.core import search
+
+        context = super().get_context_data(**kwargs)
+        raw = self.request.GET.get("q", "")
+        context["page_title"] = _("Search")
+        context["groups"] = []
+        context["problem"] = ""
+        context["query"] = ""
+        if raw.strip():
+            try:
+                words = search.check_query(raw)
+            except search.QueryProblem as problem:
+                context["problem"] = str(problem)
+            else:
+                context["query"] = words
+                context["groups"] = search.search(self.request, words)
+        return context
+
+
 class JobListView(LoginRequiredMixin, TemplateView):
     template_name = "core/jobs.html"
 

@@ -45,3 +45,7 @@ class MembersConfig(AppConfig):
 
         # the citizen ID's reads (services.person_citizen_id), by their name on the access log page
         audit.register_sensitive_field("members.Person", "citizen_id", _("Citizen ID"))
+        from danvan.core import search
+        from danvan.members import search_sources
+
+        search.register(*search_sources.SOURCES)

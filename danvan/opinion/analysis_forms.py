@@ -27,6 +27,12 @@ class IssueFilterForm(StyledForm):
     """Filters of the issue list (and its export): place (a unit of the scope, or a commune's code), period of
     the last item, field, status and the smallest number of items (empty: ``ISSUE_MIN_ITEMS``)."""
 
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("words of the title")}),
+    )
     unit = forms.ModelChoiceField(
         label=_("Unit (and below)"), queryset=None, required=False, empty_label=_("All units")
     )

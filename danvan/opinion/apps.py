@@ -30,3 +30,7 @@ class OpinionConfig(AppConfig):
         from danvan.opinion import home
 
         core_home.register(home.cards)
+        from danvan.core import search
+        from danvan.opinion import search_sources
+
+        search.register(*search_sources.SOURCES)

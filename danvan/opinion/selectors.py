@@ -159,6 +159,14 @@ def issues_for(
     return qs
 
 
+def issue_search(qs, words: str):
+    """Issues whose title or summary has every word, accents optional ("duong lay loi" finds "Đường lầy
+    lội")."""
+    for word in fold(words).split()[:8]:
+        qs = qs.filter(Q(title__unaccent__icontains=word) | Q(summary__unaccent__icontains=word))
+    return qs
+
+
 def top_issues(
     actor,
     *,

@@ -31,3 +31,7 @@ class PracticesConfig(AppConfig):
 
         if demo.extend not in core_demo.EXTENSIONS:
             core_demo.EXTENSIONS.append(demo.extend)
+        from danvan.core import search
+        from danvan.practices import search_sources
+
+        search.register(*search_sources.SOURCES)

@@ -39,6 +39,7 @@ def filtered_issues(request, form: IssueFilterForm):
         field=data.get("field") or "",
         min_items=data.get("min_items") or selectors.ISSUE_MIN_ITEMS,
     )
+    qs = selectors.issue_search(qs, data.get("q") or "")
     for subtree in form.unit_paths(request.user):
         qs = qs.filter(unit_path__startswith=subtree)
     if data.get("seen_from"):
