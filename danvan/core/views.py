@@ -119,6 +119,8 @@ class SearchView(LoginRequiredMixin, TemplateView):
         context["groups"] = []
         context["problem"] = ""
         context["query"] = ""
+        # what the box shows again: never a citizen ID
+        context["value"] = "" if search.CITIZEN_ID_LIKE.match(raw) else raw
         if raw.strip():
             try:
                 words = search.check_query(raw)

@@ -49,7 +49,15 @@ class MembershipFilter(StyledFilterSet):
     q = django_filters.CharFilter(
         label=_("Name or phone"),
         method="filter_q",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. nguyen thi lan, or 0912…")}),
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("e.g. nguyen thi lan, or 0912…"),
+                # a citizen ID is looked up with its own (POST) form: the browser refuses to send it here
+                "pattern": r"(?!\s*(\d[\s.]?){11}\d\s*$).*",
+                "title": _("A citizen ID is looked up with “Find by citizen ID”, not in this box."),
+            }
+        ),
     )
     org_type = django_filters.ModelChoiceFilter(label=_("Organisation type"), queryset=_types)
     organisation = django_filters.ModelChoiceFilter(

@@ -154,7 +154,23 @@ class MembershipListView(ScopedListView):
     paginate_by = None
 
     def get_queryset(self):
-        return selectors.member_list(actor=self.request.user, sort=self.request.GET.get("sort", "name"))
+        qs = selectors.member_list(actor=self.request.user, sort=self.request.GET.get("sort", "name"))
+        return qs.none() if self.citizen_id_query else qs
+
+    @cached_property
+    def citizen_id_query(self) -> bool:
+        """A citizen ID typed in the search box: not searched, not shown again, not kept in the links."""
+        from danvan.core.search import CITIZEN_ID_LIKE
+
+        return bool(CITIZEN_ID_LIKE.match(self.request.GET.get("q", "")))
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if self.citizen_id_query and kwargs.get("data") is not None:
+            data = kwargs["data"].copy()
+            data["q"] = ""
+            kwargs["data"] = data
+        return kwargs
 
     def get_template_names(self):
         if self.request.htmx and not self.request.htmx.boosted:
@@ -174,6 +190,14 @@ class MembershipListView(ScopedListView):
         query = self.request.GET.copy()
         for key in ("page", "export", "sort"):
             query.pop(key, None)
+        if self.citizen_id_query:
+            query.pop("q", None)
+            plain = self.request.GET.copy()
+            plain.pop("q", None)
+            plain.pop("page", None)
+            plain.pop("export", None)
+            context["querystring"] = plain.urlencode()
+        context["citizen_id_query"] = self.citizen_id_query
         context["querystring_nosort"] = query.urlencode()
         context["can_add"] = user.has_perm("members.add_membership")
         context["lookup_form"] = forms.CitizenIdLookupForm()

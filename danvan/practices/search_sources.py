@@ -3,6 +3,7 @@ PracticesConfig.ready())."""
 
 from __future__ import annotations
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from danvan.core.search import SearchHit, SearchSource, by_filterset
@@ -15,9 +16,9 @@ def _practice(practice: Practice) -> SearchHit:
 
 
 def _award(award: Award) -> SearchHit:
-    detail = " · ".join(
-        p for p in (award.recipient_name, award.practice.name if award.practice_id else "") if p
-    )
+    practice = award.practice.name if award.practice_id else ""
+    when = date_format(award.awarded_on, "SHORT_DATE_FORMAT")
+    detail = " · ".join(p for p in (award.recipient_name, practice, when) if p)
     return SearchHit(award.title, award.get_absolute_url(), detail)
 
 

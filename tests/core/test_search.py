@@ -80,7 +80,9 @@ def test_citizen_ids_are_refused(client, demo_world, query):
     response = client.get("/search/", {"q": query})
     assert response.status_code == 200
     assert response.context["groups"] == []
-    assert "Số CCCD không tra cứu ở đây" in response.content.decode()
+    body = response.content.decode()
+    assert "Số CCCD không tra cứu ở đây" in body
+    assert query not in body  # not shown again in the box
 
 
 def test_too_short_and_empty(client, demo_world):

@@ -94,8 +94,9 @@ def test_list_search_filters_and_export(members, client_for, django_assert_max_n
     page = body(client.get(url + "?q=0912345678"))  # exact phone
     assert "Trần Thị Lan" in page and "Lê Văn Tư" not in page
     value = citizen_id(birth_year=1990, sex="F")
-    page = body(client.get(url + f"?q={value}"))  # a citizen ID is never searched through an address
-    assert "Trần Thị Lan" not in page
+    page = body(client.get(url + f"?q={value}&sex=F"))  # a citizen ID is never searched through an address
+    assert "Trần Thị Lan" not in page and "Nguyễn Thị Hòa" not in page
+    assert "Số CCCD không tìm ở ô này" in page and value not in page  # said so, and not shown again
     page = body(client.get(url + f"?org_type={w.branches['farmers_va'].organisation.type_id}&sex=M"))
     assert "Lê Văn Tư" in page and "Trần Thị Lan" not in page
     page = body(client.get(url + "?age=60_79"))
