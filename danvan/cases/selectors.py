@@ -379,7 +379,8 @@ def case_figures(
                                 AND (resolution_due IS NULL OR concluded_on <= resolution_due)) AS on_time,
                count(*) FILTER (WHERE concluded_on IS NOT NULL AND concluded_on > resolution_due) AS late,
                count(*) FILTER (WHERE status IN ({open_list}) AND concluded_on IS NULL) AS open,
-               count(*) FILTER (WHERE status IN ({open_list}) AND due_on < %s) AS overdue,
+               count(*) FILTER (WHERE status IN ({open_list}) AND concluded_on IS NULL
+                                AND due_on < %s) AS overdue,
                count(*) FILTER (WHERE is_collective) AS collective
           FROM {table} AS "{table}"
          WHERE {where}"""
@@ -438,8 +439,9 @@ def case_figures(
     by_unit.sort(key=lambda r: -r["received"])
     by_month.sort(key=lambda r: r["key"])
 
-    # Index-only over the partial index of open cases: count a column it holds (unit_path), not the id.
-    open_qs = Case.objects.visible_to(actor).filter(status__in=OPEN_STATUSES)
+    # Being resolved now, whenever received (the same definition as the "open" column: a concluded case
+    # waiting for its answer is counted as resolved, not as open), and of those the overdue: a part of them.
+    open_qs = Case.objects.visible_to(actor).filter(status__in=OPEN_STATUSES, concluded_on__isnull=True)
     now = open_qs.aggregate(open=Count("unit_path"), overdue=Count("unit_path", filter=Q(due_on__lt=on)))
     satisfaction, by_unit_sat = rating_figures(actor=actor, start=start, end=end)
     return Figures(

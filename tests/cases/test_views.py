@@ -216,6 +216,11 @@ def test_dashboard_and_figures_with_exports(client, cw):
     assert figures.totals["received"] == 3 and figures.totals["collective"] == 1
     assert figures.totals["resolved"] == 2 and figures.totals["on_time"] == 2 and figures.totals["open"] == 1
     assert figures.totals["resolved"] + figures.totals["open"] <= figures.totals["received"]
+    # months later the report is past its deadline and the concluded case late with its answer: that one is
+    # resolved, not "open and overdue" — overdue is a part of open, in the table and in the card of today
+    later = case_figures(actor=officer, start=date(2026, 3, 1), end=date(2026, 3, 31), on=date(2026, 9, 1))
+    assert later.totals["open"] == 1 and later.totals["overdue"] == 1
+    assert later.open_now == 1 and later.overdue_now == 1
     assert {r["key"]: r["received"] for r in figures.by_kind} == {
         "report": 1,
         "complaint": 1,
