@@ -34,3 +34,9 @@ class CasesConfig(AppConfig):
         from danvan.core import search
 
         search.register(*search_sources.SOURCES)
+        from danvan.activities import services as activities_services
+        from danvan.cases import services
+
+        # issues raised at branch meetings are sent on as cases (activities cannot import cases)
+        if services.meeting_issue_to_case not in activities_services.ISSUE_FORWARDERS:
+            activities_services.ISSUE_FORWARDERS.append(services.meeting_issue_to_case)

@@ -1501,6 +1501,40 @@ def dialogue_question_to_case(*, actor, question: DialogueQuestion, kind: str = 
 
 
 @transaction.atomic
+def meeting_issue_to_case(*, actor, issue) -> tuple[int, str]:
+    """An issue raised at a branch meeting, sent on by the branch's officer (``activities.services.issue_forward``
+    checks her permission over the issue): a recommendation to the body that receives the submissions of the
+    meeting's commune, as a citizen's would be (channel: branch meeting), so that body needs no grant from her.
+    Registered in ``activities.services.ISSUE_FORWARDERS`` by CasesConfig.ready(). Returns (id, reference)."""
+    meeting = issue.meeting
+    unit = meeting.unit
+    body = receiving_body(unit)
+    if body is None:
+        raise ValidationError(
+            _("No body receives citizens' submissions in %(unit)s yet: the issue stays recorded.")
+            % {"unit": (_commune_of(unit) or unit).name}
+        )
+    content = issue.summary if not issue.details else f"{issue.summary}\n\n{issue.details}"
+    case = _create(
+        actor=actor,
+        kind=Kind.RECOMMENDATION,
+        channel=Channel.BRANCH_MEETING,
+        unit=unit,
+        handling_org=body,
+        title=issue.summary[:MAX_TITLE],
+        content=content,
+        citizen=CitizenData(name=issue.raised_by),
+        received_on=min(meeting.held_on, timezone.localdate()),
+    )
+    note = _("Raised at the meeting of %(branch)s on %(day)s.") % {
+        "branch": meeting.branch.name,
+        "day": meeting.held_on.strftime("%d/%m/%Y"),
+    }
+    _event(case, EventKind.RECEIVED, actor, note, channel=Channel.BRANCH_MEETING, on=case.received_on)
+    return case.pk, case.reference
+
+
+@transaction.atomic
 def commitment_create(
     *,
     actor,

@@ -22,6 +22,7 @@ from danvan.activities.models import (
     MeetingIssue,
 )
 from danvan.structure import services as structure_services
+from danvan.structure.models import OrgType
 
 pytestmark = pytest.mark.django_db
 
@@ -303,7 +304,8 @@ def test_tallies_follow_bulk_inserts_too(area):
 # --- issues ---------------------------------------------------------------------------------------
 
 
-def test_issues_stay_recorded_recommendations_until_cases_exist(area):
+def test_issues_stay_recorded_recommendations_without_the_cases_module(area, monkeypatch):
+    monkeypatch.setattr(services, "ISSUE_FORWARDERS", [])
     m = area.meeting()
     issue = services.issue_add(actor=area.root, meeting=m, summary=" Giá lúa thấp ", raised_by="Hội viên")
     assert issue.status == IssueStatus.RECORDED and issue.summary == "Giá lúa thấp"
@@ -333,6 +335,40 @@ def test_an_issue_is_sent_on_through_the_cases_hook(area, monkeypatch):
         services.issue_forward(actor=area.root, issue=issue)  # only once
     with pytest.raises(ValidationError):
         services.issue_answer(actor=area.root, issue=issue, answer="…")  # answered in the cases module
+
+
+def test_an_issue_becomes_a_case_of_the_communes_receiving_body(area):
+    from danvan.cases.models import Case, Channel, Kind
+
+    issue = services.issue_add(
+        actor=area.root,
+        meeting=area.meeting(),
+        summary="Đường liên ấp ngập khi triều cường",
+        details="Đề nghị nâng cấp đoạn 300 m.",
+        raised_by="Bà Năm",
+    )
+    # no body in the commune receives citizens' submissions yet: said so, nothing changes
+    with pytest.raises(ValidationError, match="No body receives"):
+        services.issue_forward(actor=area.commission_officer, issue=issue)
+    assert MeetingIssue.objects.get(pk=issue.pk).status == IssueStatus.RECORDED and not Case.objects.exists()
+    committee = structure_services.organisation_create(
+        actor=area.root, type=OrgType.objects.get(code="peoples_committee"), unit=area.w.commune_a
+    )
+    services.issue_forward(actor=area.commission_officer, issue=issue)
+    issue.refresh_from_db()
+    case = Case.objects.get()
+    assert (issue.status, issue.case_id, issue.case_reference) == (
+        IssueStatus.FORWARDED,
+        case.pk,
+        case.reference,
+    )
+    assert case.channel == Channel.BRANCH_MEETING and case.kind == Kind.RECOMMENDATION
+    assert case.handling_org == committee and case.unit == area.women_branch.unit
+    assert case.received_on == date(2026, 2, 10)  # the day of the meeting
+    assert "Đề nghị nâng cấp đoạn 300 m." in case.content
+    received = case.events.get()
+    assert "Chi hội Phụ nữ ấp Phú Hòa" in received.note and "10/02/2026" in received.note
+    assert received.actor == area.commission_officer
 
 
 def test_answering_an_issue(area):
