@@ -137,10 +137,8 @@ class ReceptionSessionTable(tables.Table):
     place = tables.Column(verbose_name=pgettext_lazy("venue", "Place"))
     status = tables.Column(verbose_name=_("Status"))
     citizens_received = tables.Column(verbose_name=_("Citizens received"))
-    edit = tables.LinkColumn(
-        "cases:reception-update",
-        args=[tables.A("pk")],
-        text=_("Edit"),
+    edit = tables.Column(
+        empty_values=(),
         verbose_name="",
         orderable=False,
         exclude_from_export=True,
@@ -151,3 +149,24 @@ class ReceptionSessionTable(tables.Table):
         model = ReceptionSession
         fields = ("on", "time", "unit", "position", "leader_name", "place", "status", "citizens_received")
         attrs = TABLE_ATTRS
+
+    def __init__(self, *args, user=None, **kwargs):
+        # "Edit" only on the sessions the user may change (others may see the schedule, not change it)
+        self.user = user
+        if user is not None and not user.has_perm("cases.change_receptionsession"):
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), "edit")
+        super().__init__(*args, **kwargs)
+
+    def render_edit(self, record, value):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        from danvan.core.scoping import has_scope_permission
+
+        if self.user is not None and not has_scope_permission(
+            self.user, "cases.change_receptionsession", record.unit_path, record.org_path or None
+        ):
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>', reverse("cases:reception-update", args=[record.pk]), _("Edit")
+        )

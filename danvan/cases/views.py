@@ -1181,6 +1181,9 @@ class ReceptionListView(ScopedListView):
     def get_queryset(self):
         return selectors.reception_sessions(actor=self.request.user)
 
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "user": self.request.user}
+
 
 class ReceptionFormMixin:
     def save(self, form, session=None):

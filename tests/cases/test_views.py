@@ -558,3 +558,27 @@ def test_letters_cite_the_law_of_a_deadline_not_the_rules_notes():
     for rule in load_json("deadline_rules.json")["rules"]:
         cited = letters.citation(rule.get("legal_basis", ""))
         assert "Sửa theo" not in cited and "quy chế" not in cited and len(cited) < 80, cited
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_reception_schedule_offers_edit_only_to_who_may_change_it(client, cw):
+    secretary = ReceptionRequirement.objects.get(code="commune_party_secretary")
+    session = services.reception_session_save(
+        actor=cw.users["reception_ca"],
+        unit=cw.w.commune_a,
+        organisation=None,
+        position=secretary,
+        leader_name="Đồng chí Bí thư",
+        on=date(2026, 3, 5),
+        start_time=None,
+        end_time=None,
+        place="Trụ sở UBND xã",
+    )
+    edit = f"/cases/reception/{session.pk}/edit/"
+    client.force_login(cw.users["reception_ca"])
+    assert edit in client.get("/cases/reception/").content.decode()
+    assert client.get(edit).status_code == 200
+    client.force_login(cw.users["commission_ca"])  # sees the schedule, may not change it
+    page = client.get("/cases/reception/").content.decode()
+    assert "Đồng chí Bí thư" in page and edit not in page and "Chỉnh sửa" not in page
+    assert client.get(edit).status_code == 403
