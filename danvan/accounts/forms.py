@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -175,11 +175,20 @@ class _UserFieldsForm(StyledForm):
         self.fields["home_unit"].queryset = units
 
 
+def validate_username(value: str) -> None:
+    if "@" in value:
+        raise ValidationError(
+            _('A username cannot contain "@": people sign in with it or with their e-mail address.')
+        )
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", value):
+        raise ValidationError(_("Use only unaccented letters, digits and . _ - (for example nguyen.van.a)."))
+
+
 class UserCreateForm(_UserFieldsForm):
     username = forms.CharField(
         label=_("Username"),
         max_length=150,
-        validators=[UnicodeUsernameValidator()],
+        validators=[validate_username],
         help_text=_("Letters, digits and . _ - only. People sign in with it or with their e-mail address."),
     )
     password1 = forms.CharField(
@@ -212,14 +221,6 @@ class UserCreateForm(_UserFieldsForm):
         "password2",
         "send_invite",
     ]
-
-    def clean_username(self):
-        username = self.cleaned_data["username"]
-        if "@" in username:
-            raise forms.ValidationError(
-                _('A username cannot contain "@": people sign in with it or with their e-mail address.')
-            )
-        return username
 
     def clean(self):
         # Passwords bypass the text normalisation of StyledForm.

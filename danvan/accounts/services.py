@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from danvan.accounts.models import Role, RoleAssignment, User
 from danvan.core.scoping import forget_scopes, has_scope_permission, user_scopes
@@ -237,6 +238,13 @@ def assignment_create(
             % {"perm": missing.name}
         )
     valid_from = valid_from or timezone.localdate()
+    if valid_from < EARLIEST_ASSIGNMENT:
+        raise ValidationError(
+            {
+                "valid_from": _("The start date cannot be before %(year)s.")
+                % {"year": EARLIEST_ASSIGNMENT.year}
+            }
+        )
     if valid_to and valid_to < valid_from:
         raise ValidationError({"valid_to": _("The end date cannot be before the start date.")})
     # The account's row is locked so that two administrators giving the same role at the same moment
@@ -389,11 +397,23 @@ def user_unlock(*, actor, user: User) -> User:
     return user
 
 
+# an assignment back-dated further than this is a typing error (01/01/1900), not history
+EARLIEST_ASSIGNMENT = date(1990, 1, 1)
+
+OWN_SECOND_FACTOR = gettext_lazy(
+    "You cannot reset your own two-factor sign-in: ask another administrator, or change your "
+    "authenticator app on the “Two-factor sign-in” page."
+)
+
+
 @transaction.atomic
 def user_reset_second_factor(*, actor, user: User) -> int:
     """Remove the account's authenticator devices (a lost phone): it enrols a new one at next sign-in."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    if actor.pk == user.pk:
+        # removing one's own second factor would let a stolen password alone open the account
+        raise ValidationError(str(OWN_SECOND_FACTOR))
     _check_user_in_scope(actor, user, "accounts.change_user")
     _check_outranks(actor, user)
     deleted, _details = TOTPDevice.objects.filter(user=user).delete()

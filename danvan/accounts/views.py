@@ -490,6 +490,12 @@ class UserResetSecondFactorView(ConfirmActionView):
             "success": _("Two-factor sign-in has been reset for this account."),
         }
 
+    def get(self, request, *args, **kwargs):
+        if self.object.pk == request.user.pk:  # refused by the service: say so before asking to confirm
+            messages.error(request, services.OWN_SECOND_FACTOR)
+            return redirect(self.back_url())
+        return super().get(request, *args, **kwargs)
+
     def run(self):
         services.user_reset_second_factor(actor=self.request.user, user=self.object)
 

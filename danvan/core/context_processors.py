@@ -19,6 +19,7 @@ def navigation(request):
             "nav_sections": visible_sections(user, request.path),
             "nav_badges": visible_badges(user),
             "user_scope": scope_summary(actor=user),
+            "nav_search": True,
         }
         request._danvan_navigation = cached
     return cached

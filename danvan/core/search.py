@@ -23,8 +23,8 @@ from danvan.core.text import clean
 MIN_LENGTH = 2
 MAX_LENGTH = 100
 PER_SOURCE = 5
-# twelve digits, maybe spaced: a citizen ID (CCCD)
-CITIZEN_ID_LIKE = re.compile(r"^\s*(\d[\s.]?){11}\d\s*$")
+# twelve digits, maybe grouped with spaces, dots or dashes: a citizen ID (CCCD)
+CITIZEN_ID_LIKE = re.compile(r"^\s*(\d[\s.\-]?){11}\d\s*$")
 
 
 @dataclass(frozen=True)

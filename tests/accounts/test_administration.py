@@ -107,6 +107,13 @@ def test_create_user_errors_from_the_service_show_on_the_form(client, world, adm
     )
     assert weak.context["form"].errors["password1"]
     assert not User.objects.filter(username="yeu").exists()
+    for name in ("người.dùng", "nguyen van a", "a+b"):  # what the help text says: letters, digits and . _ -
+        bad = client.post(
+            reverse("accounts:user-create"),
+            {"username": name, "full_name": "Y", "home_unit": world.commune_a.pk},
+        )
+        assert "Use only unaccented letters, digits and . _ -" in str(bad.context["form"].errors["username"])
+        assert not User.objects.filter(username=name).exists()
 
 
 def test_edit_user_and_deactivate(client, world, admin_a):
@@ -394,6 +401,13 @@ def test_reset_second_factor_of_an_account(client, world, admin_a):
     TOTPDevice.objects.create(user=officer, name="lost phone", confirmed=True)
     assert client.post(reverse("accounts:user-reset-2fa", args=[officer.pk])).status_code == 302
     assert not TOTPDevice.objects.filter(user=officer).exists()
+    # not one's own: a stolen password alone would then open the account
+    TOTPDevice.objects.create(user=admin_a, name="my phone", confirmed=True)
+    url = reverse("accounts:user-reset-2fa", args=[admin_a.pk])
+    page = client.get(url, follow=True)
+    assert page.redirect_chain and "cannot reset your own two-factor" in page.content.decode()
+    client.post(url)
+    assert TOTPDevice.objects.filter(user=admin_a).exists()
 
 
 def test_role_pages_and_who_may_edit_them(client, world, admin_a):

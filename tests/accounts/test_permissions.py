@@ -92,6 +92,15 @@ def test_assignment_with_an_end_before_its_start_is_refused(world):
             valid_from=date(2026, 3, 1),
             valid_to=date(2026, 2, 1),
         )
+    with pytest.raises(ValidationError, match="before 1990"):  # 01/01/1900: a typing error
+        services.assignment_create(
+            actor=superuser(),
+            user=world.users["nobody"],
+            role=Role.objects.get(code="leader"),
+            unit=world.commune_a,
+            valid_from=date(1900, 1, 1),
+        )
+    assert not RoleAssignment.objects.filter(user=world.users["nobody"]).exists()
 
 
 def test_organisation_must_be_in_or_above_the_unit(world):

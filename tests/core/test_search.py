@@ -72,7 +72,7 @@ def test_more_matches_link_to_the_list(client, demo_world):
     assert client.get(group.more_url).content.decode().count("Ấp Mới Số") >= 7
 
 
-@pytest.mark.parametrize("query", ["084185000123", "084 185 000 123", "084.185.000.123"])
+@pytest.mark.parametrize("query", ["084185000123", "084 185 000 123", "084.185.000.123", "0841-8500-0123"])
 def test_citizen_ids_are_refused(client, demo_world, query):
     w = demo_world
     join(person(w.village_a, name="Nguyễn Thị Hoa"), w.branches["women_va"], on=date(2021, 3, 1))
