@@ -1124,6 +1124,7 @@ class CourseListView(ScopedListView):
     export_name = "tap-huan-boi-duong"
     create_url_name = "activities:course-create"
     template_name = "activities/course_list.html"
+    view_permission = "activities.view_trainingcourse"  # as the figures: refused, not an empty list
 
     def get_queryset(self):
         return (

@@ -15,6 +15,33 @@ class StyledFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self._drop_pointless_null_choices()
         style_fields(self.form.fields)
+        self._check_date_ranges()
+
+    def _check_date_ranges(self):
+        """A "from" date after its "until" date (the same column, ≥ and ≤) is an error shown on the form,
+        not an empty list without a reason."""
+        bounds: dict[tuple, dict[str, str]] = {}
+        for name, filter_ in self.filters.items():
+            if not isinstance(filter_, django_filters.DateFilter) or filter_.method:
+                continue
+            *transforms, op = filter_.lookup_expr.split("__")  # "gte", or "date__gte" on a datetime
+            if op in ("gte", "lte"):
+                bounds.setdefault((filter_.field_name, *transforms), {})[op] = name
+        pairs = [(b["gte"], b["lte"]) for b in bounds.values() if "gte" in b and "lte" in b]
+        if not pairs:
+            return
+        form = self.form
+        clean = form.clean
+
+        def clean_with_ranges():
+            cleaned = clean()
+            for low, high in pairs:
+                start, end = cleaned.get(low), cleaned.get(high)
+                if start and end and start > end:
+                    form.add_error(high, _("This date is before the start date: enter the dates in order."))
+            return cleaned
+
+        form.clean = clean_with_ranges
 
     def _drop_pointless_null_choices(self):
         """FILTERS_NULL_CHOICE_LABEL adds "(trống)" to every choice filter; it finds rows only where the

@@ -155,3 +155,11 @@ def test_logout_needs_post_and_its_address_asks_first(client, officer, settings)
     # signed out already: the address leads to the sign-in page
     again = client.get(reverse("accounts:logout"))
     assert again.status_code == 302 and again["Location"] == reverse("accounts:login")
+
+
+@pytest.mark.django_db
+def test_the_sign_in_page_leads_citizens_to_the_portal(client):
+    page = client.get(reverse("accounts:login")).content.decode()
+    portal = reverse("cases:public-home")
+    assert f'href="{portal}"' in page
+    assert client.get(portal).status_code == 200  # open without an account

@@ -183,6 +183,11 @@ def test_lists_and_exports(area, client_for, django_assert_max_num_queries):
         f"/activities/cadres/{area.women_cadre.pk}/",
     ):
         assert client.get(url).status_code == 200, url
+    # without the permission anywhere: refused, as the training figures are (not an empty list with a
+    # "Figures" button that leads to a refusal)
+    nobody = client_for(area.w.users["nobody"])
+    for url in ("/activities/training/", "/activities/training/figures/"):
+        assert nobody.get(url).status_code == 403, url
 
 
 def test_training_pages(area, client_for):

@@ -582,3 +582,20 @@ def test_the_reception_schedule_offers_edit_only_to_who_may_change_it(client, cw
     page = client.get("/cases/reception/").content.decode()
     assert "Đồng chí Bí thư" in page and edit not in page and "Chỉnh sửa" not in page
     assert client.get(edit).status_code == 403
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_reversed_date_range_on_a_list_is_an_error_not_an_empty_list(client, cw):
+    cw.case(received_on=date(2026, 2, 20))
+    client.force_login(cw.users["reception_ca"])
+    assert (
+        "Đường liên ấp xuống cấp"
+        in client.get("/cases/list/?received_from=2026-02-01&received_to=2026-03-01").content.decode()
+    )
+    page = client.get("/cases/list/?received_from=2026-03-01&received_to=2026-02-01").content.decode()
+    assert "Ngày này đang trước ngày bắt đầu" in page and "Đường liên ấp xuống cấp" not in page
+    # the table alone (the filters change without reloading the page) says it too
+    part = client.get("/cases/list/?received_from=2026-03-01&received_to=2026-02-01", HTTP_HX_REQUEST="true")
+    assert "Hãy sửa bộ lọc" in part.content.decode()
+    dialogues = client.get("/cases/dialogues/?held_from=2026-03-01&held_to=2026-02-01").content.decode()
+    assert "Ngày này đang trước ngày bắt đầu" in dialogues
