@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "danvan.core.middleware.DownloadTokenMiddleware",
+    "danvan.core.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "danvan.urls"

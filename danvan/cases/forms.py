@@ -270,7 +270,10 @@ class BodyTargetForm(StyledForm):
 
     province = forms.ModelChoiceField(label=_("Province"), queryset=Unit.objects.none())
     commune = forms.ModelChoiceField(
-        label=_("Commune (empty: the province itself)"), queryset=Unit.objects.none(), required=False
+        label=_("Commune (empty: the province itself)"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("— None: the province itself —"),
     )
     org_type = forms.ModelChoiceField(label=_("Body"), queryset=OrgType.objects.none())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -346,9 +349,18 @@ class PublicSubmitForm(StyledForm):
     kind = forms.ChoiceField(
         label=_("What do you want to send?"), choices=Kind.choices, widget=forms.RadioSelect
     )
-    province = forms.ModelChoiceField(label=_("Province or city"), queryset=Unit.objects.none())
-    commune = forms.ModelChoiceField(label=_("Commune or ward"), queryset=Unit.objects.none(), required=False)
-    field = forms.ModelChoiceField(label=_("Field"), queryset=ConcernField.objects.none(), required=False)
+    province = forms.ModelChoiceField(
+        label=_("Province or city"), queryset=Unit.objects.none(), empty_label=_("— Choose —")
+    )
+    commune = forms.ModelChoiceField(
+        label=_("Commune or ward"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("— None: the province itself —"),
+    )
+    field = forms.ModelChoiceField(
+        label=_("Field"), queryset=ConcernField.objects.none(), required=False, empty_label=_("— Not sure —")
+    )
     title = forms.CharField(label=_("Subject"), max_length=200)
     content = forms.CharField(label=_("Content"), max_length=5000, widget=forms.Textarea(attrs={"rows": 7}))
     name = forms.CharField(label=_("Your full name"), max_length=150, required=False)

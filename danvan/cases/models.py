@@ -545,6 +545,16 @@ class CaseEvent(models.Model):
         return self.kind in PUBLIC_EVENT_KINDS
 
     @property
+    def by_citizen(self) -> bool:
+        """Recorded with no officer, by the citizen on the portal: her submission, its files, her rating
+        (other steps without an officer are the platform's own: reminders, escalations)."""
+        if self.actor_id is not None:
+            return False
+        if self.kind in (EventKind.RATED, EventKind.DOCUMENT):
+            return True
+        return self.kind == EventKind.RECEIVED and (self.data or {}).get("channel") == Channel.WEB
+
+    @property
     def day(self):
         """The day the step took effect: the date it was given for (a case received or accepted on an
         earlier day and recorded today), else the day it was recorded."""

@@ -30,3 +30,27 @@ class DownloadTokenMiddleware:
                 httponly=False,  # read by the page's script; it carries nothing but "1"
             )
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page that only takes a form's POST (an action button), opened by its address: Django answers 405
+    with an empty body. Browsers then show a blank page; this one says what happened, in Vietnamese. API
+    and HTMX answers are left as they are."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and not response.content
+            and not getattr(request, "htmx", False)
+            and not request.path.startswith("/api/")
+            and "text/html" in request.headers.get("Accept", "text/html")
+        ):
+            from django.template.loader import render_to_string
+
+            response.content = render_to_string("405.html", request=request)
+            response["Content-Type"] = "text/html; charset=utf-8"
+        return response

@@ -29,7 +29,11 @@ class NavSection:
 SECTIONS: list[NavSection] = [
     NavSection(
         _("Overview"),
-        (NavItem(_("Home"), "core:home", "house"),),
+        (
+            NavItem(_("Home"), "core:home", "house"),
+            # everyone's own imports and exports (an administrator's are not the only ones)
+            NavItem(_("Background jobs"), "core:job-list", "hourglass-split"),
+        ),
         order=0,
     ),
     NavSection(
@@ -56,7 +60,6 @@ SECTIONS: list[NavSection] = [
             NavItem(_("Roles"), "accounts:role-list", "key", "accounts.view_role"),
             NavItem(_("Change history"), "core:audit", "clock-history", "core.view_accesslog"),
             NavItem(_("Sensitive data reads"), "core:access-log", "eye", "core.view_accesslog"),
-            NavItem(_("Background jobs"), "core:job-list", "hourglass-split"),
         ),
         order=100,
     ),

@@ -30,6 +30,8 @@ def form_data(cw, **extra):
 
 
 def test_a_citizen_submits_and_gets_a_tracking_code(client, cw):
+    form = client.get("/cases/public/submit/").content.decode()
+    assert "— Không chọn: cấp tỉnh —" in form and "---------" not in form
     response = client.post("/cases/public/submit/", form_data(cw))
     assert response.status_code == 302 and response["Location"] == "/cases/public/receipt/"
     receipt = client.get("/cases/public/receipt/")
@@ -41,6 +43,10 @@ def test_a_citizen_submits_and_gets_a_tracking_code(client, cw):
     assert case.handling_org == cw.bodies["pc_ca"] and case.channel == "web" and case.created_by is None
     assert case.status == Status.RECEIVED and case.due_on is not None
     assert Case.objects.visible_to(cw.users["reception_ca"]).filter(pk=case.pk).exists()
+    # the officers' timeline names who recorded the submission: the citizen, on the portal
+    client.force_login(cw.users["reception_ca"])
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Công dân (qua Cổng thông tin)" in page
 
 
 def test_province_level_submissions_go_to_the_provincial_reception_board(client, cw):

@@ -467,7 +467,7 @@ def test_an_uploaded_template_is_used_even_with_split_placeholders(client, cw):
     assert again.pk == doc.pk and again.already_attached and case.documents.count() == 1
     client.force_login(cw.users["reception_ca"])
     page = client.post(f"/cases/{case.pk}/letter/", {"kind": "acceptance"}, follow=True).content.decode()
-    assert "đã được đính kèm" in page and case.documents.count() == 1
+    assert "đã được lập trước đó và đang đính kèm" in page and case.documents.count() == 1
     # another wording is another letter
     services.letter_template_upload(
         actor=officer,
@@ -599,3 +599,13 @@ def test_a_reversed_date_range_on_a_list_is_an_error_not_an_empty_list(client, c
     assert "Hãy sửa bộ lọc" in part.content.decode()
     dialogues = client.get("/cases/dialogues/?held_from=2026-03-01&held_to=2026-02-01").content.decode()
     assert "Ngày này đang trước ngày bắt đầu" in dialogues
+
+
+def test_an_action_address_opened_in_the_browser_says_what_it_is(client, cw):
+    case = cw.case()
+    client.force_login(cw.users["reception_ca"])
+    response = client.get(f"/cases/{case.pk}/letter/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 405 and "POST" in response["Allow"]
+    assert "Không phải trang để mở trực tiếp" in response.content.decode()
+    # an HTMX or API caller still gets the bare answer
+    assert client.get(f"/cases/{case.pk}/letter/", HTTP_HX_REQUEST="true").content == b""
