@@ -558,7 +558,15 @@ def case_assign(*, actor, case: Case, handler, note: str = "") -> Case:
     if case.status == Status.ACCEPTED:
         case.status = Status.ASSIGNED
     case.save()
-    _event(case, EventKind.ASSIGNED, actor, note, handler=handler.pk, previous=previous)
+    _event(
+        case,
+        EventKind.ASSIGNED,
+        actor,
+        note,
+        handler=handler.pk,
+        handler_name=handler.display_name,
+        previous=previous,
+    )
     _notify(
         handler,
         case=case,

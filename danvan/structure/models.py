@@ -115,6 +115,16 @@ class Unit(ScopedModel):
         return self.valid_to is None or self.valid_to >= timezone.localdate()
 
     @property
+    def kind_label(self) -> str:
+        """What the unit is, as people write it: "Phường", "Xã", "Ấp", "Khóm"… (the reference data writes
+        the division type in lower case); the level when nothing more is known."""
+        if self.village_kind:
+            return str(self.get_village_kind_display())
+        if self.division_type:
+            return self.division_type[:1].upper() + self.division_type[1:]
+        return str(self.get_level_display())
+
+    @property
     def current(self) -> Unit:
         """Today's unit this one rolls up to (itself when still in force)."""
         unit = self

@@ -13,8 +13,7 @@ from danvan.structure.models import Branch, Organisation, Unit
 
 def _unit(unit: Unit) -> SearchHit:
     parent = unit.parent.name if unit.parent_id else ""
-    kind = unit.division_type or unit.get_village_kind_display() or unit.get_level_display()  # "Phường", "Ấp"
-    detail = " · ".join(p for p in (kind, parent) if p)
+    detail = " · ".join(p for p in (unit.kind_label, parent) if p)
     return SearchHit(unit.name, unit.get_absolute_url(), detail)
 
 

@@ -10,7 +10,7 @@ class UnitTable(tables.Table):
     code = tables.Column(verbose_name=_("Code"))
     name = tables.Column(linkify=True, verbose_name=_("Name"))
     level = tables.Column(verbose_name=_("Level"))
-    division_type = tables.Column(verbose_name=_("division type"), empty_values=())
+    division_type = tables.Column(verbose_name=_("Division type"), empty_values=())
     parent = tables.Column(verbose_name=_("Belongs to"), accessor="parent__name")
     population = tables.Column(verbose_name=_("Population"))
     valid_to = tables.DateColumn(verbose_name=_("Valid until"), format="d/m/Y")
@@ -22,7 +22,7 @@ class UnitTable(tables.Table):
 
     def render_division_type(self, value, record):
         # a village's type is its kind (Ấp, Khóm, Thôn…), as the unit's page shows it
-        return record.get_village_kind_display() if record.village_kind else (value or "—")
+        return record.kind_label
 
     value_division_type = render_division_type
 

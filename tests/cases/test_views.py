@@ -104,6 +104,11 @@ def test_an_officer_walks_a_case_through_the_pages(client, cw):
         client.post(f"/cases/{case.pk}/assign/", {"handler": cw.users["reception_ca_2"].pk}).status_code
         == 302
     )
+    # the timeline says to whom
+    assert (
+        f"Người xử lý: {cw.users['reception_ca_2'].display_name}"
+        in client.get(f"/cases/{case.pk}/").content.decode()
+    )
     client.force_login(cw.users["reception_ca_2"])
     assert client.post(f"/cases/{case.pk}/start/").status_code == 302
     assert client.get(f"/cases/{case.pk}/extend/").status_code == 403  # not the head

@@ -579,3 +579,14 @@ def test_sub_organisation_of_a_union_defaults_to_its_type(world, client_for):
     # a parent outside the scope is ignored, not shown
     form = client.get(url("organisation-create") + f"?parent={world.orgs['front_b'].pk}").context["form"]
     assert "parent" not in form.initial
+
+
+def test_a_units_kind_reads_as_people_write_it(world, client_for):
+    # the reference data writes the division type in lower case ("phường"); villages have their own kind
+    assert Unit(level=UnitLevel.COMMUNE, division_type="phường").kind_label == "Phường"
+    assert Unit(level=UnitLevel.VILLAGE, village_kind=VillageKind.AP).kind_label == str(VillageKind.AP.label)
+    assert Unit(level=UnitLevel.COMMUNE).kind_label == str(UnitLevel.COMMUNE.label)
+    Unit.objects.filter(pk=world.commune_a.pk).update(division_type="phường")
+    client = client_for(world.users["admin_a"])
+    page = client.get(reverse("structure:unit-list") + f"?q={world.commune_a.name}").content.decode()
+    assert "Phường" in page and ">phường<" not in page
