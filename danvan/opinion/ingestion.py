@@ -849,8 +849,14 @@ def collab_report_create(*, actor, unit, what_people_say: str, village=None, whe
 # --- cases and meeting issues flowing in ----------------------------------------------------------------
 
 
-def _noon(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(day.year, day.month, day.day, 12))
+def _dated(day: dt.date, recorded_at: dt.datetime, *, now: dt.datetime | None = None) -> dt.datetime:
+    """When a flowed item was said: the record's own day (a case's received on, a meeting's held on) at the
+    local time of day the record was entered, never later than now. A case received this morning and
+    entered at 06:51 is dated 06:51, not an invented noon still to come; a case received on an earlier day
+    keeps its day, so the items sort by time as the cases do."""
+    now = now or timezone.now()
+    clock = timezone.localtime(recorded_at).time()
+    return min(timezone.make_aware(dt.datetime.combine(day, clock)), now)
 
 
 def _cursor(kind: str) -> int:
@@ -875,8 +881,8 @@ def _store_flowed(groups) -> int:
 
 def flow_cases(*, batch: int = 2000) -> int:
     """New citizens' cases since the cursor → items (subject and content without personal data), at the
-    case's unit and in the case's field when it has one. The cursor (the last case id read) is kept on the
-    channel's sources."""
+    case's unit and in the case's field when it has one, dated when the case was received (``_dated``). The
+    cursor (the last case id read) is kept on the channel's sources."""
     from danvan.cases.models import Case
 
     cursor = _cursor(SourceKind.CASES)
@@ -899,7 +905,7 @@ def flow_cases(*, batch: int = 2000) -> int:
                 "kind": ItemKind.CASE,
                 "title": strip_personal(case.title, names=names)[:500],
                 "text": strip_personal(case.content, names=names),
-                "published_at": _noon(case.received_on),
+                "published_at": _dated(case.received_on, case.created_at),
                 "reach": case.people_count,
                 "unit": case.unit,
                 # the field the case officer chose (the same list): the item's field
@@ -974,7 +980,7 @@ def flow_meetings(*, batch: int = 2000) -> int:
                 "kind": ItemKind.MEETING,
                 "title": strip_personal(issue.summary, names=names)[:500],
                 "text": strip_personal(issue.details, names=names),
-                "published_at": _noon(issue.meeting.held_on),
+                "published_at": _dated(issue.meeting.held_on, issue.created_at),
                 "unit": unit,
             }
             by_source.setdefault(source.pk, (source, []))[1].append(record)
