@@ -1,5 +1,6 @@
 """Ingestion of the opinion module: sources, feed polling, file imports, the API's batches, collaborators'
-reports and the automatic flow of citizens' cases and branch-meeting issues.
+reports and the automatic flow of citizens' cases (denunciations excepted: ``flow_cases``) and branch-meeting
+issues.
 
 Every channel ends in ``ingest_items``, which validates each record (per-item errors, never a whole batch
 refused for one bad item), NFC-cleans it and stores it through ``pipeline.store_items``:
@@ -882,14 +883,23 @@ def _store_flowed(groups) -> int:
 def flow_cases(*, batch: int = 2000) -> int:
     """New citizens' cases since the cursor → items (subject and content without personal data), at the
     case's unit and in the case's field when it has one, dated when the case was received (``_dated``). The
-    cursor (the last case id read) is kept on the channel's sources."""
-    from danvan.cases.models import Case
+    cursor (the last case id read) is kept on the channel's sources.
+
+    **Decision**: denunciations never flow. The cases module encrypts a denouncer's identity and restricts
+    who reads it, but a denunciation's subject and content often identify the denouncer (what only they saw,
+    where, whom it accuses); copied into the opinion module they would be read by every analyst and kept in
+    its items, issues, quotes and briefings. Their figures stay in the cases module's reports. The filter is
+    in the query, so a flow read again from an earlier cursor does not add them either."""
+    from danvan.cases.models import Case, Kind
 
     cursor = _cursor(SourceKind.CASES)
     total = 0
     while True:
         cases = list(
-            Case.objects.filter(pk__gt=cursor).select_related("unit", "field").order_by("pk")[:batch]
+            Case.objects.filter(pk__gt=cursor)
+            .exclude(kind=Kind.DENUNCIATION)
+            .select_related("unit", "field")
+            .order_by("pk")[:batch]
         )
         if not cases:
             break
@@ -927,7 +937,9 @@ CASE_FIELDS_WINDOW = dt.timedelta(days=7)
 def case_fields_sync(*, now: dt.datetime | None = None) -> int:
     """A case is often classified after it was received (and flowed in): the items of the cases changed in the
     last CASE_FIELDS_WINDOW whose field is no longer their case's take it, and are analysed again (their
-    rollups and issue follow). Returns the items changed."""
+    rollups and issue follow). Returns the items changed. Denunciations are left out, as by the flow."""
+    from danvan.cases.models import Kind
+
     now = now or timezone.now()
     sources = list(Source.objects.filter(kind=SourceKind.CASES).values_list("pk", flat=True))
     if not sources:
@@ -940,9 +952,9 @@ def case_fields_sync(*, now: dt.datetime | None = None) -> int:
             JOIN opinion_itemkey k ON k.source_id = ANY(%s) AND k.external_id = 'case-' || c.id
             JOIN opinion_item i ON i.id = k.item_id AND i.published_at = k.published_at
             LEFT JOIN cases_concernfield f ON f.id = c.field_id
-            WHERE c.updated_at >= %s AND i.given_field <> coalesce(f.code, '')
+            WHERE c.updated_at >= %s AND i.given_field <> coalesce(f.code, '') AND c.kind <> %s
             """,
-            [sources, now - CASE_FIELDS_WINDOW],
+            [sources, now - CASE_FIELDS_WINDOW, Kind.DENUNCIATION],
         )
         changes = cursor.fetchall()
     by_code: dict[str, list[int]] = {}

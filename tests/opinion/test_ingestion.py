@@ -479,3 +479,22 @@ def test_flowed_cases_and_meeting_issues_are_dated_when_recorded_never_ahead(
     client.force_login(make_user("an_time", role="opinion_analyst", unit=demo_world.province_a))
     body = client.get(reverse("opinion:item-detail", args=[items[f"case-{today.pk}"].pk])).content.decode()
     assert "08/12/2026 06:51" in body and "08/12/2026 12:00" not in body
+
+
+def test_denunciations_never_flow_into_opinion(demo_world, analyzer):
+    """The content of a denunciation can identify the denouncer, whose identity the cases module encrypts:
+    denunciations are left out of the flow, also when the flow is read again from the start."""
+    complaint = _case(demo_world, "T-20")
+    denunciation = _case(demo_world, "T-21", kind="denunciation")
+    assert ingestion.flow_cases() == 1
+    keys = set(Item.objects.filter(kind="case").values_list("external_id", flat=True))
+    assert keys == {f"case-{complaint.pk}"}
+    # the cursor passed the denunciation; read again from the first case, it still stays out
+    Source.objects.filter(kind=SourceKind.CASES).update(column_mapping={"cursor": 0})
+    assert ingestion.flow_cases() == 0
+    later = _case(demo_world, "T-22", kind="denunciation")
+    assert ingestion.flow_cases() == 0 and ingestion.case_fields_sync() == 0
+    assert not ItemKey.objects.filter(
+        external_id__in=[f"case-{denunciation.pk}", f"case-{later.pk}"]
+    ).exists()
+    assert set(Item.objects.filter(kind="case").values_list("external_id", flat=True)) == keys
