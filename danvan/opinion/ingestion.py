@@ -794,6 +794,17 @@ def channel_source(kind: str, unit) -> Source:
 
 # --- collaborators' reports ----------------------------------------------------------------------------
 
+# More people than live in any commune or ward: a larger number is a typing slip, not an estimate.
+MAX_HOW_MANY = 1_000_000
+
+
+def how_many_too_large() -> str:
+    from django.utils.formats import number_format
+
+    return _("Give an approximate number of people (at most %(max)s).") % {
+        "max": number_format(MAX_HOW_MANY, force_grouping=True)
+    }
+
 
 @transaction.atomic
 def collab_report_create(*, actor, unit, what_people_say: str, village=None, where: str = "", how_many: int = 1,
@@ -808,8 +819,10 @@ def collab_report_create(*, actor, unit, what_people_say: str, village=None, whe
         errors["village"] = _("The village must be in the chosen commune.")
     if mood not in Sentiment.values:
         errors["mood"] = _("Unknown mood.")
-    if not 1 <= int(how_many or 0) <= 1_000_000:
+    if int(how_many or 0) < 1:
         errors["how_many"] = _("Give an approximate number of people (at least 1).")
+    elif int(how_many) > MAX_HOW_MANY:
+        errors["how_many"] = how_many_too_large()
     if errors:
         raise ValidationError(errors)
     report = CollaboratorReport.objects.create(
