@@ -135,8 +135,9 @@ def _num(value: int | float | None) -> str:
     return formats.number_format(value, force_grouping=True)
 
 
-def _issuer(actor):
-    """The body and unit the user reports for: the body of the widest role the user holds today."""
+def issuer(actor, *, unit_body=None):
+    """The body and unit the user reports for: the body of the widest role the user holds today; for a role
+    held for a whole unit, ``unit_body(unit)`` (by default the unit's body that receives citizens' cases)."""
     from danvan.accounts.models import RoleAssignment
 
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -151,9 +152,11 @@ def _issuer(actor):
     if a is None:
         return None, getattr(actor, "home_unit", None)
     if a.organisation is None:  # a role held for a whole unit: its body that receives citizens' cases
-        from danvan.cases.services import receiving_body
+        if unit_body is None:
+            from danvan.cases.services import receiving_body
 
-        return receiving_body(a.unit), a.unit
+            unit_body = receiving_body
+        return unit_body(a.unit), a.unit
     return a.organisation, a.unit
 
 
@@ -164,7 +167,7 @@ def figures_docx(figures: Figures, *, actor=None, scope: str = "") -> bytes:
 
     document = letters.new_document()
     today = timezone.localdate()
-    body, unit = _issuer(actor)
+    body, unit = issuer(actor)
     parent_body, body_name = letters.issuing_body(body, unit)
     if not body_name:
         parent_body = scope

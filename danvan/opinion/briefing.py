@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from html import escape
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from danvan.cases.letters import new_document, official_header
 from danvan.opinion.privacy import readable, strip_contacts
 
-MOTTO = ("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 TITLE = "BÁO CÁO TÌNH HÌNH TƯ TƯỞNG, DƯ LUẬN XÃ HỘI"
 
 
@@ -54,20 +54,24 @@ def change(now: int, before: int) -> str:
 
 @dataclass
 class Briefing:
+    """``parent_body`` and ``body_name`` (the issuing body) and ``place`` (its province, without "Tỉnh") make
+    the header, the same in the preview, the PDF and the Word file."""
+
     body_name: str
     place: str
     date: dt.date
     title: str
     period_line: str
     sections: list[tuple[str, list[str]]] = field(default_factory=list)
+    parent_body: str = ""
 
 
 def compose(figures: dict) -> Briefing:
-    """figures: kind (weekly|monthly), start, end, body_name, parent_body, place, min_group_size,
-    totals {volume, negative, neutral, positive, reach}, previous {volume, negative}, by_field [{name, volume,
-    negative}], by_unit [{name, volume, negative}], issues [{title, place, volume, negativity, reach, status,
-    quotes}], forecast [{name, mean, lower, upper, total}] (expected items of the next 7 days; the
-    entry with total True is over all fields), alerts [reason], proposals [text]."""
+    """figures: kind (weekly|monthly), start, end, body_name, parent_body, place, area (the unit reported on),
+    min_group_size, totals {volume, negative, neutral, positive, reach}, previous {volume, negative}, by_field
+    [{name, volume, negative}], by_unit [{name, volume, negative}], issues [{title, place, volume, negativity,
+    reach, status, quotes}], forecast [{name, mean, lower, upper, total}] (expected items of the next 7 days;
+    the entry with total True is over all fields), alerts [reason], proposals [text]."""
     k = figures.get("min_group_size", 5)
     kind = "tuần" if figures.get("kind", "weekly") == "weekly" else "tháng"
     start, end = figures["start"], figures["end"]
@@ -83,7 +87,7 @@ def compose(figures: dict) -> Briefing:
         general.append(
             f"Trong {kind} (từ ngày {d(start)} đến ngày {d(end)}), ghi nhận {num(vol)} ý kiến, bài viết, phản ánh "
             f"của Nhân dân, {change(vol, prev.get('volume', 0))}; trong đó {num(neg)} ý kiến tiêu cực "
-            f"({pct(neg / vol)}), {num(totals.get('neutral', 0))} trung tính, {num(totals.get('positive', 0))} "
+            f"({pct(neg / vol)}), {num(totals.get('neutral', 0))} trung lập, {num(totals.get('positive', 0))} "
             f"tích cực; tổng lượt tiếp cận khoảng {num(totals.get('reach', 0))}."
         )
     fields = [r for r in figures.get("by_field", []) if (r.get("volume") or 0) >= k]
@@ -138,10 +142,12 @@ def compose(figures: dict) -> Briefing:
     ]
     return Briefing(
         body_name=figures.get("body_name", ""),
+        parent_body=figures.get("parent_body", ""),
         place=figures.get("place", ""),
         date=figures.get("date") or timezone.localdate(),
         title=TITLE,
-        period_line=f"({kind} từ ngày {d(start)} đến ngày {d(end)})",
+        period_line=f"({kind} từ ngày {d(start)} đến ngày {d(end)}"
+        + (f", trên địa bàn {figures['area']})" if figures.get("area") else ")"),
         sections=[
             ("I. Tình hình chung", general),
             ("II. Các vấn đề nổi lên", issues),
@@ -152,15 +158,32 @@ def compose(figures: dict) -> Briefing:
 
 
 def place_date(b: Briefing) -> str:
-    return f"{b.place}, ngày {b.date.day:02d} tháng {b.date.month:02d} năm {b.date.year}"
+    return f"{b.place or '…'}, ngày {b.date.day:02d} tháng {b.date.month:02d} năm {b.date.year}"
 
 
-def to_docx(b: Briefing, parent_body: str = "") -> bytes:
+def header(b: Briefing) -> dict[str, str]:
+    """The header's lines, as the cases module's letters print them (``letters.official_header``): the body
+    above and the issuing body in capitals, the motto, place and date."""
+    return {
+        "parent_body": b.parent_body.upper(),
+        "body_name": b.body_name.upper(),
+        "motto": gettext("SOCIALIST REPUBLIC OF VIET NAM"),
+        "slogan": gettext("Independence - Freedom - Happiness"),
+        "place_date": place_date(b),
+    }
+
+
+def to_docx(b: Briefing) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     document = new_document()
+    h = header(b)
     official_header(
-        document, parent_body=parent_body, body_name=b.body_name, number="", place_date=place_date(b)
+        document,
+        parent_body=h["parent_body"],
+        body_name=h["body_name"],
+        number="",
+        place_date=h["place_date"],
     )
     p = document.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -178,16 +201,12 @@ def to_docx(b: Briefing, parent_body: str = "") -> bytes:
 
 
 def to_html(b: Briefing) -> str:
+    h = {k: escape(v) for k, v in header(b).items()}
     parts = [
-        '<table class="hd"><tr><td>'
-        + escape(b.body_name.upper())
-        + "</td><td><b>"
-        + escape(MOTTO[0])
-        + "</b><br><u>"
-        + escape(MOTTO[1])
-        + "</u><br><i>"
-        + escape(place_date(b))
-        + "</i></td></tr></table>",
+        '<table class="hd" style="width:100%;text-align:center"><tr>'
+        f"<td>{h['parent_body']}<br><b>{h['body_name']}</b><br>———</td>"
+        f"<td><b>{h['motto']}</b><br><b>{h['slogan']}</b><br>———————————<br><i>{h['place_date']}</i></td>"
+        "</tr></table>",
         f'<h1>{escape(b.title)}</h1><p class="c"><i>{escape(b.period_line)}</i></p>',
     ]
     for heading, paragraphs in b.sections:

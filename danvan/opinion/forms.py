@@ -7,8 +7,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from danvan.core.forms import StyledForm
-from danvan.opinion.ingestion import MAPPING_FIELDS
+from danvan.core.text import vietnamese_key
+from danvan.opinion.ingestion import MAPPING_FIELDS, MAX_HOW_MANY, how_many_too_large
 from danvan.opinion.models import Sentiment, SourceKind
+from danvan.structure.forms import unit_label
 
 EDITABLE_KINDS = [
     (k, label) for k, label in SourceKind.choices if k in (SourceKind.RSS, SourceKind.FILE, SourceKind.API)
@@ -31,6 +33,15 @@ def scoped_units(user, perm: str, levels=("province", "commune")):
     for p in paths:
         cond |= Q(path__startswith=p)
     return qs.filter(cond).order_by("path")
+
+
+def alphabetical(field: forms.ModelChoiceField, units, label=str) -> None:
+    """Offer the queryset ``units`` in ``field`` in Vietnamese alphabetical order of their labels ("Ấp Dương
+    Điềm" before "Ấp Đông Hòa": ``core.text.vietnamese_key``); the field still accepts only its rows."""
+    field.queryset = units
+    rows = sorted(units, key=lambda u: (vietnamese_key(label(u)), u.pk))
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = empty + [(u.pk, label(u)) for u in rows]
 
 
 def pickable_units(user, perm: str):
@@ -94,17 +105,21 @@ class CollaboratorReportForm(StyledForm):
     unit = forms.ModelChoiceField(label=_("Commune or ward"), queryset=None)
     village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False)
     where = forms.CharField(label=_("Where (market, meeting, gathering…)"), required=False, max_length=300)
-    how_many = forms.IntegerField(label=_("How many people (approx.)"), min_value=1, initial=1)
+    how_many = forms.IntegerField(
+        label=_("How many people (approx.)"), min_value=1, max_value=MAX_HOW_MANY, initial=1,
+        error_messages={"min_value": _("Give an approximate number of people (at least 1).")},
+    )  # fmt: skip
     mood = forms.ChoiceField(label=_("Mood"), choices=Sentiment.choices, initial=Sentiment.NEUTRAL)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = scoped_units(
-            actor, "opinion.add_collaboratorreport", levels=("commune",)
-        )
-        self.fields["village"].queryset = scoped_units(
-            actor, "opinion.add_collaboratorreport", levels=("village",)
-        )
+        self.fields["how_many"].error_messages["max_value"] = how_many_too_large()
+        perm = "opinion.add_collaboratorreport"
+        alphabetical(self.fields["unit"], scoped_units(actor, perm, levels=("commune",)))
+        villages = scoped_units(actor, perm, levels=("village",)).select_related("parent")
+        # villages of several communes are named with their commune, as the other forms name them
+        several = len({v.parent_id for v in villages}) > 1
+        alphabetical(self.fields["village"], villages, label=unit_label if several else str)
 
 
 class PrivacyForm(StyledForm):

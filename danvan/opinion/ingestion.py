@@ -1,5 +1,6 @@
 """Ingestion of the opinion module: sources, feed polling, file imports, the API's batches, collaborators'
-reports and the automatic flow of citizens' cases and branch-meeting issues.
+reports and the automatic flow of citizens' cases (denunciations excepted: ``flow_cases``) and branch-meeting
+issues.
 
 Every channel ends in ``ingest_items``, which validates each record (per-item errors, never a whole batch
 refused for one bad item), NFC-cleans it and stores it through ``pipeline.store_items``:
@@ -793,6 +794,17 @@ def channel_source(kind: str, unit) -> Source:
 
 # --- collaborators' reports ----------------------------------------------------------------------------
 
+# More people than live in any commune or ward: a larger number is a typing slip, not an estimate.
+MAX_HOW_MANY = 1_000_000
+
+
+def how_many_too_large() -> str:
+    from django.utils.formats import number_format
+
+    return _("Give an approximate number of people (at most %(max)s).") % {
+        "max": number_format(MAX_HOW_MANY, force_grouping=True)
+    }
+
 
 @transaction.atomic
 def collab_report_create(*, actor, unit, what_people_say: str, village=None, where: str = "", how_many: int = 1,
@@ -807,8 +819,10 @@ def collab_report_create(*, actor, unit, what_people_say: str, village=None, whe
         errors["village"] = _("The village must be in the chosen commune.")
     if mood not in Sentiment.values:
         errors["mood"] = _("Unknown mood.")
-    if not 1 <= int(how_many or 0) <= 1_000_000:
+    if int(how_many or 0) < 1:
         errors["how_many"] = _("Give an approximate number of people (at least 1).")
+    elif int(how_many) > MAX_HOW_MANY:
+        errors["how_many"] = how_many_too_large()
     if errors:
         raise ValidationError(errors)
     report = CollaboratorReport.objects.create(
@@ -849,8 +863,14 @@ def collab_report_create(*, actor, unit, what_people_say: str, village=None, whe
 # --- cases and meeting issues flowing in ----------------------------------------------------------------
 
 
-def _noon(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(day.year, day.month, day.day, 12))
+def _dated(day: dt.date, recorded_at: dt.datetime, *, now: dt.datetime | None = None) -> dt.datetime:
+    """When a flowed item was said: the record's own day (a case's received on, a meeting's held on) at the
+    local time of day the record was entered, never later than now. A case received this morning and
+    entered at 06:51 is dated 06:51, not an invented noon still to come; a case received on an earlier day
+    keeps its day, so the items sort by time as the cases do."""
+    now = now or timezone.now()
+    clock = timezone.localtime(recorded_at).time()
+    return min(timezone.make_aware(dt.datetime.combine(day, clock)), now)
 
 
 def _cursor(kind: str) -> int:
@@ -875,15 +895,24 @@ def _store_flowed(groups) -> int:
 
 def flow_cases(*, batch: int = 2000) -> int:
     """New citizens' cases since the cursor → items (subject and content without personal data), at the
-    case's unit and in the case's field when it has one. The cursor (the last case id read) is kept on the
-    channel's sources."""
-    from danvan.cases.models import Case
+    case's unit and in the case's field when it has one, dated when the case was received (``_dated``). The
+    cursor (the last case id read) is kept on the channel's sources.
+
+    **Decision**: denunciations never flow. The cases module encrypts a denouncer's identity and restricts
+    who reads it, but a denunciation's subject and content often identify the denouncer (what only they saw,
+    where, whom it accuses); copied into the opinion module they would be read by every analyst and kept in
+    its items, issues, quotes and briefings. Their figures stay in the cases module's reports. The filter is
+    in the query, so a flow read again from an earlier cursor does not add them either."""
+    from danvan.cases.models import Case, Kind
 
     cursor = _cursor(SourceKind.CASES)
     total = 0
     while True:
         cases = list(
-            Case.objects.filter(pk__gt=cursor).select_related("unit", "field").order_by("pk")[:batch]
+            Case.objects.filter(pk__gt=cursor)
+            .exclude(kind=Kind.DENUNCIATION)
+            .select_related("unit", "field")
+            .order_by("pk")[:batch]
         )
         if not cases:
             break
@@ -899,7 +928,7 @@ def flow_cases(*, batch: int = 2000) -> int:
                 "kind": ItemKind.CASE,
                 "title": strip_personal(case.title, names=names)[:500],
                 "text": strip_personal(case.content, names=names),
-                "published_at": _noon(case.received_on),
+                "published_at": _dated(case.received_on, case.created_at),
                 "reach": case.people_count,
                 "unit": case.unit,
                 # the field the case officer chose (the same list): the item's field
@@ -921,7 +950,9 @@ CASE_FIELDS_WINDOW = dt.timedelta(days=7)
 def case_fields_sync(*, now: dt.datetime | None = None) -> int:
     """A case is often classified after it was received (and flowed in): the items of the cases changed in the
     last CASE_FIELDS_WINDOW whose field is no longer their case's take it, and are analysed again (their
-    rollups and issue follow). Returns the items changed."""
+    rollups and issue follow). Returns the items changed. Denunciations are left out, as by the flow."""
+    from danvan.cases.models import Kind
+
     now = now or timezone.now()
     sources = list(Source.objects.filter(kind=SourceKind.CASES).values_list("pk", flat=True))
     if not sources:
@@ -934,9 +965,9 @@ def case_fields_sync(*, now: dt.datetime | None = None) -> int:
             JOIN opinion_itemkey k ON k.source_id = ANY(%s) AND k.external_id = 'case-' || c.id
             JOIN opinion_item i ON i.id = k.item_id AND i.published_at = k.published_at
             LEFT JOIN cases_concernfield f ON f.id = c.field_id
-            WHERE c.updated_at >= %s AND i.given_field <> coalesce(f.code, '')
+            WHERE c.updated_at >= %s AND i.given_field <> coalesce(f.code, '') AND c.kind <> %s
             """,
-            [sources, now - CASE_FIELDS_WINDOW],
+            [sources, now - CASE_FIELDS_WINDOW, Kind.DENUNCIATION],
         )
         changes = cursor.fetchall()
     by_code: dict[str, list[int]] = {}
@@ -974,7 +1005,7 @@ def flow_meetings(*, batch: int = 2000) -> int:
                 "kind": ItemKind.MEETING,
                 "title": strip_personal(issue.summary, names=names)[:500],
                 "text": strip_personal(issue.details, names=names),
-                "published_at": _noon(issue.meeting.held_on),
+                "published_at": _dated(issue.meeting.held_on, issue.created_at),
                 "unit": unit,
             }
             by_source.setdefault(source.pk, (source, []))[1].append(record)

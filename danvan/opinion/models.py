@@ -20,6 +20,8 @@ Storage (ADR 0008):
 
 from __future__ import annotations
 
+import re
+
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -641,6 +643,11 @@ class Alert(ScopedModel):
         return self.acknowledged_at is None
 
 
+# The engine's names of its models (nlp.bursts.forecast): additive errors, damped additive trend, additive
+# season of m days or none.
+FORECAST_ETS = re.compile(r"ETS\(A,Ad,([AN])\)(?: m=(\d+))?")
+
+
 class Forecast(ScopedModel):
     """A 7-day forecast of the daily volume of one field in one unit, with its interval and back-test error."""
 
@@ -666,6 +673,23 @@ class Forecast(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.field or '*'} {self.made_on:%d/%m/%Y}"
+
+    @property
+    def method_label(self) -> str:
+        """The method in words for the page ("ETS(A,Ad,A) m=7" is exponential smoothing with a damped trend
+        and a 7-day season); the notation itself stays in ``method`` for those who look at the model."""
+        from django.utils.translation import gettext
+
+        ets = FORECAST_ETS.fullmatch(self.method or "")
+        if ets and ets.group(2):
+            return gettext("exponential smoothing with a damped trend and a %(days)s-day season") % {
+                "days": ets.group(2)
+            }
+        if ets:
+            return gettext("exponential smoothing with a damped trend")
+        if self.method == "naive":
+            return gettext("simple forecast from the latest days")
+        return self.method
 
 
 class DailyRollup(ScopedModel):

@@ -51,7 +51,7 @@ def test_docx_and_pdf_open():
     doc = Document(io.BytesIO(briefing.to_docx(b)))
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     full = "\n".join([p.text for p in doc.paragraphs] + cells)
-    assert ("CỘNG HOÀ XÃ HỘI" in full or "CỘNG HÒA XÃ HỘI" in full) and "TÌNH HÌNH TƯ TƯỞNG" in full
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in full and "TÌNH HÌNH TƯ TƯỞNG" in full
     pdf = briefing.to_pdf(b)
     assert pdf.startswith(b"%PDF")
     if shutil.which("pdftotext"):
@@ -241,3 +241,60 @@ def test_a_past_periods_briefing_reports_that_periods_issues_and_no_forecast(
     r = client.get(reverse("opinion:briefing"), {"end": "2099-01-01", "unit": demo_world.commune_a.pk})
     body = r.content.decode()
     assert r.status_code == 200 and "01/01/2099" not in body and today.strftime("%d/%m/%Y") in body
+
+
+def _docx_header(content: bytes) -> list[str]:
+    from docx import Document
+
+    table = Document(io.BytesIO(content)).tables[0]
+    return [p.text for cell in table.rows[0].cells for p in cell.paragraphs if p.text.strip()]
+
+
+def _html_header(body: str) -> list[str]:
+    import re
+    from html import unescape
+
+    table = re.search(r'<table class="hd".*?</table>', body, re.S).group(0)
+    cells = re.findall(r"<td>(.*?)</td>", table, re.S)
+    return [unescape(re.sub(r"<[^>]+>", "", line)) for c in cells for line in c.split("<br>") if line.strip()]
+
+
+@pytest.mark.django_db
+def test_preview_and_word_have_the_same_header_naming_the_issuing_body(
+    client, demo_world, make_user, source_a, analyzer
+):
+    """The preview said "CỘNG HOÀ" and "PHƯỜNG …" where the Word file said "CỘNG HÒA" and "Phường …" and
+    named no issuing body: both now print the header of the cases' reports (the body above, the issuing body
+    of the user's role, the motto, the province and date) and the narrative says "trung lập" as the labels."""
+    from danvan.structure import services as structure_services
+    from danvan.structure.models import OrgType
+    from tests.factories import superuser
+
+    w = demo_world
+    commission = structure_services.organisation_create(
+        actor=superuser(), type=OrgType.objects.get(code="commission"), unit=w.province_a
+    )
+    store(source_a, 7)
+    client.force_login(make_user("br_head", role="opinion_analyst", unit=w.province_a))
+    params = {"unit": w.commune_a.pk}
+    body = client.get(reverse("opinion:briefing"), params).content.decode()
+    word = client.get(reverse("opinion:briefing-docx"), params).content
+    province = w.province_a.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
+    today = dt.date.today()
+    expected = [
+        w.province_a.name.upper(),
+        commission.name.upper(),
+        "———",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "———————————",
+        f"{province}, ngày {today.day:02d} tháng {today.month:02d} năm {today.year}",
+    ]
+    assert _html_header(body) == expected
+    assert _docx_header(word) == expected
+    assert "CỘNG HOÀ" not in body
+    # the unit reported on is named under the title, in both
+    area = f"trên địa bàn {w.commune_a.name})"
+    assert area in body and area in _docx_text(word)
+    assert " trung lập, " in body and "trung tính" not in body
+    assert " trung lập, " in _docx_text(word)

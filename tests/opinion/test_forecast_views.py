@@ -104,6 +104,27 @@ def test_table_and_chart_equal_the_forecast_rows(client, demo_world, analyst_a, 
     assert others["education"]["suppressed"]
 
 
+@pytest.mark.parametrize(
+    "method, words",
+    [
+        ("ETS(A,Ad,A) m=7", "làm mượt hàm mũ có xu hướng tắt dần và mùa vụ 7 ngày"),
+        ("ETS(A,Ad,N)", "làm mượt hàm mũ có xu hướng tắt dần"),
+        ("naive", "dự báo đơn giản theo các ngày gần nhất"),
+    ],
+)
+def test_the_method_is_described_in_words_with_its_notation_as_a_title(
+    client, analyst_a, data, method, words
+):
+    from html import escape
+
+    Forecast.objects.filter(pk=data["total"].pk).update(method=method)
+    client.force_login(analyst_a)
+    body = client.get(reverse("opinion:forecast")).content.decode()
+    header = re.search(r'<p class="small text-muted">(.*?)</p>', body, re.S).group(1)
+    assert f'<span id="forecast-method" title="{escape(method)}">{words}</span>' in header
+    assert header.count(escape(method)) == 1  # the notation only in the title attribute
+
+
 def test_field_filter_and_suppression(client, demo_world, analyst_a, data):
     client.force_login(analyst_a)
     r = client.get(reverse("opinion:forecast"), {"field": "land"})

@@ -429,3 +429,72 @@ def test_a_cases_field_is_the_items_field_and_survives_reanalysis(demo_world, an
     assert (other.given_field, other.field, other.field_confidence) == ("social_policy", "social_policy", 1.0)
     assert (item.given_field, item.field) == ("health", "health")
     assert ingestion.case_fields_sync() == 0  # nothing changed since
+
+
+def _case(world, ref, kind="complaint", received_on=None, **extra):
+    import datetime as dt
+
+    from danvan.cases.models import Case
+
+    return Case.objects.create(
+        reference=ref, tracking_code=ref, kind=kind, channel="direct", title=f"Phản ánh {ref} về đường ấp",
+        content=f"Đề nghị sửa đường ấp ({ref}).", unit=world.commune_a, unit_path=world.commune_a.path,
+        concerned_path=world.commune_a.path, received_on=received_on or dt.date(2026, 12, 8), **extra,
+    )  # fmt: skip
+
+
+def test_flowed_cases_and_meeting_issues_are_dated_when_recorded_never_ahead(
+    client, demo_world, make_user, analyzer
+):
+    """A case received today and entered at 06:51 is dated 06:51, not an invented 12:00 still to come; one
+    received on an earlier day keeps that day at the time it was entered; the item page shows that time."""
+    import datetime as dt
+
+    import time_machine
+    from django.urls import reverse
+
+    from danvan.activities import services as activities
+    from tests.factories import superuser
+
+    local = timezone.get_default_timezone()
+    with time_machine.travel("2026-12-08 06:51 +07:00", tick=False):
+        today = _case(demo_world, "T-10")
+        earlier = _case(demo_world, "T-11", received_on=dt.date(2026, 12, 5))
+        meeting = activities.meeting_create(
+            actor=superuser(), branch=demo_world.branches["women_va"], held_on=dt.date(2026, 12, 8)
+        )
+        issue = activities.issue_add(actor=superuser(), meeting=meeting, summary="Đèn đường ấp hư đã lâu")
+    with time_machine.travel("2026-12-08 07:00 +07:00", tick=False):
+        assert ingestion.flow_cases() == 2 and ingestion.flow_meetings() == 1
+        now = timezone.now()
+    items = {i.external_id: i for i in Item.objects.all()}
+    first = items[f"case-{today.pk}"].published_at
+    assert first.astimezone(local) == dt.datetime(2026, 12, 8, 6, 51, tzinfo=local) and first <= now
+    assert items[f"case-{earlier.pk}"].published_at.astimezone(local) == dt.datetime(
+        2026, 12, 5, 6, 51, tzinfo=local
+    )
+    assert items[f"meeting-issue-{issue.pk}"].published_at <= now  # held today: not at noon either
+    # a case dated ahead of its entry (received on a day still to come) is never dated after now
+    assert ingestion._dated(dt.date(2026, 12, 9), now, now=now) == now
+    client.force_login(make_user("an_time", role="opinion_analyst", unit=demo_world.province_a))
+    body = client.get(reverse("opinion:item-detail", args=[items[f"case-{today.pk}"].pk])).content.decode()
+    assert "08/12/2026 06:51" in body and "08/12/2026 12:00" not in body
+
+
+def test_denunciations_never_flow_into_opinion(demo_world, analyzer):
+    """The content of a denunciation can identify the denouncer, whose identity the cases module encrypts:
+    denunciations are left out of the flow, also when the flow is read again from the start."""
+    complaint = _case(demo_world, "T-20")
+    denunciation = _case(demo_world, "T-21", kind="denunciation")
+    assert ingestion.flow_cases() == 1
+    keys = set(Item.objects.filter(kind="case").values_list("external_id", flat=True))
+    assert keys == {f"case-{complaint.pk}"}
+    # the cursor passed the denunciation; read again from the first case, it still stays out
+    Source.objects.filter(kind=SourceKind.CASES).update(column_mapping={"cursor": 0})
+    assert ingestion.flow_cases() == 0
+    later = _case(demo_world, "T-22", kind="denunciation")
+    assert ingestion.flow_cases() == 0 and ingestion.case_fields_sync() == 0
+    assert not ItemKey.objects.filter(
+        external_id__in=[f"case-{denunciation.pk}", f"case-{later.pk}"]
+    ).exists()
+    assert set(Item.objects.filter(kind="case").values_list("external_id", flat=True)) == keys

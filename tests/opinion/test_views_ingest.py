@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from danvan.opinion import ingestion
-from danvan.opinion.models import Correction, Item, ModelVersion, OpinionSettings, Source, SourceKind
+from danvan.opinion.models import (
+    CollaboratorReport,
+    Correction,
+    Item,
+    ModelVersion,
+    OpinionSettings,
+    Source,
+    SourceKind,
+)
 
 DAY = "2026-11-10T08:00:00+07:00"
 
@@ -203,6 +212,49 @@ def test_collab_form(client, demo_world, make_user, analyzer):
     nobody = make_user("nobody_x")
     client.force_login(nobody)
     assert client.get(reverse("opinion:collab-report-create")).status_code == 403
+
+
+def test_collab_form_number_of_people_limit_and_villages_in_alphabetical_order(
+    client, demo_world, make_user, analyzer
+):
+    """A number of people above the limit is refused as too large (not "at least 1"); the villages are
+    listed in Vietnamese alphabetical order ("Đ" after "D"), not in the order they were created."""
+    import re
+
+    from danvan.structure import services as structure_services
+    from tests.factories import superuser
+
+    root = superuser()
+    for name in ("Ấp Đông Hòa", "Ấp An Thạnh", "Ấp Dương Điềm", "Ấp Bình Phú"):
+        structure_services.village_create(actor=root, commune=demo_world.commune_a, name=name)
+    client.force_login(make_user("ctv_a", role="opinion_collaborator", unit=demo_world.commune_a))
+    url = reverse("opinion:collab-report-create")
+    body = client.get(url).content.decode()
+    select = body[body.index('name="village"') : body.index("</select>", body.index('name="village"'))]
+    villages = re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", select)
+    assert villages == ["Ấp An Thạnh", "Ấp Bình Phú", "Ấp Dương Điềm", "Ấp Đông Hòa", "Ấp Phú Hòa"]
+    data = {
+        "what_people_say": "Người dân bàn tán về dự án đường mới",
+        "unit": demo_world.commune_a.pk,
+        "mood": "neutral",
+    }
+    r = client.post(url, {**data, "how_many": "99999999999"})
+    body = r.content.decode()
+    assert r.status_code == 400
+    assert "Hãy nhập số người ước tính (nhiều nhất là 1.000.000)." in body and "ít nhất là 1" not in body
+    r = client.post(url, {**data, "how_many": "0"})
+    assert r.status_code == 400 and "Hãy nhập số người ước tính (ít nhất là 1)." in r.content.decode()
+    assert not CollaboratorReport.objects.exists()
+    with pytest.raises(ValidationError) as exc:  # the service says the same
+        ingestion.collab_report_create(actor=root, unit=demo_world.commune_a, what_people_say=data["what_people_say"],
+                                       how_many=1_000_001)  # fmt: skip
+    assert exc.value.message_dict["how_many"] == ["Hãy nhập số người ước tính (nhiều nhất là 1.000.000)."]
+    r = client.post(url, {**data, "how_many": "1000000"})
+    assert r.status_code == 302 and CollaboratorReport.objects.get().how_many == 1_000_000
+    # a collaborator of the province: the villages of several communes, each named with its commune
+    client.force_login(make_user("ctv_p", role="opinion_collaborator", unit=demo_world.province_a))
+    body = client.get(url).content.decode()
+    assert f"Ấp Tân Lập — {demo_world.commune_a2.name}" in body
 
 
 def test_models_and_privacy_pages(client, analyst, demo_world, make_user):
