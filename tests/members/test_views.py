@@ -444,3 +444,82 @@ def test_list_export_and_book_order_names_as_vietnamese_lists(members, client_fo
 
     book = selectors.book_memberships(actor=w.users["admin_a"], branch=branch, on=date.today())
     assert [b.person.full_name for b in book] == expected
+
+
+# --- defects found by the audit of the demo ------------------------------------------------------------------
+
+
+def test_figures_answer_a_user_who_may_see_members_nowhere(members, client_for, make_user):
+    """A citizen-reception officer sees the structure but no member: every figures address says so (or
+    refuses), whatever ``?unit=`` it names; none is an error 500."""
+    w, m = members
+    client = client_for(make_user("tiep_dan", "reception_officer", w.commune_a))
+    nowhere = "Bạn chưa được xem đoàn viên, hội viên ở địa bàn nào."
+    for query in ("", f"?unit={w.commune_a.pk}", f"?unit={w.village_a.pk}&on=2020-01-01"):
+        response = client.get(reverse("members:figures") + query)
+        assert response.status_code == 200 and nowhere in body(response), query
+        assert "Trần Thị Lan" not in body(response)
+    for url in (
+        reverse("members:figures-breakdown") + f"?unit={w.commune_a.pk}",
+        reverse("members:figures-breakdown"),
+        reverse("members:figures") + f"?unit={w.commune_a.pk}&export=xlsx",
+        reverse("members:figures") + "?export=xlsx",
+    ):
+        assert client.get(url).status_code == 403, url
+    # the breakdown reads nothing the actor may not see, and counts zero (it had raised on the empty query)
+    from danvan.members import selectors
+
+    b = selectors.breakdown(actor=w.users["nobody"], unit=w.commune_a, on=date(2020, 1, 1))
+    assert (b.total_memberships, b.total_persons, b.persons_by_child) == (0, 0, {})
+
+
+def test_figures_tables_are_in_vietnamese_alphabetical_order(members, client_for):
+    from danvan.structure import services as structure_services
+
+    w, m = members
+    root = superuser()
+    for name in ("Ấp Xã Đoài", "Ấp Bình Minh", "Ấp Bến Tre", "Ấp Dương Hòa"):
+        village = structure_services.village_create(actor=root, commune=w.commune_a, name=name)
+        branch = structure_services.branch_create(
+            actor=root, organisation=w.orgs["women_ca"], unit=village, name=f"Chi hội {name}"
+        )
+        join(person(village, name=f"Lê Thị {name[3:]}", with_id=False), branch, on=date(2020, 1, 1))
+    client = client_for(w.users["admin_a"])
+    page = body(client.get(reverse("members:figures") + f"?unit={w.commune_a.pk}&on=2020-06-01"))
+    table = page.split('class="table table-sm table-hover align-middle mb-0 figures-table"', 1)[1].split(
+        "</table>"
+    )[0]
+    order = ["Ấp Bến Tre", "Ấp Bình Minh", "Ấp Dương Hòa", "Ấp Phú Hòa", "Ấp Xã Đoài"]
+    positions = [table.index(f">{n}</a>") for n in order]
+    assert positions == sorted(positions), order
+    breakdown = body(
+        client.get(reverse("members:figures-breakdown") + f"?unit={w.commune_a.pk}&on=2020-06-01")
+    )
+    places = breakdown.split("scroll-box", 1)[1]
+    positions = [places.index(f"<td>{n}</td>") for n in order]
+    assert positions == sorted(positions)
+
+
+def test_the_figures_say_which_date_they_used(members, client_for):
+    from django.utils import timezone
+
+    w, m = members
+    client = client_for(w.users["admin_a"])
+    today = timezone.localdate()
+    url = reverse("members:figures")
+    page = body(client.get(url, {"on": "2999-01-01"}))
+    assert (
+        f"Ngày 01/01/2999 nhập cho ngày xem số liệu ở sau hôm nay: đã dùng ngày hôm nay, {today:%d/%m/%Y}."
+        in page
+    )
+    assert f'name="on" value="{today:%Y-%m-%d}"' in page
+    page = body(client.get(url, {"on": "2024-13-45"}))
+    assert (
+        f"“2024-13-45” không phải là ngày hợp lệ cho ngày xem số liệu: đã dùng ngày {today:%d/%m/%Y}." in page
+    )
+    page = body(client.get(url, {"unit": w.commune_a.pk, "start": "2024-06-01", "end": "2024-01-01"}))
+    assert "Kỳ kết thúc (01/01/2024) trước khi bắt đầu (01/06/2024): đã đổi chỗ hai ngày cho nhau." in page
+    assert 'name="start" value="2024-01-01"' in page and 'name="end" value="2024-06-01"' in page
+    # the links of the page carry the dates used, so the next page does not say it again
+    assert "start=2024-01-01&amp;end=2024-06-01" in page
+    assert "figures-notices" not in body(client.get(url, {"on": "2020-01-01"}))
