@@ -473,6 +473,72 @@ def test_figures_answer_a_user_who_may_see_members_nowhere(members, client_for, 
     assert (b.total_memberships, b.total_persons, b.persons_by_child) == (0, 0, {})
 
 
+def test_a_village_figures_link_to_the_list_of_its_members(members, client_for):
+    w, m = members
+    client = client_for(w.users["admin_a"])
+    page = body(client.get(reverse("members:figures") + f"?unit={w.village_a.pk}&on=2020-01-01"))
+    link = reverse("members:membership-list") + f"?unit={w.village_a.pk}&amp;active_on=2020-01-01"
+    assert link in page and "Danh sách các đoàn viên, hội viên này" in page
+    listing = body(client.get(link.replace("&amp;", "&")))
+    assert "Hãy chọn một lựa chọn hợp lệ" not in listing
+    assert "Trần Thị Lan" in listing and "Nguyễn Thị Hòa" not in listing  # village A only
+    # the village is offered in the unit select (with its commune), the branches are those of the village
+    assert f'<option value="{w.village_a.pk}" selected>Ấp Phú Hòa — {w.commune_a.name}</option>' in listing
+    assert (
+        f'value="{w.branches["women_va"].pk}"'
+        in listing.split('id="filter-branch"', 1)[1].split("</select>")[0]
+    )
+    # a village outside the user's scope is not accepted
+    listing = body(
+        client_for(w.users["admin_b"]).get(reverse("members:membership-list") + f"?unit={w.village_a.pk}")
+    )
+    assert "Hãy chọn một lựa chọn hợp lệ" in listing and "Trần Thị Lan" not in listing
+
+
+def test_the_name_search_matches_the_start_of_words(members, client_for):
+    w, m = members
+    branch = w.branches["women_va"]
+    for name in (
+        "Nguyễn Thị Anh",
+        "Trần Thị Thanh",
+        "Lê Thị Oanh",
+        "Bùi Thanh Cúc",
+        "Bùi Anh Thư",
+        "Anh Thị Tú",
+    ):
+        join(person(w.village_a, name=name, birth_date=date(1988, 1, 1), with_id=False), branch)
+    client = client_for(w.users["admin_a"])
+    url = reverse("members:membership-list")
+    page = body(client.get(url, {"q": "anh"}))
+    assert "Nguyễn Thị Anh" in page and "Bùi Anh Thư" in page and "Anh Thị Tú" in page
+    assert "Trần Thị Thanh" not in page and "Lê Thị Oanh" not in page and "Bùi Thanh Cúc" not in page
+    page = body(client.get(url, {"q": "Bùi Anh"}))
+    assert "Bùi Anh Thư" in page and "Bùi Thanh Cúc" not in page
+    page = body(client.get(url, {"q": "thanh"}))  # a longer word, matched the same way
+    assert "Trần Thị Thanh" in page and "Bùi Thanh Cúc" in page and "Nguyễn Thị Anh" not in page
+    page = body(client.get(url, {"q": "bui th"}))
+    assert "Bùi Anh Thư" in page and "Bùi Thanh Cúc" in page and "Trần Thị Thanh" not in page
+    # the top bar's search, which reuses the list's filter
+    response = client.get("/search/", {"q": "anh"})
+    titles = [h.title for g in response.context["groups"] for h in g.hits]
+    assert "Nguyễn Thị Anh" in titles and "Trần Thị Thanh" not in titles
+
+
+def test_a_member_number_is_found_by_the_search_boxes(members, client_for):
+    w, m = members
+    client = client_for(w.users["admin_a"])
+    client.post(reverse("members:membership-number", args=[m["hoa"].pk]), {"member_number": "WO6072921"})
+    url = reverse("members:membership-list")
+    for typed in ("WO6072921", "wo6072921", " Wo6072921 "):
+        page = body(client.get(url, {"q": typed}))
+        assert "Nguyễn Thị Hòa" in page and "Trần Thị Lan" not in page, typed
+    assert "Nguyễn Thị Hòa" not in body(client.get(url, {"q": "WO607292"}))  # exactly, not a part of it
+    response = client.get("/search/", {"q": "wo6072921"})
+    assert [h.title for g in response.context["groups"] for h in g.hits] == ["Nguyễn Thị Hòa"]
+    # out of scope: not found
+    assert "Nguyễn Thị Hòa" not in body(client_for(w.users["admin_b"]).get(url, {"q": "WO6072921"}))
+
+
 def test_figures_tables_are_in_vietnamese_alphabetical_order(members, client_for):
     from danvan.structure import services as structure_services
 
