@@ -203,9 +203,7 @@ def _check_eligibility(
     person: Person, branch: Branch, org_type: OrgType, on: date, override_reason: str
 ) -> str:
     # no exception covers a membership that starts before the person was born
-    if (person.birth_date is not None and on <= person.birth_date) or (
-        person.birth_date is None and person.birth_year and on.year < person.birth_year
-    ):
+    if _starts_before_birth(on, birth_date=person.birth_date, birth_year=person.birth_year):
         raise ValidationError(_("The date of joining must be after the date of birth."))
     rule = rule_for(org_type)
     problems = eligibility_problems(
@@ -256,6 +254,21 @@ class PersonData:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
+# What a phone number may be typed with besides its digits: "0912 345 678", "+84 (912) 345-678", "0912.345.678".
+PHONE_TYPED = re.compile(r"\+?[\d\s().\-]+")
+# A full name: letters (any script; combining marks for text not yet in NFC) with spaces, apostrophes (' ’),
+# hyphens and dots between them ("H'Hen Niê", "Nguyễn-Trần Thị A.") — no digit, no other symbol.
+NAME_CHARS = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f '’.\-])+")
+NAME_LETTER = re.compile(r"[^\W\d_]")
+
+
+def name_problem(full_name: str) -> str | None:
+    """Why ``full_name`` (cleaned, not empty) is not a person's name, or None."""
+    if NAME_CHARS.fullmatch(full_name) and NAME_LETTER.search(full_name):
+        return None
+    return _("A full name may contain only letters, spaces, apostrophes, hyphens and dots.")
+
+
 def normalise_phone(value: str) -> str:
     digits = PHONE_DIGITS.sub("", value or "")
     if digits.startswith("84") and len(digits) in (11, 12):
@@ -263,8 +276,11 @@ def normalise_phone(value: str) -> str:
     return digits
 
 
-def phone_problem(digits: str) -> str | None:
-    if digits and not re.fullmatch(r"0\d{8,10}", digits):
+def phone_problem(digits: str, typed: str | None = None) -> str | None:
+    """Why a phone number is refused, or None: ``digits`` as ``normalise_phone`` leaves them, ``typed`` as the
+    user typed it (letters or other symbols in it are refused, not dropped: "abc" is no phone number)."""
+    typed = (typed or "").strip()
+    if (typed and not PHONE_TYPED.fullmatch(typed)) or (digits and not re.fullmatch(r"0\d{8,10}", digits)):
         return _("Enter a valid phone number, for example 0912 345 678.")
     return None
 
@@ -278,6 +294,8 @@ def _validate_person(data: PersonData, *, today: date) -> dict[str, list[str]]:
     data.full_name = clean(data.full_name)
     if not data.full_name:
         add("full_name", _("The full name is required."))
+    elif problem := name_problem(data.full_name):
+        add("full_name", problem)
     if data.sex not in Sex.values:
         add("sex", _("Choose the sex."))
     if data.birth_date is not None:
@@ -298,8 +316,8 @@ def _validate_person(data: PersonData, *, today: date) -> dict[str, list[str]]:
         add("birth_province", _("Choose one of the 63 former provinces."))
     if data.education and data.education not in Education.values:
         add("education", _("Choose an education level from the list."))
-    data.phone = normalise_phone(data.phone)
-    if problem := phone_problem(data.phone):
+    typed_phone, data.phone = data.phone, normalise_phone(data.phone)
+    if problem := phone_problem(data.phone, typed_phone):
         add("phone", problem)
     if (
         data.unit is None
@@ -400,11 +418,79 @@ def person_create(*, actor, data: PersonData, for_branch: Branch | None = None) 
     return person
 
 
+ELIGIBILITY_FIELDS = ("birth_date", "birth_year", "sex", "veteran")
+
+
+def _starts_before_birth(on: date, *, birth_date: date | None, birth_year: int | None) -> bool:
+    """Is a membership starting on ``on`` before (or on) the birth? (No exception covers that.)"""
+    if birth_date is not None:
+        return on <= birth_date
+    return bool(birth_year) and on.year < birth_year
+
+
+def _memberships_against_correction(person: Person, before: dict, override_reason: str) -> list[Membership]:
+    """A correction of the date of birth, the sex or the veteran status is checked against the person's
+    memberships as joining checks them: no membership may start before the birth, and one that was within
+    its organisation's rules when it started must still be, unless a reason for the exception is given (the
+    memberships returned, to record it on). Arrivals by transfer were checked when the member first joined;
+    a membership already admitted as an exception, or one the rules refused before the correction too (the
+    rules changed since), is left as it is."""
+    if all(before[name] == getattr(person, name) for name in ELIGIBILITY_FIELDS):
+        return []
+    birth_errors: list[str] = []
+    rule_errors: list[str] = []
+    to_override: list[Membership] = []
+    rules: dict[int, EligibilityRule | None] = {}
+    for m in person.memberships.select_related("org_type", "branch").order_by("joined_on", "id"):
+        day = m.joined_on.strftime("%d/%m/%Y")
+        if _starts_before_birth(m.joined_on, birth_date=person.birth_date, birth_year=person.birth_year):
+            birth_errors.append(
+                _("%(org)s, %(branch)s: the date of joining (%(day)s) must be after the date of birth.")
+                % {"org": m.org_type.name, "branch": m.branch.name, "day": day}
+            )
+            continue
+        if m.start_kind == StartKind.TRANSFER_IN or m.eligibility_override:
+            continue
+        if m.org_type_id not in rules:
+            rules[m.org_type_id] = rule_for(m.org_type)
+        common = {"org_name": m.org_type.name, "on": m.joined_on}
+        problems = eligibility_problems(
+            rules[m.org_type_id],
+            sex=person.sex,
+            birth_date=person.birth_date,
+            birth_year=person.birth_year,
+            veteran=person.veteran,
+            **common,
+        )
+        if not problems or eligibility_problems(rules[m.org_type_id], **{**before, **common}):
+            continue
+        rule_errors += [
+            _("In %(branch)s: %(problem)s") % {"branch": m.branch.name, "problem": p} for p in problems
+        ]
+        to_override.append(m)
+    if birth_errors:
+        raise ValidationError({"birth_date" if person.birth_date else "birth_year": birth_errors})
+    if rule_errors and not clean(override_reason):
+        raise ValidationError(
+            {
+                "override_reason": [
+                    *rule_errors,
+                    _("To keep the membership anyway, give the reason for the exception."),
+                ]
+            }
+        )
+    return to_override
+
+
 @transaction.atomic
-def person_update(*, actor, person: Person, data: PersonData) -> Person:
+def person_update(*, actor, person: Person, data: PersonData, override_reason: str = "") -> Person:
+    """Correct a person's record. A new date of birth, sex or veteran status must agree with the person's
+    memberships (``_memberships_against_correction``); ``override_reason`` records an exception to the
+    eligibility rules on the memberships that the correction puts outside them."""
     if not may_person(actor, "change", person):
         raise _deny()
     person = Person.objects.select_for_update().get(pk=person.pk)
+    before = {name: getattr(person, name) for name in ELIGIBILITY_FIELDS}
     if not data.citizen_id and not data.clear_citizen_id and person.citizen_id_enc:
         # The form does not show the stored ID: check the record against it without revealing it.
         stored = crypto.decrypt(person.citizen_id_enc, context=Person.CITIZEN_ID_CONTEXT)
@@ -430,8 +516,13 @@ def person_update(*, actor, person: Person, data: PersonData) -> Person:
             _set_citizen_id(person, data.citizen_id)
     elif data.clear_citizen_id:
         _set_citizen_id(person, "")
+    exceptions = _memberships_against_correction(person, before, override_reason)
     person.save()
     _mirror(person)
+    override_reason = clean(override_reason)
+    for m in exceptions:  # recorded on the membership (its row history keeps who changed it, and when)
+        m.eligibility_override = override_reason
+        m.save(update_fields=["eligibility_override"])
     return person
 
 

@@ -348,7 +348,12 @@ class PersonUpdateView(ScopedObjectMixin, FormPageMixin, FormView):
     def form_valid(self, form):
         person = self.service(
             form,
-            lambda: services.person_update(actor=self.request.user, person=self.object, data=form.to_data()),
+            lambda: services.person_update(
+                actor=self.request.user,
+                person=self.object,
+                data=form.to_data(),
+                override_reason=form.cleaned_data.get("override_reason") or "",
+            ),
         )
         if person is None:
             return self.form_invalid(form)

@@ -26,7 +26,7 @@ from danvan.members.models import (
 from danvan.members.services import PersonData
 from danvan.structure.models import OrgType
 from tests.factories import superuser
-from tests.members.factories import citizen_id, join, person
+from tests.members.factories import citizen_id, join, person, spelled
 
 pytestmark = pytest.mark.django_db
 
@@ -276,7 +276,8 @@ def test_a_whole_branch_moves(world):
     w = world
     members = [
         join(
-            person(w.village_a, name=f"Hội Viên {i}", birth_date=date(1980, 1, i + 1)), w.branches["women_va"]
+            person(w.village_a, name=f"Hội Viên {spelled(i)}", birth_date=date(1980, 1, i + 1)),
+            w.branches["women_va"],
         )
         for i in range(4)
     ]
@@ -455,3 +456,43 @@ def test_merging_refuses_two_people(world):
         services.person_merge(actor=w.users["admin_a"], keep=a, other=c)
     with pytest.raises(PermissionDenied):
         services.person_merge(actor=w.users["admin_b"], keep=a, other=c)
+
+
+def test_correcting_a_date_of_birth_is_checked_against_the_memberships(world):
+    w = world
+    women = w.branches["women_va"]
+    p = person(w.village_a, name="Nguyễn Thị Hoa", birth_date=date(1985, 5, 20), with_id=False)
+    m = join(p, women, on=date(2010, 1, 1))
+
+    def data(**changes):
+        values = {"full_name": p.full_name, "sex": p.sex, "unit": w.village_a, "birth_date": p.birth_date}
+        return PersonData(**{**values, **changes})
+
+    # born after she joined: refused, naming the membership; no exception covers it
+    with pytest.raises(ValidationError) as exc:
+        services.person_update(
+            actor=superuser(), person=p, data=data(birth_date=date(2011, 1, 1)), override_reason="x"
+        )
+    assert exc.value.message_dict["birth_date"] == [
+        "Hội Liên hiệp Phụ nữ, Chi hội Phụ nữ ấp Phú Hòa: the date of joining (01/01/2010) must be after the "
+        "date of birth."
+    ]
+    # 16 when she joined, the Women's Union admitting from 18: refused unless an exception is given
+    with pytest.raises(ValidationError) as exc:
+        services.person_update(actor=superuser(), person=p, data=data(birth_date=date(1993, 6, 1)))
+    messages = exc.value.message_dict["override_reason"]
+    assert "Chi hội Phụ nữ ấp Phú Hòa" in messages[0] and "from 18 years of age" in messages[0]
+    p.refresh_from_db()
+    assert p.birth_date == date(1985, 5, 20)
+    services.person_update(
+        actor=superuser(),
+        person=p,
+        data=data(birth_date=date(1993, 6, 1)),
+        override_reason="Hồ sơ gốc ghi sai",
+    )
+    m.refresh_from_db()
+    assert m.birth_date == date(1993, 6, 1) and m.eligibility_override == "Hồ sơ gốc ghi sai"
+    # a correction that keeps her within the rules needs no reason; an exception already given stays
+    services.person_update(actor=superuser(), person=p, data=data(birth_date=date(1990, 6, 1)))
+    m.refresh_from_db()
+    assert m.eligibility_override == "Hồ sơ gốc ghi sai"

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from danvan.core.models import AccessLog
 from danvan.members.models import DuplicateCandidate, Membership, Person, Status
 from tests.factories import home_card, superuser
-from tests.members.factories import citizen_id, join, person
+from tests.members.factories import citizen_id, join, person, spelled
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,7 @@ def test_list_search_filters_and_export(members, client_for, django_assert_max_n
     # one page costs the same few queries whatever the number of rows
     for i in range(30):
         join(
-            person(w.village_a, name=f"Hội Viên {i}", birth_date=date(1980, 1, 1 + i % 28)),
+            person(w.village_a, name=f"Hội Viên {spelled(i)}", birth_date=date(1980, 1, 1 + i % 28)),
             w.branches["women_va"],
         )
     with django_assert_max_num_queries(20):
@@ -539,6 +539,88 @@ def test_a_member_number_is_found_by_the_search_boxes(members, client_for):
     assert "Nguyễn Thị Hòa" not in body(client_for(w.users["admin_b"]).get(url, {"q": "WO6072921"}))
 
 
+def _register(client, w, **changes):
+    data = {
+        "full_name": "Huỳnh Thị Mới",
+        "birth_date": "1995-04-05",
+        "sex": "F",
+        "ethnicity": "01",
+        "religion": "00",
+        "unit": w.village_a.pk,
+        "branch": w.branches["women_va"].pk,
+        "on": "2024-01-15",
+        **changes,
+    }
+    return client.post(reverse("members:register"), data)
+
+
+def test_a_phone_number_or_a_name_that_is_no_such_thing_is_refused(members, client_for):
+    w, m = members
+    client = client_for(w.users["women_officer_ca"])
+    response = _register(client, w, phone="abc")
+    assert response.status_code == 200
+    assert "Vui lòng nhập số điện thoại hợp lệ" in body(response)
+    response = _register(client, w, full_name="Nguyễn Thị Thử 123 @@@")
+    assert response.status_code == 200
+    assert "Họ và tên chỉ được gồm chữ cái, dấu cách, dấu nháy, dấu gạch nối và dấu chấm." in body(response)
+    assert not Person.objects.filter(full_name__startswith="Nguyễn Thị Thử").exists()
+    assert not Person.objects.filter(full_name="Huỳnh Thị Mới").exists()
+    # apostrophes, hyphens and dots are part of names; the phone may be typed with spaces or +84
+    response = _register(client, w, full_name="H'Hen Niê-Ksor T.", phone="+84 912 345 678")
+    assert response.status_code == 302
+    assert Person.objects.get(full_name="H'Hen Niê-Ksor T.").phone == "0912345678"
+    # the edit form too
+    lan = m["lan"].person
+    url = reverse("members:person-update", args=[lan.pk])
+    initial = _edit_data(lan)
+    response = client_for(w.users["admin_a"]).post(url, {**initial, "full_name": "Trần Thị Lan 2"})
+    assert response.status_code == 200 and "Họ và tên chỉ được gồm chữ cái" in body(response)
+    response = client_for(w.users["admin_a"]).post(url, {**initial, "phone": "abc"})
+    assert response.status_code == 200 and "Vui lòng nhập số điện thoại hợp lệ" in body(response)
+    lan.refresh_from_db()
+    assert lan.full_name == "Trần Thị Lan" and lan.phone == "0912345678"
+
+
+def _edit_data(p) -> dict:
+    from danvan.members.forms import PersonForm
+
+    data = {k: ("" if v is None else v) for k, v in PersonForm.initial_for(p).items()}
+    data["veteran"] = "on" if p.veteran else ""
+    if data["birth_date"]:
+        data["birth_date"] = data["birth_date"].isoformat()
+    return {k: v for k, v in data.items() if v != "" or k in ("full_name",)}
+
+
+def test_editing_a_person_keeps_the_memberships_possible(members, client_for):
+    """A date of birth after a joining, or one that makes her younger than her organisation admits at the
+    joining, is refused on the edit form as registration refuses it; the second passes with a reason."""
+    w, m = members
+    hoa = m["hoa"].person  # joined the Women's Union on 01/01/2012
+    Person.objects.filter(pk=hoa.pk).update(citizen_id_enc="", citizen_id_hash="", citizen_id_last3="")
+    hoa.refresh_from_db()
+    client = client_for(w.users["admin_a"])
+    url = reverse("members:person-update", args=[hoa.pk])
+    data = _edit_data(hoa)
+    response = client.post(url, {**data, "birth_date": "2013-01-01"})
+    assert response.status_code == 200
+    page = body(response)
+    assert (
+        "Hội Liên hiệp Phụ nữ, Chi hội Phụ nữ ấp Tân Lập: ngày kết nạp (01/01/2012) phải sau ngày sinh."
+        in page
+    )
+    response = client.post(url, {**data, "birth_date": "1996-01-01"})  # 15 on 01/01/2012
+    page = body(response)
+    assert response.status_code == 200
+    assert "Chi hội Phụ nữ ấp Tân Lập" in page and "nhận hội viên từ 18 tuổi" in page
+    hoa.refresh_from_db()
+    assert hoa.birth_date == date(1975, 7, 8)
+    response = client.post(url, {**data, "birth_date": "1996-01-01", "override_reason": "Sổ gốc ghi sai năm"})
+    assert response.status_code == 302
+    m["hoa"].refresh_from_db()
+    assert m["hoa"].eligibility_override == "Sổ gốc ghi sai năm" and m["hoa"].birth_date == date(1996, 1, 1)
+    assert "ngoại lệ" in body(client.get(hoa.get_absolute_url()))
+
+
 def test_figures_tables_are_in_vietnamese_alphabetical_order(members, client_for):
     from danvan.structure import services as structure_services
 
@@ -589,3 +671,19 @@ def test_the_figures_say_which_date_they_used(members, client_for):
     # the links of the page carry the dates used, so the next page does not say it again
     assert "start=2024-01-01&amp;end=2024-06-01" in page
     assert "figures-notices" not in body(client.get(url, {"on": "2020-01-01"}))
+
+
+def test_discarding_an_import_asks_first(members, client_for):
+    from danvan.members.models import ImportBatch, ImportStatus
+
+    w, m = members
+    batch = ImportBatch.objects.create(
+        filename="a.csv",
+        created_by=w.users["admin_a"],
+        status=ImportStatus.CHECKED,
+        valid_rows=1,
+        total_rows=1,
+    )
+    page = body(client_for(w.users["admin_a"]).get(batch.get_absolute_url()))
+    form = page.split(reverse("members:import-discard", args=[batch.pk]), 1)[1].split("</form>", 1)[0]
+    assert 'data-confirm="Hủy tệp này? Sẽ không có dòng nào của tệp được nhập."' in form
