@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -639,12 +639,33 @@ def _overlap(a: Membership, b: Membership) -> bool:
     return a.joined_on < b_end and b.joined_on < a_end
 
 
+def _within(early: Membership, late: Membership) -> bool:
+    """Does ``late`` lie within ``early`` (same branch), so that it is the same stay recorded twice: it
+    started on or after ``early`` by joining or re-joining, it ends no later (an active ``early`` outlives
+    anything), and nothing continues it (no transfer out of it to another branch)?"""
+    return (
+        late.joined_on >= early.joined_on
+        and late.start_kind in (StartKind.JOIN, StartKind.REJOIN)
+        and (early.left_on is None or (late.left_on is not None and late.left_on <= early.left_on))
+        and not Membership.objects.filter(previous=late).exists()
+    )
+
+
 @transaction.atomic
 def person_merge(*, actor, keep: Person, other: Person) -> Person:
     """Merge ``other`` into ``keep``: every membership and movement moves to ``keep``, empty fields of
-    ``keep`` are filled from ``other``, and ``other`` is deleted. A membership recorded twice in the same
-    branch for the same time is kept once (the earlier); overlapping memberships of one organisation type
-    in different branches must be resolved first."""
+    ``keep`` are filled from ``other``, and ``other`` is deleted.
+
+    A person registered twice is often a member twice: two overlapping memberships of one organisation type
+    are folded into one — the one that started first is kept (the earlier joining date wins) with its
+    movements, and the later one, which lies within it, is removed with its own movements as recorded by
+    mistake (``_membership_remove``: the daily counts are corrected as if it had never been recorded, so
+    every figure stays what the kept history says; its member number is kept when the other has none). That
+    is done when both are in the same branch (the same stay recorded twice), or when the later one, in
+    another branch, is a joining recorded lately with nothing since that the actor could remove herself
+    (``may_delete_membership``; a member who really moved is then transferred, a movement of its own).
+    Anything else is refused: which record is the mistake is the officer's or an administrator's to say
+    (``membership_delete``), or which membership ended."""
     if keep.pk == other.pk:
         raise ValidationError(_("Choose two different records."))
     for person in (keep, other):
@@ -657,26 +678,38 @@ def person_merge(*, actor, keep: Person, other: Person) -> Person:
         raise ValidationError(
             _("The two records have different sexes: correct one of them first if they are the same person.")
         )
-    kept = list(keep.memberships.all())
-    dropped: list[Membership] = []
-    for m in other.memberships.order_by("joined_on"):
+    kept = list(keep.memberships.select_related("org_type", "branch"))
+    folded: list[tuple[Membership, Membership]] = []  # (removed, the one it is folded into)
+    for m in other.memberships.select_related("org_type", "branch").order_by("joined_on", "id"):
         clash = [k for k in kept if k.org_type_id == m.org_type_id and _overlap(k, m)]
         if not clash:
             kept.append(m)
             continue
         twin = clash[0]
-        if len(clash) == 1 and twin.branch_id == m.branch_id and twin.person_id == keep.pk:
-            dropped.append(m)
-            continue
+        if len(clash) == 1:
+            early, late = sorted((twin, m), key=lambda x: (x.joined_on, x.person_id != keep.pk, x.pk))
+            if _within(early, late) and (
+                late.branch_id == early.branch_id
+                # in another branch: only a joining recorded lately by mistake that the actor may remove
+                or (_correction_problem(late) is None and may_delete_membership(actor, late))
+            ):
+                folded.append((late, early))
+                if late is twin:
+                    kept.remove(twin)
+                    kept.append(m)
+                continue
         raise ValidationError(
             _(
-                "Both records are members of %(org)s at the same time (in %(a)s and %(b)s): end one of these "
-                "memberships before merging."
+                "Both records are members of %(org)s at the same time (in %(a)s and %(b)s): remove the "
+                "membership recorded by mistake, or end one of them, before merging."
             )
             % {"org": m.org_type.name, "a": twin.branch.name, "b": m.branch.name}
         )
-    for m in dropped:
-        _membership_remove(m)
+    for removed, into in folded:
+        _membership_remove(Membership.objects.select_for_update().get(pk=removed.pk))
+        if removed.member_number and not into.member_number:
+            into.member_number = removed.member_number
+            into.save(update_fields=["member_number"])
     if other.citizen_id_hash and not keep.citizen_id_hash:
         value = crypto.decrypt(other.citizen_id_enc, context=Person.CITIZEN_ID_CONTEXT)
         Person.objects.filter(pk=other.pk).update(citizen_id_enc="", citizen_id_hash="", citizen_id_last3="")
@@ -1134,11 +1167,57 @@ def _membership_remove(membership: Membership) -> None:
     membership.delete()
 
 
+# How long after recording a joining the branch's officers may still take it back as a mistake.
+CORRECTION_DAYS = 30
+
+
+def _correction_problem(membership: Membership) -> str | None:
+    """Why a membership is not a recent joining recorded by mistake (None when it is): it must have started by
+    joining or re-joining, have no movement but that start (so it is still active), and that movement must
+    have been recorded in the last ``CORRECTION_DAYS`` days."""
+    movements = list(Movement.objects.filter(membership=membership).values_list("kind", "recorded_at")[:2])
+    if (
+        membership.left_on is None
+        and membership.start_kind in (StartKind.JOIN, StartKind.REJOIN)
+        and len(movements) == 1
+        and movements[0][0] in (MovementKind.JOIN, MovementKind.REJOIN)
+        and movements[0][1] >= timezone.now() - timedelta(days=CORRECTION_DAYS)
+    ):
+        return None
+    return _(
+        "Only a joining recorded in the last %(days)s days, with no movement since, can be removed by the "
+        "branch's officers; ask a system administrator to remove this membership."
+    ) % {"days": CORRECTION_DAYS}
+
+
+def may_delete_membership(actor, membership: Membership) -> bool:
+    """May ``actor`` remove ``membership`` as recorded by mistake (``membership_delete``)?"""
+    if has_scope_permission(actor, "members.delete_membership", membership.unit_path, membership.org_path):
+        return True
+    return (
+        has_scope_permission(actor, "members.add_membership", membership.unit_path, membership.org_path)
+        and _correction_problem(membership) is None
+    )
+
+
 @transaction.atomic
 def membership_delete(*, actor, membership: Membership) -> None:
     """Remove a membership recorded by mistake, with its movements (a correction, not a movement: the
-    figures change as if it had never been recorded)."""
-    _require(actor, "members.delete_membership", membership.unit_path, membership.org_path)
+    figures change as if it had never been recorded; the row history keeps the removed row, who removed it
+    and when).
+
+    Who may: whoever holds ``members.delete_membership`` where it is (any membership); and the officers who
+    record joinings in its branch (``members.add_membership`` there), for a joining they (or an import)
+    recorded in the last ``CORRECTION_DAYS`` days with no movement since — the person registered twice, or in
+    the wrong branch. Older or moved memberships are history others have relied on (figures reported,
+    transfers): those stay with an administrator."""
+    if not has_scope_permission(
+        actor, "members.delete_membership", membership.unit_path, membership.org_path
+    ):
+        _require(actor, "members.add_membership", membership.unit_path, membership.org_path)
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if problem := _correction_problem(membership):
+            raise PermissionDenied(problem)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if Membership.objects.filter(previous=membership, start_kind=StartKind.TRANSFER_IN).exists():
         raise ValidationError(_("This membership continues in another branch: remove the later one first."))

@@ -246,9 +246,7 @@ class PersonDetailView(ScopedDetailView):
                 and user.has_perm("members.add_membership")
                 and not person.deceased_on
             )
-            m.can_delete = services.has_scope_permission(
-                user, "members.delete_membership", m.unit_path, m.org_path
-            )
+            m.can_delete = services.may_delete_membership(user, m)
         context["memberships"] = memberships
         context["timeline"] = selectors.person_timeline(actor=user, person=person)
         context["hidden"] = selectors.hidden_memberships(actor=user, person=person)
@@ -669,10 +667,18 @@ class MembershipNumberView(MembershipFormMixin, FormView):
 
 
 class MembershipDeleteView(MembershipFormMixin, FormView):
-    scope_action = "delete"
+    # seen where the user may see it (else 404); removed by whom ``services.may_delete_membership`` says (else
+    # 403): an administrator, or the branch's officers for a joining recorded by mistake lately
+    scope_action = "view"
     form_class = forms.ConfirmForm
     submit_label = gettext_lazy("Remove this membership")
     danger = True
+
+    def get_object(self):
+        membership = super().get_object()
+        if not services.may_delete_membership(self.request.user, membership):
+            raise PermissionDenied
+        return membership
 
     @property
     def page_title(self):
@@ -696,6 +702,9 @@ class MembershipDeleteView(MembershipFormMixin, FormView):
         if done is None:
             return self.form_invalid(form)
         messages.success(self.request, _("The membership was removed."))
+        if not selectors.persons_visible(actor=self.request.user).filter(pk=person.pk).exists():
+            # an organisation officer sees people through their memberships: this one is out of her sight now
+            return redirect("members:membership-list")
         return redirect(person)
 
 

@@ -30,6 +30,7 @@ operation = st.one_of(
     st.tuples(st.just("leave"), st.integers(0, 5), st.sampled_from(LEAVE_REASONS), days),
     st.tuples(st.just("rejoin"), st.integers(0, 5), st.integers(0, 3), days),
     st.tuples(st.just("delete"), st.integers(0, 5), st.just(0), days),
+    st.tuples(st.just("merge"), st.integers(0, 5), st.integers(0, 5), days),
 )
 
 
@@ -66,6 +67,11 @@ def _apply(root, people, branches, op) -> None:
                 last = Membership.objects.filter(person=p).order_by("-pk").first()
                 if last is not None:
                     services.membership_delete(actor=root, membership=last)
+            elif kind == "merge" and people[arg].pk != p.pk:
+                # two records of one person: overlapping memberships are folded into the earlier one
+                gone = people[arg].pk
+                services.person_merge(actor=root, keep=p, other=people[arg])
+                people[:] = [p if q.pk == gone else q for q in people]
     except ValidationError:
         pass  # an impossible movement (before a join, overlapping…) is refused: the history stays valid
 

@@ -621,6 +621,65 @@ def test_editing_a_person_keeps_the_memberships_possible(members, client_for):
     assert "ngoại lệ" in body(client.get(hoa.get_absolute_url()))
 
 
+def test_a_branch_officer_cleans_up_a_person_registered_twice(members, client_for):
+    """phunu.xa's case: the same woman registered twice in her branch. The merge folds the two memberships
+    into the earlier one; registered twice in two branches, the officer removes the mistaken one (recorded
+    lately) and merges."""
+    w, m = members
+    officer = client_for(w.users["women_officer_ca"])
+    lan = m["lan"].person
+    twin = person(w.village_a, name="Trần Thị Lan", birth_date=date(1990, 2, 3), with_id=False)
+    join(twin, w.branches["women_va"], on=date(2024, 3, 1), actor=w.users["women_officer_ca"])
+    response = officer.post(
+        reverse("members:person-merge", args=[lan.pk]) + f"?other={twin.pk}",
+        {"keep": lan.pk, "other": twin.pk},
+    )
+    assert response.status_code == 302
+    assert list(Membership.objects.filter(person=lan, branch=w.branches["women_va"])) == [m["lan"]]
+    from danvan.members import counts
+
+    assert counts.verify() == []
+    # in another branch of her Women's Union: removed by the officer as recorded by mistake, then merged
+    from danvan.structure import services as structure_services
+
+    root = superuser()
+    village = structure_services.village_create(actor=root, commune=w.commune_a, name="Ấp Mới")
+    other_branch = structure_services.branch_create(
+        actor=root, organisation=w.orgs["women_ca"], unit=village, name="Chi hội Phụ nữ ấp Mới"
+    )
+    twin = person(village, name="Trần Thị Lan", birth_date=date(1990, 2, 3), with_id=False)
+    wrong = join(twin, other_branch, on=date(2024, 3, 1), actor=root)  # recorded today, nothing since
+    merge_url = reverse("members:person-merge", args=[lan.pk]) + f"?other={twin.pk}"
+    assert officer.post(merge_url, {"keep": lan.pk, "other": twin.pk}).status_code == 302
+    assert (
+        not Membership.objects.filter(pk=wrong.pk).exists() and not Person.objects.filter(pk=twin.pk).exists()
+    )
+    assert counts.verify() == []
+    # a joining recorded by mistake in the wrong branch: the officer removes it (the figures corrected); the
+    # person, seen through that membership only, is out of her sight: back to the list
+    someone = person(village, name="Võ Thị Nhầm", birth_date=date(1990, 2, 3), with_id=False)
+    wrong = join(someone, other_branch, on=date(2024, 3, 1), actor=w.users["women_officer_ca"])
+    assert reverse("members:membership-delete", args=[wrong.pk]) in body(
+        officer.get(someone.get_absolute_url())
+    )
+    response = officer.post(reverse("members:membership-delete", args=[wrong.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("members:membership-list")
+    assert "Đã xóa lượt hội viên." in body(response)
+    assert not Membership.objects.filter(pk=wrong.pk).exists() and counts.verify() == []
+    # her membership recorded long ago is history: no "remove" for the officer, and the address answers 403
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from danvan.members.models import Movement
+
+    Movement.objects.filter(membership=m["lan"]).update(recorded_at=timezone.now() - timedelta(days=400))
+    assert reverse("members:membership-delete", args=[m["lan"].pk]) not in body(
+        officer.get(lan.get_absolute_url())
+    )
+    assert officer.get(reverse("members:membership-delete", args=[m["lan"].pk])).status_code == 403
+
+
 def test_figures_tables_are_in_vietnamese_alphabetical_order(members, client_for):
     from danvan.structure import services as structure_services
 
