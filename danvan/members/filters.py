@@ -6,7 +6,7 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import CharField, F, Func, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,17 +15,24 @@ from danvan.core.text import fold
 from danvan.members import reference
 from danvan.members.models import AGE_BANDS, Membership, Sex, Status
 from danvan.members.selectors import active_on, age_band_condition
+from danvan.structure.forms import unit_label
 from danvan.structure.models import Branch, Organisation, OrgType, Unit, UnitLevel
 
 PHONE_LIKE = re.compile(r"[+\d][\d .\-]{7,}")
+# a member (card) number: one token of letters, digits and separators with at least one digit ("WO6072921",
+# "PN-77", "12/2019")
+MEMBER_NUMBER_LIKE = re.compile(r"(?=.*\d)[0-9A-Za-z][0-9A-Za-z./\-]{0,29}")
 
 
 def _units(request):
+    """The units the list can be filtered by: provinces, communes and villages in force in the user's scope
+    (a village's figures link to its members). The select lists the provinces and communes only, and the
+    chosen village (a province has thousands of villages)."""
     if request is None:
         return Unit.objects.none()
     return (
         Unit.objects.visible_to(request.user)
-        .filter(level__in=[UnitLevel.PROVINCE, UnitLevel.COMMUNE], valid_to__isnull=True)
+        .filter(level__in=[UnitLevel.PROVINCE, UnitLevel.COMMUNE, UnitLevel.VILLAGE], valid_to__isnull=True)
         .order_by("path")
     )
 
@@ -45,9 +52,23 @@ def _prefixes(path: str) -> list[str]:
     return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
+# Words of at most this many letters are matched with a regular expression, longer ones with LIKE (measured on
+# 2 M memberships: ADR 0005, 4).
+SHORT_WORD = 3
+# the folded name after a space, so that every word of it follows a space: ``' ' || search_name``
+SPACED_NAME = Func(
+    Value(" "), F("search_name"), arg_joiner=" || ", template="(%(expressions)s)", output_field=CharField()
+)
+
+
+def _regex_literal(word: str) -> str:
+    """``word`` as a literal in a PostgreSQL regular expression (its special characters escaped)."""
+    return re.sub(r"([\\^$.|?*+()\[\]{}])", r"\\\1", word)
+
+
 class MembershipFilter(StyledFilterSet):
     q = django_filters.CharFilter(
-        label=_("Name or phone"),
+        label=_("Name, phone or member number"),
         method="filter_q",
         widget=forms.TextInput(
             attrs={
@@ -115,10 +136,26 @@ class MembershipFilter(StyledFilterSet):
             branches = Branch.objects.visible_to(request.user).filter(organisation__type__has_members=True)
             unit_id, branch_id = self.data.get("unit"), self.data.get("branch")
             unit = (
-                Unit.objects.visible_to(request.user).filter(pk=unit_id, level=UnitLevel.COMMUNE).first()
+                Unit.objects.visible_to(request.user)
+                .filter(pk=unit_id, level__in=[UnitLevel.COMMUNE, UnitLevel.VILLAGE], valid_to__isnull=True)
+                .select_related("parent")
+                .first()
                 if unit_id and str(unit_id).isdigit()
                 else None
             )
+            listed = Q(level__in=[UnitLevel.PROVINCE, UnitLevel.COMMUNE])
+            if unit is not None and unit.level == UnitLevel.VILLAGE:
+                listed |= Q(pk=unit.pk)
+            unit_field = self.form.fields["unit"]
+
+            def unit_choices(listed=listed, empty=unit_field.empty_label):  # read when the select renders
+                units = _units(request).filter(listed).select_related("parent")
+                return [
+                    ("", empty),
+                    *((u.pk, unit_label(u) if u.level == UnitLevel.VILLAGE else u.name) for u in units),
+                ]
+
+            unit_field.widget.choices = unit_choices
             if unit is not None:
                 branches = branches.filter(unit_path__startswith=unit.path)
             elif branch_id and str(branch_id).isdigit():
@@ -162,8 +199,26 @@ class MembershipFilter(StyledFilterSet):
             from danvan.members.services import normalise_phone
 
             return qs.filter(person__phone=normalise_phone(value))
-        for word in fold(value).split():
-            qs = qs.filter(search_name__contains=word)
+        if MEMBER_NUMBER_LIKE.fullmatch(value):
+            # one token with a digit (no name has one): a card number, matched exactly whatever its case
+            # (the index of UPPER(member_number))
+            return qs.filter(member_number__iexact=value)
+        words = fold(value).split()
+        if not words:
+            return qs
+        # Each word typed starts a word of the name: "anh" finds "Nguyễn Anh", not "Thanh" or "Oanh", and
+        # "bui anh" not "Bùi Thanh Cúc" (ADR 0005, 4). Both forms below keep the trigram index in use:
+        for word in words:
+            if len(word) <= SHORT_WORD:
+                # a short word is found inside many names ("an", "anh", "thi"): the regular expression gives
+                # the index the trigrams of a word start ("  a", " an"), so only names with such a word are read
+                qs = qs.filter(search_name__regex=r"(^| )" + _regex_literal(word))
+            else:
+                # a longer word: the index finds it anywhere (as before), and the start of a word is checked on
+                # the rows found (``' ' || search_name LIKE '% word%'``, not indexable, so not an index scan)
+                qs = qs.alias(_spaced_name=SPACED_NAME).filter(
+                    search_name__contains=word, _spaced_name__contains=" " + word
+                )
         return qs
 
     def filter_organisation(self, qs, name, value):

@@ -3,6 +3,7 @@ services check the permission at the exact place and every business rule."""
 
 from __future__ import annotations
 
+import copy
 from functools import partial
 from urllib.parse import urlencode
 
@@ -11,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from danvan.core.forms import StyledForm
+from danvan.core.forms import StyledForm, style_fields
 from danvan.members import reference, selectors
 from danvan.members.models import LEAVE_REASONS, Education, Person, Sex
 from danvan.members.services import PersonData
@@ -127,6 +128,10 @@ class PersonForm(StyledForm):
                     label=_("Remove the citizen ID"), required=False
                 )
                 self.fields["clear_citizen_id"].widget.attrs["class"] = "form-check-input"
+            # a corrected date of birth (sex, veteran status) may put a membership outside its organisation's
+            # rules: as when joining, an officer may keep it by giving the reason (``services.person_update``)
+            self.fields["override_reason"] = copy.deepcopy(JoinFields.base_fields["override_reason"])
+            style_fields({"override_reason": self.fields["override_reason"]})
 
     def clean_birth_date(self):
         value = self.cleaned_data.get("birth_date")

@@ -43,6 +43,7 @@ from danvan.members import counts, reference
 from danvan.members.models import Education, ImportBatch, ImportRow, ImportStatus, Person, Sex
 from danvan.members.services import (
     eligibility_problems,
+    name_problem,
     normalise_phone,
     phone_problem,
     rules_by_type,
@@ -427,7 +428,7 @@ class RowParser:
     def __init__(self, ctx: Context, positions: list[int | None]):
         self.ctx = ctx
         self.positions = positions
-        self._names: dict[str, tuple[str, str]] = {}
+        self._names: dict[str, tuple[str, str, str | None]] = {}
         self._eth = reference.ethnicity_lookup()
         self._rel = reference.religion_lookup()
         self._edu = {}
@@ -445,7 +446,9 @@ class RowParser:
                 "cao dang": "college",
                 "dai hoc": "university",
                 "thac si": "postgraduate",
+                "thac sy": "postgraduate",
                 "tien si": "postgraduate",
+                "tien sy": "postgraduate",  # "sỹ" and "sĩ" are both written
                 "khong": "none",
             }
         )
@@ -472,12 +475,13 @@ class RowParser:
         except TypeError:  # an unhashable cell
             return compute(fold(_text(value)).strip())
 
-    def name(self, value: Any) -> tuple[str, str]:
+    def name(self, value: Any) -> tuple[str, str, str | None]:
+        """(the name, folded, why it is no name or None); names repeat in a large file, each read once."""
         raw = _text(value)
         found = self._names.get(raw)
         if found is None:
             full = clean(raw)
-            found = (full, fold(full))
+            found = (full, fold(full), name_problem(full) if full else None)
             if len(self._names) < 200_000:
                 self._names[raw] = found
         return found
@@ -486,11 +490,13 @@ class RowParser:
         ctx, cell = self.ctx, self.cell
         errors: list[str] = []
         row: dict[str, Any] = {}
-        full, search = self.name(cell(cells, "full_name"))
+        full, search, name_error = self.name(cell(cells, "full_name"))
         if not full:
             errors.append(_("The full name is required."))
         elif len(full) > 120:
             errors.append(_("The full name is too long (at most 120 characters)."))
+        elif name_error:
+            errors.append(name_error)
         row["full_name"], row["search_name"] = full[:120], search[:120]
         try:
             birth_date, birth_year = parse_birth(cell(cells, "birth_date"))
@@ -547,12 +553,14 @@ class RowParser:
                 row["citizen_id_hash"] = crypto.lookup_hash(value, context=Person.CITIZEN_ID_CONTEXT)
                 row["citizen_id_last3"] = value[-3:]
         phone_raw = cell(cells, "phone")
+        typed = None
         if isinstance(phone_raw, (int, float)) and not isinstance(phone_raw, bool):
             digits = str(int(phone_raw))
             digits = "0" + digits if len(digits) == 9 else digits
         else:
-            digits = normalise_phone(_text(phone_raw))
-        if problem := phone_problem(digits):
+            typed = _text(phone_raw)
+            digits = normalise_phone(typed)
+        if problem := phone_problem(digits, typed):
             errors.append(problem)
         row["phone"] = digits[:15]
         place = ctx.places.get(_place_code(cell(cells, "residence")))
@@ -1702,6 +1710,15 @@ def rejected_rows(batch: ImportBatch) -> Iterator[tuple[int, list[list[str]], st
                 yield row["row_number"], cells or _parsed_cells(row), row["errors"]
 
 
+def join_reasons(errors: str) -> str:
+    """A row's reasons (one a line, each a sentence) in one cell: "; " between them, the full stop of each but
+    the last dropped ("The sex must be “Nam” or “Nữ”; The date of joining is required.")."""
+    reasons = [r.strip() for r in errors.split("\n") if r.strip()]
+    return "; ".join(
+        [r[:-1] if r.endswith(".") and not r.endswith("..") else r for r in reasons[:-1]] + reasons[-1:]
+    )
+
+
 def rejected_bytes(batch: ImportBatch) -> bytes:
     """The rejected rows as a workbook (streamed from the staging table): row number, cells, reasons."""
     from openpyxl import Workbook
@@ -1713,7 +1730,7 @@ def rejected_bytes(batch: ImportBatch) -> bytes:
 
     def line(number, cells, errors):
         by_title = dict(cells)
-        return [number, *[by_title.get(h, "") for h in columns], errors.replace("\n", "; ")]
+        return [number, *[by_title.get(h, "") for h in columns], join_reasons(errors)]
 
     header = [_("Row"), *columns, _("Reasons")]
 

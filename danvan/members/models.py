@@ -17,6 +17,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -327,6 +328,8 @@ class Membership(ScopedModel):
             ),
             models.Index(fields=["org_path"], name="membership_org_path", opclasses=["varchar_pattern_ops"]),
             GinIndex(fields=["search_name"], name="membership_search_trgm", opclasses=["gin_trgm_ops"]),
+            # the list's search box finds a card number whatever its case (``member_number__iexact``)
+            models.Index(Upper("member_number"), name="membership_member_number"),
             models.Index(fields=["left_on"], name="membership_left_on", condition=Q(left_on__isnull=False)),
             models.Index(
                 fields=["previous"], name="membership_previous", condition=Q(previous__isnull=False)

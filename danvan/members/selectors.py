@@ -7,11 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Sum, Value
 
 from danvan.core.scoping import user_scopes
-from danvan.core.text import folded_name_key, name_sort_key
+from danvan.core.text import folded_name_key, name_sort_key, vietnamese_key
 from danvan.members import reference
 from danvan.members.counts import COUNT_COLUMNS
 from danvan.members.models import (
@@ -194,9 +195,10 @@ def _branch_condition(actor, perm: str) -> Q | None:
 
 
 def figure_units(*, actor) -> QuerySet[Unit]:
-    """Units the figures can be shown for: those in which the actor may see memberships."""
+    """Units the figures can be shown for: those in which the actor may see memberships (the units under the
+    scopes of ``members.view_membership``; a user who sees the structure but no member has none)."""
     return (
-        Unit.objects.visible_to(actor)
+        Unit.objects.within_scopes_of(actor, "members.view_membership")
         .filter(level__in=[UnitLevel.PROVINCE, UnitLevel.COMMUNE, UnitLevel.VILLAGE], valid_to__isnull=True)
         .order_by("path")
     )
@@ -354,7 +356,7 @@ def figures(
             row.label = u.name if u else key
             row.population = u.population if u else None
             row.url_unit = u.pk if u is not None and u.pk != unit.pk else None
-    ordered = sorted(rows.values(), key=lambda r: r.label)
+    ordered = sorted(rows.values(), key=lambda r: (vietnamese_key(r.label), r.key))  # "Bến Tre" < "Bình Minh"
     totals = FigureRow(key="total", label="", population=unit.population)
     for row in ordered:
         for type_id, value in row.active.items():
@@ -459,27 +461,33 @@ def breakdown(*, actor, unit: Unit, on: date, org_type: OrgType | None = None) -
         .annotate(child=RawSQL(child_sql, []))
         .values("person_id", "sex", "ethnicity", "birth_date", "birth_year", "child")
     )
-    sql, params = inner.query.sql_with_params()
-    age_sql, age_params = _age_case_sql(on, "bd", "byear")
-    # Each person once (their attributes are the same on all their memberships), with how many memberships.
-    by_person = f"""
-        WITH pp AS (SELECT person_id, min(sex) AS sex, min(ethnicity) AS eth, min(birth_date) AS bd,
-                           min(birth_year) AS byear, count(*) AS n
-                    FROM ({sql}) m GROUP BY person_id),
-        b AS (SELECT sex, eth, {age_sql} AS age_band, n FROM pp)
-        SELECT GROUPING(sex), GROUPING(age_band), GROUPING(eth), 1, sex, age_band, eth, NULL, sum(n), count(*)
-        FROM b GROUP BY GROUPING SETS ((), (sex), (age_band), (eth))
-    """
-    by_place = (
-        f"SELECT child, count(*) FROM (SELECT DISTINCT child, person_id FROM ({sql}) m) x GROUP BY child"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Counting distinct people over a province's memberships hashes a million ids: give it the memory.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(by_person, [*params, *age_params])
-        result = cursor.fetchall()
-        cursor.execute(by_place, params)
-        places = cursor.fetchall()
+    result: list = []
+    places: list = []
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # nothing the actor may see here (``visible_to`` gave none()): zeros
+        sql = None
+    if sql is not None:
+        age_sql, age_params = _age_case_sql(on, "bd", "byear")
+        # Each person once (their attributes are the same on all their memberships), with how many memberships.
+        by_person = f"""
+            WITH pp AS (SELECT person_id, min(sex) AS sex, min(ethnicity) AS eth, min(birth_date) AS bd,
+                               min(birth_year) AS byear, count(*) AS n
+                        FROM ({sql}) m GROUP BY person_id),
+            b AS (SELECT sex, eth, {age_sql} AS age_band, n FROM pp)
+            SELECT GROUPING(sex), GROUPING(age_band), GROUPING(eth), 1, sex, age_band, eth, NULL, sum(n), count(*)
+            FROM b GROUP BY GROUPING SETS ((), (sex), (age_band), (eth))
+        """
+        by_place = (
+            f"SELECT child, count(*) FROM (SELECT DISTINCT child, person_id FROM ({sql}) m) x GROUP BY child"
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Counting distinct people over a province's memberships hashes a million ids: give it the memory.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute(by_person, [*params, *age_params])
+            result = cursor.fetchall()
+            cursor.execute(by_place, params)
+            places = cursor.fetchall()
     total_m = total_p = 0
     sex: dict[str, tuple[int, int]] = {}
     age: dict[str, tuple[int, int]] = {}
@@ -519,7 +527,7 @@ def place_labels(*, unit: Unit, keys: list[str]) -> list[tuple[str, str]]:
     else:
         names = dict(Unit.objects.filter(path__in=keys).values_list("path", "name"))
         rows = [(k, names.get(k, k)) for k in keys]
-    return sorted(rows, key=lambda r: r[1])
+    return sorted(rows, key=lambda r: (vietnamese_key(r[1]), r[0]))
 
 
 # --- checks used by the tests and the benchmarks --------------------------------------------------------

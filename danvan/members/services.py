@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -203,9 +203,7 @@ def _check_eligibility(
     person: Person, branch: Branch, org_type: OrgType, on: date, override_reason: str
 ) -> str:
     # no exception covers a membership that starts before the person was born
-    if (person.birth_date is not None and on <= person.birth_date) or (
-        person.birth_date is None and person.birth_year and on.year < person.birth_year
-    ):
+    if _starts_before_birth(on, birth_date=person.birth_date, birth_year=person.birth_year):
         raise ValidationError(_("The date of joining must be after the date of birth."))
     rule = rule_for(org_type)
     problems = eligibility_problems(
@@ -256,6 +254,21 @@ class PersonData:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
+# What a phone number may be typed with besides its digits: "0912 345 678", "+84 (912) 345-678", "0912.345.678".
+PHONE_TYPED = re.compile(r"\+?[\d\s().\-]+")
+# A full name: letters (any script; combining marks for text not yet in NFC) with spaces, apostrophes (' ’),
+# hyphens and dots between them ("H'Hen Niê", "Nguyễn-Trần Thị A.") — no digit, no other symbol.
+NAME_CHARS = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f '’.\-])+")
+NAME_LETTER = re.compile(r"[^\W\d_]")
+
+
+def name_problem(full_name: str) -> str | None:
+    """Why ``full_name`` (cleaned, not empty) is not a person's name, or None."""
+    if NAME_CHARS.fullmatch(full_name) and NAME_LETTER.search(full_name):
+        return None
+    return _("A full name may contain only letters, spaces, apostrophes, hyphens and dots.")
+
+
 def normalise_phone(value: str) -> str:
     digits = PHONE_DIGITS.sub("", value or "")
     if digits.startswith("84") and len(digits) in (11, 12):
@@ -263,8 +276,11 @@ def normalise_phone(value: str) -> str:
     return digits
 
 
-def phone_problem(digits: str) -> str | None:
-    if digits and not re.fullmatch(r"0\d{8,10}", digits):
+def phone_problem(digits: str, typed: str | None = None) -> str | None:
+    """Why a phone number is refused, or None: ``digits`` as ``normalise_phone`` leaves them, ``typed`` as the
+    user typed it (letters or other symbols in it are refused, not dropped: "abc" is no phone number)."""
+    typed = (typed or "").strip()
+    if (typed and not PHONE_TYPED.fullmatch(typed)) or (digits and not re.fullmatch(r"0\d{8,10}", digits)):
         return _("Enter a valid phone number, for example 0912 345 678.")
     return None
 
@@ -278,6 +294,8 @@ def _validate_person(data: PersonData, *, today: date) -> dict[str, list[str]]:
     data.full_name = clean(data.full_name)
     if not data.full_name:
         add("full_name", _("The full name is required."))
+    elif problem := name_problem(data.full_name):
+        add("full_name", problem)
     if data.sex not in Sex.values:
         add("sex", _("Choose the sex."))
     if data.birth_date is not None:
@@ -298,8 +316,8 @@ def _validate_person(data: PersonData, *, today: date) -> dict[str, list[str]]:
         add("birth_province", _("Choose one of the 63 former provinces."))
     if data.education and data.education not in Education.values:
         add("education", _("Choose an education level from the list."))
-    data.phone = normalise_phone(data.phone)
-    if problem := phone_problem(data.phone):
+    typed_phone, data.phone = data.phone, normalise_phone(data.phone)
+    if problem := phone_problem(data.phone, typed_phone):
         add("phone", problem)
     if (
         data.unit is None
@@ -400,11 +418,79 @@ def person_create(*, actor, data: PersonData, for_branch: Branch | None = None) 
     return person
 
 
+ELIGIBILITY_FIELDS = ("birth_date", "birth_year", "sex", "veteran")
+
+
+def _starts_before_birth(on: date, *, birth_date: date | None, birth_year: int | None) -> bool:
+    """Is a membership starting on ``on`` before (or on) the birth? (No exception covers that.)"""
+    if birth_date is not None:
+        return on <= birth_date
+    return bool(birth_year) and on.year < birth_year
+
+
+def _memberships_against_correction(person: Person, before: dict, override_reason: str) -> list[Membership]:
+    """A correction of the date of birth, the sex or the veteran status is checked against the person's
+    memberships as joining checks them: no membership may start before the birth, and one that was within
+    its organisation's rules when it started must still be, unless a reason for the exception is given (the
+    memberships returned, to record it on). Arrivals by transfer were checked when the member first joined;
+    a membership already admitted as an exception, or one the rules refused before the correction too (the
+    rules changed since), is left as it is."""
+    if all(before[name] == getattr(person, name) for name in ELIGIBILITY_FIELDS):
+        return []
+    birth_errors: list[str] = []
+    rule_errors: list[str] = []
+    to_override: list[Membership] = []
+    rules: dict[int, EligibilityRule | None] = {}
+    for m in person.memberships.select_related("org_type", "branch").order_by("joined_on", "id"):
+        day = m.joined_on.strftime("%d/%m/%Y")
+        if _starts_before_birth(m.joined_on, birth_date=person.birth_date, birth_year=person.birth_year):
+            birth_errors.append(
+                _("%(org)s, %(branch)s: the date of joining (%(day)s) must be after the date of birth.")
+                % {"org": m.org_type.name, "branch": m.branch.name, "day": day}
+            )
+            continue
+        if m.start_kind == StartKind.TRANSFER_IN or m.eligibility_override:
+            continue
+        if m.org_type_id not in rules:
+            rules[m.org_type_id] = rule_for(m.org_type)
+        common = {"org_name": m.org_type.name, "on": m.joined_on}
+        problems = eligibility_problems(
+            rules[m.org_type_id],
+            sex=person.sex,
+            birth_date=person.birth_date,
+            birth_year=person.birth_year,
+            veteran=person.veteran,
+            **common,
+        )
+        if not problems or eligibility_problems(rules[m.org_type_id], **{**before, **common}):
+            continue
+        rule_errors += [
+            _("In %(branch)s: %(problem)s") % {"branch": m.branch.name, "problem": p} for p in problems
+        ]
+        to_override.append(m)
+    if birth_errors:
+        raise ValidationError({"birth_date" if person.birth_date else "birth_year": birth_errors})
+    if rule_errors and not clean(override_reason):
+        raise ValidationError(
+            {
+                "override_reason": [
+                    *rule_errors,
+                    _("To keep the membership anyway, give the reason for the exception."),
+                ]
+            }
+        )
+    return to_override
+
+
 @transaction.atomic
-def person_update(*, actor, person: Person, data: PersonData) -> Person:
+def person_update(*, actor, person: Person, data: PersonData, override_reason: str = "") -> Person:
+    """Correct a person's record. A new date of birth, sex or veteran status must agree with the person's
+    memberships (``_memberships_against_correction``); ``override_reason`` records an exception to the
+    eligibility rules on the memberships that the correction puts outside them."""
     if not may_person(actor, "change", person):
         raise _deny()
     person = Person.objects.select_for_update().get(pk=person.pk)
+    before = {name: getattr(person, name) for name in ELIGIBILITY_FIELDS}
     if not data.citizen_id and not data.clear_citizen_id and person.citizen_id_enc:
         # The form does not show the stored ID: check the record against it without revealing it.
         stored = crypto.decrypt(person.citizen_id_enc, context=Person.CITIZEN_ID_CONTEXT)
@@ -430,8 +516,13 @@ def person_update(*, actor, person: Person, data: PersonData) -> Person:
             _set_citizen_id(person, data.citizen_id)
     elif data.clear_citizen_id:
         _set_citizen_id(person, "")
+    exceptions = _memberships_against_correction(person, before, override_reason)
     person.save()
     _mirror(person)
+    override_reason = clean(override_reason)
+    for m in exceptions:  # recorded on the membership (its row history keeps who changed it, and when)
+        m.eligibility_override = override_reason
+        m.save(update_fields=["eligibility_override"])
     return person
 
 
@@ -548,12 +639,33 @@ def _overlap(a: Membership, b: Membership) -> bool:
     return a.joined_on < b_end and b.joined_on < a_end
 
 
+def _within(early: Membership, late: Membership) -> bool:
+    """Does ``late`` lie within ``early`` (same branch), so that it is the same stay recorded twice: it
+    started on or after ``early`` by joining or re-joining, it ends no later (an active ``early`` outlives
+    anything), and nothing continues it (no transfer out of it to another branch)?"""
+    return (
+        late.joined_on >= early.joined_on
+        and late.start_kind in (StartKind.JOIN, StartKind.REJOIN)
+        and (early.left_on is None or (late.left_on is not None and late.left_on <= early.left_on))
+        and not Membership.objects.filter(previous=late).exists()
+    )
+
+
 @transaction.atomic
 def person_merge(*, actor, keep: Person, other: Person) -> Person:
     """Merge ``other`` into ``keep``: every membership and movement moves to ``keep``, empty fields of
-    ``keep`` are filled from ``other``, and ``other`` is deleted. A membership recorded twice in the same
-    branch for the same time is kept once (the earlier); overlapping memberships of one organisation type
-    in different branches must be resolved first."""
+    ``keep`` are filled from ``other``, and ``other`` is deleted.
+
+    A person registered twice is often a member twice: two overlapping memberships of one organisation type
+    are folded into one — the one that started first is kept (the earlier joining date wins) with its
+    movements, and the later one, which lies within it, is removed with its own movements as recorded by
+    mistake (``_membership_remove``: the daily counts are corrected as if it had never been recorded, so
+    every figure stays what the kept history says; its member number is kept when the other has none). That
+    is done when both are in the same branch (the same stay recorded twice), or when the later one, in
+    another branch, is a joining recorded lately with nothing since that the actor could remove herself
+    (``may_delete_membership``; a member who really moved is then transferred, a movement of its own).
+    Anything else is refused: which record is the mistake is the officer's or an administrator's to say
+    (``membership_delete``), or which membership ended."""
     if keep.pk == other.pk:
         raise ValidationError(_("Choose two different records."))
     for person in (keep, other):
@@ -566,26 +678,38 @@ def person_merge(*, actor, keep: Person, other: Person) -> Person:
         raise ValidationError(
             _("The two records have different sexes: correct one of them first if they are the same person.")
         )
-    kept = list(keep.memberships.all())
-    dropped: list[Membership] = []
-    for m in other.memberships.order_by("joined_on"):
+    kept = list(keep.memberships.select_related("org_type", "branch"))
+    folded: list[tuple[Membership, Membership]] = []  # (removed, the one it is folded into)
+    for m in other.memberships.select_related("org_type", "branch").order_by("joined_on", "id"):
         clash = [k for k in kept if k.org_type_id == m.org_type_id and _overlap(k, m)]
         if not clash:
             kept.append(m)
             continue
         twin = clash[0]
-        if len(clash) == 1 and twin.branch_id == m.branch_id and twin.person_id == keep.pk:
-            dropped.append(m)
-            continue
+        if len(clash) == 1:
+            early, late = sorted((twin, m), key=lambda x: (x.joined_on, x.person_id != keep.pk, x.pk))
+            if _within(early, late) and (
+                late.branch_id == early.branch_id
+                # in another branch: only a joining recorded lately by mistake that the actor may remove
+                or (_correction_problem(late) is None and may_delete_membership(actor, late))
+            ):
+                folded.append((late, early))
+                if late is twin:
+                    kept.remove(twin)
+                    kept.append(m)
+                continue
         raise ValidationError(
             _(
-                "Both records are members of %(org)s at the same time (in %(a)s and %(b)s): end one of these "
-                "memberships before merging."
+                "Both records are members of %(org)s at the same time (in %(a)s and %(b)s): remove the "
+                "membership recorded by mistake, or end one of them, before merging."
             )
             % {"org": m.org_type.name, "a": twin.branch.name, "b": m.branch.name}
         )
-    for m in dropped:
-        _membership_remove(m)
+    for removed, into in folded:
+        _membership_remove(Membership.objects.select_for_update().get(pk=removed.pk))
+        if removed.member_number and not into.member_number:
+            into.member_number = removed.member_number
+            into.save(update_fields=["member_number"])
     if other.citizen_id_hash and not keep.citizen_id_hash:
         value = crypto.decrypt(other.citizen_id_enc, context=Person.CITIZEN_ID_CONTEXT)
         Person.objects.filter(pk=other.pk).update(citizen_id_enc="", citizen_id_hash="", citizen_id_last3="")
@@ -1043,11 +1167,57 @@ def _membership_remove(membership: Membership) -> None:
     membership.delete()
 
 
+# How long after recording a joining the branch's officers may still take it back as a mistake.
+CORRECTION_DAYS = 30
+
+
+def _correction_problem(membership: Membership) -> str | None:
+    """Why a membership is not a recent joining recorded by mistake (None when it is): it must have started by
+    joining or re-joining, have no movement but that start (so it is still active), and that movement must
+    have been recorded in the last ``CORRECTION_DAYS`` days."""
+    movements = list(Movement.objects.filter(membership=membership).values_list("kind", "recorded_at")[:2])
+    if (
+        membership.left_on is None
+        and membership.start_kind in (StartKind.JOIN, StartKind.REJOIN)
+        and len(movements) == 1
+        and movements[0][0] in (MovementKind.JOIN, MovementKind.REJOIN)
+        and movements[0][1] >= timezone.now() - timedelta(days=CORRECTION_DAYS)
+    ):
+        return None
+    return _(
+        "Only a joining recorded in the last %(days)s days, with no movement since, can be removed by the "
+        "branch's officers; ask a system administrator to remove this membership."
+    ) % {"days": CORRECTION_DAYS}
+
+
+def may_delete_membership(actor, membership: Membership) -> bool:
+    """May ``actor`` remove ``membership`` as recorded by mistake (``membership_delete``)?"""
+    if has_scope_permission(actor, "members.delete_membership", membership.unit_path, membership.org_path):
+        return True
+    return (
+        has_scope_permission(actor, "members.add_membership", membership.unit_path, membership.org_path)
+        and _correction_problem(membership) is None
+    )
+
+
 @transaction.atomic
 def membership_delete(*, actor, membership: Membership) -> None:
     """Remove a membership recorded by mistake, with its movements (a correction, not a movement: the
-    figures change as if it had never been recorded)."""
-    _require(actor, "members.delete_membership", membership.unit_path, membership.org_path)
+    figures change as if it had never been recorded; the row history keeps the removed row, who removed it
+    and when).
+
+    Who may: whoever holds ``members.delete_membership`` where it is (any membership); and the officers who
+    record joinings in its branch (``members.add_membership`` there), for a joining they (or an import)
+    recorded in the last ``CORRECTION_DAYS`` days with no movement since — the person registered twice, or in
+    the wrong branch. Older or moved memberships are history others have relied on (figures reported,
+    transfers): those stay with an administrator."""
+    if not has_scope_permission(
+        actor, "members.delete_membership", membership.unit_path, membership.org_path
+    ):
+        _require(actor, "members.add_membership", membership.unit_path, membership.org_path)
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if problem := _correction_problem(membership):
+            raise PermissionDenied(problem)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if Membership.objects.filter(previous=membership, start_kind=StartKind.TRANSFER_IN).exists():
         raise ValidationError(_("This membership continues in another branch: remove the later one first."))

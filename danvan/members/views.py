@@ -23,6 +23,7 @@ from django.views.generic import FormView, TemplateView, View
 
 from danvan.core import exports
 from danvan.core.forms import UploadForm
+from danvan.core.scoping import user_scopes
 from danvan.core.views import ScopedDetailView, ScopedListView
 from danvan.members import forms, imports, selectors, services
 from danvan.members.filters import MembershipFilter
@@ -245,9 +246,7 @@ class PersonDetailView(ScopedDetailView):
                 and user.has_perm("members.add_membership")
                 and not person.deceased_on
             )
-            m.can_delete = services.has_scope_permission(
-                user, "members.delete_membership", m.unit_path, m.org_path
-            )
+            m.can_delete = services.may_delete_membership(user, m)
         context["memberships"] = memberships
         context["timeline"] = selectors.person_timeline(actor=user, person=person)
         context["hidden"] = selectors.hidden_memberships(actor=user, person=person)
@@ -347,7 +346,12 @@ class PersonUpdateView(ScopedObjectMixin, FormPageMixin, FormView):
     def form_valid(self, form):
         person = self.service(
             form,
-            lambda: services.person_update(actor=self.request.user, person=self.object, data=form.to_data()),
+            lambda: services.person_update(
+                actor=self.request.user,
+                person=self.object,
+                data=form.to_data(),
+                override_reason=form.cleaned_data.get("override_reason") or "",
+            ),
         )
         if person is None:
             return self.form_invalid(form)
@@ -663,10 +667,18 @@ class MembershipNumberView(MembershipFormMixin, FormView):
 
 
 class MembershipDeleteView(MembershipFormMixin, FormView):
-    scope_action = "delete"
+    # seen where the user may see it (else 404); removed by whom ``services.may_delete_membership`` says (else
+    # 403): an administrator, or the branch's officers for a joining recorded by mistake lately
+    scope_action = "view"
     form_class = forms.ConfirmForm
     submit_label = gettext_lazy("Remove this membership")
     danger = True
+
+    def get_object(self):
+        membership = super().get_object()
+        if not services.may_delete_membership(self.request.user, membership):
+            raise PermissionDenied
+        return membership
 
     @property
     def page_title(self):
@@ -690,6 +702,9 @@ class MembershipDeleteView(MembershipFormMixin, FormView):
         if done is None:
             return self.form_invalid(form)
         messages.success(self.request, _("The membership was removed."))
+        if not selectors.persons_visible(actor=self.request.user).filter(pk=person.pk).exists():
+            # an organisation officer sees people through their memberships: this one is out of her sight now
+            return redirect("members:membership-list")
         return redirect(person)
 
 
@@ -837,10 +852,66 @@ class DuplicateScanView(LoginRequiredMixin, View):
 # --- figures ---------------------------------------------------------------------------------------------
 
 
+# What each date of the figures is, in the notices that say which date was used instead of the one given.
+FIGURE_DATES = {
+    "on": gettext_lazy("the date of the figures"),
+    "start": gettext_lazy("the start of the period"),
+    "end": gettext_lazy("the end of the period"),
+}
+
+
 class FiguresMixin(LoginRequiredMixin):
+    def may_see_members(self) -> bool:
+        user = self.request.user
+        return user.is_superuser or bool(user_scopes(user, "members.view_membership"))
+
+    def figure_day(self, name: str, default: date, today: date) -> date:
+        """The date ``name`` of the query, or ``default`` when none is given. Figures are what the history
+        says: a date after today is replaced by today (it would show today's figures under its own), and a
+        value that is not a date by the default; either way the page says which date it used."""
+        raw = (self.request.GET.get(name) or "").strip()
+        if not raw:
+            return default
+        what = FIGURE_DATES[name]
+        try:
+            value = date.fromisoformat(raw)
+        except ValueError:
+            self.notices.append(
+                _("“%(value)s” is not a valid date for %(what)s: %(used)s was used instead.")
+                % {"value": raw[:20], "what": what, "used": default.strftime("%d/%m/%Y")}
+            )
+            self.replaced[name] = default
+            return default
+        if value > today:
+            self.notices.append(
+                _("%(day)s, given for %(what)s, is after today: today, %(used)s, was used instead.")
+                % {"day": value.strftime("%d/%m/%Y"), "what": what, "used": today.strftime("%d/%m/%Y")}
+            )
+            self.replaced[name] = today
+            return today
+        return value
+
     def params(self):
+        """(unit, on, start, end, org_type) of the query. ``self.notices`` says what was used instead of a
+        date given that could not be used; ``unit`` is None for a user who may see members nowhere."""
         request, user = self.request, self.request.user
         today = timezone.localdate()
+        self.notices: list[str] = []
+        self.replaced: dict[str, date] = {}
+        on = self.figure_day("on", today, today)
+        start = self.figure_day("start", date(today.year, 1, 1), today)
+        end = self.figure_day("end", today, today)
+        if end < start:
+            self.notices.append(
+                _("The period ended (%(end)s) before it started (%(start)s): the two dates were swapped.")
+                % {"start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y")}
+            )
+            start, end = end, start
+            self.replaced.update(start=start, end=end)
+        org_type = OrgType.objects.filter(pk=_int(request.GET.get("type")), has_members=True).first()
+        if not self.may_see_members():
+            # no unit at all, whatever ``?unit=`` says: the page says so, the breakdown and the export refuse
+            return None, on, start, end, org_type
         unit = None
         unit_id = _int(request.GET.get("unit"))
         if unit_id:
@@ -848,15 +919,15 @@ class FiguresMixin(LoginRequiredMixin):
             if unit is None:
                 raise Http404
         unit = unit or selectors.default_figure_unit(actor=user)
-        # figures are what the history says: no date after today (a future date would show today's figures
-        # under its own)
-        on = min(_day(request.GET.get("on"), today), today)
-        start = min(_day(request.GET.get("start"), date(today.year, 1, 1)), today)
-        end = min(_day(request.GET.get("end"), today), today)
-        if end < start:
-            start, end = end, start
-        org_type = OrgType.objects.filter(pk=_int(request.GET.get("type")), has_members=True).first()
         return unit, on, start, end, org_type
+
+    def require_unit(self, unit):
+        """The breakdown and the export need a unit: refused to a user who may see members nowhere."""
+        if unit is None:
+            if not self.may_see_members():
+                raise PermissionDenied
+            raise Http404
+        return unit
 
 
 class FiguresView(FiguresMixin, TemplateView):
@@ -865,8 +936,7 @@ class FiguresView(FiguresMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "xlsx":
             unit, on, start, end, org_type = self.params()
-            if unit is None:
-                raise Http404
+            self.require_unit(unit)
             from danvan.members.book import figures_xlsx
 
             data = figures_xlsx(actor=request.user, unit=unit, on=on, start=start, end=end, org_type=org_type)
@@ -881,7 +951,13 @@ class FiguresView(FiguresMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         unit, on, start, end, org_type = self.params()
         context.update(
-            page_title=_("Membership figures"), unit=unit, on=on, start=start, end=end, org_type=org_type
+            page_title=_("Membership figures"),
+            unit=unit,
+            on=on,
+            start=start,
+            end=end,
+            org_type=org_type,
+            notices=self.notices,
         )
         context["types"] = OrgType.objects.filter(has_members=True, is_active=True)
         if unit is None:
@@ -920,6 +996,8 @@ class FiguresView(FiguresMixin, TemplateView):
         query = self.request.GET.copy()
         query.pop("unit", None)
         query.pop("export", None)
+        for name, day in self.replaced.items():  # the links carry the dates used, not those refused
+            query[name] = day.isoformat()
         context["keep"] = query.urlencode()
         context["list_query"] = f"active_on={on.isoformat()}" + (
             f"&org_type={org_type.pk}" if org_type else ""
@@ -936,8 +1014,7 @@ class FiguresBreakdownView(FiguresMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         unit, on, _start, _end, org_type = self.params()
-        if unit is None:
-            raise Http404
+        self.require_unit(unit)
         b = selectors.breakdown(actor=self.request.user, unit=unit, on=on, org_type=org_type)
         places = selectors.place_labels(unit=unit, keys=list(b.persons_by_child))
         context.update(

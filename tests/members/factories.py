@@ -46,6 +46,11 @@ def add_branches(w: World) -> None:
     )
 
 
+def spelled(i: int) -> str:
+    """A number written with letters, for names (a full name has no digit): 12 → "Bc"."""
+    return "".join("abcdefghij"[int(d)] for d in str(i)).capitalize()
+
+
 def citizen_id(*, birth_year: int, sex: str, province: str = "84", serial: int | None = None) -> str:
     digit = (birth_year // 100 - 19) * 2 + (1 if sex == "F" else 0)
     return f"0{province}{digit}{birth_year % 100:02d}{(serial if serial is not None else next(_serial)):06d}"

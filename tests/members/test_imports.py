@@ -23,7 +23,7 @@ from danvan.members.models import (
     Movement,
     Person,
 )
-from tests.members.factories import citizen_id, join, person
+from tests.members.factories import citizen_id, join, person, spelled
 
 pytestmark = pytest.mark.django_db
 
@@ -232,7 +232,7 @@ def test_a_header_without_rows_and_a_bad_row_mid_file(world):
             [HEADER]
             + [
                 row(
-                    f"Người {i}",
+                    f"Người {spelled(i)}",
                     "01/01/1980",
                     "Nữ",
                     w.branches["women_va"].pk,
@@ -252,7 +252,7 @@ def test_too_many_rows_are_refused(world, settings):
     w = world
     rows = [HEADER] + [
         row(
-            f"Người {i}",
+            f"Người {spelled(i)}",
             "01/01/1980",
             "Nữ",
             w.branches["women_va"].pk,
@@ -587,7 +587,7 @@ def test_an_import_into_branches_with_a_history_keeps_the_daily_counts(monkeypat
                 expected += 1
                 rows.append(
                     row(
-                        f"Lê Thị Nhập {expected}",
+                        f"Lê Thị Nhập {spelled(expected)}",
                         "01/01/1930",
                         "Nữ",
                         branch.pk,
@@ -681,11 +681,11 @@ def test_a_large_file_is_parsed_by_several_processes_like_by_one(world, settings
     rows = [HEADER]
     for i in range(40):
         if i % 7 == 3:
-            rows.append(row(f"Lỗi Thị {i}", "31/02/1990", "Nữ", women, "01/01/2015", residence=va))
+            rows.append(row(f"Lỗi Thị {spelled(i)}", "31/02/1990", "Nữ", women, "01/01/2015", residence=va))
         else:
             rows.append(
                 row(
-                    f"Song Song Thị {i}",
+                    f"Song Song Thị {spelled(i)}",
                     "03/02/1990",
                     "Nữ",
                     women if i % 2 else farmers,
@@ -759,3 +759,42 @@ def test_the_check_summary_writes_counts_as_vietnamese_does():
     with translation.override("vi"):
         text = _summary(batch)
     assert text.startswith("Đã đọc 60.000 dòng: 59.391 dòng hợp lệ (1.200 ") and "609 dòng bị loại" in text
+
+
+def test_a_phone_or_an_education_that_cannot_be_read_is_a_row_error(world):
+    """ "abc" is no phone number and "Giáo sư" no education level: the row is refused with the reason (in the
+    preview and in the rejected-rows file), not imported with the cell dropped. "Tiến sĩ" is a doctorate: a
+    postgraduate level ("Sau đại học"), read as such."""
+    w = world
+    va, women = w.village_a.code, w.branches["women_va"].pk
+
+    def with_cells(name, phone, education):
+        cells = row(name, "01/01/1990", "Nữ", women, "01/01/2015", residence=va)
+        cells[6], cells[10] = phone, education
+        return cells
+
+    rows = [
+        HEADER,
+        with_cells("Trần Thị Một", "abc", ""),
+        with_cells("Trần Thị Hai", "0912345678", "Giáo sư"),
+        with_cells("Trần Thị Ba", "0912 345 678", "Tiến sĩ"),
+        with_cells("Trần Thị Bốn", "0912345678", "Tiến sỹ"),
+        with_cells("Nguyễn Thị Thử 123 @@@", "abc", ""),  # two reasons
+        with_cells("H'Hen Niê-Ksor Thị A.", "", ""),  # apostrophe, hyphen, dot: a name
+    ]
+    batch = start(w.users["admin_a"], csv_bytes(rows))
+    assert batch.status == ImportStatus.CHECKED, batch.message
+    errors = dict(ImportRow.objects.filter(batch_id=batch.pk).values_list("row_number", "errors"))
+    assert "nhập số điện thoại hợp lệ" in errors[2], errors
+    assert "Không rõ trình độ học vấn “Giáo sư”" in errors[3], errors
+    assert errors[4] == errors[5] == errors[7] == ""
+    assert "Họ và tên chỉ được gồm chữ cái" in errors[6], errors
+    educations = dict(ImportRow.objects.filter(batch_id=batch.pk).values_list("row_number", "education"))
+    assert educations[4] == educations[5] == "postgraduate"
+    assert (batch.valid_rows, batch.error_rows) == (3, 3)
+    sheet = load_workbook(batch.rejected_file.open("rb"), read_only=True).active
+    lines = list(sheet.iter_rows(values_only=True))
+    assert [line[0] for line in lines[1:]] == [2, 3, 6]
+    assert "nhập số điện thoại hợp lệ" in lines[1][-1] and "Giáo sư" in lines[2][-1]
+    # the reasons of one row in one cell: "; " between them, no full stop before it
+    assert lines[3][-1].count("; ") == 1 and ".;" not in lines[3][-1] and lines[3][-1].endswith("."), lines[3]

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from danvan.core.models import AccessLog
 from danvan.members.models import DuplicateCandidate, Membership, Person, Status
 from tests.factories import home_card, superuser
-from tests.members.factories import citizen_id, join, person
+from tests.members.factories import citizen_id, join, person, spelled
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,7 @@ def test_list_search_filters_and_export(members, client_for, django_assert_max_n
     # one page costs the same few queries whatever the number of rows
     for i in range(30):
         join(
-            person(w.village_a, name=f"Hội Viên {i}", birth_date=date(1980, 1, 1 + i % 28)),
+            person(w.village_a, name=f"Hội Viên {spelled(i)}", birth_date=date(1980, 1, 1 + i % 28)),
             w.branches["women_va"],
         )
     with django_assert_max_num_queries(20):
@@ -444,3 +444,305 @@ def test_list_export_and_book_order_names_as_vietnamese_lists(members, client_fo
 
     book = selectors.book_memberships(actor=w.users["admin_a"], branch=branch, on=date.today())
     assert [b.person.full_name for b in book] == expected
+
+
+# --- defects found by the audit of the demo ------------------------------------------------------------------
+
+
+def test_figures_answer_a_user_who_may_see_members_nowhere(members, client_for, make_user):
+    """A citizen-reception officer sees the structure but no member: every figures address says so (or
+    refuses), whatever ``?unit=`` it names; none is an error 500."""
+    w, m = members
+    client = client_for(make_user("tiep_dan", "reception_officer", w.commune_a))
+    nowhere = "Bạn chưa được xem đoàn viên, hội viên ở địa bàn nào."
+    for query in ("", f"?unit={w.commune_a.pk}", f"?unit={w.village_a.pk}&on=2020-01-01"):
+        response = client.get(reverse("members:figures") + query)
+        assert response.status_code == 200 and nowhere in body(response), query
+        assert "Trần Thị Lan" not in body(response)
+    for url in (
+        reverse("members:figures-breakdown") + f"?unit={w.commune_a.pk}",
+        reverse("members:figures-breakdown"),
+        reverse("members:figures") + f"?unit={w.commune_a.pk}&export=xlsx",
+        reverse("members:figures") + "?export=xlsx",
+    ):
+        assert client.get(url).status_code == 403, url
+    # the breakdown reads nothing the actor may not see, and counts zero (it had raised on the empty query)
+    from danvan.members import selectors
+
+    b = selectors.breakdown(actor=w.users["nobody"], unit=w.commune_a, on=date(2020, 1, 1))
+    assert (b.total_memberships, b.total_persons, b.persons_by_child) == (0, 0, {})
+
+
+def test_a_village_figures_link_to_the_list_of_its_members(members, client_for):
+    w, m = members
+    client = client_for(w.users["admin_a"])
+    page = body(client.get(reverse("members:figures") + f"?unit={w.village_a.pk}&on=2020-01-01"))
+    link = reverse("members:membership-list") + f"?unit={w.village_a.pk}&amp;active_on=2020-01-01"
+    assert link in page and "Danh sách các đoàn viên, hội viên này" in page
+    listing = body(client.get(link.replace("&amp;", "&")))
+    assert "Hãy chọn một lựa chọn hợp lệ" not in listing
+    assert "Trần Thị Lan" in listing and "Nguyễn Thị Hòa" not in listing  # village A only
+    # the village is offered in the unit select (with its commune), the branches are those of the village
+    assert f'<option value="{w.village_a.pk}" selected>Ấp Phú Hòa — {w.commune_a.name}</option>' in listing
+    assert (
+        f'value="{w.branches["women_va"].pk}"'
+        in listing.split('id="filter-branch"', 1)[1].split("</select>")[0]
+    )
+    # a village outside the user's scope is not accepted
+    listing = body(
+        client_for(w.users["admin_b"]).get(reverse("members:membership-list") + f"?unit={w.village_a.pk}")
+    )
+    assert "Hãy chọn một lựa chọn hợp lệ" in listing and "Trần Thị Lan" not in listing
+
+
+def test_the_name_search_matches_the_start_of_words(members, client_for):
+    w, m = members
+    branch = w.branches["women_va"]
+    for name in (
+        "Nguyễn Thị Anh",
+        "Trần Thị Thanh",
+        "Lê Thị Oanh",
+        "Bùi Thanh Cúc",
+        "Bùi Anh Thư",
+        "Anh Thị Tú",
+    ):
+        join(person(w.village_a, name=name, birth_date=date(1988, 1, 1), with_id=False), branch)
+    client = client_for(w.users["admin_a"])
+    url = reverse("members:membership-list")
+    page = body(client.get(url, {"q": "anh"}))
+    assert "Nguyễn Thị Anh" in page and "Bùi Anh Thư" in page and "Anh Thị Tú" in page
+    assert "Trần Thị Thanh" not in page and "Lê Thị Oanh" not in page and "Bùi Thanh Cúc" not in page
+    page = body(client.get(url, {"q": "Bùi Anh"}))
+    assert "Bùi Anh Thư" in page and "Bùi Thanh Cúc" not in page
+    page = body(client.get(url, {"q": "thanh"}))  # a longer word, matched the same way
+    assert "Trần Thị Thanh" in page and "Bùi Thanh Cúc" in page and "Nguyễn Thị Anh" not in page
+    page = body(client.get(url, {"q": "bui th"}))
+    assert "Bùi Anh Thư" in page and "Bùi Thanh Cúc" in page and "Trần Thị Thanh" not in page
+    # the top bar's search, which reuses the list's filter
+    response = client.get("/search/", {"q": "anh"})
+    titles = [h.title for g in response.context["groups"] for h in g.hits]
+    assert "Nguyễn Thị Anh" in titles and "Trần Thị Thanh" not in titles
+
+
+def test_a_member_number_is_found_by_the_search_boxes(members, client_for):
+    w, m = members
+    client = client_for(w.users["admin_a"])
+    client.post(reverse("members:membership-number", args=[m["hoa"].pk]), {"member_number": "WO6072921"})
+    url = reverse("members:membership-list")
+    for typed in ("WO6072921", "wo6072921", " Wo6072921 "):
+        page = body(client.get(url, {"q": typed}))
+        assert "Nguyễn Thị Hòa" in page and "Trần Thị Lan" not in page, typed
+    assert "Nguyễn Thị Hòa" not in body(client.get(url, {"q": "WO607292"}))  # exactly, not a part of it
+    response = client.get("/search/", {"q": "wo6072921"})
+    assert [h.title for g in response.context["groups"] for h in g.hits] == ["Nguyễn Thị Hòa"]
+    # out of scope: not found
+    assert "Nguyễn Thị Hòa" not in body(client_for(w.users["admin_b"]).get(url, {"q": "WO6072921"}))
+
+
+def _register(client, w, **changes):
+    data = {
+        "full_name": "Huỳnh Thị Mới",
+        "birth_date": "1995-04-05",
+        "sex": "F",
+        "ethnicity": "01",
+        "religion": "00",
+        "unit": w.village_a.pk,
+        "branch": w.branches["women_va"].pk,
+        "on": "2024-01-15",
+        **changes,
+    }
+    return client.post(reverse("members:register"), data)
+
+
+def test_a_phone_number_or_a_name_that_is_no_such_thing_is_refused(members, client_for):
+    w, m = members
+    client = client_for(w.users["women_officer_ca"])
+    response = _register(client, w, phone="abc")
+    assert response.status_code == 200
+    assert "Vui lòng nhập số điện thoại hợp lệ" in body(response)
+    response = _register(client, w, full_name="Nguyễn Thị Thử 123 @@@")
+    assert response.status_code == 200
+    assert "Họ và tên chỉ được gồm chữ cái, dấu cách, dấu nháy, dấu gạch nối và dấu chấm." in body(response)
+    assert not Person.objects.filter(full_name__startswith="Nguyễn Thị Thử").exists()
+    assert not Person.objects.filter(full_name="Huỳnh Thị Mới").exists()
+    # apostrophes, hyphens and dots are part of names; the phone may be typed with spaces or +84
+    response = _register(client, w, full_name="H'Hen Niê-Ksor T.", phone="+84 912 345 678")
+    assert response.status_code == 302
+    assert Person.objects.get(full_name="H'Hen Niê-Ksor T.").phone == "0912345678"
+    # the edit form too
+    lan = m["lan"].person
+    url = reverse("members:person-update", args=[lan.pk])
+    initial = _edit_data(lan)
+    response = client_for(w.users["admin_a"]).post(url, {**initial, "full_name": "Trần Thị Lan 2"})
+    assert response.status_code == 200 and "Họ và tên chỉ được gồm chữ cái" in body(response)
+    response = client_for(w.users["admin_a"]).post(url, {**initial, "phone": "abc"})
+    assert response.status_code == 200 and "Vui lòng nhập số điện thoại hợp lệ" in body(response)
+    lan.refresh_from_db()
+    assert lan.full_name == "Trần Thị Lan" and lan.phone == "0912345678"
+
+
+def _edit_data(p) -> dict:
+    from danvan.members.forms import PersonForm
+
+    data = {k: ("" if v is None else v) for k, v in PersonForm.initial_for(p).items()}
+    data["veteran"] = "on" if p.veteran else ""
+    if data["birth_date"]:
+        data["birth_date"] = data["birth_date"].isoformat()
+    return {k: v for k, v in data.items() if v != "" or k in ("full_name",)}
+
+
+def test_editing_a_person_keeps_the_memberships_possible(members, client_for):
+    """A date of birth after a joining, or one that makes her younger than her organisation admits at the
+    joining, is refused on the edit form as registration refuses it; the second passes with a reason."""
+    w, m = members
+    hoa = m["hoa"].person  # joined the Women's Union on 01/01/2012
+    Person.objects.filter(pk=hoa.pk).update(citizen_id_enc="", citizen_id_hash="", citizen_id_last3="")
+    hoa.refresh_from_db()
+    client = client_for(w.users["admin_a"])
+    url = reverse("members:person-update", args=[hoa.pk])
+    data = _edit_data(hoa)
+    response = client.post(url, {**data, "birth_date": "2013-01-01"})
+    assert response.status_code == 200
+    page = body(response)
+    assert (
+        "Hội Liên hiệp Phụ nữ, Chi hội Phụ nữ ấp Tân Lập: ngày kết nạp (01/01/2012) phải sau ngày sinh."
+        in page
+    )
+    response = client.post(url, {**data, "birth_date": "1996-01-01"})  # 15 on 01/01/2012
+    page = body(response)
+    assert response.status_code == 200
+    assert "Chi hội Phụ nữ ấp Tân Lập" in page and "nhận hội viên từ 18 tuổi" in page
+    hoa.refresh_from_db()
+    assert hoa.birth_date == date(1975, 7, 8)
+    response = client.post(url, {**data, "birth_date": "1996-01-01", "override_reason": "Sổ gốc ghi sai năm"})
+    assert response.status_code == 302
+    m["hoa"].refresh_from_db()
+    assert m["hoa"].eligibility_override == "Sổ gốc ghi sai năm" and m["hoa"].birth_date == date(1996, 1, 1)
+    assert "ngoại lệ" in body(client.get(hoa.get_absolute_url()))
+
+
+def test_a_branch_officer_cleans_up_a_person_registered_twice(members, client_for):
+    """phunu.xa's case: the same woman registered twice in her branch. The merge folds the two memberships
+    into the earlier one; registered twice in two branches, the officer removes the mistaken one (recorded
+    lately) and merges."""
+    w, m = members
+    officer = client_for(w.users["women_officer_ca"])
+    lan = m["lan"].person
+    twin = person(w.village_a, name="Trần Thị Lan", birth_date=date(1990, 2, 3), with_id=False)
+    join(twin, w.branches["women_va"], on=date(2024, 3, 1), actor=w.users["women_officer_ca"])
+    response = officer.post(
+        reverse("members:person-merge", args=[lan.pk]) + f"?other={twin.pk}",
+        {"keep": lan.pk, "other": twin.pk},
+    )
+    assert response.status_code == 302
+    assert list(Membership.objects.filter(person=lan, branch=w.branches["women_va"])) == [m["lan"]]
+    from danvan.members import counts
+
+    assert counts.verify() == []
+    # in another branch of her Women's Union: removed by the officer as recorded by mistake, then merged
+    from danvan.structure import services as structure_services
+
+    root = superuser()
+    village = structure_services.village_create(actor=root, commune=w.commune_a, name="Ấp Mới")
+    other_branch = structure_services.branch_create(
+        actor=root, organisation=w.orgs["women_ca"], unit=village, name="Chi hội Phụ nữ ấp Mới"
+    )
+    twin = person(village, name="Trần Thị Lan", birth_date=date(1990, 2, 3), with_id=False)
+    wrong = join(twin, other_branch, on=date(2024, 3, 1), actor=root)  # recorded today, nothing since
+    merge_url = reverse("members:person-merge", args=[lan.pk]) + f"?other={twin.pk}"
+    assert officer.post(merge_url, {"keep": lan.pk, "other": twin.pk}).status_code == 302
+    assert (
+        not Membership.objects.filter(pk=wrong.pk).exists() and not Person.objects.filter(pk=twin.pk).exists()
+    )
+    assert counts.verify() == []
+    # a joining recorded by mistake in the wrong branch: the officer removes it (the figures corrected); the
+    # person, seen through that membership only, is out of her sight: back to the list
+    someone = person(village, name="Võ Thị Nhầm", birth_date=date(1990, 2, 3), with_id=False)
+    wrong = join(someone, other_branch, on=date(2024, 3, 1), actor=w.users["women_officer_ca"])
+    assert reverse("members:membership-delete", args=[wrong.pk]) in body(
+        officer.get(someone.get_absolute_url())
+    )
+    response = officer.post(reverse("members:membership-delete", args=[wrong.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("members:membership-list")
+    assert "Đã xóa lượt hội viên." in body(response)
+    assert not Membership.objects.filter(pk=wrong.pk).exists() and counts.verify() == []
+    # her membership recorded long ago is history: no "remove" for the officer, and the address answers 403
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from danvan.members.models import Movement
+
+    Movement.objects.filter(membership=m["lan"]).update(recorded_at=timezone.now() - timedelta(days=400))
+    assert reverse("members:membership-delete", args=[m["lan"].pk]) not in body(
+        officer.get(lan.get_absolute_url())
+    )
+    assert officer.get(reverse("members:membership-delete", args=[m["lan"].pk])).status_code == 403
+
+
+def test_figures_tables_are_in_vietnamese_alphabetical_order(members, client_for):
+    from danvan.structure import services as structure_services
+
+    w, m = members
+    root = superuser()
+    for name in ("Ấp Xã Đoài", "Ấp Bình Minh", "Ấp Bến Tre", "Ấp Dương Hòa"):
+        village = structure_services.village_create(actor=root, commune=w.commune_a, name=name)
+        branch = structure_services.branch_create(
+            actor=root, organisation=w.orgs["women_ca"], unit=village, name=f"Chi hội {name}"
+        )
+        join(person(village, name=f"Lê Thị {name[3:]}", with_id=False), branch, on=date(2020, 1, 1))
+    client = client_for(w.users["admin_a"])
+    page = body(client.get(reverse("members:figures") + f"?unit={w.commune_a.pk}&on=2020-06-01"))
+    table = page.split('class="table table-sm table-hover align-middle mb-0 figures-table"', 1)[1].split(
+        "</table>"
+    )[0]
+    order = ["Ấp Bến Tre", "Ấp Bình Minh", "Ấp Dương Hòa", "Ấp Phú Hòa", "Ấp Xã Đoài"]
+    positions = [table.index(f">{n}</a>") for n in order]
+    assert positions == sorted(positions), order
+    breakdown = body(
+        client.get(reverse("members:figures-breakdown") + f"?unit={w.commune_a.pk}&on=2020-06-01")
+    )
+    places = breakdown.split("scroll-box", 1)[1]
+    positions = [places.index(f"<td>{n}</td>") for n in order]
+    assert positions == sorted(positions)
+
+
+def test_the_figures_say_which_date_they_used(members, client_for):
+    from django.utils import timezone
+
+    w, m = members
+    client = client_for(w.users["admin_a"])
+    today = timezone.localdate()
+    url = reverse("members:figures")
+    page = body(client.get(url, {"on": "2999-01-01"}))
+    assert (
+        f"Ngày 01/01/2999 nhập cho ngày xem số liệu ở sau hôm nay: đã dùng ngày hôm nay, {today:%d/%m/%Y}."
+        in page
+    )
+    assert f'name="on" value="{today:%Y-%m-%d}"' in page
+    page = body(client.get(url, {"on": "2024-13-45"}))
+    assert (
+        f"“2024-13-45” không phải là ngày hợp lệ cho ngày xem số liệu: đã dùng ngày {today:%d/%m/%Y}." in page
+    )
+    page = body(client.get(url, {"unit": w.commune_a.pk, "start": "2024-06-01", "end": "2024-01-01"}))
+    assert "Kỳ kết thúc (01/01/2024) trước khi bắt đầu (01/06/2024): đã đổi chỗ hai ngày cho nhau." in page
+    assert 'name="start" value="2024-01-01"' in page and 'name="end" value="2024-06-01"' in page
+    # the links of the page carry the dates used, so the next page does not say it again
+    assert "start=2024-01-01&amp;end=2024-06-01" in page
+    assert "figures-notices" not in body(client.get(url, {"on": "2020-01-01"}))
+
+
+def test_discarding_an_import_asks_first(members, client_for):
+    from danvan.members.models import ImportBatch, ImportStatus
+
+    w, m = members
+    batch = ImportBatch.objects.create(
+        filename="a.csv",
+        created_by=w.users["admin_a"],
+        status=ImportStatus.CHECKED,
+        valid_rows=1,
+        total_rows=1,
+    )
+    page = body(client_for(w.users["admin_a"]).get(batch.get_absolute_url()))
+    form = page.split(reverse("members:import-discard", args=[batch.pk]), 1)[1].split("</form>", 1)[0]
+    assert 'data-confirm="Hủy tệp này? Sẽ không có dòng nào của tệp được nhập."' in form
