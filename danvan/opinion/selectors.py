@@ -459,3 +459,16 @@ def daily_volume(actor, *, start: dt.date, end: dt.date, unit_path: str = "", fi
             {"day": day, "volume": row["volume"] if row else 0, "suppressed": bool(row and row["suppressed"])}
         )
     return out
+
+
+def commission_of(unit):
+    """The unit's mass-mobilisation commission (Ban Tuyên giáo và Dân vận): the body that reports on public
+    opinion for a user who holds a role for the whole unit."""
+    from danvan.structure.models import Organisation, OrgKind
+
+    return (
+        Organisation.objects.filter(unit=unit, is_active=True, type__kind=OrgKind.COMMISSION)
+        .select_related("parent", "unit")
+        .order_by("path")
+        .first()
+    )

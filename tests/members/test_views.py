@@ -505,6 +505,7 @@ def test_the_name_search_matches_the_start_of_words(members, client_for):
         "Bùi Thanh Cúc",
         "Bùi Anh Thư",
         "Anh Thị Tú",
+        "Đỗ Thị Uyên",
     ):
         join(person(w.village_a, name=name, birth_date=date(1988, 1, 1), with_id=False), branch)
     client = client_for(w.users["admin_a"])
@@ -516,6 +517,8 @@ def test_the_name_search_matches_the_start_of_words(members, client_for):
     assert "Bùi Anh Thư" in page and "Bùi Thanh Cúc" not in page
     page = body(client.get(url, {"q": "thanh"}))  # a longer word, matched the same way
     assert "Trần Thị Thanh" in page and "Bùi Thanh Cúc" in page and "Nguyễn Thị Anh" not in page
+    page = body(client.get(url, {"q": "uyen"}))  # four letters: inside "Nguyễn", not at its start
+    assert "Đỗ Thị Uyên" in page and "Nguyễn Thị Anh" not in page
     page = body(client.get(url, {"q": "bui th"}))
     assert "Bùi Anh Thư" in page and "Bùi Thanh Cúc" in page and "Trần Thị Thanh" not in page
     # the top bar's search, which reuses the list's filter

@@ -60,19 +60,6 @@ def forecast_figures(user, unit, *, minimum: int) -> list[dict]:
     return ([total] if total else []) + fields[:3]
 
 
-def commission_of(unit):
-    """The unit's mass-mobilisation commission (Ban Tuyên giáo và Dân vận): the body that reports on public
-    opinion for a user who holds a role for the whole unit."""
-    from danvan.structure.models import Organisation, OrgKind
-
-    return (
-        Organisation.objects.filter(unit=unit, is_active=True, type__kind=OrgKind.COMMISSION)
-        .select_related("parent", "unit")
-        .order_by("path")
-        .first()
-    )
-
-
 def issuer_header(user, unit) -> dict[str, str]:
     """Who issues the briefing and where, as the cases module's reports name them (``cases.reports.issuer``,
     ``letters.issuing_body``, ``letters.place_name``): the body of the user's widest role (for a role held for
@@ -80,7 +67,7 @@ def issuer_header(user, unit) -> dict[str, str]:
     from danvan.cases import letters
     from danvan.cases.reports import issuer
 
-    body, home = issuer(user, unit_body=commission_of)
+    body, home = issuer(user, unit_body=selectors.commission_of)
     home = home or unit
     parent_body, body_name = letters.issuing_body(body, home)
     return {"parent_body": parent_body, "body_name": body_name, "place": letters.place_name(home)}
