@@ -73,7 +73,7 @@ class MembershipFilter(StyledFilterSet):
                 "type": "search",
                 "placeholder": _("e.g. nguyen thi lan, or 0912…"),
                 # a citizen ID is looked up with its own (POST) form: the browser refuses to send it here
-                "pattern": r"(?!\s*(\d[\s.]?){11}\d\s*$).*",
+                "pattern": r"(?!\s*(\d[\s.\-]?){11}\d\s*$).*",
                 "title": _("A citizen ID is looked up with “Find by citizen ID”, not in this box."),
             }
         ),
