@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.utils import get_model_field
 
 from danvan.core.forms import style_fields
-from danvan.core.text import fold
+from danvan.core.text import fold, regex_literal
 
 
 class StyledFilterSet(django_filters.FilterSet):
@@ -57,6 +58,19 @@ class StyledFilterSet(django_filters.FilterSet):
                 filter_.__dict__.pop("_field", None)
 
 
+# A typed word of at most this many letters must start a word of the text ("anh" finds "Phản ánh", not
+# "Thanh"); a longer one is found anywhere, as a Vietnamese syllable has at most seven letters (the same rule
+# as the member list, ADR 0005 §4).
+SHORT_WORD = 4
+
+
+def folded_word(field_name: str, word: str) -> Q:
+    """Rows whose folded ``field_name`` has ``word`` (folded): at a word's start when it is short."""
+    if len(word) <= SHORT_WORD:
+        return Q(**{f"{field_name}__regex": r"(^|[^0-9a-z])" + regex_literal(word)})
+    return Q(**{f"{field_name}__contains": word})
+
+
 class FoldedSearchFilter(django_filters.CharFilter):
     """ "nguyen van a" finds "Nguyễn Văn A": matches every word against a folded column."""
 
@@ -66,5 +80,5 @@ class FoldedSearchFilter(django_filters.CharFilter):
 
     def filter(self, qs, value):
         for word in fold(value).split():
-            qs = qs.filter(**{f"{self.field_name}__contains": word})
+            qs = qs.filter(folded_word(self.field_name, word))
         return qs

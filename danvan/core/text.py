@@ -24,6 +24,11 @@ def fold(value: str | None) -> str:
     return text.replace("đ", "d")
 
 
+def regex_literal(word: str) -> str:
+    """``word`` as a literal in a PostgreSQL regular expression (its special characters escaped)."""
+    return re.sub(r"([\\^$.|?*+()\[\]{}])", r"\\\1", word)
+
+
 def fold_tokens(value: str | None) -> list[str]:
     return [t for t in re.split(r"[^0-9a-z]+", fold(value)) if t]
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from danvan.core.filters import StyledFilterSet
-from danvan.core.text import fold
+from danvan.core.text import fold, regex_literal
 from danvan.members import reference
 from danvan.members.models import AGE_BANDS, Membership, Sex, Status
 from danvan.members.selectors import active_on, age_band_condition
@@ -57,11 +57,6 @@ def _prefixes(path: str) -> list[str]:
 # letters is found inside a longer one only in rare cases ("hoanh" in "khoanh"), while the check of the word
 # start on the rows found made the planner give up the scan that stops at the first 10,000 rows (ADR 0005, 4).
 SHORT_WORD = 4
-
-
-def _regex_literal(word: str) -> str:
-    """``word`` as a literal in a PostgreSQL regular expression (its special characters escaped)."""
-    return re.sub(r"([\\^$.|?*+()\[\]{}])", r"\\\1", word)
 
 
 class MembershipFilter(StyledFilterSet):
@@ -210,7 +205,7 @@ class MembershipFilter(StyledFilterSet):
             if len(word) <= SHORT_WORD:
                 # a short word is found inside many names ("an", "anh", "thi"): the regular expression gives
                 # the index the trigrams of a word start ("  a", " an"), so only names with such a word are read
-                qs = qs.filter(search_name__regex=r"(^| )" + _regex_literal(word))
+                qs = qs.filter(search_name__regex=r"(^| )" + regex_literal(word))
             else:
                 qs = qs.filter(search_name__contains=word)
         return qs

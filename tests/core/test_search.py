@@ -102,3 +102,20 @@ def test_every_page_has_the_search_box(client, demo_world):
     client.force_login(demo_world.users["admin_a"])
     body = client.get("/").content.decode()
     assert 'action="/search/"' in body and 'name="q"' in body
+
+
+def test_a_short_word_starts_a_word_everywhere_as_on_the_member_list(client, demo_world):
+    w = demo_world
+    root = superuser()
+    for name in ("Ấp Thạnh Lợi", "Ấp Anh Dũng", "Khóm (Anh) Hai"):
+        structure_services.village_create(actor=root, commune=w.commune_a, name=name)
+    client.force_login(w.users["admin_a"])
+    units = _groups(client.get("/search/", {"q": "anh"}))["Đơn vị hành chính"]
+    assert {"Ấp Anh Dũng", "Khóm (Anh) Hai"} <= set(
+        units
+    ) and "Ấp Thạnh Lợi" not in units  # "anh" is inside it
+    # a longer word is found anywhere (the real communes "Thanh Đức", "Đông Thành"… too)
+    response = client.get("/search/", {"q": "thanh loi"})
+    assert _groups(response)["Đơn vị hành chính"] == ["Ấp Thạnh Lợi"]
+    listed = client.get("/structure/units/", {"q": "anh"}).content.decode()
+    assert "Ấp Anh Dũng" in listed and "Ấp Thạnh Lợi" not in listed
