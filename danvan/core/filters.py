@@ -64,10 +64,13 @@ class StyledFilterSet(django_filters.FilterSet):
 SHORT_WORD = 4
 
 
-def folded_word(field_name: str, word: str) -> Q:
-    """Rows whose folded ``field_name`` has ``word`` (folded): at a word's start when it is short."""
+def folded_word(field_name: str, word: str, *, word_start: str = r"(^|[^0-9a-z])") -> Q:
+    """Rows whose folded ``field_name`` has ``word`` (folded): at a word's start when it is short.
+
+    ``word_start`` is what may stand before the word; a column of letters and single spaces (a folded name)
+    passes ``"(^| )"``, which lets the trigram index use the trigrams of a word's start ("  a", " an")."""
     if len(word) <= SHORT_WORD:
-        return Q(**{f"{field_name}__regex": r"(^|[^0-9a-z])" + regex_literal(word)})
+        return Q(**{f"{field_name}__regex": word_start + regex_literal(word)})
     return Q(**{f"{field_name}__contains": word})
 
 

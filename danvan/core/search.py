@@ -8,7 +8,6 @@ here: they would travel in the address (the members' look-up form posts them).""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,13 +17,11 @@ from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from danvan.core.text import clean
+from danvan.core.text import CITIZEN_ID_LIKE, clean
 
 MIN_LENGTH = 2
 MAX_LENGTH = 100
 PER_SOURCE = 5
-# twelve digits, maybe grouped with spaces, dots or dashes: a citizen ID (CCCD)
-CITIZEN_ID_LIKE = re.compile(r"^\s*(\d[\s.\-]?){11}\d\s*$")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,9 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# twelve digits, maybe grouped with spaces, dots or dashes: a citizen ID (CCCD), which is never searched through
+# an address (the members' look-up form posts it)
+CITIZEN_ID_LIKE = re.compile(r"^\s*(\d[\s.\-]?){11}\d\s*$")
 
 
 def clean(value: str | None) -> str:

@@ -70,11 +70,15 @@ class ScopedListView(ScopedQuerysetMixin, SingleTableMixin, FilterView):
         context = super().get_context_data(**kwargs)
         context["page_title"] = self.page_title
         context["create_url_name"] = self.create_url_name if self.can_create() else None
+        context["querystring"] = self.link_query().urlencode()
+        return context
+
+    def link_query(self):
+        """The list's parameters that its links (pages, sorting, exports) keep: all but the page and the export."""
         query = self.request.GET.copy()
         query.pop("page", None)
         query.pop("export", None)
-        context["querystring"] = query.urlencode()
-        return context
+        return query
 
     def can_create(self) -> bool:
         if not self.create_url_name:

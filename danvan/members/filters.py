@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from danvan.core.filters import StyledFilterSet
-from danvan.core.text import fold, regex_literal
+from danvan.core.filters import StyledFilterSet, folded_word
+from danvan.core.text import CITIZEN_ID_LIKE, fold
 from danvan.members import reference
 from danvan.members.models import AGE_BANDS, Membership, Sex, Status
 from danvan.members.selectors import active_on, age_band_condition
@@ -50,13 +50,6 @@ def _types(request):
 def _prefixes(path: str) -> list[str]:
     parts = path.strip("/").split("/")
     return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-
-
-# Words of at most this many letters are matched at a word's start with a regular expression; longer ones
-# with LIKE anywhere, as before: a Vietnamese syllable has at most seven letters, and a word of five or more
-# letters is found inside a longer one only in rare cases ("hoanh" in "khoanh"), while the check of the word
-# start on the rows found made the planner give up the scan that stops at the first 10,000 rows (ADR 0005, 4).
-SHORT_WORD = 4
 
 
 class MembershipFilter(StyledFilterSet):
@@ -183,8 +176,7 @@ class MembershipFilter(StyledFilterSet):
         value = (value or "").strip()
         if not value:
             return qs
-        digits = re.sub(r"\D", "", value)
-        if len(digits) == 12 and len(value.replace(" ", "")) <= 14:
+        if CITIZEN_ID_LIKE.match(value):
             return (
                 qs.none()
             )  # a citizen ID: looked up with the separate (POST) form only, never in an address
@@ -199,15 +191,13 @@ class MembershipFilter(StyledFilterSet):
         words = fold(value).split()
         if not words:
             return qs
-        # Each word typed starts a word of the name: "anh" finds "Nguyễn Anh", not "Thanh" or "Oanh", and
-        # "bui anh" not "Bùi Thanh Cúc" (ADR 0005, 4). Both forms below keep the trigram index in use:
+        # Each word typed of up to four letters starts a word of the name: "anh" finds "Nguyễn Anh", not "Thanh"
+        # or "Oanh", and "bui anh" not "Bùi Thanh Cúc"; a longer word is found anywhere, as a Vietnamese syllable
+        # has at most seven letters and checking the word start on the rows found made the planner give up the
+        # scan that stops at the first 10,000 rows (ADR 0005, 4). The name holds only letters and single spaces,
+        # so "(^| )" gives the trigram index the trigrams of a word start ("  a", " an").
         for word in words:
-            if len(word) <= SHORT_WORD:
-                # a short word is found inside many names ("an", "anh", "thi"): the regular expression gives
-                # the index the trigrams of a word start ("  a", " an"), so only names with such a word are read
-                qs = qs.filter(search_name__regex=r"(^| )" + regex_literal(word))
-            else:
-                qs = qs.filter(search_name__contains=word)
+            qs = qs.filter(folded_word("search_name", word, word_start="(^| )"))
         return qs
 
     def filter_organisation(self, qs, name, value):

@@ -24,6 +24,7 @@ from django.views.generic import FormView, TemplateView, View
 from danvan.core import exports
 from danvan.core.forms import UploadForm
 from danvan.core.scoping import user_scopes
+from danvan.core.text import CITIZEN_ID_LIKE
 from danvan.core.views import ScopedDetailView, ScopedListView
 from danvan.members import forms, imports, selectors, services
 from danvan.members.filters import MembershipFilter
@@ -161,9 +162,13 @@ class MembershipListView(ScopedListView):
     @cached_property
     def citizen_id_query(self) -> bool:
         """A citizen ID typed in the search box: not searched, not shown again, not kept in the links."""
-        from danvan.core.search import CITIZEN_ID_LIKE
-
         return bool(CITIZEN_ID_LIKE.match(self.request.GET.get("q", "")))
+
+    def link_query(self):
+        query = super().link_query()
+        if self.citizen_id_query:
+            query.pop("q", None)
+        return query
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -188,16 +193,8 @@ class MembershipListView(ScopedListView):
             page_number=self.request.GET.get("page"),
             cap=LIST_COUNT_CAP,
         )
-        query = self.request.GET.copy()
-        for key in ("page", "export", "sort"):
-            query.pop(key, None)
-        if self.citizen_id_query:
-            query.pop("q", None)
-            plain = self.request.GET.copy()
-            plain.pop("q", None)
-            plain.pop("page", None)
-            plain.pop("export", None)
-            context["querystring"] = plain.urlencode()
+        query = self.link_query()
+        query.pop("sort", None)
         context["citizen_id_query"] = self.citizen_id_query
         context["querystring_nosort"] = query.urlencode()
         context["can_add"] = user.has_perm("members.add_membership")
