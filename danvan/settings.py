@@ -142,7 +142,8 @@ OTP_TOTP_ISSUER = "Dân Vận Số"
 
 LANGUAGE_CODE = "vi"  # always Vietnamese: no LocaleMiddleware, the browser's language is not followed
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "danvan" / "locale"]
+# the project's catalogue, then the Vietnamese of third-party packages that ship little (danvan/thirdparty/locale)
+LOCALE_PATHS = [BASE_DIR / "danvan" / "locale", BASE_DIR / "danvan" / "thirdparty" / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

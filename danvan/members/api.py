@@ -7,8 +7,9 @@ from datetime import date
 
 import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status, viewsets
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -114,11 +115,39 @@ class MembershipViewSet(ScopedReadOnlyViewSet):
         return super().get_queryset().select_related("person", "org_type").order_by("id")
 
 
-def _date(value: str | None, default: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
+class FiguresQuery(serializers.Serializer):
+    """The figures' parameters: refused with a reason each (HTTP 400), never silently replaced, so that a client
+    never reads figures for dates other than those it asked for."""
+
+    unit = serializers.IntegerField(required=False, min_value=1)
+    on = serializers.DateField(required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    type = serializers.IntegerField(required=False, min_value=1)
+    breakdown = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        today = timezone.localdate()
+        errors = {
+            name: [
+                _("The figures are what the history says: a date after today (%(today)s) has none.")
+                % {"today": today.isoformat()}
+            ]
+            for name in ("on", "start", "end")
+            if attrs.get(name) and attrs[name] > today
+        }
+        attrs.setdefault("on", today)
+        attrs.setdefault("start", date(today.year, 1, 1))
+        attrs.setdefault("end", today)
+        if not errors and attrs["end"] < attrs["start"]:
+            errors["end"] = [_("The end of the period is before its start.")]
+        if attrs.get("type"):
+            attrs["type"] = OrgType.objects.filter(pk=attrs["type"], has_members=True).first()
+            if attrs["type"] is None:
+                errors["type"] = [_("No organisation type with members has this id.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class FiguresViewSet(viewsets.ViewSet):
@@ -127,31 +156,22 @@ class FiguresViewSet(viewsets.ViewSet):
     and people vs memberships by sex, age band and ethnicity (``breakdown=1``)."""
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("unit", int),
-            OpenApiParameter("on", str),
-            OpenApiParameter("start", str),
-            OpenApiParameter("end", str),
-            OpenApiParameter("type", int),
-            OpenApiParameter("breakdown", bool),
-        ],
+        parameters=[FiguresQuery],
         responses={200: dict},
     )
     def list(self, request):
         user = request.user
-        today = timezone.localdate()
-        unit_id = request.query_params.get("unit")
+        query = FiguresQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        on, start, end, org_type = params["on"], params["start"], params["end"], params.get("type")
         unit = (
-            selectors.figure_units(actor=user).filter(pk=unit_id).first()
-            if unit_id
+            selectors.figure_units(actor=user).filter(pk=params["unit"]).first()
+            if params.get("unit")
             else selectors.default_figure_unit(actor=user)
         )
         if unit is None:
-            return Response({"detail": "No unit in scope."}, status=status.HTTP_404_NOT_FOUND)
-        on = _date(request.query_params.get("on"), today)
-        start = _date(request.query_params.get("start"), date(today.year, 1, 1))
-        end = _date(request.query_params.get("end"), today)
-        org_type = OrgType.objects.filter(pk=request.query_params.get("type") or None).first()
+            raise NotFound(_("No unit with this id is in your scope for the members' figures."))
         f = selectors.figures(actor=user, unit=unit, on=on, start=start, end=end, org_type=org_type)
         types = {t.pk: t.code for t in f.types}
 
@@ -179,7 +199,7 @@ class FiguresViewSet(viewsets.ViewSet):
             "rows": [row(r) for r in f.rows],
             "total": row(f.totals),
         }
-        if request.query_params.get("breakdown") in ("1", "true"):
+        if params["breakdown"]:
             b = selectors.breakdown(actor=user, unit=unit, on=on, org_type=org_type)
             data["breakdown"] = {
                 "memberships": b.total_memberships,

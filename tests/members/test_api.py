@@ -66,3 +66,22 @@ def test_figures_endpoint(api):
     schema = client.get("/api/schema/").content.decode()
     for endpoint in ("/api/persons/", "/api/memberships/", "/api/member-figures/"):
         assert endpoint in schema
+
+
+def test_figures_refuse_bad_parameters_in_vietnamese(api):
+    """A date that is not one, after today or a reversed period is refused with its reason, never replaced."""
+    w, lan, far, client_of = api
+    client = client_of(w.users["admin_a"])
+    bad = client.get("/api/member-figures/?on=2020-13-45")
+    assert bad.status_code == 400 and list(bad.json()) == ["on"]
+    future = client.get("/api/member-figures/?on=2999-01-01").json()
+    assert "sau hôm nay" in future["on"][0]
+    reversed_period = client.get("/api/member-figures/?start=2020-01-01&end=2019-01-01").json()
+    assert reversed_period == {"end": ["Ngày cuối kỳ trước ngày đầu kỳ."]}
+    assert client.get("/api/member-figures/?unit=abc").status_code == 400
+    assert client.get("/api/member-figures/?type=999999").json() == {
+        "type": ["Không có loại hình tổ chức có hội viên nào mang mã số này."]
+    }
+    missing = client.get("/api/member-figures/?unit=999999")
+    assert missing.status_code == 404 and "phạm vi" in missing.json()["detail"]
+    assert client.get("/api/member-figures/?breakdown=true").json()["breakdown"]["people"] == 1
