@@ -23,9 +23,11 @@ class SourceAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "unit", "is_active", "flagged", "failure_count", "last_success_at")
     list_filter = ("kind", "is_active", "flagged")
     exclude = ("token_hash",)
+    autocomplete_fields = ("unit",)
 
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
     list_display = ("name", "unit", "field", "target", "sensitivity", "min_volume", "is_active")
     list_filter = ("target", "is_active")
+    autocomplete_fields = ("unit",)

@@ -590,3 +590,35 @@ def test_a_units_kind_reads_as_people_write_it(world, client_for):
     client = client_for(world.users["admin_a"])
     page = client.get(reverse("structure:unit-list") + f"?q={world.commune_a.name}").content.decode()
     assert "Phường" in page and ">phường<" not in page
+
+
+def test_admin_picks_a_unit_by_typing_its_name_and_cannot_change_units(world, client):
+    """The Django admin's reference rows (an opinion source, an alert rule) choose their unit by type-ahead over
+    the folded names; the units themselves are read only there."""
+    client.force_login(superuser())
+    found = client.get(
+        "/django-admin/autocomplete/",
+        {
+            "app_label": "opinion",
+            "model_name": "source",
+            "field_name": "unit",
+            "term": world.commune_a.name.upper(),
+        },
+    )
+    assert found.status_code == 200
+    ids = [int(r["id"]) for r in found.json()["results"]]
+    assert world.commune_a.pk in ids and world.commune_b.pk not in ids
+    by_code = client.get(
+        "/django-admin/autocomplete/",
+        {
+            "app_label": "opinion",
+            "model_name": "alertrule",
+            "field_name": "unit",
+            "term": world.province_a.code,
+        },
+    ).json()["results"]
+    assert str(world.province_a.pk) in [r["id"] for r in by_code]
+    assert client.get("/django-admin/structure/unit/").status_code == 200
+    assert client.get("/django-admin/structure/unit/add/").status_code == 403
+    page = client.get(f"/django-admin/structure/unit/{world.commune_a.pk}/change/").content.decode()
+    assert 'name="name"' not in page  # shown, not editable
