@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from danvan.core import exports
 from danvan.core.models import Job, WorkerHeartbeat
@@ -62,9 +62,15 @@ class ScopedListView(ScopedQuerysetMixin, SingleTableMixin, FilterView):
             qs = filterset.qs if filterset.is_bound and filterset.is_valid() else self.object_list
             if filterset.is_bound and not filterset.is_valid():
                 qs = qs.none()
-            table = self.get_table_class()(qs)
-            return exports.table_export(table, fmt, str(self.export_name))
+            return exports.table_export(self.export_table(qs), fmt, str(self.export_name))
         return super().get(request, *args, **kwargs)
+
+    def export_table(self, qs):
+        """The table of every filtered row, in the order the page shows: the view's own table arguments (its
+        default order, the user it checks) and the column the user sorted by (``?sort=``), not paginated."""
+        table = self.get_table_class()(qs, **self.get_table_kwargs())
+        RequestConfig(self.request, paginate=False).configure(table)
+        return table
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
