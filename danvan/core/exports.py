@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -16,6 +17,9 @@ from django.utils.translation import gettext
 from danvan.core.text import fold
 
 FORMATS = ("xlsx", "csv")
+# A cell starting with one of these is a formula to a spreadsheet ("=HYPERLINK(…)" typed as a member number):
+# .xlsx cells are written as text, .csv cells get a leading apostrophe (OWASP's advice on CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -29,8 +33,8 @@ def _cell(value: Any) -> Any:
     if isinstance(value, datetime):
         value = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
         return value.replace(microsecond=0)
-    if isinstance(value, (int, float, date)):
-        return value
+    if isinstance(value, (int, float, Decimal, date)):
+        return value  # numbers stay numbers (hours "16.0" as 16), dates stay dates
     return str(value)
 
 
@@ -40,6 +44,8 @@ def _csv_cell(value: Any) -> Any:
         return value.strftime("%d/%m/%Y %H:%M:%S")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return value
 
 
@@ -74,6 +80,18 @@ def safe_sheet_title(title: str) -> str:
     return (cleaned or "Sheet")[:31]
 
 
+def text_cell(ws, value: Any) -> Any:
+    """``value`` for ``ws.append``: a string that would be read as a formula ("=HYPERLINK(…)") becomes a text
+    cell; anything else is returned as it is. Every sheet that writes what users typed goes through this."""
+    if isinstance(value, str) and value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title: str = "Dữ liệu") -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -96,6 +114,8 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title
                 cell = WriteOnlyCell(ws, value=v)
                 cell.number_format = "DD/MM/YYYY HH:MM" if isinstance(v, datetime) else "DD/MM/YYYY"
                 v = cell
+            else:
+                v = text_cell(ws, v)
             cells.append(v)
         ws.append(cells)
     buffer = io.BytesIO()

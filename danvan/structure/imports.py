@@ -27,7 +27,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from danvan.core.exports import safe_sheet_title
+from danvan.core.exports import safe_sheet_title, text_cell
 from danvan.core.text import clean, fold
 from danvan.structure import services
 from danvan.structure.models import Branch, BranchKind, Organisation, OrgType, Unit, UnitLevel, VillageKind
@@ -866,7 +866,7 @@ def _sheet(
         cells.append(cell)
     sheet.append(cells)
     for row in rows:
-        sheet.append([_cell(v) for v in row])
+        sheet.append([text_cell(sheet, _cell(v)) for v in row])
     return sheet
 
 
