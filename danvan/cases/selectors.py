@@ -151,10 +151,12 @@ def my_cases(*, actor):
 
 
 def handler_choices(*, case: Case):
-    """The users who may handle ``case``: ``cases.change_case`` over its body (colleagues' names only)."""
+    """The users who may handle ``case``: ``cases.change_case`` over its body (colleagues' names only).
+    A denunciation's handler reads the denouncer's identity: only users whose scope is the handling body's
+    own unit (not the officers of the levels above, who hold ``change_case`` over every commune)."""
     from danvan.cases.services import _users_with
 
-    return _users_with(case, "cases.change_case")
+    return _users_with(case, "cases.change_case", exact=case.kind == Kind.DENUNCIATION)
 
 
 def case_timeline(*, actor, case: Case) -> list[CaseEvent]:

@@ -541,6 +541,21 @@ def may_handle(user, case: Case) -> bool:
     return has_scope_permission(user, "cases.change_case", case.unit_path, case.org_path or None)
 
 
+def _check_denunciation_assignment(actor, case: Case, handler) -> None:
+    """The handler of a denunciation reads the denouncer's identity (Law on Denunciations 2018, art. 47): only
+    the head of the handling body assigns them, and only among the officers of that body's own unit."""
+    if not is_head_of(actor, case):
+        raise ValidationError(
+            _("Only the head of the handling body may assign the handler of a denunciation.")
+        )
+    from danvan.cases.selectors import handler_choices
+
+    if not handler_choices(case=case).filter(pk=handler.pk).exists():
+        raise ValidationError(
+            _("The handler of a denunciation must be an officer of the handling body's own unit.")
+        )
+
+
 @transaction.atomic
 def case_assign(*, actor, case: Case, handler, note: str = "") -> Case:
     case = _lock(case)
@@ -552,6 +567,8 @@ def case_assign(*, actor, case: Case, handler, note: str = "") -> Case:
     )
     if handler is None or not handler.is_active or not may_handle(handler, case):
         raise ValidationError(_("The handler must be an active user allowed to handle cases of this body."))
+    if case.kind == Kind.DENUNCIATION:
+        _check_denunciation_assignment(actor, case, handler)
     previous = case.handler_id
     case.handler = handler
     case.assigned_at = timezone.now()

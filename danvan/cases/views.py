@@ -151,7 +151,7 @@ class CaseDetailView(ObjectMixin, TemplateView):
             letter_kinds=[(k, LetterKind(k).label) for k in letters.letter_kinds_for(case)]
             if may_change
             else [],
-            actions=_actions(case, may_change, is_head),
+            actions=_actions(case, may_change, is_head, selectors.is_head_of(user, case)),
             rating=getattr(case, "rating", None) if hasattr(case, "rating") else None,
             visible_parent=case.parent_id
             and Case.objects.visible_to(user).filter(pk=case.parent_id).exists(),
@@ -162,7 +162,9 @@ class CaseDetailView(ObjectMixin, TemplateView):
         return context
 
 
-def _actions(case: Case, may_change: bool, is_head: bool) -> list[tuple[str, str, str]]:
+def _actions(
+    case: Case, may_change: bool, is_head: bool, heads_body: bool = False
+) -> list[tuple[str, str, str]]:
     """The steps offered on the case page: (url name, label, button style)."""
     if not may_change:
         return []
@@ -174,7 +176,9 @@ def _actions(case: Case, may_change: bool, is_head: bool) -> list[tuple[str, str
             ("case-refuse", _("Do not accept"), "outline-danger"),
             ("case-duplicate", _("Duplicate of…"), "outline-secondary"),
         ]
-    if s in (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS):
+    if s in (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS) and (
+        case.kind != Kind.DENUNCIATION or heads_body  # a denunciation's handler: the head's decision
+    ):
         out.append(
             (
                 "case-assign",

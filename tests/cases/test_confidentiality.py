@@ -39,7 +39,8 @@ def denunciation(cw):
         citizen=services.CitizenData(name=NAME, phone=PHONE, address=ADDRESS, id_number="079201009999"),
     )
     case = services.case_accept(actor=officer, case=case)
-    case = services.case_assign(actor=officer, case=case, handler=cw.users["reception_ca_2"])
+    # the head of the handling body decides who handles a denunciation
+    case = services.case_assign(actor=cw.users["head_ca"], case=case, handler=cw.users["reception_ca_2"])
     pdf = SimpleUploadedFile(
         "don-to-cao.pdf", b"%PDF-1.4 " + NAME.encode() + b" signed", content_type="application/pdf"
     )
@@ -92,10 +93,47 @@ def test_only_the_handler_and_the_head_may_read_and_each_read_is_logged(cw, denu
 
 
 def test_reassignment_takes_the_right_away(cw, denunciation):
-    services.case_assign(actor=cw.users["reception_ca"], case=denunciation, handler=cw.users["reception_ca"])
+    services.case_assign(actor=cw.users["head_ca"], case=denunciation, handler=cw.users["reception_ca"])
     with pytest.raises(PermissionDenied):
         services.denouncer_identity_read(actor=cw.users["reception_ca_2"], case=denunciation)
     assert services.denouncer_identity_read(actor=cw.users["reception_ca"], case=denunciation)["name"] == NAME
+
+
+def test_an_officer_cannot_assign_a_denunciation_to_themselves_nor_the_province_take_it(cw, denunciation):
+    from django.core.exceptions import ValidationError
+
+    # an officer of the body (not its head) may not pick the handler, not even herself
+    with pytest.raises(ValidationError, match="Chỉ thủ trưởng cơ quan giải quyết"):
+        services.case_assign(actor=cw.users["reception_ca"], case=denunciation, handler=cw.users["reception_ca"])
+    # a province officer holds change_case over every commune, but is not the ward body's head
+    with pytest.raises(ValidationError, match="Chỉ thủ trưởng cơ quan giải quyết"):
+        services.case_assign(actor=cw.users["reception_a"], case=denunciation, handler=cw.users["reception_a"])
+    # and the head may not give it to an officer of another level either
+    with pytest.raises(ValidationError, match="cán bộ của chính đơn vị"):
+        services.case_assign(actor=cw.users["head_ca"], case=denunciation, handler=cw.users["reception_a"])
+    with pytest.raises(PermissionDenied):
+        services.denouncer_identity_read(actor=cw.users["reception_a"], case=denunciation)
+    with pytest.raises(PermissionDenied):
+        services.denouncer_identity_read(actor=cw.users["reception_ca"], case=denunciation)
+
+
+def test_the_assign_form_offers_only_the_bodys_own_officers_and_only_to_the_head(client, cw, denunciation):
+    from danvan.cases import selectors
+
+    eligible = set(selectors.handler_choices(case=denunciation).values_list("username", flat=True))
+    assert {"reception_ca", "reception_ca_2", "head_ca"} <= eligible
+    assert not eligible & {"reception_a", "head_a", "reception_cb"}
+    client.force_login(cw.users["reception_ca"])
+    assert f"/cases/{denunciation.pk}/assign/" not in client.get(f"/cases/{denunciation.pk}/").content.decode()
+    response = client.post(f"/cases/{denunciation.pk}/assign/", {"handler": cw.users["reception_ca"].pk})
+    assert response.status_code == 400
+    assert "Chỉ thủ trưởng cơ quan giải quyết" in response.content.decode()
+    client.force_login(cw.users["head_ca"])
+    form = client.get(f"/cases/{denunciation.pk}/assign/").content.decode()
+    assert "(reception_ca)" in form and "(reception_a)" not in form
+    response = client.post(f"/cases/{denunciation.pk}/assign/", {"handler": cw.users["reception_ca"].pk})
+    assert response.status_code == 302
+    assert Case.objects.get(pk=denunciation.pk).handler == cw.users["reception_ca"]
 
 
 def _patterns(patterns, prefix=""):
