@@ -106,10 +106,13 @@ def may_read_identity(user, case: Case) -> bool:
     if case.kind != Kind.DENUNCIATION or user is None or not getattr(user, "is_authenticated", False):
         return False
     row = (
-        Case.objects.visible_to(user).filter(pk=case.pk).values("handler_id", "unit_path", "org_path").first()
+        Case.objects.visible_to(user)
+        .filter(pk=case.pk)
+        .values("handler_id", "unit_path", "org_path", "status")
+        .first()
     )
-    if row is None:
-        return False
+    if row is None or row["status"] == Status.TRANSFERRED:
+        return False  # transferred: the identity went with the case, the sender keeps nothing of it
     if row["handler_id"] and row["handler_id"] == user.pk:
         return True
     current = Case(pk=case.pk, unit_path=row["unit_path"], org_path=row["org_path"])
@@ -166,7 +169,12 @@ def case_timeline(*, actor, case: Case) -> list[CaseEvent]:
 
 
 def case_documents(*, actor, case: Case) -> list[CaseDocument]:
-    return list(CaseDocument.objects.visible_to(actor).filter(case=case).select_related("uploaded_by"))
+    """The documents ``actor`` may see; ``moved`` is set on the confidential ones of a case transferred out
+    (listed, not downloadable: they went with the case to the receiving body)."""
+    docs = list(CaseDocument.objects.visible_to(actor).filter(case=case).select_related("uploaded_by"))
+    for doc in docs:
+        doc.moved = doc.confidential and case.status == Status.TRANSFERRED
+    return docs
 
 
 def related_cases(*, actor, case: Case) -> dict[str, list[Case]]:

@@ -853,6 +853,16 @@ def _copy_to(case: Case, *, actor, to_org: Organisation) -> Case:
             uploaded_by=doc.uploaded_by,
             uploaded_at=doc.uploaded_at,
         )
+    moved = [doc.pk for doc in case.documents.all() if doc.confidential]
+    if moved:
+        # The receiving body's copies are the ones to use; the sender keeps only their names, "moved with
+        # the case" (document_open refuses them, the case page lists them without a link).
+        access_log_record(
+            actor=actor,
+            obj=case,
+            field="denouncer_identity",
+            purpose="confidential documents moved with the transferred case",
+        )
     identity = DenouncerIdentity.objects.filter(case=case).first()
     if identity is not None:
         data = json.loads(crypto.decrypt(identity.payload_enc, context=_identity_context(case)))
@@ -1031,10 +1041,20 @@ def case_document_add(*, actor, case: Case, file, kind: str, confidential: bool 
     return _document_save(case, file, kind=kind, actor=actor, confidential=confidential)
 
 
+def document_moved(document: CaseDocument) -> bool:
+    """A confidential document of a case transferred out: it went with the case (and with the denouncer's
+    identity) to the receiving body, and the sender may no longer open it."""
+    return document.confidential and document.case.status == Status.TRANSFERRED
+
+
 def document_open(*, actor, document: CaseDocument, request=None):
     """The file of a document ``actor`` may see; a confidential one is logged as a read of the identity."""
     if not CaseDocument.objects.visible_to(actor).filter(pk=document.pk).exists():
         raise PermissionDenied
+    if document_moved(document):
+        raise PermissionDenied(
+            _("This confidential document was moved with the case to the receiving body.")
+        )
     if document.confidential:
         access_log_record(
             actor=actor,
@@ -1067,6 +1087,10 @@ def denouncer_identity_read(*, actor, case: Case, purpose: str = "", request=Non
 def denouncer_identity_update(*, actor, case: Case, citizen: CitizenData, request=None) -> None:
     if not may_read_identity(actor, case):
         raise PermissionDenied(_("Only the assigned handler and the head of the handling body may see this."))
+    if Case.objects.filter(pk=case.pk, status=Status.TRANSFERRED).exists():
+        raise ValidationError(
+            _("The case was transferred: the denouncer's identity went with it to the receiving body.")
+        )
     _store_identity(case, citizen)
     access_log_record(actor=actor, obj=case, field="denouncer_identity", purpose="update", request=request)
 

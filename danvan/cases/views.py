@@ -605,6 +605,8 @@ class CaseIdentityView(ObjectMixin, View):
     model = Case
 
     def check(self):
+        if self.object.status == Status.TRANSFERRED:
+            raise Http404  # the identity went with the case to the receiving body: nothing is left here
         if not selectors.may_read_identity(self.request.user, self.object):
             raise PermissionDenied
 
@@ -620,14 +622,19 @@ class CaseIdentityView(ObjectMixin, View):
         self.check()
         form = forms.IdentityForm(request.POST)
         if form.is_valid():
-            services.denouncer_identity_update(
-                actor=request.user,
-                case=self.object,
-                citizen=services.CitizenData(**form.cleaned_data),
-                request=request,
-            )
-            messages.success(request, _("The denouncer's identity was saved (encrypted)."))
-            return redirect("cases:case-identity", pk=self.object.pk)
+            try:
+                services.denouncer_identity_update(
+                    actor=request.user,
+                    case=self.object,
+                    citizen=services.CitizenData(**form.cleaned_data),
+                    request=request,
+                )
+            except ValidationError as exc:
+                for message in _errors(exc):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("The denouncer's identity was saved (encrypted)."))
+                return redirect("cases:case-identity", pk=self.object.pk)
         return self.render({}, form, status=400)
 
     def render(self, identity, form, status=200):

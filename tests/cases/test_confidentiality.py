@@ -136,6 +136,37 @@ def test_the_assign_form_offers_only_the_bodys_own_officers_and_only_to_the_head
     assert Case.objects.get(pk=denunciation.pk).handler == cw.users["reception_ca"]
 
 
+def test_after_a_transfer_the_sender_keeps_nothing_that_names_the_denouncer(client, cw, denunciation):
+    body = cw.bodies["pc_cb"]
+    new = services.case_transfer(
+        actor=cw.users["reception_ca"], case=denunciation, to_unit=body.unit, to_type=body.type, reason="Thẩm quyền"
+    )
+    petition = CaseDocument.objects.get(case=denunciation, kind="petition")
+    assert AccessLog.objects.filter(
+        object_pk=str(denunciation.pk), purpose="confidential documents moved with the transferred case"
+    ).exists()
+    for who in ("head_ca", "reception_ca_2"):  # the sender's head (perhaps the person denounced), the handler
+        client.force_login(cw.users[who])
+        page = client.get(f"/cases/{denunciation.pk}/").content.decode()
+        assert "đã chuyển theo hồ sơ đến cơ quan nhận" in page
+        assert f"/cases/documents/{petition.pk}/" not in page
+        assert client.get(f"/cases/documents/{petition.pk}/").status_code == 403
+        assert client.get(f"/cases/{denunciation.pk}/identity/").status_code == 404
+        assert client.post(f"/cases/{denunciation.pk}/identity/", {"name": "X"}).status_code == 404
+        with pytest.raises(PermissionDenied):
+            services.denouncer_identity_read(actor=cw.users[who], case=denunciation)
+    # the receiving body's copies stay confidential and whole
+    copies = CaseDocument.objects.filter(case=new, confidential=True)
+    assert copies.filter(kind="petition").exists() and copies.count() == 2
+
+
+def test_the_access_log_says_which_letter_in_vietnamese(cw, denunciation):
+    from danvan.core.audit import purpose_label
+
+    log = AccessLog.objects.filter(object_pk=str(denunciation.pk), purpose="letter acceptance").get()
+    assert purpose_label(log.purpose) == "Lập văn bản: Thông báo thụ lý"
+
+
 def _patterns(patterns, prefix=""):
     for p in patterns:
         if isinstance(p, URLResolver):
