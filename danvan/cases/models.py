@@ -621,16 +621,25 @@ class CaseDocument(models.Model):
 
 
 class Rating(models.Model):
-    """The citizen's rating of the answer (public portal, with the tracking code)."""
+    """The citizen's rating of an answer (public portal, with the tracking code). A reopened case is answered
+    again and rated again: the earlier ratings stay as its history (``is_current`` False); only the rating
+    of the latest answer counts in the satisfaction index."""
 
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="rating")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ratings")
     satisfied = models.BooleanField(_("satisfied"))
     comment = models.TextField(_("comment"), blank=True)
     at = models.DateTimeField(_("time"), default=timezone.now)
+    is_current = models.BooleanField(_("rates the latest answer"), default=True)
 
     class Meta:
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(is_current=True), name="cases_rating_one_current_per_case"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {'+' if self.satisfied else '-'}"

@@ -29,6 +29,7 @@ from danvan.cases.models import (
     EventKind,
     Kind,
     Notification,
+    Rating,
     ReceptionRequirement,
     ReceptionSession,
     ReceptionStatus,
@@ -285,7 +286,7 @@ def public_case(*, tracking_code: str) -> PublicCase | None:
     if case is None:
         return None
     status, label = _public_status(case)
-    rating = getattr(case, "rating", None) if hasattr(case, "rating") else None
+    rating = current_rating(case)
     steps = list(case.events.filter(kind__in=PUBLIC_EVENT_KINDS).order_by("at", "id"))
     for e in steps:
         if e.kind == EventKind.RECEIVED and "on" not in e.data:
@@ -469,22 +470,32 @@ def case_figures(
     )
 
 
+def current_rating(case: Case) -> Rating | None:
+    """The citizen's rating of the case's latest answer (earlier ones, before a reopening, are history)."""
+    return Rating.objects.filter(case=case, is_current=True).first() if case.pk else None
+
+
+def rating_history(case: Case) -> list[Rating]:
+    """The ratings of earlier answers of a case reopened since, oldest first."""
+    return list(Rating.objects.filter(case=case, is_current=False).order_by("at", "id"))
+
+
 def rating_figures(*, actor, start: date, end: date) -> tuple[dict[str, Any], list[dict]]:
-    """The satisfaction index: the share of satisfied ratings of the answers given in [start, end]."""
+    """The satisfaction index: the share of satisfied ratings of the answers given in [start, end] — of the
+    latest answer of each case (a rating of an answer replaced after a reopening does not count)."""
     from django.utils.translation import gettext as _
 
-    qs = Case.objects.visible_to(actor).filter(
-        answered_on__gte=start, answered_on__lte=end, rating__isnull=False
-    )
-    total = qs.aggregate(n=Count("pk"), yes=Count("pk", filter=Q(rating__satisfied=True)))
+    cases = Case.objects.visible_to(actor).filter(answered_on__gte=start, answered_on__lte=end)
+    qs = Rating.objects.filter(is_current=True, case__in=cases.values("pk"))
+    total = qs.aggregate(n=Count("pk"), yes=Count("pk", filter=Q(satisfied=True)))
     rows = list(
-        qs.values("commune_id", "commune__name")
-        .annotate(n=Count("pk"), yes=Count("pk", filter=Q(rating__satisfied=True)))
+        qs.values("case__commune_id", "case__commune__name")
+        .annotate(n=Count("pk"), yes=Count("pk", filter=Q(satisfied=True)))
         .order_by("-n")
     )
     by_unit = [
         {
-            "label": r["commune__name"] or _("Province level"),
+            "label": r["case__commune__name"] or _("Province level"),
             "rated": r["n"],
             "satisfied": r["yes"],
             "index": round(100 * r["yes"] / r["n"], 1) if r["n"] else None,

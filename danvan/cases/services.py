@@ -808,7 +808,9 @@ def case_reopen(*, actor, case: Case, reason: str) -> Case:
     case.closed_on = None
     _refresh_due(case)
     case.save()
-    _event(case, EventKind.REOPENED, actor, reason, due=case.due_on)
+    # The citizen rates the new answer; the rating of the old one is kept as history, no longer counted.
+    earlier = Rating.objects.filter(case=case, is_current=True).update(is_current=False)
+    _event(case, EventKind.REOPENED, actor, reason, due=case.due_on, earlier_ratings=earlier)
     return case
 
 

@@ -152,7 +152,8 @@ class CaseDetailView(ObjectMixin, TemplateView):
             if may_change
             else [],
             actions=_actions(case, may_change, is_head, selectors.is_head_of(user, case)),
-            rating=getattr(case, "rating", None) if hasattr(case, "rating") else None,
+            rating=selectors.current_rating(case),
+            earlier_ratings=selectors.rating_history(case),
             visible_parent=case.parent_id
             and Case.objects.visible_to(user).filter(pk=case.parent_id).exists(),
             visible_source=case.transferred_from_id

@@ -44,3 +44,28 @@ def test_read_only_roles_see_the_name_but_not_the_tracking_code_nor_the_contact_
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert case.tracking_code in page and "0912345678" in page and "dan@example.vn" in page
     assert "Thông tin liên hệ được ẩn" not in page
+
+
+# --- 4: a reopened case's new answer is rated; the old rating is history ---------------------------------
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_after_a_reopening_the_citizen_rates_the_new_answer_and_only_it_counts(client, cw):
+    officer = cw.users["reception_ca"]
+    case = _answered(cw)
+    services.case_rate(tracking_code=case.tracking_code, satisfied=False, comment="Đèn vẫn tắt.")
+    case = services.case_reopen(actor=officer, case=case, reason="Công dân không hài lòng")
+    case = services.case_answer(actor=officer, case=case, answer="Đã thay bộ điều khiển ZZNEW.")
+    page = client.post("/cases/public/track/", {"code": case.tracking_code}).content.decode()
+    assert "ZZNEW" in page and 'name="satisfied"' in page and "Đánh giá của bạn" not in page
+    response = client.post("/cases/public/rate/", {"code": case.tracking_code, "satisfied": "1"})
+    assert "Cảm ơn" in response.content.decode()
+    assert Rating.objects.filter(case=case).count() == 2  # the earlier rating is kept
+    assert Rating.objects.get(case=case, is_current=True).satisfied is True
+    summary, _by_unit = selectors.rating_figures(
+        actor=officer, start=date(2026, 1, 1), end=date(2026, 12, 31)
+    )
+    assert summary == {"rated": 1, "satisfied": 1, "index": 100.0}
+    client.force_login(officer)
+    staff = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Đèn vẫn tắt." in staff and "Đánh giá các lần trả lời trước" in staff
