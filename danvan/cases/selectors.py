@@ -607,9 +607,31 @@ def required_days(requirement: ReceptionRequirement, start: date, end: date) -> 
     return requirement.min_days * months
 
 
+COMPLIANCE_MAX_UNITS = 500
+
+
+class ComplianceRows(list):
+    """The rows of the compliance page; ``truncated``: more units were in scope than the page lists (it says so)."""
+
+    truncated: bool = False
+
+
+def _reception_units_q(actor) -> Q | None:
+    """The units whose reception sessions ``actor`` may see all of (``cases.view_receptionsession`` over the
+    unit, not narrowed to one organisation: an organisation's officer does not see the leaders' sessions, and
+    their absence would read as a leader's failure). None: every unit (superuser)."""
+    if getattr(actor, "is_superuser", False):
+        return None
+    condition = Q(pk__in=[])
+    for scope in user_scopes(actor, "cases.view_receptionsession"):
+        if not scope.org_path:
+            condition |= Q(path__startswith=scope.unit_path)
+    return condition
+
+
 def reception_compliance(*, actor, year: int, month: int) -> list[ComplianceRow]:
-    """For each unit in scope and each position required at its level: days owed in the month, days held,
-    days still planned."""
+    """For each unit whose sessions ``actor`` may see and each position required at its level: days owed in
+    the month, days held, days still planned. At most ``COMPLIANCE_MAX_UNITS`` units, said by ``truncated``."""
     start = date(year, month, 1)
     end = date(year, month, pycalendar.monthrange(year, month)[1])
     requirements = list(ReceptionRequirement.objects.filter(is_active=True))
@@ -619,9 +641,13 @@ def reception_compliance(*, actor, year: int, month: int) -> list[ComplianceRow]
         seed_requirements()
         requirements = list(ReceptionRequirement.objects.filter(is_active=True))
     levels = {r.level for r in requirements}
-    units = list(
-        Unit.objects.visible_to(actor).filter(level__in=levels, valid_to__isnull=True).order_by("path")[:500]
-    )
+    units_q = _reception_units_q(actor)
+    units_qs = Unit.objects.visible_to(actor).filter(level__in=levels, valid_to__isnull=True)
+    if units_q is not None:
+        units_qs = units_qs.filter(units_q)
+    units = list(units_qs.order_by("path")[: COMPLIANCE_MAX_UNITS + 1])
+    truncated = len(units) > COMPLIANCE_MAX_UNITS
+    units = units[:COMPLIANCE_MAX_UNITS]
     sessions = (
         ReceptionSession.objects.visible_to(actor)
         .filter(on__gte=start, on__lte=end, unit__in=units)
@@ -631,7 +657,8 @@ def reception_compliance(*, actor, year: int, month: int) -> list[ComplianceRow]
     counts: dict[tuple[int, int, str], int] = {}
     for s in sessions:
         counts[(s["unit_id"], s["position_id"], s["status"])] = s["days"]
-    rows = []
+    rows = ComplianceRows()
+    rows.truncated = truncated
     for unit in units:
         for req in requirements:
             if req.level != unit.level:

@@ -1297,7 +1297,11 @@ class ReceptionUpdateView(ObjectMixin, ReceptionFormMixin, View):
         )
 
 
-class ReceptionComplianceView(LoginRequiredMixin, TemplateView):
+class ReceptionComplianceView(PermissionMixin, TemplateView):
+    """Only for users who may see the reception sessions: anyone else would read "below the minimum" for
+    leaders whose sessions they cannot see."""
+
+    permission = "cases.view_receptionsession"
     template_name = "cases/compliance.html"
 
     def get_context_data(self, **kwargs):
@@ -1315,6 +1319,8 @@ class ReceptionComplianceView(LoginRequiredMixin, TemplateView):
             months=range(1, 13),
             page_title=_("Reception compliance"),
             missing=sum(1 for r in rows if not r.compliant),
+            truncated=getattr(rows, "truncated", False),
+            max_units=selectors.COMPLIANCE_MAX_UNITS,
         )
         return context
 

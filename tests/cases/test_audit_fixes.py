@@ -69,3 +69,25 @@ def test_after_a_reopening_the_citizen_rates_the_new_answer_and_only_it_counts(c
     client.force_login(officer)
     staff = client.get(f"/cases/{case.pk}/").content.decode()
     assert "Đèn vẫn tắt." in staff and "Đánh giá các lần trả lời trước" in staff
+
+
+# --- 5: the reception compliance only for who may see the sessions, of the units whose sessions they see ---
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_compliance_needs_the_sessions_permission_and_lists_only_units_whose_sessions_are_seen(
+    client, cw, monkeypatch
+):
+    client.force_login(cw.w.users["women_officer_ca"])  # an organisation's officer: no reception sessions
+    assert client.get("/cases/compliance/?year=2026&month=3").status_code == 403
+    client.force_login(cw.w.users["nobody"])
+    assert client.get("/cases/compliance/").status_code == 403
+    client.force_login(cw.users["commission_ca"])  # view_receptionsession over the commune
+    page = client.get("/cases/compliance/?year=2026&month=3")
+    assert page.status_code == 200
+    units = {r.unit.pk for r in page.context["rows"]}
+    assert units == {cw.w.commune_a.pk}
+    monkeypatch.setattr(selectors, "COMPLIANCE_MAX_UNITS", 1)
+    client.force_login(cw.users["reception_a"])  # the province and its communes: more than one unit
+    page = client.get("/cases/compliance/?year=2026&month=3").content.decode()
+    assert "Chỉ liệt kê 1 đơn vị đầu tiên trong phạm vi của bạn" in page
