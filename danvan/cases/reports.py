@@ -77,6 +77,7 @@ def figures_xlsx(figures: Figures) -> bytes:
         ws.append([label, figures.totals.get(key, 0)])
     ws.append([_("Open today"), figures.open_now])
     ws.append([_("Overdue today"), figures.overdue_now])
+    ws.append([_("Concluded, answer not yet sent"), figures.awaiting_answer_now])
     ws.append([_("Answers rated"), figures.satisfaction["rated"]])
     ws.append([_("Satisfaction index (%)"), figures.satisfaction["index"]])
     for title, first, rows in _sections(figures):
@@ -198,6 +199,10 @@ def figures_docx(figures: Figures, *, actor=None, scope: str = "") -> bytes:
         "open": _num(figures.open_now),
         "overdue": _num(figures.overdue_now),
     }
+    if figures.awaiting_answer_now:
+        summary += " " + _(
+            "%(n)s more cases are concluded but their decision or answer is not yet sent (not counted as open)."
+        ) % {"n": _num(figures.awaiting_answer_now)}
     letters._para(document, summary, align="justify", indent=True)
     if sat["rated"]:
         letters._para(

@@ -41,6 +41,12 @@ from danvan.structure.models import Unit, UnitLevel
 
 HEAD_PERM = "cases.head_case"
 
+# One definition for the dashboard, the home cards, the overdue list, the list filters and the figures:
+# a case is "being resolved" (and can be "overdue") until its conclusion or decision; a concluded case whose
+# answer or decision is not sent yet is counted apart ("concluded, answer not yet sent"), never as open.
+BEING_RESOLVED = Q(status__in=OPEN_STATUSES, concluded_on__isnull=True)
+AWAITING_ANSWER = Q(status=Status.CONCLUDED)
+
 # --- heads of handling bodies --------------------------------------------------------------------------
 
 
@@ -138,7 +144,7 @@ def case_get(*, actor, pk: int, action: str = "view") -> Case | None:
 
 def overdue_cases(*, actor, on: date | None = None):
     on = on or timezone.localdate()
-    return case_list(actor=actor).filter(status__in=OPEN_STATUSES, due_on__lt=on).order_by("due_on", "id")
+    return case_list(actor=actor).filter(BEING_RESOLVED, due_on__lt=on).order_by("due_on", "id")
 
 
 def due_soon_cases(*, actor, on: date | None = None, days: int = 7):
@@ -352,6 +358,7 @@ class Figures:
     overdue_now: int
     satisfaction: dict[str, Any]
     satisfaction_by_unit: list[dict]
+    awaiting_answer_now: int = 0  # concluded, the answer or decision not yet sent (not in open_now)
 
 
 _FIGURE_COLUMNS = ("received", "accepted", "resolved", "on_time", "late", "open", "overdue", "collective")
@@ -452,8 +459,9 @@ def case_figures(
 
     # Being resolved now, whenever received (the same definition as the "open" column: a concluded case
     # waiting for its answer is counted as resolved, not as open), and of those the overdue: a part of them.
-    open_qs = Case.objects.visible_to(actor).filter(status__in=OPEN_STATUSES, concluded_on__isnull=True)
+    open_qs = Case.objects.visible_to(actor).filter(BEING_RESOLVED)
     now = open_qs.aggregate(open=Count("unit_path"), overdue=Count("unit_path", filter=Q(due_on__lt=on)))
+    awaiting = Case.objects.visible_to(actor).filter(AWAITING_ANSWER).count()
     satisfaction, by_unit_sat = rating_figures(actor=actor, start=start, end=end)
     return Figures(
         start=start,
@@ -465,6 +473,7 @@ def case_figures(
         by_month=by_month,
         open_now=now["open"],
         overdue_now=now["overdue"],
+        awaiting_answer_now=awaiting,
         satisfaction=satisfaction,
         satisfaction_by_unit=by_unit_sat,
     )
@@ -678,11 +687,13 @@ def reception_compliance(*, actor, year: int, month: int) -> list[ComplianceRow]
 def home_counts(*, actor) -> dict[str, int]:
     on = timezone.localdate()
     qs = Case.objects.visible_to(actor).filter(status__in=OPEN_STATUSES)
-    counts = qs.aggregate(  # index-only over the partial index of open cases (see case_figures)
-        open=Count("unit_path"),
-        overdue=Count("unit_path", filter=Q(due_on__lt=on)),
+    resolving = Q(concluded_on__isnull=True)  # BEING_RESOLVED within the open statuses
+    counts = qs.aggregate(  # over the partial index of open cases (see case_figures)
+        open=Count("unit_path", filter=resolving),
+        overdue=Count("unit_path", filter=resolving & Q(due_on__lt=on)),
+        awaiting_answer=Count("unit_path", filter=AWAITING_ANSWER),
         received=Count("unit_path", filter=Q(status=Status.RECEIVED)),
-        mine=Count("unit_path", filter=Q(handler=actor)),
+        mine=Count("unit_path", filter=resolving & Q(handler=actor)),
     )
     counts["commitments_overdue"] = open_commitments_overdue(actor=actor, on=on).count()
     return counts

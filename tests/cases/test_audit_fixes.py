@@ -91,3 +91,34 @@ def test_compliance_needs_the_sessions_permission_and_lists_only_units_whose_ses
     client.force_login(cw.users["reception_a"])  # the province and its communes: more than one unit
     page = client.get("/cases/compliance/?year=2026&month=3").content.decode()
     assert "Chỉ liệt kê 1 đơn vị đầu tiên trong phạm vi của bạn" in page
+
+
+# --- 6: one definition of "being resolved" and "overdue" on the dashboard, the list and the figures -------
+
+
+def test_a_concluded_case_not_yet_answered_is_counted_apart_everywhere(client, cw):
+    from tests.factories import home_card
+
+    officer = cw.users["reception_ca"]
+    with time_machine.travel(MONDAY, tick=False):
+        late = services.case_accept(actor=officer, case=cw.case(title="Báo cáo trễ hạn"))
+        concluded = services.case_accept(actor=officer, case=cw.case(kind="complaint", title="Khiếu nại đã kết luận"))
+        concluded = services.case_conclude(actor=officer, case=concluded, conclusion="Quyết định giải quyết.")
+    with time_machine.travel("2026-09-01 09:00 +07:00", tick=False):
+        assert Case.objects.get(pk=concluded.pk).due_on < date(2026, 9, 1)  # its answer is late too
+        counts = selectors.home_counts(actor=officer)
+        assert (counts["open"], counts["overdue"], counts["awaiting_answer"]) == (1, 1, 1)
+        figures = selectors.case_figures(actor=officer, start=date(2026, 1, 1), end=date(2026, 12, 31))
+        assert (figures.open_now, figures.overdue_now, figures.awaiting_answer_now) == (1, 1, 1)
+        overdue = list(selectors.overdue_cases(actor=officer))
+        assert overdue == [Case.objects.get(pk=late.pk)]
+        client.force_login(officer)
+        page = client.get("/cases/overdue/").content.decode()
+        assert late.reference in page and concluded.reference not in page
+        assert client.get("/cases/list/?deadline=overdue").content.decode().count(concluded.reference) == 0
+        dashboard = client.get("/cases/overview/").content.decode()
+        assert "Đã có kết luận, chưa gửi trả lời" in dashboard
+        assert home_card(client.get("/"), "Đã có kết luận, chưa gửi trả lời") == 1
+        assert home_card(client.get("/"), "Hồ sơ quá hạn") == 1
+        listed = client.get("/cases/list/?deadline=awaiting_answer").content.decode()
+        assert concluded.reference in listed and "quá hạn gửi trả lời" in listed and late.reference not in listed
