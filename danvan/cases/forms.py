@@ -489,12 +489,25 @@ class DialogueForm(StyledForm):
 
 
 class QuestionForm(StyledForm):
+    """A question raised at a dialogue session, and the answer given there (if any)."""
+
     asked_by = forms.CharField(label=_("Raised by"), max_length=200, required=False)
     question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 2}))
     answer = forms.CharField(
         label=_("Answer given"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     answered_by = forms.CharField(label=_("Answered by"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        placeholders = {
+            "question": _("What the citizen raised"),
+            "asked_by": _("Name, village"),
+            "answer": _("The answer given at the session (if any)"),
+            "answered_by": _("Name, position"),
+        }
+        for name, text in placeholders.items():
+            self.fields[name].widget.attrs["placeholder"] = text
 
 
 class AnswerQuestionForm(StyledForm):

@@ -945,6 +945,15 @@ class DialogueDetailView(ObjectMixin, TemplateView):
     model = Dialogue
     template_name = "cases/dialogue_detail.html"
 
+    @classmethod
+    def page(cls, request, dialogue, *, status=200, **forms_given):
+        """The session's page with the forms given (bound, with their errors and what was typed)."""
+        view = cls(request=request, kwargs={"pk": dialogue.pk})
+        view.object = dialogue
+        context = view.get_context_data()
+        context.update(forms_given)
+        return render(request, cls.template_name, context, status=status)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
@@ -1018,15 +1027,22 @@ class DialogueQuestionAddView(ObjectMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
+        from danvan.structure.forms import mark_invalid
+
         form = forms.QuestionForm(request.POST)
         if form.is_valid():
             try:
                 services.dialogue_question_add(actor=request.user, dialogue=self.object, **form.cleaned_data)
             except ValidationError as exc:
-                messages.error(request, " ".join(_errors(exc)))
-        else:
-            messages.error(request, _("Enter the question."))
-        return redirect(self.object.get_absolute_url())
+                for message in _errors(exc):
+                    form.add_error(None, message)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or _("Not allowed."))
+            else:
+                messages.success(request, _("The question was added."))
+                return redirect(self.object.get_absolute_url())
+        mark_invalid(form)  # what was typed stays, with the error on its field
+        return DialogueDetailView.page(request, self.object, status=400, question_form=form)
 
 
 class DialogueCommitmentAddView(ObjectMixin, View):
@@ -1056,10 +1072,20 @@ class DialogueCommitmentAddView(ObjectMixin, View):
                     question=question,
                 )
             except ValidationError as exc:
-                messages.error(request, " ".join(_errors(exc)))
-        else:
-            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect(self.object.get_absolute_url())
+                if hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
+                    form.add_error(None, exc)  # on its field ("due_on")
+                else:
+                    for message in _errors(exc):
+                        form.add_error(None, message)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or _("Not allowed."))
+            else:
+                messages.success(request, _("The commitment was added."))
+                return redirect(self.object.get_absolute_url())
+        from danvan.structure.forms import mark_invalid
+
+        mark_invalid(form)  # what was typed stays, with the error on its field
+        return DialogueDetailView.page(request, self.object, status=400, commitment_form=form)
 
 
 class DialogueMinutesView(ObjectMixin, View):

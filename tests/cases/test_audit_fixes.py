@@ -122,3 +122,69 @@ def test_a_concluded_case_not_yet_answered_is_counted_apart_everywhere(client, c
         assert home_card(client.get("/"), "Hồ sơ quá hạn") == 1
         listed = client.get("/cases/list/?deadline=awaiting_answer").content.decode()
         assert concluded.reference in listed and "quá hạn gửi trả lời" in listed and late.reference not in listed
+
+
+# --- 9, 10, 17b: the dialogue page's forms are labelled and keep what was typed; the head-count's name ---
+
+
+def _dialogue(cw):
+    return services.dialogue_save(
+        actor=cw.users["reception_ca"],
+        title="Đối thoại AUDIT",
+        unit=cw.w.commune_a,
+        organisation=cw.bodies["pc_ca"],
+        held_on=date(2026, 3, 1),
+        place="Hội trường",
+        chair_name="Chủ tịch UBND xã",
+        participant_count=112,
+        participants="Đại diện các hộ dân ấp Phú Hòa",
+        status="held",
+    )
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_dialogue_forms_are_labelled_and_keep_what_was_typed(client, cw):
+    dialogue = _dialogue(cw)
+    url = f"/cases/dialogues/{dialogue.pk}/"
+    client.force_login(cw.users["reception_ca"])
+    page = client.get(url).content.decode()
+    for label in ("Ý kiến", "Người nêu", "Nội dung trả lời", "Người trả lời"):
+        assert f">{label}" in page, label
+    assert 'for="id_question"' in page and 'placeholder="Họ tên, ấp/khu phố"' in page
+    # a commitment due before the session: the error on its field, what was typed kept
+    typed = {
+        "text": "Chi trả đền bù ZZTYPED",
+        "owner_org": cw.bodies["pc_ca"].pk,
+        "owner_name": "Phó Chủ tịch UBND phường",
+        "due_on": "2026-02-20",
+    }
+    r = client.post(url + "commitments/", typed)
+    body = r.content.decode()
+    assert r.status_code == 400 and not Commitment.objects.exists()
+    assert "ZZTYPED" in body and "Phó Chủ tịch UBND phường" in body and 'value="2026-02-20"' in body
+    assert "không thể có hạn trước ngày tổ chức đối thoại (01/03/2026)" in body
+    assert r.context["commitment_form"].errors["due_on"]
+    # a question without its text: the other boxes keep what was typed
+    r = client.post(url + "questions/", {"asked_by": "Ông Hai ZZASKER", "answer": "Trong quý II"})
+    assert r.status_code == 400 and "ZZASKER" in r.content.decode() and not DialogueQuestion.objects.exists()
+    # a valid add says so
+    r = client.post(url + "commitments/", {**typed, "due_on": "2026-06-30"}, follow=True)
+    assert "Đã thêm cam kết." in r.content.decode() and Commitment.objects.count() == 1
+    r = client.post(url + "questions/", {"question": "Khi nào sửa cầu?"}, follow=True)
+    assert "Đã thêm ý kiến." in r.content.decode()
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_head_count_of_a_dialogue_is_called_so(client, cw):
+    dialogue = _dialogue(cw)
+    client.force_login(cw.users["reception_ca"])
+    listing = client.get("/cases/dialogues/").content.decode()
+    assert "Số người tham dự" in listing and "Thành phần tham dự" not in listing
+    page = client.get(f"/cases/dialogues/{dialogue.pk}/").content.decode()
+    assert "Số người tham dự" in page and "Đại diện các hộ dân ấp Phú Hòa" in page
+
+
+def test_the_public_answer_heading_is_capitalised(client, cw):
+    case = _answered(cw)
+    page = client.post("/cases/public/track/", {"code": case.tracking_code}).content.decode()
+    assert "Câu trả lời <span" in page and "câu trả lời <span" not in page
