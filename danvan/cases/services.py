@@ -938,6 +938,16 @@ def case_appeal(
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise _deny()
     to_org = _target_body(to_unit, to_type)
+    first_seat = case.handling_org.unit_path if case.handling_org_id else case.unit_path
+    if not (first_seat.startswith(to_org.unit_path) and len(to_org.unit_path) < len(first_seat)):
+        # Law on Complaints 2011, art. 7, 18-21: the second instance is the direct superior's
+        raise ValidationError(
+            _(
+                "A second-instance complaint goes to a body of a higher level than the one that decided the "
+                "first instance (%(body)s): choose the body above it."
+            )
+            % {"body": case.handling_org.name if case.handling_org_id else case.unit.name}
+        )
     _require(actor, "cases.add_case", (to_org.unit_path, to_org.path))
     new = _create(
         actor=actor,

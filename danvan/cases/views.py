@@ -255,10 +255,17 @@ class CaseActionView(ObjectMixin, View):
             except ValidationError as exc:
                 for message in _errors(exc):
                     form.add_error(None, message)
+            except PermissionDenied as exc:
+                # refused where the step would act (another body, another unit): said on the form, with
+                # what was typed, not a bare 403 page
+                form.add_error(None, self.denied_message(exc))
             else:
                 messages.success(request, self.done_message())
                 return redirect(self.success_url(result))
         return self.render(form, status=400)
+
+    def denied_message(self, exc: PermissionDenied) -> str:
+        return str(exc) or _("You do not have permission to do this in this unit.")
 
     def done_message(self) -> str:
         # what was done, not just "saved": the officer may have a list of cases to walk through
@@ -506,6 +513,12 @@ class CaseAppealView(CaseActionView):
             raise Http404
         if not self.request.user.has_perm("cases.add_case"):
             raise PermissionDenied
+
+    def denied_message(self, exc):
+        return _(
+            "You may not record cases for this body. Ask the body above to record the second complaint, or "
+            "transfer the petition to it."
+        )
 
     def perform(self, form):
         return services.case_appeal(

@@ -188,3 +188,42 @@ def test_the_public_answer_heading_is_capitalised(client, cw):
     case = _answered(cw)
     page = client.post("/cases/public/track/", {"code": case.tracking_code}).content.decode()
     assert "Câu trả lời <span" in page and "câu trả lời <span" not in page
+
+
+# --- 7: an appeal goes to a higher body; a refusal is said on the form --------------------------------
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_an_appeal_goes_to_a_higher_body_and_a_refusal_is_said_on_the_form(client, cw):
+    officer = cw.users["reception_ca"]
+    case = services.case_accept(actor=officer, case=cw.case(kind="complaint", instance="first"))
+    case = services.case_conclude(actor=officer, case=case, conclusion="Giữ nguyên quyết định.")
+    pc = cw.bodies["pc_ca"]
+    with pytest.raises(ValidationError, match="cơ quan cấp trên"):
+        services.case_appeal(actor=officer, case=case, to_unit=pc.unit, to_type=pc.type, content="x")
+    other = cw.bodies["pc_cb"]  # a body of another commune is not above either
+    with pytest.raises(ValidationError, match="cơ quan cấp trên"):
+        services.case_appeal(
+            actor=cw.users["root"], case=case, to_unit=other.unit, to_type=other.type, content="x"
+        )
+    client.force_login(officer)
+    url = f"/cases/{case.pk}/appeal/"
+    same = {
+        "province": cw.w.province_a.pk,
+        "commune": cw.w.commune_a.pk,
+        "org_type": pc.type.pk,
+        "content": "Không đồng ý ZZAPPEAL",
+    }
+    r = client.post(url, same)
+    assert r.status_code == 400 and "Khiếu nại lần hai phải gửi đến cơ quan cấp trên" in r.content.decode()
+    # the province's body: the ward officer may not record there — said on the form, with what was typed
+    higher = {**same, "commune": "", "org_type": cw.bodies["reception_a"].type.pk}
+    r = client.post(url, higher)
+    body = r.content.decode()
+    assert r.status_code == 400 and "Bạn không được ghi nhận hồ sơ cho cơ quan này" in body and "ZZAPPEAL" in body
+    assert Case.objects.filter(parent=case).count() == 0
+    client.force_login(cw.users["reception_a"])
+    r = client.post(url, higher)
+    assert r.status_code == 302
+    appeal = Case.objects.get(parent=case)
+    assert appeal.handling_org == cw.bodies["reception_a"] and appeal.instance == "second"
