@@ -25,6 +25,7 @@ from danvan.cases.models import (
     ReceptionStatus,
     RefusalReason,
     Urgency,
+    refusal_reasons_for,
 )
 from danvan.core.forms import StyledForm
 from danvan.structure.forms import (
@@ -219,6 +220,12 @@ class AcceptForm(NoteForm):
 class RefuseForm(StyledForm):
     reason = forms.ChoiceField(label=_("Legal reason"), choices=RefusalReason.choices)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, kind: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind:  # only the reasons that apply to the case's kind (the service refuses the others)
+            allowed = set(refusal_reasons_for(kind))
+            self.fields["reason"].choices = [c for c in RefusalReason.choices if c[0] in allowed]
 
 
 class AssignForm(NoteForm):

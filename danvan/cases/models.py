@@ -127,6 +127,34 @@ class RefusalReason(models.TextChoices):
     OTHER = "other", _("Other reason (see the note)")
 
 
+_GENERIC_REFUSALS = (RefusalReason.WITHDRAWN, RefusalReason.DUPLICATE, RefusalReason.OTHER)
+REFUSAL_REASONS_BY_KIND = {
+    # Law on Complaints 2011, art. 8, 9, 11
+    "complaint": (
+        RefusalReason.NOT_COMPETENT,
+        RefusalReason.TIME_BARRED,
+        RefusalReason.ALREADY_RESOLVED,
+        RefusalReason.IN_COURT,
+        RefusalReason.NO_CAPACITY,
+        RefusalReason.INCOMPLETE,
+        *_GENERIC_REFUSALS,
+    ),
+    # Law on Denunciations 2018, art. 23, 25, 29
+    "denunciation": (
+        RefusalReason.INCOMPLETE,
+        RefusalReason.ANONYMOUS,
+        RefusalReason.NO_BASIS,
+        *_GENERIC_REFUSALS,
+    ),
+}
+
+
+def refusal_reasons_for(kind: str) -> tuple[str, ...]:
+    """The reasons for not accepting a case of ``kind``: a report, recommendation or comment has only the
+    generic ones (the laws' grounds are for complaints and denunciations)."""
+    return REFUSAL_REASONS_BY_KIND.get(kind, _GENERIC_REFUSALS)
+
+
 class DayType(models.TextChoices):
     CALENDAR = "calendar", _("Calendar days")
     WORKING = "working", _("Working days")

@@ -65,6 +65,7 @@ from danvan.cases.models import (
     Stage,
     Status,
     Urgency,
+    refusal_reasons_for,
 )
 from danvan.cases.selectors import HEAD_PERM, is_head_of, may_read_identity
 from danvan.core import crypto
@@ -522,6 +523,11 @@ def case_refuse(*, actor, case: Case, reason: str, note: str = "") -> Case:
     )
     if reason not in RefusalReason.values:
         raise ValidationError(_("Choose the legal reason for not accepting the case."))
+    if reason not in refusal_reasons_for(case.kind):
+        raise ValidationError(
+            _("This reason does not apply to a case of this kind (%(kind)s): choose one that does.")
+            % {"kind": case.get_kind_display().lower()}
+        )
     if reason == RefusalReason.OTHER and not clean(note):
         raise ValidationError(_("Explain the reason in the note."))
     case.status = Status.NOT_ACCEPTED

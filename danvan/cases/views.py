@@ -359,6 +359,9 @@ class CaseRefuseView(CaseActionView):
     submit_label = gettext_lazy("Do not accept")
     danger = True
 
+    def get_form_kwargs(self):
+        return {"kind": self.object.kind}
+
     def perform(self, form):
         return services.case_refuse(
             actor=self.request.user,

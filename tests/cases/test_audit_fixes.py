@@ -227,3 +227,28 @@ def test_an_appeal_goes_to_a_higher_body_and_a_refusal_is_said_on_the_form(clien
     assert r.status_code == 302
     appeal = Case.objects.get(parent=case)
     assert appeal.handling_org == cw.bodies["reception_a"] and appeal.instance == "second"
+
+
+# --- 8: refusal reasons matched to the kind of case ----------------------------------------------------
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_refusal_reasons_are_those_of_the_case_kind(client, cw):
+    officer = cw.users["reception_ca"]
+    report = cw.case(kind="report")
+    with pytest.raises(ValidationError, match="Lý do này không áp dụng"):
+        services.case_refuse(actor=officer, case=report, reason="anonymous")
+    with pytest.raises(ValidationError, match="Lý do này không áp dụng"):
+        services.case_refuse(actor=officer, case=cw.case(kind="complaint"), reason="no_basis")
+    denunciation = cw.case(kind="denunciation", citizen=services.CitizenData(name="A"))
+    with pytest.raises(ValidationError, match="Lý do này không áp dụng"):
+        services.case_refuse(actor=officer, case=denunciation, reason="time_barred")
+    client.force_login(officer)
+    form = client.get(f"/cases/{report.pk}/refuse/").content.decode()
+    assert 'value="withdrawn"' in form and 'value="duplicate"' in form
+    assert 'value="anonymous"' not in form and 'value="time_barred"' not in form
+    form = client.get(f"/cases/{denunciation.pk}/refuse/").content.decode()
+    assert 'value="anonymous"' in form and 'value="time_barred"' not in form
+    r = client.post(f"/cases/{report.pk}/refuse/", {"reason": "anonymous"})
+    assert r.status_code == 400 and Case.objects.get(pk=report.pk).status == Status.RECEIVED
+    assert services.case_refuse(actor=officer, case=report, reason="withdrawn").status == Status.NOT_ACCEPTED
