@@ -673,6 +673,12 @@ def case_extend(
         )
     case.extension_count += 1
     case.resolution_due = new_due
+    resolution = case.deadline_basis.get("resolution")
+    if resolution:  # the deadline card says the limit in force now, not the one before the extension
+        if case.kind == Kind.COMPLAINT:
+            resolution.update(days=new_days, due=new_due.isoformat(), extended=True)
+        else:
+            resolution.update(days=resolution.get("days", 0) + days, due=new_due.isoformat(), extended=True)
     case.deadline_basis.setdefault("extensions", []).append(
         {
             "decision": decision_number,

@@ -190,7 +190,8 @@ def _actions(
     if s == Status.ASSIGNED:
         out.append(("case-start", _("Start handling"), "primary"))
     if s in HANDLING_STATUSES and case.kind in (Kind.COMPLAINT, Kind.DENUNCIATION) and is_head:
-        out.append(("case-extend", _("Extend"), "outline-warning"))
+        if _may_still_extend(case):
+            out.append(("case-extend", _("Extend"), "outline-warning"))
     if s in HANDLING_STATUSES:
         out.append(("case-conclude", _("Conclude"), "outline-primary"))
     if s in (*HANDLING_STATUSES, Status.CONCLUDED):
@@ -211,6 +212,17 @@ def _actions(
     ):
         out.append(("case-appeal", _("Appeal (second instance)"), "outline-secondary"))
     return out
+
+
+def _may_still_extend(case: Case) -> bool:
+    """A complaint is extended once; a denunciation as often as its rule allows a very complex case (the
+    service says which complexity allows how many)."""
+    if case.kind == Kind.COMPLAINT:
+        return case.extension_count < 1
+    rule = services.rule_for(case.kind, "resolution", case.instance)
+    if rule is None:
+        return False
+    return case.extension_count < max(rule.max_extensions_complex, rule.max_extensions_very_complex)
 
 
 class CaseActionView(ObjectMixin, View):

@@ -252,3 +252,23 @@ def test_refusal_reasons_are_those_of_the_case_kind(client, cw):
     r = client.post(f"/cases/{report.pk}/refuse/", {"reason": "anonymous"})
     assert r.status_code == 400 and Case.objects.get(pk=report.pk).status == Status.RECEIVED
     assert services.case_refuse(actor=officer, case=report, reason="withdrawn").status == Status.NOT_ACCEPTED
+
+
+# --- 11: after a complaint's extension, no second "Gia hạn" and the card says the new limit --------------
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_an_extended_complaint_offers_no_second_extension_and_shows_its_new_limit(client, cw):
+    officer, head = cw.users["reception_ca"], cw.users["head_ca"]
+    case = services.case_accept(actor=officer, case=cw.case(kind="complaint"))
+    case = services.case_assign(actor=officer, case=case, handler=officer)
+    case = services.case_start(actor=officer, case=case)
+    client.force_login(head)
+    assert f"/cases/{case.pk}/extend/" in client.get(f"/cases/{case.pk}/").content.decode()
+    case = services.case_extend(
+        actor=head, case=case, decision_number="15/QĐ-UBND", reason="Phức tạp", complexity="complex"
+    )
+    assert case.deadline_basis["resolution"]["days"] == 45
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f"/cases/{case.pk}/extend/" not in page
+    assert "45 ngày (sau khi gia hạn)" in page and "30 ngày" not in page
