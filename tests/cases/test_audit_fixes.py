@@ -272,3 +272,17 @@ def test_an_extended_complaint_offers_no_second_extension_and_shows_its_new_limi
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert f"/cases/{case.pk}/extend/" not in page
     assert "45 ngày (sau khi gia hạn)" in page and "30 ngày" not in page
+
+
+# --- 14: the receiving case's timeline names the sender, not "Từ ngày" -----------------------------------
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_transferred_in_case_names_the_sender(client, cw):
+    body = cw.bodies["pc_cb"]
+    new = services.case_transfer(
+        actor=cw.users["reception_ca"], case=cw.case(), to_unit=body.unit, to_type=body.type, reason="Thẩm quyền"
+    )
+    client.force_login(cw.users["reception_cb"])
+    page = client.get(f"/cases/{new.pk}/").content.decode()
+    assert f"Nơi chuyển: {cw.bodies['pc_ca'].name}" in page and "Từ ngày:" not in page
