@@ -163,7 +163,7 @@ def issuer(actor, *, unit_body=None):
 
 def figures_docx(figures: Figures, *, actor=None, scope: str = "") -> bytes:
     """The figures as a report in the administrative format (Decree 30/2020/NĐ-CP), issued by the body the
-    user works for, dated in the user's province."""
+    user works for, dated at its seat (``letters.document_place``)."""
     from danvan.cases import letters
 
     document = letters.new_document()
@@ -172,7 +172,7 @@ def figures_docx(figures: Figures, *, actor=None, scope: str = "") -> bytes:
     parent_body, body_name = letters.issuing_body(body, unit)
     if not body_name:
         parent_body = scope
-    place = letters.place_name(unit)
+    place = letters.document_place(body.unit if body is not None else unit)
     letters.official_header(
         document,
         parent_body=parent_body.upper(),
@@ -249,7 +249,8 @@ def minutes_docx(dialogue, *, questions, commitments) -> bytes:
         parent_body=(org.parent.name if org and org.parent_id else dialogue.unit.name).upper(),
         body_name=(org.name if org else "").upper(),
         number=_("No.:       /%(symbol)s-…") % {"symbol": "BB"},
-        place_date=f"{dialogue.unit.name}, {letters.date_line(dialogue.held_on)}",
+        place_date=f"{letters.document_place(org.unit if org else dialogue.unit) or '…'}, "
+        f"{letters.date_line(dialogue.held_on)}",
     )
     letters._para(document, "")
     letters._para(document, _("MINUTES"), bold=True, align="center", space_after=0)

@@ -286,3 +286,33 @@ def test_a_transferred_in_case_names_the_sender(client, cw):
     client.force_login(cw.users["reception_cb"])
     page = client.get(f"/cases/{new.pk}/").content.decode()
     assert f"Nơi chuyển: {cw.bodies['pc_ca'].name}" in page and "Từ ngày:" not in page
+
+
+# --- 15: one place rule for the documents of a commune-level body (Decree 30/2020) ---------------------
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_commune_bodys_letters_minutes_and_report_are_dated_at_the_commune(client, cw):
+    import docx
+
+    from danvan.cases import letters
+    from tests.cases.test_views import text_of_docx
+
+    commune = cw.w.commune_a
+    own = commune.name.split(" ", 1)[1] if commune.name.startswith(("Xã ", "Phường ")) else commune.name
+    province_place = letters.place_name(commune)
+    assert own and own != province_place
+    officer = cw.users["reception_ca"]
+    case = services.case_accept(actor=officer, case=cw.case())
+    letter = services.case_letter_generate(actor=officer, case=case, kind="acceptance")
+    texts = {"letter": "\n".join(p.text for p in docx.Document(letter.file.open("rb")).paragraphs)}
+    texts["letter"] += "\n" + "\n".join(
+        c.text for t in docx.Document(letter.file.open("rb")).tables for r in t.rows for c in r.cells
+    )
+    dialogue = _dialogue(cw)
+    client.force_login(officer)
+    texts["minutes"] = text_of_docx(client.get(f"/cases/dialogues/{dialogue.pk}/minutes/").content)
+    texts["report"] = text_of_docx(client.get("/cases/figures/?period=12m&year=2026&export=docx").content)
+    for name, text in texts.items():
+        assert f"{own}, ngày" in text, name
+        assert f"{province_place}, ngày" not in text, name
