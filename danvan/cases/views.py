@@ -1698,6 +1698,8 @@ class PublicSubmitView(View):
                 "form": form,
                 "page_title": _("Send a report, recommendation or comment"),
                 "public_kinds": PUBLIC_KINDS,
+                # a browser cannot refill a file input: the citizen must be told to attach the files again
+                "files_lost": bool(request.FILES),
             },
             status=400,
         )
