@@ -558,14 +558,16 @@ class ReceptionSessionForm(StyledForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["position"].queryset = ReceptionRequirement.objects.filter(is_active=True)
         from danvan.structure import selectors as structure_selectors
 
+        units = structure_selectors.unit_choices(actor=actor, levels=[UnitLevel.PROVINCE, UnitLevel.COMMUNE])
+        # only the positions of the levels of the units the user may choose (a ward officer: the commune's)
+        levels = set(units.order_by().values_list("level", flat=True).distinct())
+        self.fields["position"].queryset = ReceptionRequirement.objects.filter(
+            is_active=True, level__in=levels
+        ).order_by("level", "pk")
         unit = ScopedChoiceField(label=_("Unit"), label_from=unit_label)
-        unit.limit(
-            structure_selectors.unit_choices(actor=actor, levels=[UnitLevel.PROVINCE, UnitLevel.COMMUNE]),
-            choices_url("unit", levels="province,commune"),
-        )
+        unit.limit(units, choices_url("unit", levels="province,commune"))
         self.fields["unit"] = unit
         self.fields["organisation"] = _body_field(actor, label=_("Body"))
         self.order_fields(["unit", "organisation", "position", "leader_name", "on"])

@@ -316,3 +316,34 @@ def test_a_commune_bodys_letters_minutes_and_report_are_dated_at_the_commune(cli
     for name, text in texts.items():
         assert f"{own}, ngày" in text, name
         assert f"{province_place}, ngày" not in text, name
+
+
+# --- 16: the portal tells the citizen to attach the files again after an error --------------------------
+
+
+def test_the_portal_asks_for_the_attachments_again_after_an_error(client, cw):
+    from tests.cases.test_public import form_data
+
+    photo = SimpleUploadedFile("photo.pdf", b"%PDF-1.4 photo", content_type="application/pdf")
+    r = client.post("/cases/public/submit/", form_data(cw, title="Kiểm tra <b>đậm</b>", documents=photo))
+    assert r.status_code == 400 and "hãy chọn lại tệp đính kèm" in r.content.decode()
+    r = client.post("/cases/public/submit/", form_data(cw, title="Kiểm tra <b>đậm</b>"))
+    assert r.status_code == 400 and "hãy chọn lại tệp đính kèm" not in r.content.decode()
+    assert not Case.objects.exists()
+
+
+# --- 18: the reception form offers the positions of the officer's levels --------------------------------
+
+
+def test_the_reception_form_offers_only_the_positions_of_the_users_levels(client, cw):
+    client.force_login(cw.users["reception_ca"])
+    form = client.get("/cases/reception/new/").context["form"]
+    levels = set(form.fields["position"].queryset.values_list("level", flat=True))
+    assert levels == {"commune"}
+    province_positions = ReceptionRequirement.objects.filter(level="province", is_active=True)
+    assert province_positions.exists()
+    page = client.get("/cases/reception/new/").content.decode()
+    assert all(f'value="{p.pk}"' not in page for p in province_positions)
+    client.force_login(cw.users["reception_a"])
+    form = client.get("/cases/reception/new/").context["form"]
+    assert set(form.fields["position"].queryset.values_list("level", flat=True)) == {"province", "commune"}
