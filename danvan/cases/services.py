@@ -1076,9 +1076,7 @@ def document_open(*, actor, document: CaseDocument, request=None):
     if not CaseDocument.objects.visible_to(actor).filter(pk=document.pk).exists():
         raise PermissionDenied
     if document_moved(document):
-        raise PermissionDenied(
-            _("This confidential document was moved with the case to the receiving body.")
-        )
+        raise PermissionDenied(_("This confidential document was moved with the case to the receiving body."))
     if document.confidential:
         access_log_record(
             actor=actor,

@@ -104,10 +104,14 @@ def test_an_officer_cannot_assign_a_denunciation_to_themselves_nor_the_province_
 
     # an officer of the body (not its head) may not pick the handler, not even herself
     with pytest.raises(ValidationError, match="Chỉ thủ trưởng cơ quan giải quyết"):
-        services.case_assign(actor=cw.users["reception_ca"], case=denunciation, handler=cw.users["reception_ca"])
+        services.case_assign(
+            actor=cw.users["reception_ca"], case=denunciation, handler=cw.users["reception_ca"]
+        )
     # a province officer holds change_case over every commune, but is not the ward body's head
     with pytest.raises(ValidationError, match="Chỉ thủ trưởng cơ quan giải quyết"):
-        services.case_assign(actor=cw.users["reception_a"], case=denunciation, handler=cw.users["reception_a"])
+        services.case_assign(
+            actor=cw.users["reception_a"], case=denunciation, handler=cw.users["reception_a"]
+        )
     # and the head may not give it to an officer of another level either
     with pytest.raises(ValidationError, match="cán bộ của chính đơn vị"):
         services.case_assign(actor=cw.users["head_ca"], case=denunciation, handler=cw.users["reception_a"])
@@ -124,7 +128,9 @@ def test_the_assign_form_offers_only_the_bodys_own_officers_and_only_to_the_head
     assert {"reception_ca", "reception_ca_2", "head_ca"} <= eligible
     assert not eligible & {"reception_a", "head_a", "reception_cb"}
     client.force_login(cw.users["reception_ca"])
-    assert f"/cases/{denunciation.pk}/assign/" not in client.get(f"/cases/{denunciation.pk}/").content.decode()
+    assert (
+        f"/cases/{denunciation.pk}/assign/" not in client.get(f"/cases/{denunciation.pk}/").content.decode()
+    )
     response = client.post(f"/cases/{denunciation.pk}/assign/", {"handler": cw.users["reception_ca"].pk})
     assert response.status_code == 400
     assert "Chỉ thủ trưởng cơ quan giải quyết" in response.content.decode()
@@ -139,7 +145,11 @@ def test_the_assign_form_offers_only_the_bodys_own_officers_and_only_to_the_head
 def test_after_a_transfer_the_sender_keeps_nothing_that_names_the_denouncer(client, cw, denunciation):
     body = cw.bodies["pc_cb"]
     new = services.case_transfer(
-        actor=cw.users["reception_ca"], case=denunciation, to_unit=body.unit, to_type=body.type, reason="Thẩm quyền"
+        actor=cw.users["reception_ca"],
+        case=denunciation,
+        to_unit=body.unit,
+        to_type=body.type,
+        reason="Thẩm quyền",
     )
     petition = CaseDocument.objects.get(case=denunciation, kind="petition")
     assert AccessLog.objects.filter(
