@@ -281,7 +281,7 @@ def test_an_extended_complaint_offers_no_second_extension_and_shows_its_new_limi
     assert case.deadline_basis["resolution"]["days"] == 45
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert f"/cases/{case.pk}/extend/" not in page
-    assert "45 ngày (sau khi gia hạn)" in page and "30 ngày" not in page
+    assert "45 ngày (sau khi gia hạn)" in page and "30 ngày · Luật" not in page
 
 
 # --- 14: the receiving case's timeline names the sender, not "Từ ngày" -----------------------------------
