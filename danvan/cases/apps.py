@@ -30,6 +30,16 @@ class CasesConfig(AppConfig):
         audit.register_sensitive_field("cases.Case", "denouncer_identity", _("Denouncer's identity"))
         audit.register_purpose("moved with the transferred case", pgettext_lazy("case", "Transfer"))
         audit.register_purpose("document", _("Confidential document #%(id)s"), numbered=True)
+        audit.register_purpose(
+            "confidential documents moved with the transferred case",
+            _("Confidential documents moved with the transferred case"),
+        )
+        from django.utils.text import format_lazy
+
+        from danvan.cases.models import LetterKind
+
+        for kind in LetterKind:  # services.case_letter_generate writes "letter <kind>"
+            audit.register_purpose(f"letter {kind.value}", format_lazy(_("Letter: {kind}"), kind=kind.label))
         from danvan.cases import search_sources
         from danvan.core import search
 

@@ -307,6 +307,7 @@ def generate(*, province, first_commune, seed: int = 2026, cases: int = 3500) ->
         ReceptionStatus,
         RefusalReason,
         Status,
+        refusal_reasons_for,
     )
     from danvan.cases.services import IDENTITY_CONTEXT, new_tracking_code
     from danvan.core import crypto
@@ -441,12 +442,16 @@ def generate(*, province, first_commune, seed: int = 2026, cases: int = 3500) ->
         accepted = None
         if stage == "not_accepted":
             c.status = Status.NOT_ACCEPTED
-            c.refusal_reason = rng.choice(
+            c.refusal_reason = rng.choice(  # only reasons that apply to the kind (services.case_refuse)
                 [
-                    RefusalReason.NOT_COMPETENT,
-                    RefusalReason.INCOMPLETE,
-                    RefusalReason.DUPLICATE,
-                    RefusalReason.WITHDRAWN,
+                    r
+                    for r in (
+                        RefusalReason.NOT_COMPETENT,
+                        RefusalReason.INCOMPLETE,
+                        RefusalReason.DUPLICATE,
+                        RefusalReason.WITHDRAWN,
+                    )
+                    if r in refusal_reasons_for(kind)
                 ]
             )
             c.closed_on = min(today, received + timedelta(days=rng.randint(2, 9)))

@@ -30,6 +30,7 @@ DEADLINE_CHOICES = [
     ("overdue", _("Overdue")),
     ("soon", _("Due within 7 days")),
     ("open", _("Open")),
+    ("awaiting_answer", _("Concluded, answer not yet sent")),
     ("late_done", _("Resolved late")),
 ]
 
@@ -66,15 +67,19 @@ class CaseFilter(StyledFilterSet):
         fields = ["q", "kind", "status", "deadline", "field", "channel", "urgency", "is_collective"]
 
     def filter_deadline(self, qs, name, value):
+        from danvan.cases.selectors import AWAITING_ANSWER, BEING_RESOLVED
+
         today = timezone.localdate()
-        if value == "overdue":
-            return qs.filter(status__in=OPEN_STATUSES, due_on__lt=today)
+        if value == "overdue":  # as the overdue list and the figures: being resolved, past the deadline
+            return qs.filter(BEING_RESOLVED, due_on__lt=today)
         if value == "soon":
             return qs.filter(
                 status__in=OPEN_STATUSES, due_on__gte=today, due_on__lte=today + timezone.timedelta(days=7)
             )
         if value == "open":
-            return qs.filter(status__in=OPEN_STATUSES)
+            return qs.filter(BEING_RESOLVED)
+        if value == "awaiting_answer":
+            return qs.filter(AWAITING_ANSWER)
         if value == "late_done":
             from django.db.models import F
 

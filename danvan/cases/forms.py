@@ -25,6 +25,7 @@ from danvan.cases.models import (
     ReceptionStatus,
     RefusalReason,
     Urgency,
+    refusal_reasons_for,
 )
 from danvan.core.forms import StyledForm
 from danvan.structure.forms import (
@@ -219,6 +220,12 @@ class AcceptForm(NoteForm):
 class RefuseForm(StyledForm):
     reason = forms.ChoiceField(label=_("Legal reason"), choices=RefusalReason.choices)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, kind: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind:  # only the reasons that apply to the case's kind (the service refuses the others)
+            allowed = set(refusal_reasons_for(kind))
+            self.fields["reason"].choices = [c for c in RefusalReason.choices if c[0] in allowed]
 
 
 class AssignForm(NoteForm):
@@ -489,12 +496,25 @@ class DialogueForm(StyledForm):
 
 
 class QuestionForm(StyledForm):
+    """A question raised at a dialogue session, and the answer given there (if any)."""
+
     asked_by = forms.CharField(label=_("Raised by"), max_length=200, required=False)
     question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 2}))
     answer = forms.CharField(
         label=_("Answer given"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     answered_by = forms.CharField(label=_("Answered by"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        placeholders = {
+            "question": _("What the citizen raised"),
+            "asked_by": _("Name, village"),
+            "answer": _("The answer given at the session (if any)"),
+            "answered_by": _("Name, position"),
+        }
+        for name, text in placeholders.items():
+            self.fields[name].widget.attrs["placeholder"] = text
 
 
 class AnswerQuestionForm(StyledForm):
@@ -538,14 +558,16 @@ class ReceptionSessionForm(StyledForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["position"].queryset = ReceptionRequirement.objects.filter(is_active=True)
         from danvan.structure import selectors as structure_selectors
 
+        units = structure_selectors.unit_choices(actor=actor, levels=[UnitLevel.PROVINCE, UnitLevel.COMMUNE])
+        # only the positions of the levels of the units the user may choose (a ward officer: the commune's)
+        levels = set(units.order_by().values_list("level", flat=True).distinct())
+        self.fields["position"].queryset = ReceptionRequirement.objects.filter(
+            is_active=True, level__in=levels
+        ).order_by("level", "pk")
         unit = ScopedChoiceField(label=_("Unit"), label_from=unit_label)
-        unit.limit(
-            structure_selectors.unit_choices(actor=actor, levels=[UnitLevel.PROVINCE, UnitLevel.COMMUNE]),
-            choices_url("unit", levels="province,commune"),
-        )
+        unit.limit(units, choices_url("unit", levels="province,commune"))
         self.fields["unit"] = unit
         self.fields["organisation"] = _body_field(actor, label=_("Body"))
         self.order_fields(["unit", "organisation", "position", "leader_name", "on"])

@@ -21,6 +21,13 @@ def cards(actor) -> list[HomeCard]:
         HomeCard(section, _("Overdue cases"), counts["overdue"], reverse("cases:case-overdue"), "danger", 21),
         HomeCard(
             section,
+            _("Concluded, answer not yet sent"),
+            counts["awaiting_answer"],
+            f"{cases}?deadline=awaiting_answer",
+            order=21,
+        ),
+        HomeCard(
+            section,
             _("Awaiting acceptance"),
             counts["received"],
             f"{cases}?status={Status.RECEIVED}",

@@ -25,7 +25,7 @@ PLACEHOLDERS = {
     "parent_body": "Cơ quan chủ quản (dòng trên của tiêu đề)",
     "body_name": "Tên cơ quan giải quyết (in hoa)",
     "body_name_title": "Tên cơ quan giải quyết (trong câu)",
-    "place_name": "Địa danh (tỉnh, thành phố)",
+    "place_name": "Địa danh (xã, phường của cơ quan cấp xã; tỉnh, thành phố của cơ quan cấp tỉnh)",
     "date_line": "Ngày tháng năm ban hành",
     "case_reference": "Mã hồ sơ",
     "tracking_code": "Mã tra cứu của công dân",
@@ -129,10 +129,33 @@ def place_name(unit) -> str:
     return place
 
 
+UNIT_PREFIXES = ("Tỉnh ", "Thành phố ", "Xã ", "Phường ", "Thị trấn ", "Đặc khu ")
+
+
+def document_place(unit) -> str:
+    """The place named before the date of a document issued at ``unit`` (Decree 30/2020/NĐ-CP, Appendix I):
+    a commune-level body writes its commune's own name ("Phú Khương, ngày …"), a province-level body its
+    province's ("Vĩnh Long, ngày …"); a village counts as its commune; without "Tỉnh", "Xã", "Phường"…
+    The one rule of the cases module's letters, reports and minutes."""
+    from danvan.structure.models import UnitLevel
+
+    if unit is None:
+        return ""
+    if unit.level == UnitLevel.VILLAGE and unit.parent_id:
+        unit = unit.parent
+    if unit.level != UnitLevel.COMMUNE:
+        return place_name(unit)
+    name = unit.name
+    for prefix in UNIT_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
 def values_for(case: Case, *, addressee: dict, actor, extra: dict) -> dict[str, str]:
     today = timezone.localdate()
     parent_body, body_name = issuing_body(case.handling_org, case.unit)
-    place = place_name(case.unit)
+    place = document_place(case.handling_org.unit if case.handling_org_id else case.commune or case.unit)
     extension = (case.deadline_basis.get("extensions") or [{}])[-1]
     resolution = case.deadline_basis.get("resolution", {})
     values = {

@@ -127,6 +127,34 @@ class RefusalReason(models.TextChoices):
     OTHER = "other", _("Other reason (see the note)")
 
 
+_GENERIC_REFUSALS = (RefusalReason.WITHDRAWN, RefusalReason.DUPLICATE, RefusalReason.OTHER)
+REFUSAL_REASONS_BY_KIND = {
+    # Law on Complaints 2011, art. 8, 9, 11
+    "complaint": (
+        RefusalReason.NOT_COMPETENT,
+        RefusalReason.TIME_BARRED,
+        RefusalReason.ALREADY_RESOLVED,
+        RefusalReason.IN_COURT,
+        RefusalReason.NO_CAPACITY,
+        RefusalReason.INCOMPLETE,
+        *_GENERIC_REFUSALS,
+    ),
+    # Law on Denunciations 2018, art. 23, 25, 29
+    "denunciation": (
+        RefusalReason.INCOMPLETE,
+        RefusalReason.ANONYMOUS,
+        RefusalReason.NO_BASIS,
+        *_GENERIC_REFUSALS,
+    ),
+}
+
+
+def refusal_reasons_for(kind: str) -> tuple[str, ...]:
+    """The reasons for not accepting a case of ``kind``: a report, recommendation or comment has only the
+    generic ones (the laws' grounds are for complaints and denunciations)."""
+    return REFUSAL_REASONS_BY_KIND.get(kind, _GENERIC_REFUSALS)
+
+
 class DayType(models.TextChoices):
     CALENDAR = "calendar", _("Calendar days")
     WORKING = "working", _("Working days")
@@ -621,16 +649,25 @@ class CaseDocument(models.Model):
 
 
 class Rating(models.Model):
-    """The citizen's rating of the answer (public portal, with the tracking code)."""
+    """The citizen's rating of an answer (public portal, with the tracking code). A reopened case is answered
+    again and rated again: the earlier ratings stay as its history (``is_current`` False); only the rating
+    of the latest answer counts in the satisfaction index."""
 
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="rating")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ratings")
     satisfied = models.BooleanField(_("satisfied"))
     comment = models.TextField(_("comment"), blank=True)
     at = models.DateTimeField(_("time"), default=timezone.now)
+    is_current = models.BooleanField(_("rates the latest answer"), default=True)
 
     class Meta:
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(is_current=True), name="cases_rating_one_current_per_case"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {'+' if self.satisfied else '-'}"

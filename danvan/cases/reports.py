@@ -77,6 +77,7 @@ def figures_xlsx(figures: Figures) -> bytes:
         ws.append([label, figures.totals.get(key, 0)])
     ws.append([_("Open today"), figures.open_now])
     ws.append([_("Overdue today"), figures.overdue_now])
+    ws.append([_("Concluded, answer not yet sent"), figures.awaiting_answer_now])
     ws.append([_("Answers rated"), figures.satisfaction["rated"]])
     ws.append([_("Satisfaction index (%)"), figures.satisfaction["index"]])
     for title, first, rows in _sections(figures):
@@ -162,7 +163,7 @@ def issuer(actor, *, unit_body=None):
 
 def figures_docx(figures: Figures, *, actor=None, scope: str = "") -> bytes:
     """The figures as a report in the administrative format (Decree 30/2020/NĐ-CP), issued by the body the
-    user works for, dated in the user's province."""
+    user works for, dated at its seat (``letters.document_place``)."""
     from danvan.cases import letters
 
     document = letters.new_document()
@@ -171,7 +172,7 @@ def figures_docx(figures: Figures, *, actor=None, scope: str = "") -> bytes:
     parent_body, body_name = letters.issuing_body(body, unit)
     if not body_name:
         parent_body = scope
-    place = letters.place_name(unit)
+    place = letters.document_place(body.unit if body is not None else unit)
     letters.official_header(
         document,
         parent_body=parent_body.upper(),
@@ -198,6 +199,10 @@ def figures_docx(figures: Figures, *, actor=None, scope: str = "") -> bytes:
         "open": _num(figures.open_now),
         "overdue": _num(figures.overdue_now),
     }
+    if figures.awaiting_answer_now:
+        summary += " " + _(
+            "%(n)s more cases are concluded but their decision or answer is not yet sent (not counted as open)."
+        ) % {"n": _num(figures.awaiting_answer_now)}
     letters._para(document, summary, align="justify", indent=True)
     if sat["rated"]:
         letters._para(
@@ -244,7 +249,8 @@ def minutes_docx(dialogue, *, questions, commitments) -> bytes:
         parent_body=(org.parent.name if org and org.parent_id else dialogue.unit.name).upper(),
         body_name=(org.name if org else "").upper(),
         number=_("No.:       /%(symbol)s-…") % {"symbol": "BB"},
-        place_date=f"{dialogue.unit.name}, {letters.date_line(dialogue.held_on)}",
+        place_date=f"{letters.document_place(org.unit if org else dialogue.unit) or '…'}, "
+        f"{letters.date_line(dialogue.held_on)}",
     )
     letters._para(document, "")
     letters._para(document, _("MINUTES"), bold=True, align="center", space_after=0)

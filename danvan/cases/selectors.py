@@ -29,6 +29,7 @@ from danvan.cases.models import (
     EventKind,
     Kind,
     Notification,
+    Rating,
     ReceptionRequirement,
     ReceptionSession,
     ReceptionStatus,
@@ -39,6 +40,12 @@ from danvan.core.text import fold
 from danvan.structure.models import Unit, UnitLevel
 
 HEAD_PERM = "cases.head_case"
+
+# One definition for the dashboard, the home cards, the overdue list, the list filters and the figures:
+# a case is "being resolved" (and can be "overdue") until its conclusion or decision; a concluded case whose
+# answer or decision is not sent yet is counted apart ("concluded, answer not yet sent"), never as open.
+BEING_RESOLVED = Q(status__in=OPEN_STATUSES, concluded_on__isnull=True)
+AWAITING_ANSWER = Q(status=Status.CONCLUDED)
 
 # --- heads of handling bodies --------------------------------------------------------------------------
 
@@ -106,10 +113,13 @@ def may_read_identity(user, case: Case) -> bool:
     if case.kind != Kind.DENUNCIATION or user is None or not getattr(user, "is_authenticated", False):
         return False
     row = (
-        Case.objects.visible_to(user).filter(pk=case.pk).values("handler_id", "unit_path", "org_path").first()
+        Case.objects.visible_to(user)
+        .filter(pk=case.pk)
+        .values("handler_id", "unit_path", "org_path", "status")
+        .first()
     )
-    if row is None:
-        return False
+    if row is None or row["status"] == Status.TRANSFERRED:
+        return False  # transferred: the identity went with the case, the sender keeps nothing of it
     if row["handler_id"] and row["handler_id"] == user.pk:
         return True
     current = Case(pk=case.pk, unit_path=row["unit_path"], org_path=row["org_path"])
@@ -134,7 +144,7 @@ def case_get(*, actor, pk: int, action: str = "view") -> Case | None:
 
 def overdue_cases(*, actor, on: date | None = None):
     on = on or timezone.localdate()
-    return case_list(actor=actor).filter(status__in=OPEN_STATUSES, due_on__lt=on).order_by("due_on", "id")
+    return case_list(actor=actor).filter(BEING_RESOLVED, due_on__lt=on).order_by("due_on", "id")
 
 
 def due_soon_cases(*, actor, on: date | None = None, days: int = 7):
@@ -151,10 +161,12 @@ def my_cases(*, actor):
 
 
 def handler_choices(*, case: Case):
-    """The users who may handle ``case``: ``cases.change_case`` over its body (colleagues' names only)."""
+    """The users who may handle ``case``: ``cases.change_case`` over its body (colleagues' names only).
+    A denunciation's handler reads the denouncer's identity: only users whose scope is the handling body's
+    own unit (not the officers of the levels above, who hold ``change_case`` over every commune)."""
     from danvan.cases.services import _users_with
 
-    return _users_with(case, "cases.change_case")
+    return _users_with(case, "cases.change_case", exact=case.kind == Kind.DENUNCIATION)
 
 
 def case_timeline(*, actor, case: Case) -> list[CaseEvent]:
@@ -164,7 +176,12 @@ def case_timeline(*, actor, case: Case) -> list[CaseEvent]:
 
 
 def case_documents(*, actor, case: Case) -> list[CaseDocument]:
-    return list(CaseDocument.objects.visible_to(actor).filter(case=case).select_related("uploaded_by"))
+    """The documents ``actor`` may see; ``moved`` is set on the confidential ones of a case transferred out
+    (listed, not downloadable: they went with the case to the receiving body)."""
+    docs = list(CaseDocument.objects.visible_to(actor).filter(case=case).select_related("uploaded_by"))
+    for doc in docs:
+        doc.moved = doc.confidential and case.status == Status.TRANSFERRED
+    return docs
 
 
 def related_cases(*, actor, case: Case) -> dict[str, list[Case]]:
@@ -275,7 +292,7 @@ def public_case(*, tracking_code: str) -> PublicCase | None:
     if case is None:
         return None
     status, label = _public_status(case)
-    rating = getattr(case, "rating", None) if hasattr(case, "rating") else None
+    rating = current_rating(case)
     steps = list(case.events.filter(kind__in=PUBLIC_EVENT_KINDS).order_by("at", "id"))
     for e in steps:
         if e.kind == EventKind.RECEIVED and "on" not in e.data:
@@ -341,6 +358,7 @@ class Figures:
     overdue_now: int
     satisfaction: dict[str, Any]
     satisfaction_by_unit: list[dict]
+    awaiting_answer_now: int = 0  # concluded, the answer or decision not yet sent (not in open_now)
 
 
 _FIGURE_COLUMNS = ("received", "accepted", "resolved", "on_time", "late", "open", "overdue", "collective")
@@ -441,8 +459,9 @@ def case_figures(
 
     # Being resolved now, whenever received (the same definition as the "open" column: a concluded case
     # waiting for its answer is counted as resolved, not as open), and of those the overdue: a part of them.
-    open_qs = Case.objects.visible_to(actor).filter(status__in=OPEN_STATUSES, concluded_on__isnull=True)
+    open_qs = Case.objects.visible_to(actor).filter(BEING_RESOLVED)
     now = open_qs.aggregate(open=Count("unit_path"), overdue=Count("unit_path", filter=Q(due_on__lt=on)))
+    awaiting = Case.objects.visible_to(actor).filter(AWAITING_ANSWER).count()
     satisfaction, by_unit_sat = rating_figures(actor=actor, start=start, end=end)
     return Figures(
         start=start,
@@ -454,27 +473,38 @@ def case_figures(
         by_month=by_month,
         open_now=now["open"],
         overdue_now=now["overdue"],
+        awaiting_answer_now=awaiting,
         satisfaction=satisfaction,
         satisfaction_by_unit=by_unit_sat,
     )
 
 
+def current_rating(case: Case) -> Rating | None:
+    """The citizen's rating of the case's latest answer (earlier ones, before a reopening, are history)."""
+    return Rating.objects.filter(case=case, is_current=True).first() if case.pk else None
+
+
+def rating_history(case: Case) -> list[Rating]:
+    """The ratings of earlier answers of a case reopened since, oldest first."""
+    return list(Rating.objects.filter(case=case, is_current=False).order_by("at", "id"))
+
+
 def rating_figures(*, actor, start: date, end: date) -> tuple[dict[str, Any], list[dict]]:
-    """The satisfaction index: the share of satisfied ratings of the answers given in [start, end]."""
+    """The satisfaction index: the share of satisfied ratings of the answers given in [start, end] — of the
+    latest answer of each case (a rating of an answer replaced after a reopening does not count)."""
     from django.utils.translation import gettext as _
 
-    qs = Case.objects.visible_to(actor).filter(
-        answered_on__gte=start, answered_on__lte=end, rating__isnull=False
-    )
-    total = qs.aggregate(n=Count("pk"), yes=Count("pk", filter=Q(rating__satisfied=True)))
+    cases = Case.objects.visible_to(actor).filter(answered_on__gte=start, answered_on__lte=end)
+    qs = Rating.objects.filter(is_current=True, case__in=cases.values("pk"))
+    total = qs.aggregate(n=Count("pk"), yes=Count("pk", filter=Q(satisfied=True)))
     rows = list(
-        qs.values("commune_id", "commune__name")
-        .annotate(n=Count("pk"), yes=Count("pk", filter=Q(rating__satisfied=True)))
+        qs.values("case__commune_id", "case__commune__name")
+        .annotate(n=Count("pk"), yes=Count("pk", filter=Q(satisfied=True)))
         .order_by("-n")
     )
     by_unit = [
         {
-            "label": r["commune__name"] or _("Province level"),
+            "label": r["case__commune__name"] or _("Province level"),
             "rated": r["n"],
             "satisfied": r["yes"],
             "index": round(100 * r["yes"] / r["n"], 1) if r["n"] else None,
@@ -586,9 +616,31 @@ def required_days(requirement: ReceptionRequirement, start: date, end: date) -> 
     return requirement.min_days * months
 
 
+COMPLIANCE_MAX_UNITS = 500
+
+
+class ComplianceRows(list):
+    """The rows of the compliance page; ``truncated``: more units were in scope than the page lists (it says so)."""
+
+    truncated: bool = False
+
+
+def _reception_units_q(actor) -> Q | None:
+    """The units whose reception sessions ``actor`` may see all of (``cases.view_receptionsession`` over the
+    unit, not narrowed to one organisation: an organisation's officer does not see the leaders' sessions, and
+    their absence would read as a leader's failure). None: every unit (superuser)."""
+    if getattr(actor, "is_superuser", False):
+        return None
+    condition = Q(pk__in=[])
+    for scope in user_scopes(actor, "cases.view_receptionsession"):
+        if not scope.org_path:
+            condition |= Q(path__startswith=scope.unit_path)
+    return condition
+
+
 def reception_compliance(*, actor, year: int, month: int) -> list[ComplianceRow]:
-    """For each unit in scope and each position required at its level: days owed in the month, days held,
-    days still planned."""
+    """For each unit whose sessions ``actor`` may see and each position required at its level: days owed in
+    the month, days held, days still planned. At most ``COMPLIANCE_MAX_UNITS`` units, said by ``truncated``."""
     start = date(year, month, 1)
     end = date(year, month, pycalendar.monthrange(year, month)[1])
     requirements = list(ReceptionRequirement.objects.filter(is_active=True))
@@ -598,9 +650,13 @@ def reception_compliance(*, actor, year: int, month: int) -> list[ComplianceRow]
         seed_requirements()
         requirements = list(ReceptionRequirement.objects.filter(is_active=True))
     levels = {r.level for r in requirements}
-    units = list(
-        Unit.objects.visible_to(actor).filter(level__in=levels, valid_to__isnull=True).order_by("path")[:500]
-    )
+    units_q = _reception_units_q(actor)
+    units_qs = Unit.objects.visible_to(actor).filter(level__in=levels, valid_to__isnull=True)
+    if units_q is not None:
+        units_qs = units_qs.filter(units_q)
+    units = list(units_qs.order_by("path")[: COMPLIANCE_MAX_UNITS + 1])
+    truncated = len(units) > COMPLIANCE_MAX_UNITS
+    units = units[:COMPLIANCE_MAX_UNITS]
     sessions = (
         ReceptionSession.objects.visible_to(actor)
         .filter(on__gte=start, on__lte=end, unit__in=units)
@@ -610,7 +666,8 @@ def reception_compliance(*, actor, year: int, month: int) -> list[ComplianceRow]
     counts: dict[tuple[int, int, str], int] = {}
     for s in sessions:
         counts[(s["unit_id"], s["position_id"], s["status"])] = s["days"]
-    rows = []
+    rows = ComplianceRows()
+    rows.truncated = truncated
     for unit in units:
         for req in requirements:
             if req.level != unit.level:
@@ -630,11 +687,13 @@ def reception_compliance(*, actor, year: int, month: int) -> list[ComplianceRow]
 def home_counts(*, actor) -> dict[str, int]:
     on = timezone.localdate()
     qs = Case.objects.visible_to(actor).filter(status__in=OPEN_STATUSES)
-    counts = qs.aggregate(  # index-only over the partial index of open cases (see case_figures)
-        open=Count("unit_path"),
-        overdue=Count("unit_path", filter=Q(due_on__lt=on)),
+    resolving = Q(concluded_on__isnull=True)  # BEING_RESOLVED within the open statuses
+    counts = qs.aggregate(  # over the partial index of open cases (see case_figures)
+        open=Count("unit_path", filter=resolving),
+        overdue=Count("unit_path", filter=resolving & Q(due_on__lt=on)),
+        awaiting_answer=Count("unit_path", filter=AWAITING_ANSWER),
         received=Count("unit_path", filter=Q(status=Status.RECEIVED)),
-        mine=Count("unit_path", filter=Q(handler=actor)),
+        mine=Count("unit_path", filter=resolving & Q(handler=actor)),
     )
     counts["commitments_overdue"] = open_commitments_overdue(actor=actor, on=on).count()
     return counts

@@ -65,6 +65,7 @@ from danvan.cases.models import (
     Stage,
     Status,
     Urgency,
+    refusal_reasons_for,
 )
 from danvan.cases.selectors import HEAD_PERM, is_head_of, may_read_identity
 from danvan.core import crypto
@@ -522,6 +523,11 @@ def case_refuse(*, actor, case: Case, reason: str, note: str = "") -> Case:
     )
     if reason not in RefusalReason.values:
         raise ValidationError(_("Choose the legal reason for not accepting the case."))
+    if reason not in refusal_reasons_for(case.kind):
+        raise ValidationError(
+            _("This reason does not apply to a case of this kind (%(kind)s): choose one that does.")
+            % {"kind": case.get_kind_display().lower()}
+        )
     if reason == RefusalReason.OTHER and not clean(note):
         raise ValidationError(_("Explain the reason in the note."))
     case.status = Status.NOT_ACCEPTED
@@ -541,6 +547,21 @@ def may_handle(user, case: Case) -> bool:
     return has_scope_permission(user, "cases.change_case", case.unit_path, case.org_path or None)
 
 
+def _check_denunciation_assignment(actor, case: Case, handler) -> None:
+    """The handler of a denunciation reads the denouncer's identity (Law on Denunciations 2018, art. 47): only
+    the head of the handling body assigns them, and only among the officers of that body's own unit."""
+    if not is_head_of(actor, case):
+        raise ValidationError(
+            _("Only the head of the handling body may assign the handler of a denunciation.")
+        )
+    from danvan.cases.selectors import handler_choices
+
+    if not handler_choices(case=case).filter(pk=handler.pk).exists():
+        raise ValidationError(
+            _("The handler of a denunciation must be an officer of the handling body's own unit.")
+        )
+
+
 @transaction.atomic
 def case_assign(*, actor, case: Case, handler, note: str = "") -> Case:
     case = _lock(case)
@@ -552,6 +573,8 @@ def case_assign(*, actor, case: Case, handler, note: str = "") -> Case:
     )
     if handler is None or not handler.is_active or not may_handle(handler, case):
         raise ValidationError(_("The handler must be an active user allowed to handle cases of this body."))
+    if case.kind == Kind.DENUNCIATION:
+        _check_denunciation_assignment(actor, case, handler)
     previous = case.handler_id
     case.handler = handler
     case.assigned_at = timezone.now()
@@ -650,6 +673,12 @@ def case_extend(
         )
     case.extension_count += 1
     case.resolution_due = new_due
+    resolution = case.deadline_basis.get("resolution")
+    if resolution:  # the deadline card says the limit in force now, not the one before the extension
+        if case.kind == Kind.COMPLAINT:
+            resolution.update(days=new_days, due=new_due.isoformat(), extended=True)
+        else:
+            resolution.update(days=resolution.get("days", 0) + days, due=new_due.isoformat(), extended=True)
     case.deadline_basis.setdefault("extensions", []).append(
         {
             "decision": decision_number,
@@ -791,7 +820,9 @@ def case_reopen(*, actor, case: Case, reason: str) -> Case:
     case.closed_on = None
     _refresh_due(case)
     case.save()
-    _event(case, EventKind.REOPENED, actor, reason, due=case.due_on)
+    # The citizen rates the new answer; the rating of the old one is kept as history, no longer counted.
+    earlier = Rating.objects.filter(case=case, is_current=True).update(is_current=False)
+    _event(case, EventKind.REOPENED, actor, reason, due=case.due_on, earlier_ratings=earlier)
     return case
 
 
@@ -835,6 +866,16 @@ def _copy_to(case: Case, *, actor, to_org: Organisation) -> Case:
             from_citizen=doc.from_citizen,
             uploaded_by=doc.uploaded_by,
             uploaded_at=doc.uploaded_at,
+        )
+    moved = [doc.pk for doc in case.documents.all() if doc.confidential]
+    if moved:
+        # The receiving body's copies are the ones to use; the sender keeps only their names, "moved with
+        # the case" (document_open refuses them, the case page lists them without a link).
+        access_log_record(
+            actor=actor,
+            obj=case,
+            field="denouncer_identity",
+            purpose="confidential documents moved with the transferred case",
         )
     identity = DenouncerIdentity.objects.filter(case=case).first()
     if identity is not None:
@@ -909,6 +950,16 @@ def case_appeal(
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise _deny()
     to_org = _target_body(to_unit, to_type)
+    first_seat = case.handling_org.unit_path if case.handling_org_id else case.unit_path
+    if not (first_seat.startswith(to_org.unit_path) and len(to_org.unit_path) < len(first_seat)):
+        # Law on Complaints 2011, art. 7, 18-21: the second instance is the direct superior's
+        raise ValidationError(
+            _(
+                "A second-instance complaint goes to a body of a higher level than the one that decided the "
+                "first instance (%(body)s): choose the body above it."
+            )
+            % {"body": case.handling_org.name if case.handling_org_id else case.unit.name}
+        )
     _require(actor, "cases.add_case", (to_org.unit_path, to_org.path))
     new = _create(
         actor=actor,
@@ -1014,10 +1065,18 @@ def case_document_add(*, actor, case: Case, file, kind: str, confidential: bool 
     return _document_save(case, file, kind=kind, actor=actor, confidential=confidential)
 
 
+def document_moved(document: CaseDocument) -> bool:
+    """A confidential document of a case transferred out: it went with the case (and with the denouncer's
+    identity) to the receiving body, and the sender may no longer open it."""
+    return document.confidential and document.case.status == Status.TRANSFERRED
+
+
 def document_open(*, actor, document: CaseDocument, request=None):
     """The file of a document ``actor`` may see; a confidential one is logged as a read of the identity."""
     if not CaseDocument.objects.visible_to(actor).filter(pk=document.pk).exists():
         raise PermissionDenied
+    if document_moved(document):
+        raise PermissionDenied(_("This confidential document was moved with the case to the receiving body."))
     if document.confidential:
         access_log_record(
             actor=actor,
@@ -1050,6 +1109,10 @@ def denouncer_identity_read(*, actor, case: Case, purpose: str = "", request=Non
 def denouncer_identity_update(*, actor, case: Case, citizen: CitizenData, request=None) -> None:
     if not may_read_identity(actor, case):
         raise PermissionDenied(_("Only the assigned handler and the head of the handling body may see this."))
+    if Case.objects.filter(pk=case.pk, status=Status.TRANSFERRED).exists():
+        raise ValidationError(
+            _("The case was transferred: the denouncer's identity went with it to the receiving body.")
+        )
     _store_identity(case, citizen)
     access_log_record(actor=actor, obj=case, field="denouncer_identity", purpose="update", request=request)
 

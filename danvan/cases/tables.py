@@ -99,7 +99,7 @@ class DialogueTable(tables.Table):
     held_on = tables.DateColumn(verbose_name=_("Date"), format="d/m/Y")
     unit = tables.Column(verbose_name=_("Unit"), accessor="unit__name")
     chair_name = tables.Column(verbose_name=_("Chaired by"))
-    participant_count = tables.Column(verbose_name=pgettext_lazy("dialogue", "Participants"))
+    participant_count = tables.Column(verbose_name=_("Number of participants"))  # a head-count, not who
     status = tables.Column(verbose_name=_("Status"))
 
     class Meta:

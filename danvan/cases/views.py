@@ -151,8 +151,9 @@ class CaseDetailView(ObjectMixin, TemplateView):
             letter_kinds=[(k, LetterKind(k).label) for k in letters.letter_kinds_for(case)]
             if may_change
             else [],
-            actions=_actions(case, may_change, is_head),
-            rating=getattr(case, "rating", None) if hasattr(case, "rating") else None,
+            actions=_actions(case, may_change, is_head, selectors.is_head_of(user, case)),
+            rating=selectors.current_rating(case),
+            earlier_ratings=selectors.rating_history(case),
             visible_parent=case.parent_id
             and Case.objects.visible_to(user).filter(pk=case.parent_id).exists(),
             visible_source=case.transferred_from_id
@@ -162,7 +163,9 @@ class CaseDetailView(ObjectMixin, TemplateView):
         return context
 
 
-def _actions(case: Case, may_change: bool, is_head: bool) -> list[tuple[str, str, str]]:
+def _actions(
+    case: Case, may_change: bool, is_head: bool, heads_body: bool = False
+) -> list[tuple[str, str, str]]:
     """The steps offered on the case page: (url name, label, button style)."""
     if not may_change:
         return []
@@ -174,7 +177,9 @@ def _actions(case: Case, may_change: bool, is_head: bool) -> list[tuple[str, str
             ("case-refuse", _("Do not accept"), "outline-danger"),
             ("case-duplicate", _("Duplicate of…"), "outline-secondary"),
         ]
-    if s in (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS):
+    if s in (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS) and (
+        case.kind != Kind.DENUNCIATION or heads_body  # a denunciation's handler: the head's decision
+    ):
         out.append(
             (
                 "case-assign",
@@ -185,7 +190,8 @@ def _actions(case: Case, may_change: bool, is_head: bool) -> list[tuple[str, str
     if s == Status.ASSIGNED:
         out.append(("case-start", _("Start handling"), "primary"))
     if s in HANDLING_STATUSES and case.kind in (Kind.COMPLAINT, Kind.DENUNCIATION) and is_head:
-        out.append(("case-extend", _("Extend"), "outline-warning"))
+        if _may_still_extend(case):
+            out.append(("case-extend", _("Extend"), "outline-warning"))
     if s in HANDLING_STATUSES:
         out.append(("case-conclude", _("Conclude"), "outline-primary"))
     if s in (*HANDLING_STATUSES, Status.CONCLUDED):
@@ -206,6 +212,17 @@ def _actions(case: Case, may_change: bool, is_head: bool) -> list[tuple[str, str
     ):
         out.append(("case-appeal", _("Appeal (second instance)"), "outline-secondary"))
     return out
+
+
+def _may_still_extend(case: Case) -> bool:
+    """A complaint is extended once; a denunciation as often as its rule allows a very complex case (the
+    service says which complexity allows how many)."""
+    if case.kind == Kind.COMPLAINT:
+        return case.extension_count < 1
+    rule = services.rule_for(case.kind, "resolution", case.instance)
+    if rule is None:
+        return False
+    return case.extension_count < max(rule.max_extensions_complex, rule.max_extensions_very_complex)
 
 
 class CaseActionView(ObjectMixin, View):
@@ -250,10 +267,17 @@ class CaseActionView(ObjectMixin, View):
             except ValidationError as exc:
                 for message in _errors(exc):
                     form.add_error(None, message)
+            except PermissionDenied as exc:
+                # refused where the step would act (another body, another unit): said on the form, with
+                # what was typed, not a bare 403 page
+                form.add_error(None, self.denied_message(exc))
             else:
                 messages.success(request, self.done_message())
                 return redirect(self.success_url(result))
         return self.render(form, status=400)
+
+    def denied_message(self, exc: PermissionDenied) -> str:
+        return str(exc) or _("You do not have permission to do this in this unit.")
 
     def done_message(self) -> str:
         # what was done, not just "saved": the officer may have a list of cases to walk through
@@ -346,6 +370,9 @@ class CaseRefuseView(CaseActionView):
     title = gettext_lazy("Do not accept the case")
     submit_label = gettext_lazy("Do not accept")
     danger = True
+
+    def get_form_kwargs(self):
+        return {"kind": self.object.kind}
 
     def perform(self, form):
         return services.case_refuse(
@@ -502,6 +529,12 @@ class CaseAppealView(CaseActionView):
         if not self.request.user.has_perm("cases.add_case"):
             raise PermissionDenied
 
+    def denied_message(self, exc):
+        return _(
+            "You may not record cases for this body. Ask the body above to record the second complaint, or "
+            "transfer the petition to it."
+        )
+
     def perform(self, form):
         return services.case_appeal(
             actor=self.request.user,
@@ -601,6 +634,8 @@ class CaseIdentityView(ObjectMixin, View):
     model = Case
 
     def check(self):
+        if self.object.status == Status.TRANSFERRED:
+            raise Http404  # the identity went with the case to the receiving body: nothing is left here
         if not selectors.may_read_identity(self.request.user, self.object):
             raise PermissionDenied
 
@@ -616,14 +651,19 @@ class CaseIdentityView(ObjectMixin, View):
         self.check()
         form = forms.IdentityForm(request.POST)
         if form.is_valid():
-            services.denouncer_identity_update(
-                actor=request.user,
-                case=self.object,
-                citizen=services.CitizenData(**form.cleaned_data),
-                request=request,
-            )
-            messages.success(request, _("The denouncer's identity was saved (encrypted)."))
-            return redirect("cases:case-identity", pk=self.object.pk)
+            try:
+                services.denouncer_identity_update(
+                    actor=request.user,
+                    case=self.object,
+                    citizen=services.CitizenData(**form.cleaned_data),
+                    request=request,
+                )
+            except ValidationError as exc:
+                for message in _errors(exc):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("The denouncer's identity was saved (encrypted)."))
+                return redirect("cases:case-identity", pk=self.object.pk)
         return self.render({}, form, status=400)
 
     def render(self, identity, form, status=200):
@@ -933,6 +973,15 @@ class DialogueDetailView(ObjectMixin, TemplateView):
     model = Dialogue
     template_name = "cases/dialogue_detail.html"
 
+    @classmethod
+    def page(cls, request, dialogue, *, status=200, **forms_given):
+        """The session's page with the forms given (bound, with their errors and what was typed)."""
+        view = cls(request=request, kwargs={"pk": dialogue.pk})
+        view.object = dialogue
+        context = view.get_context_data()
+        context.update(forms_given)
+        return render(request, cls.template_name, context, status=status)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
@@ -1006,15 +1055,22 @@ class DialogueQuestionAddView(ObjectMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
+        from danvan.structure.forms import mark_invalid
+
         form = forms.QuestionForm(request.POST)
         if form.is_valid():
             try:
                 services.dialogue_question_add(actor=request.user, dialogue=self.object, **form.cleaned_data)
             except ValidationError as exc:
-                messages.error(request, " ".join(_errors(exc)))
-        else:
-            messages.error(request, _("Enter the question."))
-        return redirect(self.object.get_absolute_url())
+                for message in _errors(exc):
+                    form.add_error(None, message)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or _("Not allowed."))
+            else:
+                messages.success(request, _("The question was added."))
+                return redirect(self.object.get_absolute_url())
+        mark_invalid(form)  # what was typed stays, with the error on its field
+        return DialogueDetailView.page(request, self.object, status=400, question_form=form)
 
 
 class DialogueCommitmentAddView(ObjectMixin, View):
@@ -1044,10 +1100,20 @@ class DialogueCommitmentAddView(ObjectMixin, View):
                     question=question,
                 )
             except ValidationError as exc:
-                messages.error(request, " ".join(_errors(exc)))
-        else:
-            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect(self.object.get_absolute_url())
+                if hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
+                    form.add_error(None, exc)  # on its field ("due_on")
+                else:
+                    for message in _errors(exc):
+                        form.add_error(None, message)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or _("Not allowed."))
+            else:
+                messages.success(request, _("The commitment was added."))
+                return redirect(self.object.get_absolute_url())
+        from danvan.structure.forms import mark_invalid
+
+        mark_invalid(form)  # what was typed stays, with the error on its field
+        return DialogueDetailView.page(request, self.object, status=400, commitment_form=form)
 
 
 class DialogueMinutesView(ObjectMixin, View):
@@ -1285,7 +1351,11 @@ class ReceptionUpdateView(ObjectMixin, ReceptionFormMixin, View):
         )
 
 
-class ReceptionComplianceView(LoginRequiredMixin, TemplateView):
+class ReceptionComplianceView(PermissionMixin, TemplateView):
+    """Only for users who may see the reception sessions: anyone else would read "below the minimum" for
+    leaders whose sessions they cannot see."""
+
+    permission = "cases.view_receptionsession"
     template_name = "cases/compliance.html"
 
     def get_context_data(self, **kwargs):
@@ -1303,6 +1373,8 @@ class ReceptionComplianceView(LoginRequiredMixin, TemplateView):
             months=range(1, 13),
             page_title=_("Reception compliance"),
             missing=sum(1 for r in rows if not r.compliant),
+            truncated=getattr(rows, "truncated", False),
+            max_units=selectors.COMPLIANCE_MAX_UNITS,
         )
         return context
 
@@ -1626,6 +1698,8 @@ class PublicSubmitView(View):
                 "form": form,
                 "page_title": _("Send a report, recommendation or comment"),
                 "public_kinds": PUBLIC_KINDS,
+                # a browser cannot refill a file input: the citizen must be told to attach the files again
+                "files_lost": bool(request.FILES),
             },
             status=400,
         )

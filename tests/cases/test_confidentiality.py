@@ -39,7 +39,8 @@ def denunciation(cw):
         citizen=services.CitizenData(name=NAME, phone=PHONE, address=ADDRESS, id_number="079201009999"),
     )
     case = services.case_accept(actor=officer, case=case)
-    case = services.case_assign(actor=officer, case=case, handler=cw.users["reception_ca_2"])
+    # the head of the handling body decides who handles a denunciation
+    case = services.case_assign(actor=cw.users["head_ca"], case=case, handler=cw.users["reception_ca_2"])
     pdf = SimpleUploadedFile(
         "don-to-cao.pdf", b"%PDF-1.4 " + NAME.encode() + b" signed", content_type="application/pdf"
     )
@@ -92,10 +93,88 @@ def test_only_the_handler_and_the_head_may_read_and_each_read_is_logged(cw, denu
 
 
 def test_reassignment_takes_the_right_away(cw, denunciation):
-    services.case_assign(actor=cw.users["reception_ca"], case=denunciation, handler=cw.users["reception_ca"])
+    services.case_assign(actor=cw.users["head_ca"], case=denunciation, handler=cw.users["reception_ca"])
     with pytest.raises(PermissionDenied):
         services.denouncer_identity_read(actor=cw.users["reception_ca_2"], case=denunciation)
     assert services.denouncer_identity_read(actor=cw.users["reception_ca"], case=denunciation)["name"] == NAME
+
+
+def test_an_officer_cannot_assign_a_denunciation_to_themselves_nor_the_province_take_it(cw, denunciation):
+    from django.core.exceptions import ValidationError
+
+    # an officer of the body (not its head) may not pick the handler, not even herself
+    with pytest.raises(ValidationError, match="Chỉ thủ trưởng cơ quan giải quyết"):
+        services.case_assign(
+            actor=cw.users["reception_ca"], case=denunciation, handler=cw.users["reception_ca"]
+        )
+    # a province officer holds change_case over every commune, but is not the ward body's head
+    with pytest.raises(ValidationError, match="Chỉ thủ trưởng cơ quan giải quyết"):
+        services.case_assign(
+            actor=cw.users["reception_a"], case=denunciation, handler=cw.users["reception_a"]
+        )
+    # and the head may not give it to an officer of another level either
+    with pytest.raises(ValidationError, match="cán bộ của chính đơn vị"):
+        services.case_assign(actor=cw.users["head_ca"], case=denunciation, handler=cw.users["reception_a"])
+    with pytest.raises(PermissionDenied):
+        services.denouncer_identity_read(actor=cw.users["reception_a"], case=denunciation)
+    with pytest.raises(PermissionDenied):
+        services.denouncer_identity_read(actor=cw.users["reception_ca"], case=denunciation)
+
+
+def test_the_assign_form_offers_only_the_bodys_own_officers_and_only_to_the_head(client, cw, denunciation):
+    from danvan.cases import selectors
+
+    eligible = set(selectors.handler_choices(case=denunciation).values_list("username", flat=True))
+    assert {"reception_ca", "reception_ca_2", "head_ca"} <= eligible
+    assert not eligible & {"reception_a", "head_a", "reception_cb"}
+    client.force_login(cw.users["reception_ca"])
+    assert (
+        f"/cases/{denunciation.pk}/assign/" not in client.get(f"/cases/{denunciation.pk}/").content.decode()
+    )
+    response = client.post(f"/cases/{denunciation.pk}/assign/", {"handler": cw.users["reception_ca"].pk})
+    assert response.status_code == 400
+    assert "Chỉ thủ trưởng cơ quan giải quyết" in response.content.decode()
+    client.force_login(cw.users["head_ca"])
+    form = client.get(f"/cases/{denunciation.pk}/assign/").content.decode()
+    assert "(reception_ca)" in form and "(reception_a)" not in form
+    response = client.post(f"/cases/{denunciation.pk}/assign/", {"handler": cw.users["reception_ca"].pk})
+    assert response.status_code == 302
+    assert Case.objects.get(pk=denunciation.pk).handler == cw.users["reception_ca"]
+
+
+def test_after_a_transfer_the_sender_keeps_nothing_that_names_the_denouncer(client, cw, denunciation):
+    body = cw.bodies["pc_cb"]
+    new = services.case_transfer(
+        actor=cw.users["reception_ca"],
+        case=denunciation,
+        to_unit=body.unit,
+        to_type=body.type,
+        reason="Thẩm quyền",
+    )
+    petition = CaseDocument.objects.get(case=denunciation, kind="petition")
+    assert AccessLog.objects.filter(
+        object_pk=str(denunciation.pk), purpose="confidential documents moved with the transferred case"
+    ).exists()
+    for who in ("head_ca", "reception_ca_2"):  # the sender's head (perhaps the person denounced), the handler
+        client.force_login(cw.users[who])
+        page = client.get(f"/cases/{denunciation.pk}/").content.decode()
+        assert "đã chuyển theo hồ sơ đến cơ quan nhận" in page
+        assert f"/cases/documents/{petition.pk}/" not in page
+        assert client.get(f"/cases/documents/{petition.pk}/").status_code == 403
+        assert client.get(f"/cases/{denunciation.pk}/identity/").status_code == 404
+        assert client.post(f"/cases/{denunciation.pk}/identity/", {"name": "X"}).status_code == 404
+        with pytest.raises(PermissionDenied):
+            services.denouncer_identity_read(actor=cw.users[who], case=denunciation)
+    # the receiving body's copies stay confidential and whole
+    copies = CaseDocument.objects.filter(case=new, confidential=True)
+    assert copies.filter(kind="petition").exists() and copies.count() == 2
+
+
+def test_the_access_log_says_which_letter_in_vietnamese(cw, denunciation):
+    from danvan.core.audit import purpose_label
+
+    log = AccessLog.objects.filter(object_pk=str(denunciation.pk), purpose="letter acceptance").get()
+    assert purpose_label(log.purpose) == "Lập văn bản: Thông báo thụ lý"
 
 
 def _patterns(patterns, prefix=""):

@@ -111,7 +111,7 @@ def test_denunciation_extensions_are_limited_by_complexity(cw):
     assert case.acceptance_due == date(2026, 3, 3)
     case = services.case_accept(actor=officer, case=case, on=date(2026, 3, 2))
     assert case.resolution_due == date(2026, 4, 1)
-    case = services.case_assign(actor=officer, case=case, handler=officer)
+    case = services.case_assign(actor=head, case=case, handler=officer)
     case = services.case_extend(
         actor=head,
         case=case,
@@ -293,8 +293,10 @@ def test_transfer_outside_the_scope_keeps_a_trace(cw):
         not hasattr(Case.objects.get(pk=case.pk), "denouncer_identity")
         or not Case.objects.filter(pk=case.pk, denouncer_identity__isnull=False).exists()
     )
+    from tests.factories import make_user
+
     services.case_assign(
-        actor=cw.users["reception_cb"],
+        actor=make_user("head_cb", "leader", cw.w.commune_b),  # a denunciation: the head assigns
         case=services.case_accept(actor=cw.users["reception_cb"], case=new),
         handler=cw.users["reception_cb"],
     )
