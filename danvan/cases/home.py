@@ -17,7 +17,8 @@ def cards(actor) -> list[HomeCard]:
     section = _("Citizens' cases and dialogue")
     cases = reverse("cases:case-list")
     result = [
-        HomeCard(section, _("Open cases"), counts["open"], cases, order=20),
+        # each card opens the list of exactly the cases it counts
+        HomeCard(section, _("Open cases"), counts["open"], f"{cases}?deadline=open", order=20),
         HomeCard(section, _("Overdue cases"), counts["overdue"], reverse("cases:case-overdue"), "danger", 21),
         HomeCard(
             section,
@@ -40,7 +41,7 @@ def cards(actor) -> list[HomeCard]:
                 section,
                 _("Commitments overdue"),
                 counts["commitments_overdue"],
-                reverse("cases:commitment-list"),
+                reverse("cases:commitment-list") + "?state=overdue",
                 "danger",
                 23,
             )

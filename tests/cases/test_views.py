@@ -13,7 +13,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from danvan.cases import services
-from danvan.cases.models import Case, CaseDocument, Commitment, DialogueQuestion, ReceptionRequirement, Status
+from danvan.cases.models import (
+    Case,
+    CaseDocument,
+    Commitment,
+    DialogueQuestion,
+    ReceptionRequirement,
+    Status,
+    refusal_reasons_for,
+)
 
 pytestmark = pytest.mark.django_db
 MONDAY = "2026-03-02 09:00 +07:00"
@@ -542,6 +550,24 @@ def test_home_page_shows_the_cases_waiting_for_the_user(client, cw, make_user):
     page = client.get("/")
     assert home_card(page, "Đang giải quyết") is None
     assert "Đơn thư, tiếp công dân" not in page.content.decode().split("<main")[-1]
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_each_home_card_opens_the_list_of_what_it_counts(client, cw):
+    """ "Đang giải quyết 60" had opened every case (265): a card's link lists exactly the records it counts."""
+    cw.case()
+    services.case_accept(actor=cw.users["reception_ca"], case=cw.case(title="Cống nghẹt"))
+    done = cw.case(title="Đèn đường hỏng")
+    services.case_refuse(
+        actor=cw.users["reception_ca"], case=done, reason=refusal_reasons_for(done.kind)[0], note="x"
+    )
+    client.force_login(cw.users["reception_ca"])
+    cards = [c for _s, group in client.get("/").context["card_groups"] for c in group]
+    cases = [c for c in cards if c.url.startswith("/cases/")]
+    assert len(cases) >= 3
+    for card in cases:
+        listed = client.get(card.url).context["table"].paginator.count
+        assert listed == card.value, (card.title, card.url, listed, card.value)
 
 
 def test_letters_cite_the_law_of_a_deadline_not_the_rules_notes():
