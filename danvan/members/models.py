@@ -122,13 +122,19 @@ def _usable(user) -> bool:
 class PersonQuerySet(ScopedQuerySet):
     def visible_to(self, user, action: str = "view"):
         """People who live in the user's scope, and people with a membership in it (an organisation officer
-        sees the people of its branches wherever they live)."""
+        sees the people of its branches wherever they live).
+
+        To read (``view``) a membership of any time will do: a former branch still reads its history. To act
+        on the record (change, add, delete) only a current (active) membership counts: once a member has
+        transferred out, left or died, her record belongs to where she lives and is a member now."""
         if not _usable(user):
             return self.none()
         if user.is_superuser:
             return self.all()
         by_residence = _condition(user, f"members.{action}_person", "unit_path", None)
         memberships = Membership.objects.visible_to(user, action)
+        if action != "view":
+            memberships = memberships.filter(left_on__isnull=True)
         by_membership = Exists(memberships.filter(person_id=OuterRef("pk")))
         if by_residence is None:
             return self.filter(by_membership)

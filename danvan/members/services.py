@@ -63,7 +63,8 @@ def _require(actor, perm: str, unit_path: str, org_path: str | None = None) -> N
 
 def may_person(actor, action: str, person: Person, *, branches: tuple[Branch, ...] = ()) -> bool:
     """May ``actor`` use ``members.<action>_person`` on ``person``: where the person lives, or where one of
-    their memberships (or a branch they are joining) is, for organisation-bound officers."""
+    their current (active) memberships (or a branch they are joining) is, for organisation-bound officers. A
+    membership that has ended gives no right over the record: the former branch reads the history only."""
     perm = f"members.{action}_person"
     if has_scope_permission(actor, perm, person.unit_path):
         return True
@@ -74,11 +75,17 @@ def may_person(actor, action: str, person: Person, *, branches: tuple[Branch, ..
         return False
     places = [(b.unit_path, b.path) for b in branches]
     if person.pk:
-        places += list(person.memberships.values_list("unit_path", "org_path"))
+        places += list(_current_places(person))
     return any(s.covers(u, o) for s in scopes for u, o in places)
 
 
+def _current_places(person: Person):
+    """(unit path, organisation path) of the person's active memberships."""
+    return person.memberships.filter(left_on__isnull=True).values_list("unit_path", "org_path")
+
+
 def may_view_citizen_id(actor, person: Person) -> bool:
+    """Where the person lives, or through a current (active) membership: never through a past one."""
     if not person.citizen_id_enc:
         return False
     if has_scope_permission(actor, "members.view_citizen_id", person.unit_path):
@@ -88,8 +95,7 @@ def may_view_citizen_id(actor, person: Person) -> bool:
     )
     if not scopes:
         return False
-    places = person.memberships.values_list("unit_path", "org_path")
-    return any(s.covers(u, o) for s in scopes for u, o in places)
+    return any(s.covers(u, o) for s in scopes for u, o in _current_places(person))
 
 
 # --- eligibility -----------------------------------------------------------------------------------------
@@ -964,8 +970,11 @@ def membership_transfer(
     if to_branch.pk == membership.branch_id:
         raise ValidationError({"to_branch": _("Choose another branch than the current one.")})
     on = _check_day(on)
-    _end(membership, on=on, reason=EndReason.TRANSFERRED)
     person = membership.person
+    # the right to move the person's home is the actor's through the membership being transferred: asked
+    # before it ends (an ended membership gives no right over the record)
+    may_move = move_residence and may_person(actor, "change", person)
+    _end(membership, on=on, reason=EndReason.TRANSFERRED)
     new = _new_membership(
         person,
         to_branch,
@@ -988,7 +997,7 @@ def membership_transfer(
         new, kind=MovementKind.TRANSFER_IN, on=on, actor=actor, other_branch=membership.branch, note=note
     )
     if move_residence and person.unit_path != to_branch.unit_path:
-        if not may_person(actor, "change", person):
+        if not may_move:
             raise _deny()
         person.unit = to_branch.unit
         person.unit_path = to_branch.unit_path
