@@ -62,6 +62,7 @@ class MembershipSerializer(serializers.ModelSerializer):
             "org_type",
             "org_type_code",
             "member_number",
+            "admitted_on",
             "joined_on",
             "left_on",
             "status",

@@ -36,7 +36,7 @@ def member_book(*, actor, branch: Branch, on: date) -> bytes:
         p = m.person
         note = ""
         if m.start_kind == "transfer_in":
-            note = _("Transferred in")
+            note = _("Transferred in on %(day)s") % {"day": m.joined_on.strftime("%d/%m/%Y")}
         elif m.start_kind == "rejoin":
             note = _("Re-joined")
         lines.append(
@@ -50,7 +50,7 @@ def member_book(*, actor, branch: Branch, on: date) -> bytes:
                 p.occupation,
                 ", ".join(filter(None, [p.address, p.unit.name])),
                 m.member_number,
-                m.joined_on.strftime("%d/%m/%Y"),
+                m.admitted_on.strftime("%d/%m/%Y"),
                 note,
             ]
         )

@@ -1444,10 +1444,10 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
             """
             WITH ins AS (
                 INSERT INTO members_membership (person_id, branch_id, org_type_id, org_path, unit_path, member_number,
-                    joined_on, status, start_kind, end_reason, eligibility_override, search_name, sex, birth_date,
-                    birth_year, ethnicity, import_batch_id, created_at)
+                    joined_on, admitted_on, status, start_kind, end_reason, eligibility_override, search_name, sex,
+                    birth_date, birth_year, ethnicity, import_batch_id, created_at)
                 SELECT coalesce(r.matched_person_id, n.id), r.branch_id, r.org_type_id, r.org_path, r.branch_unit_path,
-                    r.member_number, r.joined_on, 'active', 'join', '', r.eligibility_override,
+                    r.member_number, r.joined_on, r.joined_on, 'active', 'join', '', r.eligibility_override,
                     coalesce(p.search_name, r.search_name), coalesce(p.sex, r.sex), coalesce(p.birth_date, r.birth_date),
                     coalesce(p.birth_year, r.birth_year), coalesce(p.ethnicity, r.ethnicity), %(b)s, %(now)s
                 FROM members_importrow r

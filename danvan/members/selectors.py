@@ -40,8 +40,8 @@ def memberships_visible(*, actor, action: str = "view") -> QuerySet[Membership]:
 def member_list(*, actor, sort: str = "name") -> QuerySet[Membership]:
     """The member list, ordered as ``member_page`` orders a page (the exports follow the list)."""
     qs = memberships_visible(actor=actor).select_related("person", "branch", "org_type")
-    if sort.lstrip("-") == "joined_on":
-        keys = [F("joined_on"), F("id")]
+    if sort.lstrip("-") == "joined_on":  # "Ngày kết nạp": the date of joining the organisation
+        keys = [F("admitted_on"), F("id")]
     else:  # the folded given name, then the folded full name (``core.text.folded_name_key``)
         given = Func(F("search_name"), Value("^.* "), Value(""), function="regexp_replace")
         keys = [given, F("search_name"), F("id")]
@@ -70,7 +70,7 @@ SORTS = {
 
 @dataclass
 class MemberPage:
-    page: object  # a django Page of (id, search_name, joined_on) keys
+    page: object  # a django Page of (id, search_name, admitted_on) keys
     rows: list[Membership]
     count: int
     truncated: bool  # more than ``cap`` rows matched: the first ``cap`` found are shown, sorted
@@ -84,7 +84,7 @@ def member_page(
     loaded. Over ``cap`` matches the list says so and shows the first ``cap`` found, sorted."""
     from django.core.paginator import Paginator
 
-    keys = list(qs.order_by().values_list("pk", "search_name", "joined_on")[: cap + 1])
+    keys = list(qs.order_by().values_list("pk", "search_name", "admitted_on")[: cap + 1])
     truncated = len(keys) > cap
     keys = keys[:cap]
     key, reverse = SORTS.get(sort, SORTS["name"])

@@ -844,6 +844,8 @@ def _new_membership(
     override: str = "",
     previous: Membership | None = None,
 ) -> Membership:
+    # a transfer continues the previous stay's joining; a joining or a re-joining is one of its own
+    admitted_on = previous.admitted_on if start_kind == StartKind.TRANSFER_IN and previous else on
     membership = Membership.objects.create(
         person=person,
         branch=branch,
@@ -852,6 +854,7 @@ def _new_membership(
         org_path=branch.path,
         member_number=clean(member_number)[:30],
         joined_on=on,
+        admitted_on=admitted_on,
         start_kind=start_kind,
         previous=previous,
         eligibility_override=override,
@@ -1044,6 +1047,7 @@ def branch_transfer(*, actor, from_branch: Branch, to_branch: Branch, on: date, 
                 org_path=to_branch.path,
                 member_number=m.member_number,
                 joined_on=on,
+                admitted_on=m.admitted_on,
                 start_kind=StartKind.TRANSFER_IN,
                 previous=m,
                 **{name: getattr(m, name) for name in MEMBERSHIP_MIRROR},

@@ -26,7 +26,9 @@ class MembershipTable(tables.Table):
     branch = tables.Column(verbose_name=_("Branch"), accessor="branch__name", orderable=False)
     org_type = tables.Column(verbose_name=_("Organisation"), accessor="org_type__short_name", orderable=False)
     member_number = tables.Column(verbose_name=_("Member number"), orderable=False)
-    joined_on = tables.DateColumn(verbose_name=_("Joined on"), format="d/m/Y", orderable=False)
+    # the date of joining the organisation (kept across transfers), then the start of the stay in the branch
+    admitted_on = tables.DateColumn(verbose_name=_("Joined on"), format="d/m/Y", orderable=False)
+    joined_on = tables.DateColumn(verbose_name=_("In the branch since"), format="d/m/Y", orderable=False)
     status = tables.Column(verbose_name=_("Status"), orderable=False)
     left_on = tables.DateColumn(verbose_name=_("Left on"), format="d/m/Y", orderable=False)
 
@@ -41,6 +43,7 @@ class MembershipTable(tables.Table):
             "branch",
             "org_type",
             "member_number",
+            "admitted_on",
             "joined_on",
             "status",
             "left_on",
