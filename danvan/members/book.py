@@ -61,7 +61,14 @@ def member_book(*, actor, branch: Branch, on: date) -> bytes:
         _("Members on %(day)s: %(count)s") % {"day": on.strftime("%d/%m/%Y"), "count": len(lines)},
     ]
     footer = _("Dân Vận Số — printed on %(when)s") % {"when": timezone.localtime().strftime("%d/%m/%Y %H:%M")}
-    return member_book_pdf(title=title, heading=heading, columns=columns, rows=lines, footer=footer)
+    return member_book_pdf(
+        title=title,
+        heading=heading,
+        columns=columns,
+        rows=lines,
+        footer=footer,
+        empty=_("No member in this branch on %(day)s.") % {"day": on.strftime("%d/%m/%Y")},
+    )
 
 
 def figures_xlsx(*, actor, unit: Unit, on: date, start: date, end: date, org_type: OrgType | None) -> bytes:

@@ -174,10 +174,15 @@ def transfer_targets(*, actor, org_type_id: int, exclude: int | None = None) -> 
     return qs.select_related("unit__parent__parent", "organisation").order_by("search_name")
 
 
-def residence_choices(*, actor) -> QuerySet[Unit]:
+def residence_choices(*, actor, current: int | None = None) -> QuerySet[Unit]:
+    """Villages and communes in force where ``actor`` may place a person, and the person's ``current``
+    residence (a unit id) wherever it is: a branch officer edits a member who lives in another commune
+    without having to move her (audit finding 6); moving her elsewhere stays limited to the actor's units."""
+    units = Unit.objects.visible_to(actor)
+    if current:
+        units = Unit.objects.filter(Q(pk__in=units.values("pk")) | Q(pk=current))
     return (
-        Unit.objects.visible_to(actor)
-        .filter(level__in=[UnitLevel.COMMUNE, UnitLevel.VILLAGE], valid_to__isnull=True)
+        units.filter(level__in=[UnitLevel.COMMUNE, UnitLevel.VILLAGE], valid_to__isnull=True)
         .select_related("parent")
         .order_by("path")
     )

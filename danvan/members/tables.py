@@ -56,6 +56,10 @@ class MembershipTable(tables.Table):
     def value_name(self, record, value):
         return value
 
+    def value_birth(self, record, value):
+        # a real date in the exports (a year alone when only the year is known), not the page's text
+        return record.person.birth_date or record.person.birth_year
+
     def render_status(self, record, value):
         return format_html('<span class="badge {}">{}</span>', STATUS_BADGE.get(record.status, ""), value)
 

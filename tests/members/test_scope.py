@@ -59,7 +59,11 @@ def test_a_former_branch_cannot_change_the_record_through_the_services(moved):
 
     w, officer, person, old, new = moved
     data = services.PersonData(
-        full_name=person.full_name, sex="F", unit=w.village_a, birth_date=person.birth_date, phone="0987654321"
+        full_name=person.full_name,
+        sex="F",
+        unit=w.village_a,
+        birth_date=person.birth_date,
+        phone="0987654321",
     )
     with pytest.raises(PermissionDenied):
         services.person_update(actor=officer, person=person, data=data)
@@ -86,7 +90,11 @@ def test_an_officer_still_moves_the_home_of_the_member_she_transfers(world):
     p = person(w.village_a, name="Lý Thị Mai")
     m = join(p, w.branches["women_va"])
     services.membership_transfer(
-        actor=officer, membership=m, to_branch=w.branches["women_va2"], on=date(2024, 1, 2), move_residence=True
+        actor=officer,
+        membership=m,
+        to_branch=w.branches["women_va2"],
+        on=date(2024, 1, 2),
+        move_residence=True,
     )
     p = Person.objects.get(pk=p.pk)
     assert p.unit_path == w.village_a2.path
