@@ -62,6 +62,7 @@ class MembershipSerializer(serializers.ModelSerializer):
             "org_type",
             "org_type_code",
             "member_number",
+            "admitted_on",
             "joined_on",
             "left_on",
             "status",
@@ -95,11 +96,22 @@ class PersonViewSet(ScopedReadOnlyViewSet):
     )
     @action(detail=False, methods=["post"])
     def lookup(self, request):
-        """Exact look-up by citizen ID (in the body, so that it never appears in an address or a log)."""
-        value_hash = services.citizen_id_hash(str(request.data.get("citizen_id", "")))
-        person = self.get_queryset().filter(citizen_id_hash=value_hash).first()
+        """Exact look-up by citizen ID (in the body, so that it never appears in an address or a log). A value
+        that is no citizen ID (empty, blank, not 12 digits) is refused with the reason (400), as the web form
+        does: it never matches the people registered without one."""
+        from danvan.members import citizen_id
+
+        value = citizen_id.normalise(str(request.data.get("citizen_id", "") or ""))
+        try:
+            if not value:
+                raise citizen_id.CitizenIdError(_("Give the citizen ID to look up (12 digits)."))
+            citizen_id.check_shape(value)
+        except citizen_id.CitizenIdError as exc:
+            raise serializers.ValidationError({"citizen_id": [str(exc)]}) from exc
+        value_hash = services.citizen_id_hash(value)
+        person = self.get_queryset().filter(citizen_id_hash=value_hash).exclude(citizen_id_hash="").first()
         if person is None:
-            raise NotFound()
+            raise NotFound(_("No person with this citizen ID in your scope."))
         return Response(self.get_serializer(person).data)
 
 

@@ -36,7 +36,7 @@ def member_book(*, actor, branch: Branch, on: date) -> bytes:
         p = m.person
         note = ""
         if m.start_kind == "transfer_in":
-            note = _("Transferred in")
+            note = _("Transferred in on %(day)s") % {"day": m.joined_on.strftime("%d/%m/%Y")}
         elif m.start_kind == "rejoin":
             note = _("Re-joined")
         lines.append(
@@ -50,7 +50,7 @@ def member_book(*, actor, branch: Branch, on: date) -> bytes:
                 p.occupation,
                 ", ".join(filter(None, [p.address, p.unit.name])),
                 m.member_number,
-                m.joined_on.strftime("%d/%m/%Y"),
+                m.admitted_on.strftime("%d/%m/%Y"),
                 note,
             ]
         )
@@ -61,7 +61,14 @@ def member_book(*, actor, branch: Branch, on: date) -> bytes:
         _("Members on %(day)s: %(count)s") % {"day": on.strftime("%d/%m/%Y"), "count": len(lines)},
     ]
     footer = _("Dân Vận Số — printed on %(when)s") % {"when": timezone.localtime().strftime("%d/%m/%Y %H:%M")}
-    return member_book_pdf(title=title, heading=heading, columns=columns, rows=lines, footer=footer)
+    return member_book_pdf(
+        title=title,
+        heading=heading,
+        columns=columns,
+        rows=lines,
+        footer=footer,
+        empty=_("No member in this branch on %(day)s.") % {"day": on.strftime("%d/%m/%Y")},
+    )
 
 
 def figures_xlsx(*, actor, unit: Unit, on: date, start: date, end: date, org_type: OrgType | None) -> bytes:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from danvan.core.filters import StyledFilterSet, folded_word
 from danvan.core.text import CITIZEN_ID_LIKE, fold
 from danvan.members import reference
-from danvan.members.models import AGE_BANDS, Membership, Sex, Status
+from danvan.members.models import AGE_BANDS, Membership, Sex, StartKind, Status
 from danvan.members.selectors import active_on, age_band_condition
 from danvan.structure.forms import unit_label
 from danvan.structure.models import Branch, Organisation, OrgType, Unit, UnitLevel
@@ -85,6 +85,7 @@ class MembershipFilter(StyledFilterSet):
     joined = django_filters.DateFromToRangeFilter(
         label=_("Joined between"),
         field_name="joined_on",
+        method="filter_joined",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     active_on = django_filters.DateFilter(
@@ -198,6 +199,19 @@ class MembershipFilter(StyledFilterSet):
         # so "(^| )" gives the trigram index the trigrams of a word start ("  a", " an").
         for word in words:
             qs = qs.filter(folded_word("search_name", word, word_start="(^| )"))
+        return qs
+
+    def filter_joined(self, qs, name, value):
+        """Joinings in the period, as the figures count them ("joined" and "re-joined"): the memberships that
+        started with a joining or a re-joining between the two dates. An arrival by transfer is no joining
+        (the person joined earlier, where the figures counted it)."""
+        if not value or (value.start is None and value.stop is None):
+            return qs
+        qs = qs.filter(start_kind__in=[StartKind.JOIN, StartKind.REJOIN])
+        if value.start is not None:
+            qs = qs.filter(joined_on__gte=value.start)
+        if value.stop is not None:
+            qs = qs.filter(joined_on__lte=value.stop)
         return qs
 
     def filter_organisation(self, qs, name, value):

@@ -113,7 +113,8 @@ class PersonForm(StyledForm):
         from danvan.structure.forms import choices_url
 
         self.fields["unit"].limit(
-            selectors.residence_choices(actor=actor), choices_url("unit", levels="commune,village")
+            selectors.residence_choices(actor=actor, current=person.unit_id if person is not None else None),
+            choices_url("unit", levels="commune,village"),
         )
         self.person = person
         if person is not None:
@@ -288,9 +289,19 @@ class LeaveForm(StyledForm):
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, membership=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["on"].initial = timezone.localdate()
+        if membership is not None:
+            from danvan.members.models import EndReason
+            from danvan.members.services import rule_for
+
+            rule = rule_for(membership.org_type)
+            if rule is None or rule.max_age is None:
+                # "over age" only where the organisation has an upper age limit (the service checks the age)
+                self.fields["reason"].choices = [
+                    c for c in self.fields["reason"].choices if c[0] != EndReason.OVER_AGE
+                ]
 
 
 class RejoinForm(StyledForm):
@@ -310,13 +321,28 @@ class MemberNumberForm(StyledForm):
     member_number = forms.CharField(label=_("Member number"), max_length=30, required=False)
 
 
+def merge_choice_label(p: Person) -> str:
+    """What tells two records of one name apart: "Đặng Thị Anh — CCCD •••858 · sinh 02/03/1980 · Khóm An
+    Thới · hồ sơ số 72209, lập ngày 23/11/2021"."""
+    facts = [
+        _("citizen ID •••%(last3)s") % {"last3": p.citizen_id_last3}
+        if p.citizen_id_last3
+        else _("no citizen ID"),
+        _("born %(day)s") % {"day": p.birth_display},
+        p.unit.name,
+        _("record no. %(id)s, created on %(day)s")
+        % {"id": p.pk, "day": timezone.localtime(p.created_at).strftime("%d/%m/%Y")},
+    ]
+    return f"{p.full_name} — " + " · ".join(str(f) for f in facts)
+
+
 class MergeForm(StyledForm):
     keep = forms.ChoiceField(label=_("Keep the record of"), widget=forms.RadioSelect)
 
     def __init__(self, *args, people: tuple[Person, Person], **kwargs):
         super().__init__(*args, **kwargs)
         self.people = people
-        self.fields["keep"].choices = [(str(p.pk), p.full_name) for p in people]
+        self.fields["keep"].choices = [(str(p.pk), merge_choice_label(p)) for p in people]
         self.fields["keep"].initial = str(people[0].pk)
         self.fields["keep"].widget.attrs["class"] = "form-check-input"
 

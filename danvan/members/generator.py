@@ -217,6 +217,7 @@ MEMBERSHIP_COLUMNS = [
     "birth_year",
     "ethnicity",
     "created_at",
+    "admitted_on",
 ]
 MOVEMENT_COLUMNS = [
     "membership_id",
@@ -357,6 +358,8 @@ def generate(
                 person[4],
                 person[6],
                 now,
+                # the date of the joining the stay descends from: a transfer keeps its previous one's
+                members[previous[1]][-1] if kind == StartKind.TRANSFER_IN else joined,
             ]
         )
         index = len(members) - 1

@@ -45,13 +45,15 @@ from danvan.members.services import (
     eligibility_problems,
     name_problem,
     normalise_phone,
+    override_problem,
     phone_problem,
     rules_by_type,
 )
 from danvan.structure.models import Branch, OrgType, Unit, UnitLevel
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CHUNK = 20_000  # rows per COPY transaction (the progress is visible between them)
+CHUNK = 20_000  # rows per COPY transaction
+PROGRESS_ROWS = 2_000  # the rows checked are counted (and shown) this often, in every parsing process
 MAX_ERRORS_PER_ROW = 8
 
 
@@ -222,8 +224,11 @@ def _rows_csv(fh) -> Iterator[list[Any]]:
 
 
 def _chain_first(first: str, rest) -> Iterator[str]:
-    yield first
-    yield from rest
+    """The lines of the file, without the NUL characters that exports of older systems leave in them (text
+    cannot hold one in PostgreSQL, and no cell means one): dropped like the other control characters."""
+    yield first.replace("\x00", "")
+    for line in rest:
+        yield line.replace("\x00", "") if "\x00" in line else line
 
 
 def _rows_xlsx(fh) -> Iterator[list[Any]]:
@@ -648,6 +653,8 @@ class RowParser:
                 errors.append(
                     _("To admit the person anyway, give the reason in the column “Reason for an exception”.")
                 )
+            elif problems and (problem := override_problem(override)):
+                errors.extend([*problems, problem])
             elif problems:
                 row["eligibility_override"] = override
         return row, errors[:MAX_ERRORS_PER_ROW]
@@ -793,9 +800,17 @@ _WORKER_STATE: tuple | None = None
 def _stage_chunk(chunk: list[tuple[int, list[Any]]]) -> int:
     """(In a parsing process.) Parse ``chunk`` and COPY it into the staging table in this process's own
     connection; returns how many rows were staged."""
-    parser, header, positions, batch_id = _WORKER_STATE
+    parser, header, positions, batch_id, counter = _WORKER_STATE
     try:
-        _copy_staged([_staged(parser, header, positions, batch_id, number, cells) for number, cells in chunk])
+        staged = []
+        for number, cells in chunk:
+            staged.append(_staged(parser, header, positions, batch_id, number, cells))
+            if len(staged) % PROGRESS_ROWS == 0:
+                with counter.get_lock():
+                    counter.value += PROGRESS_ROWS
+        with counter.get_lock():
+            counter.value += len(staged) % PROGRESS_ROWS
+        _copy_staged(staged)
     finally:
         connection.close()  # one connection per chunk: none is left open when the pool ends its processes
     return len(chunk)
@@ -808,18 +823,25 @@ def _check_parallel(rows, parser, header, positions, batch_id, number, limit, wo
     from collections import deque
 
     global _WORKER_STATE
+    fork = multiprocessing.get_context("fork")
+    counter = fork.Value("q", 0)  # rows checked so far by the processes, counted as they go
     connection.close()  # the children must not share this connection's socket; reopened on next use
-    _WORKER_STATE = (parser, header, positions, batch_id)
+    _WORKER_STATE = (parser, header, positions, batch_id, counter)
     done = 0
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with fork.Pool(workers) as pool:
             pending: deque = deque()
 
             def wait_one() -> None:
                 nonlocal done
-                done += pending.popleft().get()
+                result = pending.popleft()
+                while not result.ready():
+                    result.wait(1.0)
+                    if progress:
+                        progress(counter.value, _("Reading and checking the rows…"))
+                done += result.get()
                 if progress:
-                    progress(done, _("Reading and checking the rows…"))
+                    progress(counter.value, _("Reading and checking the rows…"))
 
             chunk: list[tuple[int, list[Any]]] = []
             for item in _numbered(rows, number, limit):
@@ -883,13 +905,16 @@ def _stage_stride(k: int) -> int:
             if (i // CHUNK) % workers != k:
                 continue
             chunk.append(_staged(parser, header, positions, batch_id, row_number, cells))
+            if len(chunk) % PROGRESS_ROWS == 0:  # counted as checked, before the chunk's COPY
+                with counter.get_lock():
+                    counter.value += PROGRESS_ROWS
             if len(chunk) >= CHUNK:
                 _copy_staged(chunk)
                 staged += len(chunk)
-                with counter.get_lock():
-                    counter.value += len(chunk)
                 chunk = []
         if chunk:
+            with counter.get_lock():
+                counter.value += len(chunk) % PROGRESS_ROWS
             _copy_staged(chunk)
             staged += len(chunk)
     finally:
@@ -959,11 +984,11 @@ def check(batch: ImportBatch, fh, *, actor, progress: Progress | None = None) ->
             for row_number, cells in _numbered(rows, number, limit):
                 chunk.append(_staged(parser, header, positions, batch.pk, row_number, cells))
                 done += 1
+                if progress and done % PROGRESS_ROWS == 0:
+                    progress(done, _("Reading and checking the rows…"))
                 if len(chunk) >= CHUNK:
                     _copy_staged(chunk)
                     chunk.clear()
-                    if progress:
-                        progress(done, _("Reading and checking the rows…"))
             if chunk:
                 _copy_staged(chunk)
     except ImportFileError:
@@ -1444,10 +1469,10 @@ def commit(batch: ImportBatch, *, actor) -> dict[str, int]:
             """
             WITH ins AS (
                 INSERT INTO members_membership (person_id, branch_id, org_type_id, org_path, unit_path, member_number,
-                    joined_on, status, start_kind, end_reason, eligibility_override, search_name, sex, birth_date,
-                    birth_year, ethnicity, import_batch_id, created_at)
+                    joined_on, admitted_on, status, start_kind, end_reason, eligibility_override, search_name, sex,
+                    birth_date, birth_year, ethnicity, import_batch_id, created_at)
                 SELECT coalesce(r.matched_person_id, n.id), r.branch_id, r.org_type_id, r.org_path, r.branch_unit_path,
-                    r.member_number, r.joined_on, 'active', 'join', '', r.eligibility_override,
+                    r.member_number, r.joined_on, r.joined_on, 'active', 'join', '', r.eligibility_override,
                     coalesce(p.search_name, r.search_name), coalesce(p.sex, r.sex), coalesce(p.birth_date, r.birth_date),
                     coalesce(p.birth_year, r.birth_year), coalesce(p.ethnicity, r.ethnicity), %(b)s, %(now)s
                 FROM members_importrow r
@@ -1663,23 +1688,36 @@ def template_bytes(*, actor) -> bytes:
     return buffer.getvalue()
 
 
+CITIZEN_ID_MASKED_NOTE = gettext_lazy(
+    "The citizen ID is shown masked in this file: type it again in full before uploading the row again."
+)
+
+
 def _parsed_cells(row: dict[str, Any]) -> list[list[str]]:
     """The cells of a row that the parser accepted and a check of the whole file or the registry rejected
-    (its raw cells were not kept): rebuilt from what was read, by the template's titles, the citizen ID
-    masked."""
+    (its raw cells were not kept): rebuilt from what was read, by the template's titles, every column of the
+    template given back so that the file can be corrected and uploaded again. The citizen ID stays masked (it
+    is not decrypted into a file kept on the server): the row's reasons say so (``CITIZEN_ID_MASKED_NOTE``)."""
     birth = row["birth_date"].strftime("%d/%m/%Y") if row["birth_date"] else str(row["birth_year"] or "")
+    citizen_id = f"•••••••••{row['citizen_id_last3']}" if row["citizen_id_last3"] else ""
     values = {
         "full_name": row["full_name"],
         "birth_date": birth,
         "sex": "Nữ" if row["sex"] == "F" else ("Nam" if row["sex"] == "M" else ""),
-        "citizen_id": f"•••••••••{row['citizen_id_last3']}" if row["citizen_id_last3"] else "",
+        "ethnicity": reference.ethnicity_name(row["ethnicity"]) if row.get("ethnicity") else "",
+        "religion": reference.religion_name(row["religion"]) if row.get("religion") else "",
+        "citizen_id": citizen_id,
         "phone": row["phone"],
         "residence": row["residence"] or "",
         "address": row["address"],
+        "occupation": row.get("occupation") or "",
+        "education": str(Education(row["education"]).label) if row.get("education") else "",
+        "veteran": "x" if row.get("veteran") else "",
         "branch_id": str(row["branch_id"] or ""),
         "member_number": row["member_number"],
         "joined_on": row["joined_on"].strftime("%d/%m/%Y") if row["joined_on"] else "",
         "notes": row["notes"],
+        "override_reason": row.get("eligibility_override") or "",
     }
     return [[str(c.label), values.get(c.key, "") or ""] for c in COLUMNS]
 
@@ -1690,8 +1728,9 @@ def rejected_rows(batch: ImportBatch) -> Iterator[tuple[int, list[list[str]], st
         cursor.execute(
             """
             SELECT r.row_number, r.cells, r.errors, r.full_name, r.birth_date, r.birth_year, r.sex,
-                   r.citizen_id_last3, r.phone, u.code AS residence, r.address, r.branch_id, r.member_number,
-                   r.joined_on, r.notes
+                   r.citizen_id_last3, r.phone, u.code AS residence, r.address, r.branch_id,
+                   r.member_number, r.joined_on, r.notes, r.ethnicity, r.religion, r.occupation, r.education,
+                   r.veteran, r.eligibility_override
             FROM members_importrow r LEFT JOIN structure_unit u ON u.id = r.unit_id
             WHERE r.batch_id = %s AND r.errors <> '' ORDER BY r.row_number
             """,
@@ -1707,7 +1746,12 @@ def rejected_rows(batch: ImportBatch) -> Iterator[tuple[int, list[list[str]], st
                 cells = row["cells"]
                 if isinstance(cells, str):
                     cells = json.loads(cells)
-                yield row["row_number"], cells or _parsed_cells(row), row["errors"]
+                errors = row["errors"]
+                if not cells:
+                    cells = _parsed_cells(row)
+                    if row["citizen_id_last3"]:
+                        errors = errors.rstrip("\n") + "\n" + str(CITIZEN_ID_MASKED_NOTE)
+                yield row["row_number"], cells, errors
 
 
 def join_reasons(errors: str) -> str:

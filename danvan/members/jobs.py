@@ -19,6 +19,7 @@ from danvan.members.models import ImportBatch, ImportStatus
 
 CHECK = "members.import_check"
 COMMIT = "members.import_commit"
+EXPORT = "members.export"
 
 
 def _batch(job: Job) -> ImportBatch:
@@ -129,3 +130,38 @@ def import_commit(job: Job, ctx: JobContext) -> dict[str, Any]:
         ImportBatch.objects.filter(pk=batch.pk).update(message=summary)
         ctx.progress(batch.valid_rows, force=True)
         return {"summary": summary, **result}
+
+
+@jobs.register(EXPORT)
+def member_export(job: Job, ctx: JobContext) -> dict[str, Any]:
+    """A large export of the member list: the rows the actor may see now, with the filters and the order of
+    the page, streamed to the job's result file (see ``members.export``)."""
+    from django.core.files import File
+    from django.http import QueryDict
+
+    from danvan.core.exports import _filename
+    from danvan.members import export
+
+    actor = job.created_by
+    if actor is None or not actor.is_active:
+        raise JobError(_("The account that started this job is no longer active."))
+    fmt = job.params.get("format") if job.params.get("format") in ("csv", "xlsx") else "xlsx"
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        qs = export.filtered(actor=actor, query=QueryDict(job.params.get("query", "")))
+        ctx.set_total(qs.order_by().count())
+        done = {"rows": 0}
+
+        def progress(n: int) -> None:
+            done["rows"] = n
+            ctx.progress(n, _("%(n)s rows written") % {"n": _n(n)}, force=True)
+
+        out = export.write(fmt, export.table_rows(qs), progress=progress)
+        try:
+            job.result_file.save(_filename("hoi-vien", fmt), File(out), save=False)
+        finally:
+            out.close()
+        from danvan.core.services import job_mark
+
+        job_mark(job, result_file=job.result_file.name)
+        summary = _("%(n)s rows exported.") % {"n": _n(done["rows"])}
+        return {"summary": summary, "rows": done["rows"]}

@@ -2,7 +2,8 @@
 the figures instant, the eligibility rules per organisation type, duplicate candidates and imports.
 
 A ``Membership`` is one continuous stay of a person in one branch: joined on ``joined_on`` (by joining,
-re-joining or arriving by transfer) and, once it ends, left on ``left_on`` (by transfer out or for a reason).
+re-joining or arriving by transfer; ``admitted_on`` keeps the date of the joining or re-joining itself across
+transfers) and, once it ends, left on ``left_on`` (by transfer out or for a reason).
 It is active on day D when ``joined_on <= D < left_on`` (or ``left_on`` is empty): a person who leaves on
 10/03 is no longer counted on 10/03; a transfer on 10/03 counts in the new branch from that day. A person has
 at most one active membership per organisation type. Every start and end is also a ``Movement`` (the
@@ -122,13 +123,19 @@ def _usable(user) -> bool:
 class PersonQuerySet(ScopedQuerySet):
     def visible_to(self, user, action: str = "view"):
         """People who live in the user's scope, and people with a membership in it (an organisation officer
-        sees the people of its branches wherever they live)."""
+        sees the people of its branches wherever they live).
+
+        To read (``view``) a membership of any time will do: a former branch still reads its history. To act
+        on the record (change, add, delete) only a current (active) membership counts: once a member has
+        transferred out, left or died, her record belongs to where she lives and is a member now."""
         if not _usable(user):
             return self.none()
         if user.is_superuser:
             return self.all()
         by_residence = _condition(user, f"members.{action}_person", "unit_path", None)
         memberships = Membership.objects.visible_to(user, action)
+        if action != "view":
+            memberships = memberships.filter(left_on__isnull=True)
         by_membership = Exists(memberships.filter(person_id=OuterRef("pk")))
         if by_residence is None:
             return self.filter(by_membership)
@@ -268,7 +275,11 @@ class Membership(ScopedModel):
     )
     org_path = models.CharField(max_length=255, editable=False)
     member_number = models.CharField(_("member number"), max_length=30, blank=True)
-    joined_on = models.DateField(_("joined on"))
+    # the start of this stay in this branch (the transfer date for an arrival by transfer)
+    joined_on = models.DateField(_("in the branch since"))
+    # the date the person joined (or re-joined) the organisation: the joining this stay continues, kept across
+    # transfers; "Ngày kết nạp" in the list, the exports and the member book
+    admitted_on = models.DateField(_("joined on"))
     left_on = models.DateField(_("left on"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     start_kind = models.CharField(

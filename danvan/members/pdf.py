@@ -273,21 +273,68 @@ class BookColumn:
     align: str = "left"
 
 
+def _two_lines(text: str) -> list[str]:
+    """A column title on two lines, broken at the space nearest its middle ("Ngày kết nạp" → "Ngày kết" /
+    "nạp"); one line when it has no space."""
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    if not spaces:
+        return [text]
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return [text[:cut], text[cut + 1 :]]
+
+
+def column_widths(doc, columns: list[BookColumn], rows: list[list[str]], available: float, size: float):
+    """Widths that fit the content: each column as wide as its longest value or the longest line of its
+    title on two lines (whichever is wider), short columns (dates, numbers) never cut; when the page is too
+    narrow, the widest columns share what is left equally (the longest values are then cut with "…"), and
+    room to spare is shared in proportion."""
+    pad = 6.0
+    natural = []
+    for i, c in enumerate(columns):
+        need = max(doc.width(line, size) for line in _two_lines(c.title))
+        for row in rows:
+            if i < len(row) and row[i]:
+                need = max(need, doc.width(str(row[i]), size))
+        natural.append(need + pad)
+    if sum(natural) <= available:
+        extra = available - sum(natural)
+        total = sum(natural)
+        return [n + extra * n / total for n in natural]
+    low, high = 0.0, max(natural)
+    for _ in range(40):  # the largest cap at which the capped columns still fit
+        cap = (low + high) / 2
+        if sum(min(n, cap) for n in natural) <= available:
+            low = cap
+        else:
+            high = cap
+    widths = [min(n, low) for n in natural]
+    spare = available - sum(widths)
+    return [w + spare / len(widths) for w in widths]
+
+
 def member_book_pdf(
-    *, title: str, heading: list[str], columns: list[BookColumn], rows: list[list[str]], footer: str
+    *,
+    title: str,
+    heading: list[str],
+    columns: list[BookColumn],
+    rows: list[list[str]],
+    footer: str,
+    empty: str = "",
 ) -> bytes:
     """A landscape A4 register: a title, heading lines, then a ruled table over as many pages as needed,
-    the column titles repeated on every page, "page n/N" at the foot."""
+    the column titles (on two lines where needed) repeated on every page, "page n/N" at the foot; ``empty``
+    is printed under the titles when there is no row."""
     doc = Document(title=title)
     width, height = doc.size
     margin, row_h, size = 28.0, 15.0, 8.5
-    table_w = sum(c.width for c in columns)
-    scale = (width - 2 * margin) / table_w
-    cols = [BookColumn(c.title, c.width * scale, c.align) for c in columns]
+    widths = column_widths(doc, columns, rows, width - 2 * margin, size)
+    cols = [BookColumn(c.title, w, c.align) for c, w in zip(columns, widths, strict=True)]
+    titles = [[c.title] if doc.width(c.title, size) <= c.width - 6 else _two_lines(c.title) for c in cols]
+    head_h = row_h * max(len(t) for t in titles) if titles else row_h
     first_top = height - margin - 26 - 13 * len(heading) - 8
     other_top = height - margin - 8
-    per_first = int((first_top - margin - 24) // row_h)
-    per_other = int((other_top - margin - 24) // row_h)
+    per_first = int((first_top - margin - 24 - (head_h - row_h)) // row_h)
+    per_other = int((other_top - margin - 24 - (head_h - row_h)) // row_h)
     chunks = [rows[:per_first]]
     rest = rows[per_first:]
     while rest:
@@ -306,19 +353,23 @@ def member_book_pdf(
         else:
             top = other_top
         # the column titles
-        doc.rect(margin, top - row_h - 4, width - 2 * margin, row_h + 4, fill=0.9)
+        doc.rect(margin, top - head_h - 4, width - 2 * margin, head_h + 4, fill=0.9)
         x = margin
-        for c in cols:
-            doc.text(
-                x + 3,
-                top - row_h + 1,
-                doc.fit(c.title, size, c.width - 6),
-                size,
-                align=c.align,
-                width=c.width - 6,
-            )
+        for c, lines in zip(cols, titles, strict=True):
+            for n, line in enumerate(lines):
+                doc.text(
+                    x + 3,
+                    top - row_h + 1 - n * (row_h - 4),
+                    doc.fit(line, size, c.width - 6),
+                    size,
+                    align=c.align,
+                    width=c.width - 6,
+                )
             x += c.width
-        y = top - row_h - 4
+        y = top - head_h - 4
+        if not chunk and empty:
+            y -= row_h + 4
+            doc.text(margin, y + 6, empty, 10, align="center", width=width - 2 * margin)
         for values in chunk:
             y -= row_h
             x = margin

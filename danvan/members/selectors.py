@@ -40,8 +40,8 @@ def memberships_visible(*, actor, action: str = "view") -> QuerySet[Membership]:
 def member_list(*, actor, sort: str = "name") -> QuerySet[Membership]:
     """The member list, ordered as ``member_page`` orders a page (the exports follow the list)."""
     qs = memberships_visible(actor=actor).select_related("person", "branch", "org_type")
-    if sort.lstrip("-") == "joined_on":
-        keys = [F("joined_on"), F("id")]
+    if sort.lstrip("-") == "joined_on":  # "Ngày kết nạp": the date of joining the organisation
+        keys = [F("admitted_on"), F("id")]
     else:  # the folded given name, then the folded full name (``core.text.folded_name_key``)
         given = Func(F("search_name"), Value("^.* "), Value(""), function="regexp_replace")
         keys = [given, F("search_name"), F("id")]
@@ -70,7 +70,7 @@ SORTS = {
 
 @dataclass
 class MemberPage:
-    page: object  # a django Page of (id, search_name, joined_on) keys
+    page: object  # a django Page of (id, search_name, admitted_on) keys
     rows: list[Membership]
     count: int
     truncated: bool  # more than ``cap`` rows matched: the first ``cap`` found are shown, sorted
@@ -84,7 +84,7 @@ def member_page(
     loaded. Over ``cap`` matches the list says so and shows the first ``cap`` found, sorted."""
     from django.core.paginator import Paginator
 
-    keys = list(qs.order_by().values_list("pk", "search_name", "joined_on")[: cap + 1])
+    keys = list(qs.order_by().values_list("pk", "search_name", "admitted_on")[: cap + 1])
     truncated = len(keys) > cap
     keys = keys[:cap]
     key, reverse = SORTS.get(sort, SORTS["name"])
@@ -174,10 +174,15 @@ def transfer_targets(*, actor, org_type_id: int, exclude: int | None = None) -> 
     return qs.select_related("unit__parent__parent", "organisation").order_by("search_name")
 
 
-def residence_choices(*, actor) -> QuerySet[Unit]:
+def residence_choices(*, actor, current: int | None = None) -> QuerySet[Unit]:
+    """Villages and communes in force where ``actor`` may place a person, and the person's ``current``
+    residence (a unit id) wherever it is: a branch officer edits a member who lives in another commune
+    without having to move her (audit finding 6); moving her elsewhere stays limited to the actor's units."""
+    units = Unit.objects.visible_to(actor)
+    if current:
+        units = Unit.objects.filter(Q(pk__in=units.values("pk")) | Q(pk=current))
     return (
-        Unit.objects.visible_to(actor)
-        .filter(level__in=[UnitLevel.COMMUNE, UnitLevel.VILLAGE], valid_to__isnull=True)
+        units.filter(level__in=[UnitLevel.COMMUNE, UnitLevel.VILLAGE], valid_to__isnull=True)
         .select_related("parent")
         .order_by("path")
     )

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from danvan.core import crypto
+from danvan.core.models import AccessLog
 from danvan.core.scoping import has_scope_permission, user_scopes
 from danvan.core.services import access_log_record
 from danvan.core.text import clean, fold
@@ -63,7 +64,8 @@ def _require(actor, perm: str, unit_path: str, org_path: str | None = None) -> N
 
 def may_person(actor, action: str, person: Person, *, branches: tuple[Branch, ...] = ()) -> bool:
     """May ``actor`` use ``members.<action>_person`` on ``person``: where the person lives, or where one of
-    their memberships (or a branch they are joining) is, for organisation-bound officers."""
+    their current (active) memberships (or a branch they are joining) is, for organisation-bound officers. A
+    membership that has ended gives no right over the record: the former branch reads the history only."""
     perm = f"members.{action}_person"
     if has_scope_permission(actor, perm, person.unit_path):
         return True
@@ -74,11 +76,17 @@ def may_person(actor, action: str, person: Person, *, branches: tuple[Branch, ..
         return False
     places = [(b.unit_path, b.path) for b in branches]
     if person.pk:
-        places += list(person.memberships.values_list("unit_path", "org_path"))
+        places += list(_current_places(person))
     return any(s.covers(u, o) for s in scopes for u, o in places)
 
 
+def _current_places(person: Person):
+    """(unit path, organisation path) of the person's active memberships."""
+    return person.memberships.filter(left_on__isnull=True).values_list("unit_path", "org_path")
+
+
 def may_view_citizen_id(actor, person: Person) -> bool:
+    """Where the person lives, or through a current (active) membership: never through a past one."""
     if not person.citizen_id_enc:
         return False
     if has_scope_permission(actor, "members.view_citizen_id", person.unit_path):
@@ -88,8 +96,7 @@ def may_view_citizen_id(actor, person: Person) -> bool:
     )
     if not scopes:
         return False
-    places = person.memberships.values_list("unit_path", "org_path")
-    return any(s.covers(u, o) for s in scopes for u, o in places)
+    return any(s.covers(u, o) for s in scopes for u, o in _current_places(person))
 
 
 # --- eligibility -----------------------------------------------------------------------------------------
@@ -199,6 +206,20 @@ def eligibility_seed() -> int:
     return created
 
 
+# The shortest reason for an exception to the eligibility rules that can say something ("x" cannot).
+OVERRIDE_MIN = 10
+
+
+def override_problem(reason: str) -> str | None:
+    """Why ``reason`` (cleaned, not empty) is too short to record an exception to the rules, or None."""
+    if len(reason) >= OVERRIDE_MIN and sum(ch.isalpha() for ch in reason) >= 3:
+        return None
+    return _(
+        "The reason for the exception is too short: say in a few words why the person is admitted (at "
+        "least %(n)s characters)."
+    ) % {"n": OVERRIDE_MIN}
+
+
 def _check_eligibility(
     person: Person, branch: Branch, org_type: OrgType, on: date, override_reason: str
 ) -> str:
@@ -225,6 +246,8 @@ def _check_eligibility(
                 ]
             }
         )
+    if problems and (problem := override_problem(override_reason)):
+        raise ValidationError({"override_reason": [*problems, problem]})
     return override_reason if problems else ""
 
 
@@ -479,6 +502,8 @@ def _memberships_against_correction(person: Person, before: dict, override_reaso
                 ]
             }
         )
+    if rule_errors and (problem := override_problem(clean(override_reason))):
+        raise ValidationError({"override_reason": [*rule_errors, problem]})
     return to_override
 
 
@@ -537,11 +562,24 @@ def _mirror(person: Person) -> None:
     ).update(**{name: getattr(person, name) for name in MEMBERSHIP_MIRROR})
 
 
-def person_citizen_id(*, actor, person: Person, request=None, purpose: str = "") -> str:
-    """The citizen ID in full, for a user who holds ``members.view_citizen_id`` where the person is; the
-    read is written to the access log (without the value)."""
+# The shortest purpose of a read of a citizen ID that says something ("Cấp thẻ", "Xác minh hồ sơ").
+PURPOSE_MIN = 3
+
+
+def person_citizen_id(*, actor, person: Person, purpose: str, request=None) -> str:
+    """The citizen ID in full, for a user who holds ``members.view_citizen_id`` where the person is, who
+    says why (``purpose``, required: Decree 13 asks that each processing of personal data have one); the
+    read and its purpose are written to the access log (without the value)."""
     if not may_view_citizen_id(actor, person):
         raise PermissionDenied(_("You do not have permission to see citizen IDs in full."))
+    purpose = clean(purpose or "")
+    if len(purpose) < PURPOSE_MIN:
+        raise ValidationError(
+            {
+                "purpose": _("Say briefly why you need the full citizen ID (at least %(n)s characters).")
+                % {"n": PURPOSE_MIN}
+            }
+        )
     with transaction.atomic():
         access_log_record(actor=actor, obj=person, field="citizen_id", purpose=purpose, request=request)
     return crypto.decrypt(person.citizen_id_enc, context=Person.CITIZEN_ID_CONTEXT)
@@ -733,6 +771,10 @@ def person_merge(*, actor, keep: Person, other: Person) -> Person:
     keep.save()
     Membership.objects.filter(person=other).update(person=keep)
     Movement.objects.filter(person=other).update(person=keep)
+    # the reads of the deleted record's citizen ID stay traceable: they now lead to the record kept
+    AccessLog.objects.filter(model=Person._meta.label, object_pk=str(other.pk)).update(
+        object_pk=str(keep.pk), unit_path=keep.unit_path
+    )
     _mirror(keep)
     DuplicateCandidate.objects.filter(Q(person=other, other=keep) | Q(person=keep, other=other)).update(
         status=DuplicateStatus.MERGED, resolved_by=actor, resolved_at=timezone.now()
@@ -838,6 +880,8 @@ def _new_membership(
     override: str = "",
     previous: Membership | None = None,
 ) -> Membership:
+    # a transfer continues the previous stay's joining; a joining or a re-joining is one of its own
+    admitted_on = previous.admitted_on if start_kind == StartKind.TRANSFER_IN and previous else on
     membership = Membership.objects.create(
         person=person,
         branch=branch,
@@ -846,6 +890,7 @@ def _new_membership(
         org_path=branch.path,
         member_number=clean(member_number)[:30],
         joined_on=on,
+        admitted_on=admitted_on,
         start_kind=start_kind,
         previous=previous,
         eligibility_override=override,
@@ -964,8 +1009,11 @@ def membership_transfer(
     if to_branch.pk == membership.branch_id:
         raise ValidationError({"to_branch": _("Choose another branch than the current one.")})
     on = _check_day(on)
-    _end(membership, on=on, reason=EndReason.TRANSFERRED)
     person = membership.person
+    # the right to move the person's home is the actor's through the membership being transferred: asked
+    # before it ends (an ended membership gives no right over the record)
+    may_move = move_residence and may_person(actor, "change", person)
+    _end(membership, on=on, reason=EndReason.TRANSFERRED)
     new = _new_membership(
         person,
         to_branch,
@@ -988,7 +1036,7 @@ def membership_transfer(
         new, kind=MovementKind.TRANSFER_IN, on=on, actor=actor, other_branch=membership.branch, note=note
     )
     if move_residence and person.unit_path != to_branch.unit_path:
-        if not may_person(actor, "change", person):
+        if not may_move:
             raise _deny()
         person.unit = to_branch.unit
         person.unit_path = to_branch.unit_path
@@ -1035,6 +1083,7 @@ def branch_transfer(*, actor, from_branch: Branch, to_branch: Branch, on: date, 
                 org_path=to_branch.path,
                 member_number=m.member_number,
                 joined_on=on,
+                admitted_on=m.admitted_on,
                 start_kind=StartKind.TRANSFER_IN,
                 previous=m,
                 **{name: getattr(m, name) for name in MEMBERSHIP_MIRROR},
@@ -1081,29 +1130,81 @@ def branch_transfer(*, actor, from_branch: Branch, to_branch: Branch, on: date, 
     return len(moving)
 
 
+def over_age_problem(membership: Membership, on: date) -> str | None:
+    """Why ``membership`` cannot end "over age" on ``on`` (None when it can): its organisation has an upper
+    age limit and the person is past it."""
+    org_type = membership.org_type
+    rule = rule_for(org_type)
+    if rule is None or rule.max_age is None:
+        return _("%(org)s has no upper age limit: choose another reason.") % {"org": org_type.name}
+    person = membership.person
+    age = age_on(birth_date=person.birth_date, birth_year=person.birth_year, on=on)
+    if age <= rule.max_age:
+        return _(
+            "Aged %(age)s on %(date)s: %(org)s accepts members up to %(max)s years of age, so this is not "
+            "leaving over age."
+        ) % {"age": age, "date": on.strftime("%d/%m/%Y"), "org": org_type.name, "max": rule.max_age}
+    return None
+
+
 @transaction.atomic
 def membership_leave(*, actor, membership: Membership, on: date, reason: str, note: str = "") -> Membership:
     """End an active membership for a reason (over age, moved away, resigned, deceased, expelled or struck
-    off). For a death, the person's other active memberships that the actor may change end too."""
+    off). A death is a fact about the person, not about one organisation: it is recorded on the person (which
+    needs the right to change her record) and ends every active membership she has, in every organisation,
+    whoever's scope it is in, each with its movement, so that no figure keeps counting her."""
     if reason not in EndReason.values or reason == EndReason.TRANSFERRED:
         raise ValidationError({"reason": _("Choose the reason for leaving.")})
     _require(actor, "members.change_membership", membership.unit_path, membership.org_path)
     membership = _lock_active(membership)
     on = _check_day(on)
+    if reason == EndReason.OVER_AGE and (problem := over_age_problem(membership, on)):
+        # the figures' "left: over age" counts only people past their organisation's age limit
+        raise ValidationError({"reason": problem})
+    if reason == EndReason.DECEASED:
+        if not may_person(actor, "change", membership.person):
+            raise _deny()
+        person = _lock_person(membership.person)
+        others = list(
+            Membership.objects.select_for_update()
+            .filter(person=person, left_on__isnull=True)
+            .exclude(pk=membership.pk)
+            .order_by("pk")
+        )
+        later = (
+            Membership.objects.filter(person=person)
+            .filter(Q(joined_on__gte=on) | Q(left_on__gt=on))
+            .exclude(pk=membership.pk)
+            .select_related("org_type", "branch")
+            .order_by("joined_on", "pk")
+            .first()
+        )
+        if later is not None:
+            # ending it on the day of death would contradict its own history (it starts, or ends, later)
+            raise ValidationError(
+                {
+                    "on": _(
+                        "%(name)s has a membership of %(org)s (%(branch)s) recorded from %(start)s to %(end)s, "
+                        "after this date: correct it first, or check the date of death."
+                    )
+                    % {
+                        "name": person.full_name,
+                        "org": later.org_type.name,
+                        "branch": later.branch.name,
+                        "start": later.joined_on.strftime("%d/%m/%Y"),
+                        "end": later.left_on.strftime("%d/%m/%Y") if later.left_on else "…",
+                    }
+                }
+            )
     _end(membership, on=on, reason=reason)
     _movement(membership, kind=MovementKind.LEAVE, on=on, actor=actor, reason=reason, note=note)
     if reason == EndReason.DECEASED:
-        person = _lock_person(membership.person)
         person.deceased_on = on
         person.save(update_fields=["deceased_on", "updated_at"])
-        for other in Membership.objects.filter(person=person, left_on__isnull=True).exclude(pk=membership.pk):
-            if (
-                has_scope_permission(actor, "members.change_membership", other.unit_path, other.org_path)
-                and on > other.joined_on
-            ):
-                other = _lock_active(other)
-                _end(other, on=on, reason=reason)
-                _movement(other, kind=MovementKind.LEAVE, on=on, actor=actor, reason=reason, note=note)
+        for other in others:
+            _end(other, on=on, reason=reason)
+            _movement(other, kind=MovementKind.LEAVE, on=on, actor=actor, reason=reason, note=note)
+        membership.also_ended = len(others)
     return membership
 
 
@@ -1237,6 +1338,63 @@ def membership_delete(*, actor, membership: Membership) -> None:
         ).delete()
         previous.left_on, previous.end_reason, previous.status = None, "", Status.ACTIVE
         previous.save(update_fields=["left_on", "end_reason", "status"])
+
+
+# --- exports ---------------------------------------------------------------------------------------------
+
+
+def _export_unit_path(actor, query) -> str:
+    """Where an export of the member list is logged (the access log is read by the auditors of a unit and
+    below): the unit the list was filtered by, else the actor's widest scope of the members."""
+    unit_id = str(query.get("unit") or "")
+    if unit_id.isdigit():
+        unit = Unit.objects.filter(pk=unit_id).only("path").first()
+        if unit is not None:
+            return unit.path
+    paths = sorted((s.unit_path for s in user_scopes(actor, "members.view_membership")), key=len)
+    return paths[0] if paths else ""
+
+
+def member_export_record(*, actor, fmt: str, rows: str, query, request=None, job=None) -> None:
+    """Write an export of the member list (people's personal data) to the access log, as a read of sensitive
+    data: who, when, from where, which format, how many rows and which filters (never the data)."""
+    from types import SimpleNamespace
+
+    filters = query.copy()
+    for name in ("export", "page"):
+        filters.pop(name, None)
+    purpose = _("Export %(fmt)s of %(rows)s rows") % {"fmt": fmt, "rows": rows}
+    if job is not None:
+        purpose += " " + _("(background job %(job)s)") % {"job": job.pk}
+    if filters:
+        purpose += ": " + filters.urlencode()
+    target = SimpleNamespace(_meta=Membership._meta, pk="", unit_path=_export_unit_path(actor, query))
+    with transaction.atomic():
+        access_log_record(actor=actor, obj=target, field="export", purpose=purpose[:255], request=request)
+
+
+@transaction.atomic
+def member_export_start(*, actor, query, fmt: str, request=None, language: str = ""):
+    """Export a large selection of the member list in the background (``jobs.member_export``): the job
+    streams the rows to a file, with its progress, and the user downloads it from the job's page."""
+    from danvan.core.services import job_start
+    from danvan.members.jobs import EXPORT
+
+    if not getattr(actor, "is_authenticated", False) or not actor.has_perm("members.view_membership"):
+        raise _deny()
+    filters = query.copy()
+    filters.pop("export", None)
+    filters.pop("page", None)
+    job = job_start(
+        actor=actor,
+        kind=EXPORT,
+        title=_("Export of the member list (%(fmt)s)") % {"fmt": fmt.upper()},
+        params={"query": filters.urlencode(), "format": fmt, "language": language},
+    )
+    member_export_record(
+        actor=actor, fmt=fmt, rows=_("more than 5,000"), query=query, request=request, job=job
+    )
+    return job
 
 
 # --- imports ---------------------------------------------------------------------------------------------

@@ -26,7 +26,9 @@ class MembershipTable(tables.Table):
     branch = tables.Column(verbose_name=_("Branch"), accessor="branch__name", orderable=False)
     org_type = tables.Column(verbose_name=_("Organisation"), accessor="org_type__short_name", orderable=False)
     member_number = tables.Column(verbose_name=_("Member number"), orderable=False)
-    joined_on = tables.DateColumn(verbose_name=_("Joined on"), format="d/m/Y", orderable=False)
+    # the date of joining the organisation (kept across transfers), then the start of the stay in the branch
+    admitted_on = tables.DateColumn(verbose_name=_("Joined on"), format="d/m/Y", orderable=False)
+    joined_on = tables.DateColumn(verbose_name=_("In the branch since"), format="d/m/Y", orderable=False)
     status = tables.Column(verbose_name=_("Status"), orderable=False)
     left_on = tables.DateColumn(verbose_name=_("Left on"), format="d/m/Y", orderable=False)
 
@@ -41,6 +43,7 @@ class MembershipTable(tables.Table):
             "branch",
             "org_type",
             "member_number",
+            "admitted_on",
             "joined_on",
             "status",
             "left_on",
@@ -52,6 +55,10 @@ class MembershipTable(tables.Table):
 
     def value_name(self, record, value):
         return value
+
+    def value_birth(self, record, value):
+        # a real date in the exports (a year alone when only the year is known), not the page's text
+        return record.person.birth_date or record.person.birth_year
 
     def render_status(self, record, value):
         return format_html('<span class="badge {}">{}</span>', STATUS_BADGE.get(record.status, ""), value)

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
@@ -159,6 +159,46 @@ class MembershipListView(ScopedListView):
         qs = selectors.member_list(actor=self.request.user, sort=self.request.GET.get("sort", "name"))
         return qs.none() if self.citizen_id_query else qs
 
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") not in exports.FORMATS:
+            return super().get(request, *args, **kwargs)
+        from danvan.members import export
+
+        if not request.user.has_perm(self.view_permission):
+            raise PermissionDenied
+        fmt = request.GET["export"]
+        self.object_list = self.get_queryset()
+        filterset = self.get_filterset(self.get_filterset_class())
+        qs = filterset.qs if filterset.is_bound and filterset.is_valid() else self.object_list
+        if filterset.is_bound and not filterset.is_valid():
+            qs = qs.none()
+        count = export.count_up_to(qs, export.INLINE_MAX + 1)
+        if count > export.INLINE_MAX:
+            # a large selection is written in the background, with its progress, then downloaded
+            job = services.member_export_start(
+                actor=request.user, query=request.GET, fmt=fmt, request=request, language=get_language()
+            )
+            messages.info(
+                request,
+                _(
+                    "More than %(max)s rows: the export is being prepared in the background. Download it from "
+                    "this page when it is ready."
+                )
+                % {"max": "5.000"},
+            )
+            return redirect("core:job-detail", pk=job.pk)
+        services.member_export_record(
+            actor=request.user, fmt=fmt, rows=str(count), query=request.GET, request=request
+        )
+        with export.write(fmt, export.table_rows(qs)) as out:  # at most INLINE_MAX rows: a few hundred KB
+            response = HttpResponse(
+                out.read(), content_type="text/csv; charset=utf-8" if fmt == "csv" else exports.XLSX_MIME
+            )
+        response["Content-Disposition"] = (
+            f'attachment; filename="{exports._filename(str(self.export_name), fmt)}"'
+        )
+        return response
+
     @cached_property
     def citizen_id_query(self) -> bool:
         """A citizen ID typed in the search box: not searched, not shown again, not kept in the links."""
@@ -265,15 +305,18 @@ class CitizenIdRevealView(ScopedObjectMixin, View):
     post_only = True
 
     def post(self, request, *args, **kwargs):
+        purpose = request.POST.get("purpose", "")[:200]
         try:
             value = services.person_citizen_id(
-                actor=request.user,
-                person=self.object,
-                request=request,
-                purpose=request.POST.get("purpose", "")[:200],
+                actor=request.user, person=self.object, request=request, purpose=purpose
             )
-        except PermissionDenied:
-            raise
+        except ValidationError as exc:
+            # the purpose is missing: the masked number and the form again, saying what it needs
+            return render(
+                request,
+                "members/_citizen_id_again.html",
+                {"person": self.object, "purpose": purpose, "purpose_error": " ".join(exc.messages)},
+            )
         response = render(request, "members/_citizen_id.html", {"value": value, "person": self.object})
         response["Cache-Control"] = "no-store"
         return response
@@ -360,6 +403,13 @@ class PersonJoinView(ScopedObjectMixin, FormPageMixin, FormView):
     model = Person
     form_class = forms.JoinForm
     submit_label = gettext_lazy("Join")
+
+    def get_object(self):
+        person = super().get_object()
+        # only who may record joinings somewhere is given the form (a leader or a commission only looks)
+        if not self.request.user.has_perm("members.add_membership"):
+            raise PermissionDenied
+        return person
 
     @property
     def page_title(self):
@@ -523,7 +573,21 @@ class MembershipFormMixin(ScopedObjectMixin, FormPageMixin):
         return redirect(self.object.person)
 
 
-class MembershipTransferView(MembershipFormMixin, FormView):
+class ActiveMembershipMixin:
+    """The forms of a movement of an active membership (transfer, leave): an ended one is not offered the form
+    at all — the person's page says why — rather than refused only once the form is sent."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.object = self.get_object()
+        if self.object.left_on is not None:
+            messages.error(request, _("This membership has already ended."))
+            return redirect(self.object.person)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class MembershipTransferView(ActiveMembershipMixin, MembershipFormMixin, FormView):
     form_class = forms.TransferForm
     submit_label = gettext_lazy("Transfer")
 
@@ -556,7 +620,7 @@ class MembershipTransferView(MembershipFormMixin, FormView):
         return self.done(_("Transferred to %(branch)s.") % {"branch": new.branch.name})
 
 
-class MembershipLeaveView(MembershipFormMixin, FormView):
+class MembershipLeaveView(ActiveMembershipMixin, MembershipFormMixin, FormView):
     form_class = forms.LeaveForm
     submit_label = gettext_lazy("Record the leaving")
     danger = True
@@ -564,6 +628,9 @@ class MembershipLeaveView(MembershipFormMixin, FormView):
     @property
     def page_title(self):
         return _("Leaving the organisation")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "membership": self.object}
 
     def form_valid(self, form):
         d = form.cleaned_data
@@ -579,6 +646,17 @@ class MembershipLeaveView(MembershipFormMixin, FormView):
         )
         if m is None:
             return self.form_invalid(form)
+        if getattr(m, "also_ended", 0):
+            return self.done(
+                ngettext(
+                    "Recorded: %(name)s died on %(day)s; her or his membership of %(count)s other organisation "
+                    "ended on that day too.",
+                    "Recorded: %(name)s died on %(day)s; her or his memberships of %(count)s other "
+                    "organisations ended on that day too.",
+                    m.also_ended,
+                )
+                % {"name": m.person.full_name, "day": m.left_on.strftime("%d/%m/%Y"), "count": m.also_ended}
+            )
         return self.done(
             _("Recorded: %(name)s left %(branch)s.") % {"name": m.person.full_name, "branch": m.branch.name}
         )
@@ -711,6 +789,15 @@ class BranchTransferView(ScopedObjectMixin, FormPageMixin, FormView):
     model = Branch
     form_class = forms.BranchTransferForm
     submit_label = gettext_lazy("Transfer every member")
+
+    def get_object(self):
+        branch = super().get_object()
+        # the form (and its count of the branch's members) only for who may move them
+        if not services.has_scope_permission(
+            self.request.user, "members.change_membership", branch.unit_path, branch.path
+        ):
+            raise PermissionDenied
+        return branch
 
     @property
     def page_title(self):

@@ -32,3 +32,31 @@ def scoped_records(root, *, marks, branches, villages, creators) -> dict:
         ):
             result[model].append(obj)
     return {model: tuple(objs) for model, objs in result.items()}
+
+
+def former_member(root, *, home, branch, to_branch, new_home, on: date = date(2024, 7, 12)):
+    """A person who lived at ``home`` and was a member of ``branch``, then transferred to ``to_branch`` and
+    moved to ``new_home``: ``branch``'s officers may read her history, not act on her record (audit finding 1).
+    Returns (person, the ended membership, the current one)."""
+    data = PersonData(
+        full_name="Danh Ngọc Nga",
+        sex="F",
+        unit=home,
+        birth_date=date(1986, 4, 2),
+        citizen_id="086186000123",
+        phone="0912000111",
+    )
+    person = services.person_create(actor=root, data=data)
+    old = services.membership_join(actor=root, person=person, branch=branch, on=date(2010, 1, 1))
+    new = services.membership_transfer(
+        actor=root, membership=old, to_branch=to_branch, on=on, move_residence=True
+    )
+    old.refresh_from_db()
+    person.refresh_from_db()
+    assert person.unit_path == new_home.path
+    return person, old, new
+
+
+# Person pages by what they do: reading the history, or acting on the record.
+PERSON_READ_URLS = ("members:person-detail",)
+PERSON_ACT_URLS = ("members:person-update", "members:person-citizen-id", "members:person-merge")

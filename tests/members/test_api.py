@@ -46,12 +46,12 @@ def test_people_and_memberships_are_scoped_and_masked(api):
 
 def test_lookup_by_citizen_id_is_a_post(api):
     w, lan, far, client_of = api
-    value = services.person_citizen_id(actor=w.users["admin_a"], person=lan)
+    value = services.person_citizen_id(actor=w.users["admin_a"], person=lan, purpose="Kiểm tra")
     client = client_of(w.users["admin_a"])
     response = client.post("/api/persons/lookup/", {"citizen_id": value}, format="json")
     assert response.status_code == 200 and response.json()["id"] == lan.pk
     assert client.get("/api/persons/lookup/").status_code == 405
-    far_value = services.person_citizen_id(actor=w.users["admin_b"], person=far)
+    far_value = services.person_citizen_id(actor=w.users["admin_b"], person=far, purpose="Kiểm tra")
     assert client.post("/api/persons/lookup/", {"citizen_id": far_value}, format="json").status_code == 404
 
 

@@ -47,7 +47,7 @@ def _apply(root, people, branches, op) -> None:
         with transaction.atomic():
             if kind == "join":
                 services.membership_join(
-                    actor=root, person=p, branch=branches[arg], on=day, override_reason="test"
+                    actor=root, person=p, branch=branches[arg], on=day, override_reason="Kiểm thử ngoại lệ"
                 )
             elif kind == "transfer" and current.exists():
                 m = current.first()
@@ -62,7 +62,9 @@ def _apply(root, people, branches, op) -> None:
                     .first()
                 )
                 if ended is not None:
-                    services.membership_rejoin(actor=root, membership=ended, on=day, override_reason="test")
+                    services.membership_rejoin(
+                        actor=root, membership=ended, on=day, override_reason="Kiểm thử ngoại lệ"
+                    )
             elif kind == "delete":
                 last = Membership.objects.filter(person=p).order_by("-pk").first()
                 if last is not None:

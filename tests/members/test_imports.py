@@ -121,7 +121,7 @@ def test_a_file_is_checked_previewed_then_committed(world):
     assert Person.objects.count() == 2 and Membership.objects.count() == 3
     lan_person = Person.objects.get(full_name="Trần Thị Lan")
     assert lan_person.memberships.count() == 2 and lan_person.citizen_id_last3 == lan[-3:]
-    assert services.person_citizen_id(actor=admin, person=lan_person) == lan
+    assert services.person_citizen_id(actor=admin, person=lan_person, purpose="Kiểm tra") == lan
     assert Person.objects.get(full_name="Lê Văn Tư").birth_date is None
     assert Movement.objects.filter(kind="join", import_batch=batch).count() == 3
     assert not ImportRow.objects.filter(batch_id=batch.pk).exists()
@@ -165,7 +165,7 @@ def test_an_excel_file_with_excel_types(world):
     services.import_commit_start(actor=w.users["admin_a"], batch=batch)
     p = Person.objects.get()
     assert (p.ethnicity, p.religion, p.phone, p.education) == ("05", "01", "0912345678", "university")
-    assert services.person_citizen_id(actor=w.users["admin_a"], person=p) == value
+    assert services.person_citizen_id(actor=w.users["admin_a"], person=p, purpose="Kiểm tra") == value
     assert p.memberships.get().member_number == "12"
 
 
@@ -271,7 +271,7 @@ def test_registered_people_duplicates_and_the_same_citizen_id_twice(world):
     w = world
     admin = w.users["admin_a"]
     known = person(w.village_a, name="Trần Thị Lan", birth_date=date(1990, 2, 3))
-    value = services.person_citizen_id(actor=admin, person=known)
+    value = services.person_citizen_id(actor=admin, person=known, purpose="Kiểm tra")
     join(known, w.branches["women_va"], on=date(2010, 1, 1))
     other = citizen_id(birth_year=1985, sex="F")
     rows = [
@@ -343,6 +343,7 @@ def test_registered_people_duplicates_and_the_same_citizen_id_twice(world):
     book = load_workbook(io.BytesIO(imports.rejected_bytes(batch)), read_only=True)
     lines = {r[0]: r for r in book.worksheets[0].iter_rows(values_only=True)}
     assert "Lê Thị Bốn" in lines[7] and "01/01/1985" in lines[7] and f"•••••••••{other[-3:]}" in lines[7]
+    assert any(s in lines[7][-1] for s in ("type it again in full", "nhập lại đầy đủ"))  # and says why
     services.import_commit_start(actor=admin, batch=batch)
     batch.refresh_from_db()
     assert batch.status == ImportStatus.COMMITTED
@@ -362,7 +363,7 @@ def test_a_row_joining_a_registered_person_takes_her_registered_details(world):
     w = world
     admin = w.users["admin_a"]
     known = person(w.village_a, name="Trần Thị Lan", birth_date=date(1990, 2, 3))
-    value = services.person_citizen_id(actor=admin, person=known)
+    value = services.person_citizen_id(actor=admin, person=known, purpose="Kiểm tra")
     rows = [
         HEADER,
         row(
@@ -622,8 +623,8 @@ def test_the_commit_compares_again_only_the_people_written_since_the_check(world
     va = w.village_a.code
     known = person(w.village_a, name="Trần Thị Lan", birth_date=date(1990, 2, 3))
     gone = person(w.village_a, name="Lý Thị Mai", birth_date=date(1991, 4, 5))
-    known_id = services.person_citizen_id(actor=admin, person=known)
-    gone_id = services.person_citizen_id(actor=admin, person=gone)
+    known_id = services.person_citizen_id(actor=admin, person=known, purpose="Kiểm tra")
+    gone_id = services.person_citizen_id(actor=admin, person=gone, purpose="Kiểm tra")
     later_id = citizen_id(birth_year=1980, sex="F")
     farmers = w.branches["farmers_va"].pk
     rows = [

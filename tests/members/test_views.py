@@ -136,7 +136,9 @@ def test_citizen_id_is_masked_then_shown_in_full_with_a_log(members, client_for)
         == 403
     )
     client = client_for(w.users["admin_a"])
-    response = client.post(reverse("members:person-citizen-id", args=[lan.pk]), HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("members:person-citizen-id", args=[lan.pk]), {"purpose": "Cấp thẻ"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     value = response.content.decode().split('id="citizen-id-value">')[1].split("<")[0]
     assert len(value) == 12 and value.endswith(lan.citizen_id_last3)

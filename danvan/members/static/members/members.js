@@ -42,6 +42,8 @@
   }
 
   function pie(el, d) {
+    // nothing to share out: no ring split in equal parts (ECharts' default for a zero sum), no grey ring
+    if (!d.some(function (item) { return item.value > 0; })) { el.style.display = "none"; return null; }
     var chart = window.echarts.init(el);
     chart.setOption({
       color: COLORS,
@@ -49,7 +51,7 @@
       // the names in a legend under the ring, not as labels around it: in a third of the page they were cut
       // ("Khơ-me: 1…"); the shares come with the tooltip and the table below
       legend: { bottom: 0, type: "scroll" },
-      series: [{ type: "pie", radius: ["40%", "68%"], center: ["50%", "45%"], data: d, label: { show: false } }]
+      series: [{ type: "pie", radius: ["40%", "68%"], center: ["50%", "45%"], data: d, label: { show: false }, stillShowZeroSum: false }]
     });
     return chart;
   }
@@ -77,7 +79,8 @@
       if (!d) { return; }
       var kind = el.getAttribute("data-chart");
       if (kind === "bars" && (!d.categories || !d.categories.length)) { el.style.display = "none"; return; }
-      charts.push(kind === "bars" ? bars(el, d) : kind === "pie" ? pie(el, d) : columns(el, d));
+      var chart = kind === "bars" ? bars(el, d) : kind === "pie" ? pie(el, d) : columns(el, d);
+      if (chart) { charts.push(chart); }
       el.setAttribute("data-drawn", "1");
     });
   }
