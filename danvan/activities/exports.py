@@ -142,7 +142,7 @@ def workbook(
             head.append(cell)
         ws.append(head)
         for row in rows:
-            ws.append([core_exports.text_cell(ws, v) for v in row])
+            ws.append([core_exports.sheet_cell(ws, v) for v in row])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

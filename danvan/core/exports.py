@@ -82,7 +82,7 @@ def safe_sheet_title(title: str) -> str:
 
 def text_cell(ws, value: Any) -> Any:
     """``value`` for ``ws.append``: a string that would be read as a formula ("=HYPERLINK(…)") becomes a text
-    cell; anything else is returned as it is. Every sheet that writes what users typed goes through this."""
+    cell; anything else is returned as it is."""
     if isinstance(value, str) and value.startswith("="):
         from openpyxl.cell import WriteOnlyCell
 
@@ -90,6 +90,19 @@ def text_cell(ws, value: Any) -> Any:
         cell.data_type = "s"
         return cell
     return value
+
+
+def sheet_cell(ws, value: Any) -> Any:
+    """Any value for ``ws.append`` on a write-only sheet: as ``_cell`` converts it, a real date shown the
+    Vietnamese way, and text never a formula. Every sheet that writes what users typed goes through this."""
+    value = _cell(value)
+    if isinstance(value, date):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = "DD/MM/YYYY HH:MM" if isinstance(value, datetime) else "DD/MM/YYYY"
+        return cell
+    return text_cell(ws, value)
 
 
 def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title: str = "Dữ liệu") -> bytes:
@@ -107,17 +120,7 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title
         header_cells.append(cell)
     ws.append(header_cells)
     for row in rows:
-        cells = []
-        for v in row:
-            v = _cell(v)
-            if isinstance(v, date):  # a real date, shown the Vietnamese way
-                cell = WriteOnlyCell(ws, value=v)
-                cell.number_format = "DD/MM/YYYY HH:MM" if isinstance(v, datetime) else "DD/MM/YYYY"
-                v = cell
-            else:
-                v = text_cell(ws, v)
-            cells.append(v)
-        ws.append(cells)
+        ws.append([sheet_cell(ws, v) for v in row])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

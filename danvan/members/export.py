@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
 from itertools import islice
 from types import SimpleNamespace
 from typing import Any
@@ -110,15 +109,7 @@ def _xlsx(out, rows: Iterator[list[Any]]) -> None:
     sheet.append(cells)
     last = 1
     for row in rows:
-        line = []
-        for value in row:
-            value = exports._cell(value)
-            if isinstance(value, date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "DD/MM/YYYY HH:MM" if isinstance(value, datetime) else "DD/MM/YYYY"
-                value = cell
-            line.append(value)
-        sheet.append(line)
+        sheet.append([exports.sheet_cell(sheet, value) for value in row])
         last += 1
     if header:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last}"

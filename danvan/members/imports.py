@@ -36,7 +36,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from danvan.core import bulk, crypto
+from danvan.core import bulk, crypto, exports
 from danvan.core.text import clean, fold
 from danvan.members import citizen_id as cid
 from danvan.members import counts, reference
@@ -1611,7 +1611,7 @@ def _sheet(workbook, title: str, header: Sequence[Any], rows, widths: Sequence[i
         cells.append(cell)
     sheet.append(cells)
     for row in rows:
-        sheet.append(["" if v is None else v for v in row])
+        sheet.append([exports.sheet_cell(sheet, v) for v in row])
     return sheet
 
 

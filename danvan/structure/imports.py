@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import formats, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from danvan.core.exports import safe_sheet_title, text_cell
+from danvan.core.exports import safe_sheet_title, sheet_cell
 from danvan.core.text import clean, fold
 from danvan.structure import services
 from danvan.structure.models import Branch, BranchKind, Organisation, OrgType, Unit, UnitLevel, VillageKind
@@ -866,18 +866,8 @@ def _sheet(
         cells.append(cell)
     sheet.append(cells)
     for row in rows:
-        sheet.append([text_cell(sheet, _cell(v)) for v in row])
+        sheet.append([sheet_cell(sheet, v) for v in row])
     return sheet
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    if isinstance(value, (int, float, date)):
-        return value
-    return str(value)
 
 
 def _save(workbook) -> bytes:
