@@ -329,6 +329,9 @@ class Item(ScopedModel):
     analysed_at = models.DateTimeField(_("analysed"), null=True, blank=True)
     purged_at = models.DateTimeField(_("text purged"), null=True, blank=True)
     corrected = models.BooleanField(_("corrected by an analyst"), default=False)
+    # Set when an analyst confirmed every label of the item (the review queue's Enter): only then is the item
+    # a training label and out of the queue; a single correction leaves the other labels unchecked.
+    reviewed_at = models.DateTimeField(_("labels confirmed"), null=True, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
 
     objects = ItemQuerySet.as_manager()

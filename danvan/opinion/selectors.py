@@ -280,8 +280,9 @@ def forecasts_for(actor, *, unit_path: str = "", field: str | None = None, made_
 
 
 def review_queue(actor, *, unit_path: str = "", field: str = "", min_uncertainty: float | None = None):
-    """Analysed, uncorrected items the analyst may correct, most uncertain first."""
-    qs = Item.objects.visible_to(actor, "change").filter(analysed_at__isnull=False, corrected=False)
+    """Analysed items whose labels no analyst confirmed yet, that the analyst may correct, most uncertain
+    first (an item corrected on one label stays until its labels are confirmed)."""
+    qs = Item.objects.visible_to(actor, "change").filter(analysed_at__isnull=False, reviewed_at__isnull=True)
     qs = qs.filter(purged_at__isnull=True)
     if unit_path:
         qs = qs.filter(unit_path__startswith=unit_path)

@@ -23,6 +23,9 @@ def test_correction_wins_and_becomes_a_label(source_a, analyzer, demo_world):
     assert item.corrected and item.field == "environment" and item.sentiment == "neutral"
     assert item.uncertainty == 0.0
     assert Correction.objects.filter(item_id=item.pk).count() == 2
+    # corrected labels are not a training record until the analyst confirms the item's labels (audit #4)
+    assert services.analyst_records() == []
+    services.item_confirm(actor=analyst, item=item)
     records = services.analyst_records()
     assert records == [
         {
@@ -85,11 +88,12 @@ def test_retrain_stores_a_candidate(monkeypatch, demo_world, analyzer, source_a,
     admin = demo_world.users["admin_a"]
     analyst = make_user("phan_tich", "opinion_analyst", demo_world.province_a)
     services.item_correct(actor=analyst, item=Item.objects.get(), what="field", value="environment")
+    services.item_confirm(actor=analyst, item=Item.objects.get())
     job = services.retrain_start(actor=admin)
     assert job.status == "succeeded", job.message
     cand = ModelVersion.objects.get(version="cand-1")
     assert cand.status == ModelStatus.CANDIDATE and cand.labels_used == 1 and calls["n"] == 1
-    assert Correction.objects.get().used_in_model == "cand-1"
+    assert set(Correction.objects.values_list("used_in_model", flat=True)) == {"cand-1"}
     with pytest.raises(PermissionDenied):
         services.retrain_start(actor=demo_world.users["officer_ca"])
 
