@@ -1,7 +1,8 @@
 """The weekly/monthly briefing "Báo cáo tình hình tư tưởng, dư luận xã hội": figures (a plain dict) ->
 Vietnamese narrative -> Word (python-docx) and PDF (WeasyPrint with the bundled DejaVu font).
 
-Quotes never carry personal data (phones, e-mails and ID numbers are masked; authors are never included) and
+Quotes and issue titles never carry personal data (phones, e-mails, ID numbers and people's names are masked,
+``privacy.mask_names`` says which names it catches; authors are never included) and
 figures of groups smaller than the minimum group size are not shown."""
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from danvan.cases.letters import new_document, official_header
-from danvan.opinion.privacy import readable, strip_contacts
+from danvan.opinion.privacy import mask_names, readable, strip_contacts
 
 TITLE = "BÁO CÁO TÌNH HÌNH TƯ TƯỞNG, DƯ LUẬN XÃ HỘI"
 
 
 def mask(text: str) -> str:
-    """A quote as the briefing prints it: contact details removed, placeholders readable."""
-    return readable(strip_contacts(text))
+    """A quote or title as the briefing prints it: contact details and people's names removed, placeholders
+    readable."""
+    return readable(mask_names(strip_contacts(text)))
 
 
 def num(value) -> str:

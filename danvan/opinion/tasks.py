@@ -101,3 +101,12 @@ def version_check(timestamp: int) -> None:
     running = Job.objects.filter(kind="opinion.reprocess", status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
     if recent and recent != {version} and not running.exists():
         job_start(actor=None, kind="opinion.reprocess", title=_("Analyse every item again"), params={})
+
+
+@app.periodic(cron="35 * * * *")
+@app.task(queue="default", name="opinion.sweep_uploads", queueing_lock="opinion.sweep_uploads")
+def sweep_uploads(timestamp: int) -> None:
+    """Uploads previewed but never imported (they hold authors' names): deleted after a few hours."""
+    from danvan.opinion import ingestion
+
+    ingestion.sweep_abandoned_uploads()

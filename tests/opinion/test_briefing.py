@@ -298,3 +298,43 @@ def test_preview_and_word_have_the_same_header_naming_the_issuing_body(
     assert area in body and area in _docx_text(word)
     assert " trung lập, " in body and "trung tính" not in body
     assert " trung lập, " in _docx_text(word)
+
+
+def test_briefing_masks_peoples_names_in_titles_and_quotes():
+    """Audit #3: an issue accusing a named official: the name is masked, the places stay."""
+    figures = {
+        **FIGURES,
+        "issues": [{**FIGURES["issues"][0],
+                    "title": "Cán bộ địa chính phường tên Lê Văn Hùng nhận tiền của dân Khóm Nhì mới ký hồ sơ đất",
+                    "place": "Phường Phú Khương",
+                    "quotes": ["Ông Lê Văn Hùng địa chính nhận tiền mới ký hồ sơ đất Khóm Nhì, đề nghị phường làm rõ",
+                               "bà nguyễn thị hoa ở Khóm An Thới cũng bị đòi tiền"]}],
+    }  # fmt: skip
+    b = briefing.compose(figures)
+    text = _text(b)
+    assert "Hùng" not in text and "hoa" not in text
+    assert "tên [họ tên] nhận tiền" in text and "Ông [họ tên] địa chính" in text and "bà [họ tên] ở" in text
+    assert "Khóm Nhì" in text and "Khóm An Thới" in text and "Phường Phú Khương" in text
+    assert "Hùng" not in _docx_text(briefing.to_docx(b))
+    assert "Hùng" not in briefing.to_html(b)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Ông Lê Văn Hùng nhận tiền", "Ông xxperson nhận tiền"),
+        ("chị Lan bán sạp", "chị xxperson bán sạp"),
+        ("bà nguyễn thị hoa cũng nói vậy", "bà xxperson cũng nói vậy"),
+        ("Cán bộ Trần Thị Mai ở Ấp Bến Đình", "Cán bộ xxperson ở Ấp Bến Đình"),
+        ("LÊ VĂN HÙNG nhận tiền", "xxperson nhận tiền"),
+        # places and ordinary words stay
+        ("Thu hồi đất ở Khóm An Thới, Phường Phú Khương", None),
+        ("Ngập ở đường Trần Hưng Đạo, thành phố Hồ Chí Minh", None),
+        ("anh ấy nói trần nhà dột", None),
+        ("Xã Trung Thành, tỉnh Vĩnh Long", None),
+    ],
+)
+def test_mask_names_rules(text, masked):
+    from danvan.opinion.privacy import mask_names
+
+    assert mask_names(text) == (masked or text)

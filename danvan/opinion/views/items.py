@@ -31,6 +31,7 @@ class ItemListView(ScopedListView):
     filterset_class = ItemFilter
     page_title = gettext_lazy("Opinion items")
     export_name = "y-kien-du-luan"
+    view_permission = "opinion.view_item"  # a collaborator gets 403, not an empty list and its export
     template_name = "opinion/items/list.html"
     paginate_by = None
     table_pagination = {"per_page": 50}
