@@ -733,12 +733,53 @@ def _base_records() -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def retrain_start(*, actor):
-    """Start the retraining job (shipped set + analysts' labels → a candidate ModelVersion)."""
+# Long jobs of the module (a retrain takes minutes, a reanalysis of every item longer) run on their own
+# procrastinate queue, so that a worker of the other queues keeps taking users' imports and exports meanwhile.
+# The deployment starts a worker for it (``procrastinate worker --queues opinion_long``) besides the worker of
+# ``default,opinion``; a worker started without --queues takes every queue.
+LONG_JOBS_QUEUE = "opinion_long"
+
+
+def _long_job_start(*, actor, kind: str, title: str, params: dict[str, Any] | None = None):
+    """``core.services.job_start`` on the long-jobs queue (the same Job row and runner, another queue)."""
+    from danvan.core import jobs
+    from danvan.core.models import Job
     from danvan.core.services import job_start
 
-    _require_global(actor, "opinion.add_modelversion")
-    return job_start(actor=actor, kind="opinion.retrain", title=_("Retrain the opinion models"), params={})
+    if getattr(settings, "DANVAN_JOBS_EAGER", False):
+        return job_start(actor=actor, kind=kind, title=title, params=params)
+    from danvan.core.tasks import run_job
+
+    jobs.handler_for(kind)
+    job = Job.objects.create(
+        kind=kind, title=title, params=params or {}, created_by=actor if actor and actor.pk else None
+    )
+    run_job.configure(queue=LONG_JOBS_QUEUE).defer(job_id=job.pk)
+    return job
+
+
+def can_retrain(actor) -> bool:
+    """Retraining changes the models of the whole platform: only a province-level holder of
+    ``opinion.add_modelversion`` (the province's opinion analysts, system administrators) or a superuser may
+    start it; a commune's analyst corrects labels, which the next retrain uses."""
+    from danvan.core.scoping import user_scopes
+
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.is_superuser:
+        return True
+    return any(
+        scope.unit_path.count("/") <= 1 and scope.org_path is None  # "86/" is a province, "86/28756/" not
+        for scope in user_scopes(actor, "opinion.add_modelversion")
+    )
+
+
+def retrain_start(*, actor):
+    """Start the retraining job (shipped set + analysts' labels → a candidate ModelVersion), on the long-jobs
+    queue; province-level analysts and administrators only (``can_retrain``)."""
+    if not can_retrain(actor):
+        raise PermissionDenied(_("Only a province-level analyst or administrator may retrain the models."))
+    return _long_job_start(actor=actor, kind="opinion.retrain", title=_("Retrain the opinion models"))
 
 
 def retrain(
@@ -802,9 +843,7 @@ def retrain(
 
 
 def _reprocess_start(actor) -> None:
-    from danvan.core.services import job_start
-
-    job_start(actor=actor, kind="opinion.reprocess", title=_("Analyse every item again"), params={})
+    _long_job_start(actor=actor, kind="opinion.reprocess", title=_("Analyse every item again"))
 
 
 @transaction.atomic

@@ -106,3 +106,36 @@ def test_a_new_installed_bundle_triggers_reprocessing(source_a, analyzer):
     analyzer.version = "fake-3"
     tasks.version_check(timestamp=0)
     assert set(Item.objects.values_list("model_version", flat=True)) == {"fake-3"}
+
+
+def test_only_province_level_analysts_and_admins_may_retrain(demo_world, analyzer, monkeypatch):
+    """Audit #10: a ward analyst holds add_modelversion but may not retrain the platform's models."""
+    ward = make_user("pt_xa", "opinion_analyst", demo_world.commune_a)
+    province = make_user("pt_tinh", "opinion_analyst", demo_world.province_a)
+    assert not services.can_retrain(ward) and services.can_retrain(province)
+    assert services.can_retrain(demo_world.users["admin_a"])
+    with pytest.raises(PermissionDenied):
+        services.retrain_start(actor=ward)
+
+
+def test_long_jobs_go_to_their_own_queue(demo_world, settings, monkeypatch):
+    """Audit #10: retrain and reanalysis are deferred on the long-jobs queue, not the users' default queue."""
+    from danvan.core import tasks as core_tasks
+    from danvan.core.models import Job
+
+    settings.DANVAN_JOBS_EAGER = False
+    deferred = []
+
+    class Deferrer:
+        def __init__(self, queue):
+            self.queue = queue
+
+        def defer(self, **kwargs):
+            deferred.append((self.queue, kwargs["job_id"]))
+
+    monkeypatch.setattr(core_tasks.run_job, "configure", lambda **kw: Deferrer(kw.get("queue")))
+    job = services.retrain_start(actor=make_user("pt_t2", "opinion_analyst", demo_world.province_a))
+    services._reprocess_start(None)
+    reprocess = Job.objects.get(kind="opinion.reprocess")
+    assert deferred == [(services.LONG_JOBS_QUEUE, job.pk), (services.LONG_JOBS_QUEUE, reprocess.pk)]
+    assert services.LONG_JOBS_QUEUE != "default"

@@ -27,7 +27,7 @@ class ModelListView(LoginRequiredMixin, View):
         context = {
             "versions": ModelVersion.objects.order_by("-trained_at", "-id")[:100],
             "active": ModelVersion.objects.filter(status=ModelStatus.ACTIVE).first(),
-            "can_retrain": request.user.has_perm("opinion.add_modelversion"),
+            "can_retrain": services.can_retrain(request.user),
             "can_promote": request.user.has_perm("opinion.promote_modelversion"),
             "page_title": _("Model versions"),
         }
