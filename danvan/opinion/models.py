@@ -659,6 +659,8 @@ class Forecast(ScopedModel):
     )
     field = models.CharField(pgettext_lazy("concern", "field"), max_length=40, blank=True)
     made_on = models.DateField(_("made on"))
+    # when it was (re)computed: a forecast is made again the same day when later items change its history
+    made_at = models.DateTimeField(_("made at"), null=True, blank=True)
     horizon = models.PositiveSmallIntegerField(_("horizon (days)"), default=7)
     history = models.JSONField(_("history"), default=list, blank=True)
     points = models.JSONField(_("forecast"), default=list, blank=True)

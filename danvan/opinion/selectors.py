@@ -473,3 +473,40 @@ def commission_of(unit):
         .order_by("path")
         .first()
     )
+
+
+def map_province_code(actor, *, unit_path: str = "") -> str:
+    """The code of the province whose map (static/opinion/geo/<code>.json) the dashboard draws: that of
+    ``unit_path``, else of the user's home unit, else of the first unit in the user's scope. Read without
+    scoping on purpose: a commune's user cannot see the province row, but its code and outline are public
+    (only the commune's own figures are coloured, and those come from the scoped rollups)."""
+    from danvan.structure.models import Unit
+
+    path = unit_path or getattr(actor, "home_unit_path", "") or ""
+    if not path:
+        first = Unit.objects.visible_to(actor).order_by("path").values_list("path", flat=True).first()
+        path = first or ""
+    if not path:
+        return ""
+    code = (
+        Unit.objects.filter(path=path.split("/")[0] + "/", level="province").values_list("code", flat=True).first()
+    )
+    return code or ""
+
+
+def forecast_history_now(forecast: Forecast) -> float:
+    """The relevant items now counted over the days the forecast was fitted on (same unit subtree, field)."""
+    days = [dt.date.fromisoformat(h["date"]) for h in forecast.history or []]
+    if not days:
+        return 0.0
+    rows = DailyRollup.objects.filter(day__gte=min(days), day__lte=max(days), unit_path__startswith=forecast.unit_path)
+    if forecast.field:
+        rows = rows.filter(field=forecast.field)
+    return float(rows.aggregate(n=Sum("volume"))["n"] or 0)
+
+
+def forecast_is_stale(forecast: Forecast, *, now_total: float | None = None) -> bool:
+    """Items of the fitted days arrived (or left) after the forecast was made: more than 5 % and 5 items."""
+    then = float(sum(float(h.get("value") or 0) for h in forecast.history or []))
+    now = forecast_history_now(forecast) if now_total is None else now_total
+    return abs(now - then) > max(5.0, 0.05 * then)

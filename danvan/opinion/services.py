@@ -660,10 +660,31 @@ def forecasts_make(*, on: dt.date | None = None, history_days: int = 56, horizon
                 "method": result.model,
                 "backtest_error": bt.get("mae"),
                 "backtest": bt,
+                "made_at": timezone.now(),
             },
         )
         report.made += 1
     return report
+
+
+def forecasts_refresh(*, on: dt.date | None = None) -> ForecastReport:
+    """Make again the forecasts of ``on`` (today) whose history changed since they were made: items are
+    back-dated (the cases' and meetings' flows, imports of older posts), so a forecast made in the morning
+    may predate most of its own history (audit #9). Checked on the all-fields forecast of each unit; a stale
+    unit gets all its fields made again."""
+    from danvan.opinion import selectors
+
+    on = on or timezone.localdate()
+    stale = [
+        f.unit_id
+        for f in Forecast.objects.filter(made_on=on, field="").only("unit_id", "unit_path", "field", "history")
+        if selectors.forecast_is_stale(f)
+    ]
+    if not stale:
+        return ForecastReport()
+    from danvan.structure.models import Unit
+
+    return forecasts_make(on=on, units=list(Unit.objects.filter(pk__in=stale)))
 
 
 # --- settings ------------------------------------------------------------------------------------------

@@ -77,6 +77,15 @@ def forecasts_make(timestamp: int) -> None:
     services.forecasts_make()
 
 
+@app.periodic(cron="*/30 * * * *")
+@app.task(queue="default", name="opinion.forecasts_refresh", queueing_lock="opinion.forecasts_refresh")
+def forecasts_refresh(timestamp: int) -> None:
+    """Today's forecasts whose history changed since (back-dated items): made again."""
+    from danvan.opinion import services
+
+    services.forecasts_refresh()
+
+
 @app.periodic(cron="10 2 * * *")
 @app.task(queue="default", name="opinion.retention_purge", queueing_lock="opinion.retention_purge")
 def retention_purge(timestamp: int) -> None:
