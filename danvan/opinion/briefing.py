@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from html import escape
+from pathlib import Path
 
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -206,8 +207,9 @@ def to_html(b: Briefing) -> str:
     h = {k: escape(v) for k, v in header(b).items()}
     parts = [
         '<table class="hd" style="width:100%;text-align:center"><tr>'
-        f"<td>{h['parent_body']}<br><b>{h['body_name']}</b><br>———</td>"
-        f"<td><b>{h['motto']}</b><br><b>{h['slogan']}</b><br>———————————<br><i>{h['place_date']}</i></td>"
+        f'<td class="hd-l">{h["parent_body"]}<br><b>{h["body_name"]}</b><br>———</td>'
+        f'<td class="hd-r"><b>{h["motto"]}</b><br><b>{h["slogan"]}</b><br>———————————<br>'
+        f"<i>{h['place_date']}</i></td>"
         "</tr></table>",
         f'<h1>{escape(b.title)}</h1><p class="c"><i>{escape(b.period_line)}</i></p>',
     ]
@@ -221,10 +223,18 @@ def to_pdf(b: Briefing) -> bytes:
 
     from danvan.members.pdf import FONT_PATH
 
+    # The regular, bold and oblique faces (DejaVu Sans, Bitstream Vera licence): with the regular face alone
+    # the issuing body, the motto and the title came out in regular weight. The header follows Decree 30's
+    # layout: two fixed columns, the national name and the place and date each on one line.
+    fonts = FONT_PATH.parent, Path(__file__).resolve().parent / "static" / "opinion" / "fonts"
     css = (
-        f"@font-face{{font-family:DV;src:url('file://{FONT_PATH}')}}"
+        f"@font-face{{font-family:DV;src:url('file://{fonts[0] / 'DejaVuSans.ttf'}')}}"
+        f"@font-face{{font-family:DV;font-weight:bold;src:url('file://{fonts[1] / 'DejaVuSans-Bold.ttf'}')}}"
+        f"@font-face{{font-family:DV;font-style:italic;src:url('file://{fonts[1] / 'DejaVuSans-Oblique.ttf'}')}}"
         "body{font-family:DV;font-size:12pt}@page{size:A4;margin:20mm 15mm 20mm 30mm}"
-        "table.hd{width:100%;text-align:center}h1{text-align:center;font-size:14pt}h2{font-size:12pt}.c{text-align:center}"
+        "table.hd{width:100%;text-align:center;table-layout:fixed;border-collapse:collapse;font-size:10.5pt}"
+        "td.hd-l{width:38%;vertical-align:top}td.hd-r{width:62%;vertical-align:top;white-space:nowrap}"
+        "h1{text-align:center;font-size:14pt;font-weight:bold}h2{font-size:12pt;font-weight:bold}.c{text-align:center}"
         "p{text-align:justify}"
     )
     return HTML(

@@ -338,3 +338,23 @@ def test_mask_names_rules(text, masked):
     from danvan.opinion.privacy import mask_names
 
     assert mask_names(text) == (masked or text)
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdffonts"), reason="poppler-utils")
+def test_pdf_header_is_bold_and_unbroken():
+    """Audit #11: the PDF embeds a bold face and keeps the national name and the date each on one line."""
+    b = briefing.compose({**FIGURES, "body_name": "Ban Dân vận Tỉnh ủy", "place": "Vĩnh Long"})
+    pdf = briefing.to_pdf(b)
+    fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=False).stdout.decode()
+    if not fonts:  # older pdffonts cannot read stdin
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+            fh.write(pdf)
+            fh.flush()
+            fonts = subprocess.run(["pdffonts", fh.name], capture_output=True, check=True).stdout.decode()
+    assert "Bold" in fonts
+    lines = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    text = lines.stdout.decode()
+    assert any("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in line for line in text.splitlines())
+    assert any("ngày" in line and "năm 20" in line for line in text.splitlines())
