@@ -510,3 +510,41 @@ def forecast_is_stale(forecast: Forecast, *, now_total: float | None = None) -> 
     then = float(sum(float(h.get("value") or 0) for h in forecast.history or []))
     now = forecast_history_now(forecast) if now_total is None else now_total
     return abs(now - then) > max(5.0, 0.05 * then)
+
+
+METRIC_KEYS = ("field_accuracy", "field_macro_f1", "relevance_f1", "sentiment_weighted_f1")
+
+
+def default_model_card() -> dict[str, Any]:
+    """The shipped default bundle's card (read from its model_card.json, without loading the model): the
+    version items show when no trained version is active, and its cross-validation figures."""
+    import json
+
+    from danvan.opinion.pipeline import DEFAULT_BUNDLE
+
+    path = DEFAULT_BUNDLE / "model_card.json"
+    if not path.exists():
+        return {}
+    card = json.loads(path.read_text(encoding="utf-8"))
+    cv = card.get("cv") or {}
+    figures = []
+    for key in METRIC_KEYS:
+        value = cv.get(key)
+        mean = value.get("mean") if isinstance(value, dict) else value
+        if mean is not None:
+            figures.append({"key": key, "mean": mean, "sd": value.get("sd") if isinstance(value, dict) else None})
+    return {"version": card.get("version", ""), "trained_at": card.get("trained_at", ""), "cv": figures,
+            "sizes": card.get("sizes") or {}, "card": card}  # fmt: skip
+
+
+def comparison_rows(version: ModelVersion) -> list[dict[str, Any]]:
+    """The candidate's hold-out figures beside the active version's on the same items, metric by metric."""
+    comparison = version.comparison if isinstance(version.comparison, dict) else {}
+    current = comparison.get("current") or {}
+    candidate = comparison.get("candidate") or version.metrics or {}
+    delta = comparison.get("delta") or {}
+    return [
+        {"key": key, "current": current.get(key), "candidate": candidate.get(key), "delta": delta.get(key)}
+        for key in METRIC_KEYS
+        if candidate.get(key) is not None or current.get(key) is not None
+    ]

@@ -139,3 +139,20 @@ def test_long_jobs_go_to_their_own_queue(demo_world, settings, monkeypatch):
     reprocess = Job.objects.get(kind="opinion.reprocess")
     assert deferred == [(services.LONG_JOBS_QUEUE, job.pk), (services.LONG_JOBS_QUEUE, reprocess.pk)]
     assert services.LONG_JOBS_QUEUE != "default"
+
+
+def test_model_pages_confirm_and_list_the_default_card(client, demo_world):
+    """Audit #15: promote and roll back ask for confirmation; the list shows the shipped default model's card."""
+    admin = demo_world.users["admin_a"]
+    v1 = ModelVersion.objects.create(version="v1", path="/nonexistent/v1")
+    client.force_login(admin)
+    detail = client.get(f"/opinion/models/{v1.pk}/").content.decode()
+    assert "/promote/" in detail and "data-confirm" in detail.split("/promote/")[1].split(">")[0]
+    card = pipeline.DEFAULT_BUNDLE / "model_card.json"
+    ModelVersion.objects.filter(pk=v1.pk).update(status=ModelStatus.ACTIVE)
+    listing = client.get("/opinion/models/").content.decode()
+    assert "/rollback/" in listing and "data-confirm" in listing.split("/rollback/")[1].split(">")[0]
+    if card.exists():
+        import json
+
+        assert json.loads(card.read_text())["version"] in listing and 'id="default-model"' in listing

@@ -61,6 +61,7 @@ def test_train_promote_reanalyse_and_roll_back(demo_world, source_a, tmp_path, c
     page = client.get(f"/opinion/models/{candidate.pk}/").content.decode()
     assert "field_macro_f1" in page or "F1" in page
     assert candidate.version in page and default.version in page
+    assert 'id="model-comparison"' in page and "field_macro_f1" in page
 
     services.model_promote(actor=admin, version=candidate)
     job = _last_reprocess()
