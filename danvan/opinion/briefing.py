@@ -110,9 +110,13 @@ def compose(figures: dict) -> Briefing:
         )
     issues = []
     for n, i in enumerate([i for i in figures.get("issues", []) if (i.get("volume") or 0) >= k][:5], 1):
+        since = ""
+        if (i.get("total") or 0) > i["volume"] and i.get("first_seen"):
+            since = f" (tổng cộng {num(i['total'])} ý kiến từ ngày {i['first_seen']:%d/%m/%Y})"
         line = (
-            f"{n}. {mask(i['title'])} ({i.get('place', '')}): {num(i['volume'])} ý kiến, {pct(i.get('negativity'))} "
-            f"tiêu cực, lượt tiếp cận {num(i.get('reach', 0))}; tình trạng: {i.get('status', '')}."
+            f"{n}. {mask(i['title'])} ({i.get('place', '')}): {num(i['volume'])} ý kiến trong kỳ{since}, "
+            f"{pct(i.get('negativity'))} tiêu cực, lượt tiếp cận {num(i.get('reach', 0))}; "
+            f"tình trạng: {i.get('status', '')}."
         )
         quotes = [mask(q) for q in i.get("quotes", [])[:2]]
         if quotes:
@@ -207,9 +211,8 @@ def to_html(b: Briefing) -> str:
     h = {k: escape(v) for k, v in header(b).items()}
     parts = [
         '<table class="hd" style="width:100%;text-align:center"><tr>'
-        f'<td class="hd-l">{h["parent_body"]}<br><b>{h["body_name"]}</b><br>———</td>'
-        f'<td class="hd-r"><b>{h["motto"]}</b><br><b>{h["slogan"]}</b><br>———————————<br>'
-        f"<i>{h['place_date']}</i></td>"
+        f"<td>{h['parent_body']}<br><b>{h['body_name']}</b><br>———</td>"
+        f"<td><b>{h['motto']}</b><br><b>{h['slogan']}</b><br>———————————<br><i>{h['place_date']}</i></td>"
         "</tr></table>",
         f'<h1>{escape(b.title)}</h1><p class="c"><i>{escape(b.period_line)}</i></p>',
     ]
@@ -233,7 +236,7 @@ def to_pdf(b: Briefing) -> bytes:
         f"@font-face{{font-family:DV;font-style:italic;src:url('file://{fonts[1] / 'DejaVuSans-Oblique.ttf'}')}}"
         "body{font-family:DV;font-size:12pt}@page{size:A4;margin:20mm 15mm 20mm 30mm}"
         "table.hd{width:100%;text-align:center;table-layout:fixed;border-collapse:collapse;font-size:10.5pt}"
-        "td.hd-l{width:38%;vertical-align:top}td.hd-r{width:62%;vertical-align:top;white-space:nowrap}"
+        "table.hd td{width:38%;vertical-align:top}table.hd td+td{width:62%;white-space:nowrap}"
         "h1{text-align:center;font-size:14pt;font-weight:bold}h2{font-size:12pt;font-weight:bold}.c{text-align:center}"
         "p{text-align:justify}"
     )

@@ -548,3 +548,37 @@ def comparison_rows(version: ModelVersion) -> list[dict[str, Any]]:
         for key in METRIC_KEYS
         if candidate.get(key) is not None or current.get(key) is not None
     ]
+
+
+def issue_period_figures(actor, issues, *, start: dt.date, end: dt.date) -> dict[int, dict[str, Any]]:
+    """Each issue's items published within [start, end] (local days): volume, share negative and reach
+    (as the rollups count it: the larger of the declared reach and likes + shares + comments), relevant
+    items only. A briefing reports these, not the issue's lifetime totals."""
+    from django.db.models import Case, IntegerField, Value, When
+    from django.db.models.functions import Greatest
+
+    from danvan.opinion.pipeline import TZ
+
+    ids = [i.pk for i in issues]
+    if not ids:
+        return {}
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=TZ)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=TZ)
+    rows = (
+        Item.objects.visible_to(actor)
+        .filter(issue_id__in=ids, published_at__gte=lo, published_at__lt=hi, relevant=True)
+        .values("issue_id")
+        .annotate(
+            volume=Count("id"),
+            negative=Sum(Case(When(sentiment="negative", then=Value(1)), default=Value(0), output_field=IntegerField())),
+            reach=Sum(Greatest(F("reach"), F("likes") + F("shares") + F("comments_count"))),
+        )
+    )
+    out = {}
+    for r in rows:
+        out[r["issue_id"]] = {
+            "volume": r["volume"],
+            "negativity": (r["negative"] or 0) / r["volume"] if r["volume"] else None,
+            "reach": r["reach"] or 0,
+        }
+    return out

@@ -228,14 +228,17 @@ def test_a_past_periods_briefing_reports_that_periods_issues_and_no_forecast(
     assert past["issues"] == [] and past["forecast"] == [] and past["past_period"]
     text = _text(briefing.compose(past))
     assert "không kèm dự báo" in text and "Dự báo 7 ngày tới" not in text
-    # an issue of that month, resolved since, is reported for it
-    Issue.objects.filter(pk=issues[0].pk).update(
-        first_seen_at=dt.datetime(today.year - 1, 9, 10, tzinfo=dt.UTC),
-        last_seen_at=dt.datetime(today.year - 1, 9, 20, tzinfo=dt.UTC),
-        status="resolved",
-    )
+    # an issue of that month, resolved since, is reported for it (with that month's items: audit #16)
+    from danvan.opinion import pipeline
+    from tests.opinion.analysis_helpers import recent
+
+    days_ago = (today - dt.date(today.year - 1, 9, 15)).days
+    pipeline.store_items(source_a, recent(6, prefix="sep", days_ago=days_ago))
+    september_issue = Issue.objects.get(items__external_id="sep0")
+    Issue.objects.filter(pk=september_issue.pk).update(status="resolved")
     past = figures_for(user, "monthly", *september, unit=demo_world.commune_a)
-    assert [i["title"] for i in past["issues"]] == [issues[0].title]
+    assert [i["title"] for i in past["issues"]] == [september_issue.title]
+    assert past["issues"][0]["volume"] == 6
     # a period ending in the future is the period ending today
     client.force_login(user)
     r = client.get(reverse("opinion:briefing"), {"end": "2099-01-01", "unit": demo_world.commune_a.pk})
@@ -358,3 +361,35 @@ def test_pdf_header_is_bold_and_unbroken():
     text = lines.stdout.decode()
     assert any("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in line for line in text.splitlines())
     assert any("ngày" in line and "năm 20" in line for line in text.splitlines())
+
+
+@pytest.mark.django_db
+def test_briefing_reports_each_issues_figures_of_the_period_and_only_negative_matters(
+    demo_world, make_user, source_a, analyzer
+):
+    """Audit #16: a weekly briefing counted an issue's lifetime items and listed a compliment as emerging."""
+    from danvan.opinion import pipeline
+    from danvan.opinion.models import Issue, Item, OpinionSettings
+    from danvan.opinion.views.briefing import figures_for
+    from tests.opinion.analysis_helpers import recent
+
+    row = OpinionSettings.get()
+    row.min_group_size = 3
+    row.save()
+    pipeline.store_items(source_a, recent(6, prefix="old", days_ago=10))
+    pipeline.store_items(source_a, recent(4, prefix="new", days_ago=1))
+    praise = "Đường liên ấp mới làm xong rất đẹp, người dân cảm ơn, rất tốt, rất vui"
+    pipeline.store_items(source_a, recent(5, text=praise, prefix="ok", days_ago=1))
+    road = Issue.objects.get(items__external_id="new0")
+    assert Item.objects.filter(issue=road).count() == 10
+    user = make_user("br_period", role="opinion_analyst", unit=demo_world.province_a)
+    today = dt.date.today()
+    figures = figures_for(user, "weekly", today - dt.timedelta(days=6), today, unit=demo_world.commune_a)
+    [row] = [i for i in figures["issues"] if i["title"] == road.title]
+    assert row["volume"] == 4 and row["total"] == 10
+    happy = Item.objects.filter(external_id__startswith="ok").exclude(issue=road).values_list("issue", flat=True)
+    assert Item.objects.filter(external_id__startswith="ok", sentiment="positive").count() == 5
+    titles = {i["title"] for i in figures["issues"]}
+    assert not titles & set(Issue.objects.filter(pk__in=happy).values_list("title", flat=True))
+    text = _text(briefing.compose(figures))
+    assert "4 ý kiến trong kỳ (tổng cộng 10 ý kiến từ ngày" in text
