@@ -33,7 +33,9 @@ DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
 _TAGS = re.compile(r"<[^>]+>")
 _FORBIDDEN = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 # an HTML document: its doctype or <html> first (after a BOM, blanks and comments)
-_HTML = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*(?:<!DOCTYPE\s+html|<html[\s>])", re.IGNORECASE | re.DOTALL)
+_HTML = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*(?:<!DOCTYPE\s+html|<html[\s>])", re.IGNORECASE | re.DOTALL
+)
 
 
 class FeedError(Exception):

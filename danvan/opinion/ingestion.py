@@ -206,7 +206,9 @@ UPLOAD_TMP_DIR = "opinion/imports/tmp"
 UPLOAD_TMP_MAX_AGE = dt.timedelta(hours=6)
 
 
-def sweep_abandoned_uploads(*, now: dt.datetime | None = None, max_age: dt.timedelta = UPLOAD_TMP_MAX_AGE) -> int:
+def sweep_abandoned_uploads(
+    *, now: dt.datetime | None = None, max_age: dt.timedelta = UPLOAD_TMP_MAX_AGE
+) -> int:
     """Delete previewed uploads older than ``max_age`` (the mapping page's file is then "no longer
     available; upload it again"); returns how many were deleted."""
     from django.core.files.storage import default_storage

@@ -489,7 +489,9 @@ def map_province_code(actor, *, unit_path: str = "") -> str:
     if not path:
         return ""
     code = (
-        Unit.objects.filter(path=path.split("/")[0] + "/", level="province").values_list("code", flat=True).first()
+        Unit.objects.filter(path=path.split("/")[0] + "/", level="province")
+        .values_list("code", flat=True)
+        .first()
     )
     return code or ""
 
@@ -499,7 +501,9 @@ def forecast_history_now(forecast: Forecast) -> float:
     days = [dt.date.fromisoformat(h["date"]) for h in forecast.history or []]
     if not days:
         return 0.0
-    rows = DailyRollup.objects.filter(day__gte=min(days), day__lte=max(days), unit_path__startswith=forecast.unit_path)
+    rows = DailyRollup.objects.filter(
+        day__gte=min(days), day__lte=max(days), unit_path__startswith=forecast.unit_path
+    )
     if forecast.field:
         rows = rows.filter(field=forecast.field)
     return float(rows.aggregate(n=Sum("volume"))["n"] or 0)
@@ -532,7 +536,9 @@ def default_model_card() -> dict[str, Any]:
         value = cv.get(key)
         mean = value.get("mean") if isinstance(value, dict) else value
         if mean is not None:
-            figures.append({"key": key, "mean": mean, "sd": value.get("sd") if isinstance(value, dict) else None})
+            figures.append(
+                {"key": key, "mean": mean, "sd": value.get("sd") if isinstance(value, dict) else None}
+            )
     return {"version": card.get("version", ""), "trained_at": card.get("trained_at", ""), "cv": figures,
             "sizes": card.get("sizes") or {}, "card": card}  # fmt: skip
 
@@ -570,7 +576,9 @@ def issue_period_figures(actor, issues, *, start: dt.date, end: dt.date) -> dict
         .values("issue_id")
         .annotate(
             volume=Count("id"),
-            negative=Sum(Case(When(sentiment="negative", then=Value(1)), default=Value(0), output_field=IntegerField())),
+            negative=Sum(
+                Case(When(sentiment="negative", then=Value(1)), default=Value(0), output_field=IntegerField())
+            ),
             reach=Sum(Greatest(F("reach"), F("likes") + F("shares") + F("comments_count"))),
         )
     )

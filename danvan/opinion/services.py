@@ -677,7 +677,9 @@ def forecasts_refresh(*, on: dt.date | None = None) -> ForecastReport:
     on = on or timezone.localdate()
     stale = [
         f.unit_id
-        for f in Forecast.objects.filter(made_on=on, field="").only("unit_id", "unit_path", "field", "history")
+        for f in Forecast.objects.filter(made_on=on, field="").only(
+            "unit_id", "unit_path", "field", "history"
+        )
         if selectors.forecast_is_stale(f)
     ]
     if not stale:
@@ -804,7 +806,11 @@ def retrain_start(*, actor):
 
 
 def retrain(
-    *, actor=None, out_dir: Path | None = None, base_records: list[dict[str, Any]] | None = None, **options: Any
+    *,
+    actor=None,
+    out_dir: Path | None = None,
+    base_records: list[dict[str, Any]] | None = None,
+    **options: Any,
 ) -> ModelVersion:
     """Train a candidate with ``danvan.nlp.opinion.retrain`` and store it with its card, hold-out metrics and
     comparison with the active version (``base_records``: the shipped set unless given, e.g. a test's slice).

@@ -38,7 +38,9 @@ def test_a_list_in_the_text_column_is_refused():
 
 def test_abandoned_uploads_are_swept(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    old = default_storage.save(f"{ingestion.UPLOAD_TMP_DIR}/old-good.csv", ContentFile(b"tac_gia\nNguyen Van Teo\n"))
+    old = default_storage.save(
+        f"{ingestion.UPLOAD_TMP_DIR}/old-good.csv", ContentFile(b"tac_gia\nNguyen Van Teo\n")
+    )
     fresh = default_storage.save(f"{ingestion.UPLOAD_TMP_DIR}/new-good.csv", ContentFile(b"x"))
     later = timezone.now() + dt.timedelta(hours=7)
     import os

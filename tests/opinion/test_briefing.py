@@ -387,7 +387,9 @@ def test_briefing_reports_each_issues_figures_of_the_period_and_only_negative_ma
     figures = figures_for(user, "weekly", today - dt.timedelta(days=6), today, unit=demo_world.commune_a)
     [row] = [i for i in figures["issues"] if i["title"] == road.title]
     assert row["volume"] == 4 and row["total"] == 10
-    happy = Item.objects.filter(external_id__startswith="ok").exclude(issue=road).values_list("issue", flat=True)
+    happy = (
+        Item.objects.filter(external_id__startswith="ok").exclude(issue=road).values_list("issue", flat=True)
+    )
     assert Item.objects.filter(external_id__startswith="ok", sentiment="positive").count() == 5
     titles = {i["title"] for i in figures["issues"]}
     assert not titles & set(Issue.objects.filter(pk__in=happy).values_list("title", flat=True))

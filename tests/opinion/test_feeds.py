@@ -160,7 +160,10 @@ def test_errors_say_what_happened_in_words(demo_world):
     ingestion.poll_source(source)
     source.refresh_from_db()
     assert "Error" not in source.last_error and "ConnectionError" not in source.last_error
-    for page in (b"<!DOCTYPE html><html><head></head><body>Trang</body></html>", b"\n<html lang='vi'><body/>"):
+    for page in (
+        b"<!DOCTYPE html><html><head></head><body>Trang</body></html>",
+        b"\n<html lang='vi'><body/>",
+    ):
         with pytest.raises(feeds.FeedError) as info:
             feeds.parse(page)
         assert "RSS/Atom" in str(info.value) and "DOCTYPE" not in str(info.value)

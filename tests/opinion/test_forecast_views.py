@@ -196,13 +196,14 @@ def test_forecast_chart_draws_in_a_browser(live_server, browser_page):  # noqa: 
 
 
 @pytest.mark.django_db
-def test_a_forecast_is_made_again_when_later_items_change_its_history(client, demo_world, analyst_a, source_a, analyzer):
+def test_a_forecast_is_made_again_when_later_items_change_its_history(
+    client, demo_world, analyst_a, source_a, analyzer
+):
     """Audit #9: back-dated items arriving after the morning's forecast: the page says so and when it was made,
     and the refresh makes it again from the data the page shows."""
-    from danvan.opinion import selectors, services
+    from danvan.opinion import pipeline, selectors, services
     from danvan.opinion.models import Forecast
     from tests.opinion.analysis_helpers import recent
-    from danvan.opinion import pipeline
 
     for d in range(1, 15):
         pipeline.store_items(source_a, recent(2, prefix=f"a{d}-", days_ago=d))

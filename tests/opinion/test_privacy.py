@@ -104,7 +104,9 @@ def test_the_items_export_writes_local_times_and_yes_no(client, source_a, analyz
     )
 
 
-def test_collaborator_reports_are_stored_stripped_shown_redacted_and_purged(client, demo_world, make_user, analyzer):
+def test_collaborator_reports_are_stored_stripped_shown_redacted_and_purged(
+    client, demo_world, make_user, analyzer
+):
     """Audit #6: the report's words and place are stored without names (also typed in lower case), phones and
     ID numbers; the list shows "where" redacted; the retention purge blanks old reports and their history."""
     import datetime as dt
@@ -134,7 +136,9 @@ def test_collaborator_reports_are_stored_stripped_shown_redacted_and_purged(clie
     client.force_login(ctv)
     body = client.get("/opinion/reports/").content.decode()
     assert "Lan" not in body and "Chợ xã" in body
-    CollaboratorReport.objects.filter(pk=report.pk).update(reported_at=timezone.now() - dt.timedelta(days=400))
+    CollaboratorReport.objects.filter(pk=report.pk).update(
+        reported_at=timezone.now() - dt.timedelta(days=400)
+    )
     events.update(reported_at=timezone.now() - dt.timedelta(days=400))
     purge_old_text()
     report.refresh_from_db()

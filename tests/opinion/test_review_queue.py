@@ -50,7 +50,9 @@ def test_one_key_one_label_item_stays_until_confirmed(source_a, analyzer, demo_w
     # the confirmed labels win over a later model run like corrections do
     assert {c.what for c in Correction.objects.filter(item_id=item.pk)} == {"field", "sentiment", "relevant"}
 
-    r = _post(client, f"/opinion/items/{item.pk}/undo/", corrections=",".join(map(str, confirmed)), unconfirm="1")
+    r = _post(
+        client, f"/opinion/items/{item.pk}/undo/", corrections=",".join(map(str, confirmed)), unconfirm="1"
+    )
     assert r.status_code == 200 and r.json()["confirmed"] is False
     assert list(selectors.review_queue(analyst)) == [item]
     assert services.analyst_records() == []

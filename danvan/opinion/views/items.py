@@ -151,7 +151,9 @@ class ItemUndoView(LoginRequiredMixin, View):
         try:
             ids = [int(x) for x in request.POST.get("corrections", "").split(",") if x.strip()]
         except ValueError:
-            return JsonResponse({"ok": False, "error": _("This correction can no longer be undone.")}, status=400)
+            return JsonResponse(
+                {"ok": False, "error": _("This correction can no longer be undone.")}, status=400
+            )
         try:
             item = services.item_undo(
                 actor=request.user, item=item, corrections=ids, unconfirm=request.POST.get("unconfirm") == "1"

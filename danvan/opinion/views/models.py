@@ -51,7 +51,9 @@ class ModelDetailView(LoginRequiredMixin, View):
             if isinstance(version.comparison, dict)
             else [],
             "comparison_rows": selectors.comparison_rows(version),
-            "better": (version.comparison or {}).get("better") if isinstance(version.comparison, dict) else None,
+            "better": (version.comparison or {}).get("better")
+            if isinstance(version.comparison, dict)
+            else None,
         }
         return render(request, "opinion/models/detail.html", context)
 
