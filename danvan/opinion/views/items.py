@@ -146,6 +146,8 @@ def _labels_json(item) -> dict:
 class ItemUndoView(LoginRequiredMixin, View):
     """POST corrections=1,2&unconfirm=1 → the review queue's undo of the analyst's last keystroke (JSON)."""
 
+    model = Item  # the scope matrix's record for the pk (the item is read through _item, visible_to)
+
     def post(self, request, pk):
         item = _item(request, pk)
         try:
