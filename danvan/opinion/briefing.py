@@ -1,7 +1,8 @@
 """The weekly/monthly briefing "Báo cáo tình hình tư tưởng, dư luận xã hội": figures (a plain dict) ->
 Vietnamese narrative -> Word (python-docx) and PDF (WeasyPrint with the bundled DejaVu font).
 
-Quotes never carry personal data (phones, e-mails and ID numbers are masked; authors are never included) and
+Quotes and issue titles never carry personal data (phones, e-mails, ID numbers and people's names are masked,
+``privacy.mask_names`` says which names it catches; authors are never included) and
 figures of groups smaller than the minimum group size are not shown."""
 
 from __future__ import annotations
@@ -10,19 +11,21 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from html import escape
+from pathlib import Path
 
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from danvan.cases.letters import new_document, official_header
-from danvan.opinion.privacy import readable, strip_contacts
+from danvan.opinion.privacy import mask_names, readable, strip_contacts
 
 TITLE = "BÁO CÁO TÌNH HÌNH TƯ TƯỞNG, DƯ LUẬN XÃ HỘI"
 
 
 def mask(text: str) -> str:
-    """A quote as the briefing prints it: contact details removed, placeholders readable."""
-    return readable(strip_contacts(text))
+    """A quote or title as the briefing prints it: contact details and people's names removed, placeholders
+    readable."""
+    return readable(mask_names(strip_contacts(text)))
 
 
 def num(value) -> str:
@@ -107,9 +110,13 @@ def compose(figures: dict) -> Briefing:
         )
     issues = []
     for n, i in enumerate([i for i in figures.get("issues", []) if (i.get("volume") or 0) >= k][:5], 1):
+        since = ""
+        if (i.get("total") or 0) > i["volume"] and i.get("first_seen"):
+            since = f" (tổng cộng {num(i['total'])} ý kiến từ ngày {i['first_seen']:%d/%m/%Y})"
         line = (
-            f"{n}. {mask(i['title'])} ({i.get('place', '')}): {num(i['volume'])} ý kiến, {pct(i.get('negativity'))} "
-            f"tiêu cực, lượt tiếp cận {num(i.get('reach', 0))}; tình trạng: {i.get('status', '')}."
+            f"{n}. {mask(i['title'])} ({i.get('place', '')}): {num(i['volume'])} ý kiến trong kỳ{since}, "
+            f"{pct(i.get('negativity'))} tiêu cực, lượt tiếp cận {num(i.get('reach', 0))}; "
+            f"tình trạng: {i.get('status', '')}."
         )
         quotes = [mask(q) for q in i.get("quotes", [])[:2]]
         if quotes:
@@ -219,10 +226,18 @@ def to_pdf(b: Briefing) -> bytes:
 
     from danvan.members.pdf import FONT_PATH
 
+    # The regular, bold and oblique faces (DejaVu Sans, Bitstream Vera licence): with the regular face alone
+    # the issuing body, the motto and the title came out in regular weight. The header follows Decree 30's
+    # layout: two fixed columns, the national name and the place and date each on one line.
+    fonts = FONT_PATH.parent, Path(__file__).resolve().parent / "static" / "opinion" / "fonts"
     css = (
-        f"@font-face{{font-family:DV;src:url('file://{FONT_PATH}')}}"
+        f"@font-face{{font-family:DV;src:url('file://{fonts[0] / 'DejaVuSans.ttf'}')}}"
+        f"@font-face{{font-family:DV;font-weight:bold;src:url('file://{fonts[1] / 'DejaVuSans-Bold.ttf'}')}}"
+        f"@font-face{{font-family:DV;font-style:italic;src:url('file://{fonts[1] / 'DejaVuSans-Oblique.ttf'}')}}"
         "body{font-family:DV;font-size:12pt}@page{size:A4;margin:20mm 15mm 20mm 30mm}"
-        "table.hd{width:100%;text-align:center}h1{text-align:center;font-size:14pt}h2{font-size:12pt}.c{text-align:center}"
+        "table.hd{width:100%;text-align:center;table-layout:fixed;border-collapse:collapse;font-size:10.5pt}"
+        "table.hd td{width:38%;vertical-align:top}table.hd td+td{width:62%;white-space:nowrap}"
+        "h1{text-align:center;font-size:14pt;font-weight:bold}h2{font-size:12pt;font-weight:bold}.c{text-align:center}"
         "p{text-align:justify}"
     )
     return HTML(

@@ -32,6 +32,10 @@ DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
 
 _TAGS = re.compile(r"<[^>]+>")
 _FORBIDDEN = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+# an HTML document: its doctype or <html> first (after a BOM, blanks and comments)
+_HTML = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*(?:<!DOCTYPE\s+html|<html[\s>])", re.IGNORECASE | re.DOTALL
+)
 
 
 class FeedError(Exception):
@@ -99,10 +103,18 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "", timeout: float =
             )
     except requests.Timeout as exc:
         raise FeedError(_("The server did not answer within %(s)s seconds.") % {"s": int(timeout)}) from exc
-    except requests.RequestException as exc:
+    except requests.ConnectionError as exc:
+        # a reason in words, never an exception's class name ("ConnectionError") in the Vietnamese page
         raise FeedError(
-            _("The feed could not be reached: %(error)s") % {"error": type(exc).__name__}
+            _("The server could not be reached (no connection: check the address and the network).")
         ) from exc
+    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema) as exc:  # fmt: skip
+        raise FeedError(_("The feed address is not a valid web address.")) from exc
+    except requests.TooManyRedirects as exc:
+        raise FeedError(_("The server redirected too many times.")) from exc
+    except requests.RequestException as exc:
+        raise FeedError(_("The feed could not be read from the server.")) from exc
 
 
 def _text(el: ET.Element | None) -> str:
@@ -137,6 +149,8 @@ def parse(content: bytes) -> Feed:
     """RSS 2.0 or Atom → Feed. Raises FeedError on anything else, on malformed XML and on DOCTYPE/ENTITY."""
     if not content or not content.strip():
         raise FeedError(_("The feed is empty."))
+    if _HTML.match(content[:4096]):  # the most common mistake: a web page's address instead of its feed's
+        raise FeedError(_("This address is a web page, not an RSS/Atom feed: use the address of the feed."))
     if _FORBIDDEN.search(content[:65536]) or _FORBIDDEN.search(content):
         raise FeedError(_("The feed declares a DOCTYPE or entities, which are refused for safety."))
     try:

@@ -200,6 +200,39 @@ class IngestResult:
         }
 
 
+# Uploaded files waiting on the mapping page (views/sources.py): a preview that is never imported leaves its
+# file here, with the authors' names in it; ``sweep_abandoned_uploads`` (an hourly task) deletes them.
+UPLOAD_TMP_DIR = "opinion/imports/tmp"
+UPLOAD_TMP_MAX_AGE = dt.timedelta(hours=6)
+
+
+def sweep_abandoned_uploads(
+    *, now: dt.datetime | None = None, max_age: dt.timedelta = UPLOAD_TMP_MAX_AGE
+) -> int:
+    """Delete previewed uploads older than ``max_age`` (the mapping page's file is then "no longer
+    available; upload it again"); returns how many were deleted."""
+    from django.core.files.storage import default_storage
+
+    now = now or timezone.now()
+    try:
+        _dirs, files = default_storage.listdir(UPLOAD_TMP_DIR)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    deleted = 0
+    for name in files:
+        path = f"{UPLOAD_TMP_DIR}/{name}"
+        try:
+            modified = default_storage.get_modified_time(path)
+        except (FileNotFoundError, NotImplementedError):
+            continue
+        if timezone.is_naive(modified):
+            modified = timezone.make_aware(modified)
+        if now - modified >= max_age:
+            default_storage.delete(path)
+            deleted += 1
+    return deleted
+
+
 def _number(value: Any) -> int:
     if value is None or value == "":
         return 0
@@ -208,10 +241,16 @@ def _number(value: Any) -> int:
     if isinstance(value, int | float):
         number = int(value)
     else:
-        text = str(value).strip().replace(".", "").replace(",", "").replace(" ", "")
-        if text.lower().endswith("k"):
-            return int(float(text[:-1]) * 1000)
-        number = int(text)
+        text = str(value).strip().replace(" ", "").replace("\u00a0", "").lower()
+        multiplier = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+        if multiplier > 1:
+            # "1.5k", "1,2K" (Facebook exports): the separator before a suffix is a decimal point
+            head = text[:-1]
+            if head.count(".") + head.count(",") > 1:
+                raise ValueError
+            number = int(round(float(head.replace(",", ".")) * multiplier))
+        else:  # "1.500", "1,500", "1 500": thousands separators
+            number = int(text.replace(".", "").replace(",", ""))
     if number < 0:
         raise ValueError
     return min(number, 2_000_000_000)
@@ -261,6 +300,9 @@ def validate_record(raw: Any, *, default_kind: str = ItemKind.POST) -> tuple[dic
         return None, _("The external id is missing.")
     if len(external_id) > 300:
         return None, _("The external id is longer than 300 characters.")
+    if any(isinstance(raw.get(k), list | dict | tuple) for k in ("text", "title")):
+        # a JSON list or object in the text column is not text (it was imported as "['Đường', 'hỏng']")
+        return None, _("The text must be plain text, not a list or an object.")
     text = clean(str(raw.get("text") or ""))
     title = clean(str(raw.get("title") or ""))
     if not text and not title:
@@ -830,15 +872,16 @@ def collab_report_create(*, actor, unit, what_people_say: str, village=None, whe
         unit=unit,
         unit_path=place.path,
         village=village,
-        what_people_say=text,
-        where=clean(where)[:300],
+        # stored already stripped (names, phones, e-mails, ID numbers): the raw words are never kept
+        what_people_say=strip_personal(text),
+        where=strip_personal(clean(where))[:300],
         how_many=int(how_many),
         mood=mood,
         reported_at=reported_at or timezone.now(),
     )
-    body = strip_personal(text)
+    body = report.what_people_say
     if report.where:
-        body = f"{body} (Nơi: {strip_personal(report.where)})"
+        body = f"{body} (Nơi: {report.where})"
     source = channel_source(SourceKind.COLLABORATOR, place)
     stored = pipeline.store_items(
         source,

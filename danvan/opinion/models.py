@@ -329,6 +329,9 @@ class Item(ScopedModel):
     analysed_at = models.DateTimeField(_("analysed"), null=True, blank=True)
     purged_at = models.DateTimeField(_("text purged"), null=True, blank=True)
     corrected = models.BooleanField(_("corrected by an analyst"), default=False)
+    # Set when an analyst confirmed every label of the item (the review queue's Enter): only then is the item
+    # a training label and out of the queue; a single correction leaves the other labels unchecked.
+    reviewed_at = models.DateTimeField(_("labels confirmed"), null=True, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
 
     objects = ItemQuerySet.as_manager()
@@ -656,6 +659,8 @@ class Forecast(ScopedModel):
     )
     field = models.CharField(pgettext_lazy("concern", "field"), max_length=40, blank=True)
     made_on = models.DateField(_("made on"))
+    # when it was (re)computed: a forecast is made again the same day when later items change its history
+    made_at = models.DateTimeField(_("made at"), null=True, blank=True)
     horizon = models.PositiveSmallIntegerField(_("horizon (days)"), default=7)
     history = models.JSONField(_("history"), default=list, blank=True)
     points = models.JSONField(_("forecast"), default=list, blank=True)

@@ -192,8 +192,13 @@ def active_analyzer() -> Any:
                 analyzer = load_bundle(path)
             except ImportError:
                 break
-            if active is not None and path == Path(active.path):
-                analyzer.version = getattr(analyzer, "version", None) or active.version
+            if active is not None and path == Path(active.path) and not getattr(analyzer, "version", None):
+                # A bundle names itself (``OpinionAnalyzer.version`` is a read-only property of its card's
+                # hash, the name ModelVersion rows carry too); only an analyser without one gets the row's.
+                try:
+                    analyzer.version = active.version
+                except AttributeError:
+                    pass
             return analyzer
     return RuleAnalyzer()
 

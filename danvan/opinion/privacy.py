@@ -58,7 +58,71 @@ def strip_personal(text: str, *, names: Iterable[str] = ()) -> str:
         text = re.sub(re.escape(name), "xxperson", text, flags=re.IGNORECASE)
     text = strip_contacts(text)
     text = _HONORIFIC_NAME.sub(lambda m: f"{m.group(1)} xxperson ", text)
+    # names typed in lower case after a marker ("bà nguyễn thị hoa") too
+    text = _MARKER_LOWER.sub(lambda m: f"{m.group(1)} xxperson", text)
     return _clean(text)
+
+
+# --- personal names (briefings, and the honorific rule of strip_personal) ----------------------------------
+#
+# What this catches:
+#   1. a person marker (ông, bà, anh, chị, em, cô, chú, bác, cháu, cụ; any case) followed by 1–4 capitalised
+#      syllables: "ông Lê Văn Hùng", "Bà Tư", "chị Lan";
+#   2. the same markers followed by a name typed in lower case, when it starts with a common family name:
+#      "bà nguyễn thị hoa", "ông trần tư" (the family name, a middle name such as văn/thị if present, and one
+#      given syllable; people type on phones without capitals);
+#   3. without a marker, a full name of 2–4 capitalised syllables starting with a common family name
+#      (Nguyễn, Trần, Lê, Phạm, Hoàng, Huỳnh, Phan, Vũ, Võ, Đặng, Bùi, Đỗ, Hồ, Ngô, Dương, Lý, …):
+#      "Cán bộ địa chính tên Lê Văn Hùng", "LÊ VĂN HÙNG".
+# What it leaves alone: place names, which are capitalised syllables too, are not masked when they start with
+# a syllable that is no family name ("Khóm An Thới", "Phường Phú Khương", "Vĩnh Long") or follow a place or
+# street word ("đường Trần Hưng Đạo", "thành phố Hồ Chí Minh", "xã Lê Lợi", "trường Nguyễn Du").
+# What it cannot catch: a given name alone without a marker ("Hùng nhận tiền"), a lower-case name without a
+# marker or starting with an uncommon family name, nicknames and account handles ("Tèo", "hung.le88"), and
+# a lower-case marker name whose given name has more than one syllable after the middle name ("bà nguyễn thị
+# thu hoa" keeps "hoa"). It may mask a capitalised non-name after a marker ("anh Ba Đình" if the text means
+# a place) or a place starting with a family name without a place word before it ("Cao Lãnh" is kept only
+# because Cao is not in the list). Analysts' issue titles and quotes in briefings go through it; the items
+# themselves keep public comments' names (ADR 0008 § 6).
+
+_UPPER = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
+_NOT_PLACE = r"(?!(?i:khóm|ấp|phường|xã|thôn|xóm|tổ|khu|huyện|tỉnh|quận|đường|chợ|cầu|trường)(?![\wÀ-ỹ]))"
+_SYLLABLE = rf"{_NOT_PLACE}[{_UPPER}][\wÀ-ỹ]*"
+_MARKERS = "ông|bà|anh|chị|em|cô|chú|bác|cháu|cụ"
+FAMILY_NAMES = (
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đoàn Trịnh Trương Lâm Mai "
+    "Tô Tạ Lưu Châu Thái Quách Kiều Lương Văn Thạch Triệu"
+).split()
+_MIDDLE = "văn|thị|hữu|đức|minh|ngọc|thanh|quốc|công|kim|thu|xuân|hoàng|phước|phúc"
+_FAMILY_RE = "|".join(FAMILY_NAMES)
+_FAMILY_LOWER = "|".join(n.lower() for n in FAMILY_NAMES)
+_PLACE_WORDS = (
+    "đường|phố|phường|xã|khóm|ấp|thôn|xóm|bản|tổ|khu|quận|huyện|tỉnh|thị xã|thị trấn|thành phố|tp|trường|"
+    "chợ|cầu|bến|kênh|sông|rạch|hẻm|ngõ|công viên|bệnh viện|đình|chùa|nhà văn hóa|nhà văn hoá|lộ|quốc lộ"
+)
+_MARKER_CAP = re.compile(
+    rf"(?<![\wÀ-ỹ])((?i:{_MARKERS}))\s+((?:{_SYLLABLE})(?:\s+{_SYLLABLE}){{0,3}})(?![\wÀ-ỹ])"
+)
+_MARKER_LOWER = re.compile(
+    rf"(?<![\wÀ-ỹ])((?i:{_MARKERS}))\s+((?i:{_FAMILY_LOWER})(?:\s+(?i:{_MIDDLE}))?\s+[\wÀ-ỹ]+)(?![\wÀ-ỹ])"
+)
+_FULL_NAME = re.compile(
+    rf"(?<![\wÀ-ỹ])((?:{_FAMILY_RE}|{_FAMILY_RE.upper()})(?:\s+{_SYLLABLE}){{1,3}})(?![\wÀ-ỹ])"
+)
+_PLACE_BEFORE = re.compile(rf"(?i:(?:{_PLACE_WORDS})\.?)\s*$")
+
+
+def mask_names(text: str | None) -> str:
+    """Personal names replaced by the placeholder "xxperson" (shown as "[họ tên]"): see the rules above."""
+    if not text:
+        return text or ""
+
+    def after_place(m: re.Match) -> bool:
+        return bool(_PLACE_BEFORE.search(m.string[max(0, m.start() - 20) : m.start()]))
+
+    text = _MARKER_CAP.sub(lambda m: m.group(0) if after_place(m) else f"{m.group(1)} xxperson", text)
+    text = _MARKER_LOWER.sub(lambda m: m.group(0) if after_place(m) else f"{m.group(1)} xxperson", text)
+    return _FULL_NAME.sub(lambda m: m.group(0) if after_place(m) else "xxperson", text)
 
 
 def readable(text: str | None) -> str:
@@ -135,4 +199,16 @@ def purge_old_text(*, now: dt.datetime | None = None, batch: int = 5000) -> int:
             total += Item.objects.filter(pk__in=ids, published_at__lt=limit).update(
                 title="", text="", url="", author_hash="", signature=[], purged_at=now
             )
+    # collaborators' reports are the same words: blanked at the same limit (their figures stay)
+    from django.apps import apps
+
+    from danvan.opinion.models import CollaboratorReport
+
+    CollaboratorReport.objects.filter(reported_at__lt=limit).exclude(what_people_say="", where="").update(
+        what_people_say="", where=""
+    )
+    # and their row history: the events of those reports keep no words either
+    apps.get_model("opinion", "CollaboratorReportEvent").objects.filter(reported_at__lt=limit).exclude(
+        what_people_say="", where=""
+    ).update(what_people_say="", where="")
     return total

@@ -280,8 +280,9 @@ def forecasts_for(actor, *, unit_path: str = "", field: str | None = None, made_
 
 
 def review_queue(actor, *, unit_path: str = "", field: str = "", min_uncertainty: float | None = None):
-    """Analysed, uncorrected items the analyst may correct, most uncertain first."""
-    qs = Item.objects.visible_to(actor, "change").filter(analysed_at__isnull=False, corrected=False)
+    """Analysed items whose labels no analyst confirmed yet, that the analyst may correct, most uncertain
+    first (an item corrected on one label stays until its labels are confirmed)."""
+    qs = Item.objects.visible_to(actor, "change").filter(analysed_at__isnull=False, reviewed_at__isnull=True)
     qs = qs.filter(purged_at__isnull=True)
     if unit_path:
         qs = qs.filter(unit_path__startswith=unit_path)
@@ -472,3 +473,120 @@ def commission_of(unit):
         .order_by("path")
         .first()
     )
+
+
+def map_province_code(actor, *, unit_path: str = "") -> str:
+    """The code of the province whose map (static/opinion/geo/<code>.json) the dashboard draws: that of
+    ``unit_path``, else of the user's home unit, else of the first unit in the user's scope. Read without
+    scoping on purpose: a commune's user cannot see the province row, but its code and outline are public
+    (only the commune's own figures are coloured, and those come from the scoped rollups)."""
+    from danvan.structure.models import Unit
+
+    path = unit_path or getattr(actor, "home_unit_path", "") or ""
+    if not path:
+        first = Unit.objects.visible_to(actor).order_by("path").values_list("path", flat=True).first()
+        path = first or ""
+    if not path:
+        return ""
+    code = (
+        Unit.objects.filter(path=path.split("/")[0] + "/", level="province")
+        .values_list("code", flat=True)
+        .first()
+    )
+    return code or ""
+
+
+def forecast_history_now(forecast: Forecast) -> float:
+    """The relevant items now counted over the days the forecast was fitted on (same unit subtree, field)."""
+    days = [dt.date.fromisoformat(h["date"]) for h in forecast.history or []]
+    if not days:
+        return 0.0
+    rows = DailyRollup.objects.filter(
+        day__gte=min(days), day__lte=max(days), unit_path__startswith=forecast.unit_path
+    )
+    if forecast.field:
+        rows = rows.filter(field=forecast.field)
+    return float(rows.aggregate(n=Sum("volume"))["n"] or 0)
+
+
+def forecast_is_stale(forecast: Forecast, *, now_total: float | None = None) -> bool:
+    """Items of the fitted days arrived (or left) after the forecast was made: more than 5 % and 5 items."""
+    then = float(sum(float(h.get("value") or 0) for h in forecast.history or []))
+    now = forecast_history_now(forecast) if now_total is None else now_total
+    return abs(now - then) > max(5.0, 0.05 * then)
+
+
+METRIC_KEYS = ("field_accuracy", "field_macro_f1", "relevance_f1", "sentiment_weighted_f1")
+
+
+def default_model_card() -> dict[str, Any]:
+    """The shipped default bundle's card (read from its model_card.json, without loading the model): the
+    version items show when no trained version is active, and its cross-validation figures."""
+    import json
+
+    from danvan.opinion.pipeline import DEFAULT_BUNDLE
+
+    path = DEFAULT_BUNDLE / "model_card.json"
+    if not path.exists():
+        return {}
+    card = json.loads(path.read_text(encoding="utf-8"))
+    cv = card.get("cv") or {}
+    figures = []
+    for key in METRIC_KEYS:
+        value = cv.get(key)
+        mean = value.get("mean") if isinstance(value, dict) else value
+        if mean is not None:
+            figures.append(
+                {"key": key, "mean": mean, "sd": value.get("sd") if isinstance(value, dict) else None}
+            )
+    return {"version": card.get("version", ""), "trained_at": card.get("trained_at", ""), "cv": figures,
+            "sizes": card.get("sizes") or {}, "card": card}  # fmt: skip
+
+
+def comparison_rows(version: ModelVersion) -> list[dict[str, Any]]:
+    """The candidate's hold-out figures beside the active version's on the same items, metric by metric."""
+    comparison = version.comparison if isinstance(version.comparison, dict) else {}
+    current = comparison.get("current") or {}
+    candidate = comparison.get("candidate") or version.metrics or {}
+    delta = comparison.get("delta") or {}
+    return [
+        {"key": key, "current": current.get(key), "candidate": candidate.get(key), "delta": delta.get(key)}
+        for key in METRIC_KEYS
+        if candidate.get(key) is not None or current.get(key) is not None
+    ]
+
+
+def issue_period_figures(actor, issues, *, start: dt.date, end: dt.date) -> dict[int, dict[str, Any]]:
+    """Each issue's items published within [start, end] (local days): volume, share negative and reach
+    (as the rollups count it: the larger of the declared reach and likes + shares + comments), relevant
+    items only. A briefing reports these, not the issue's lifetime totals."""
+    from django.db.models import Case, IntegerField, Value, When
+    from django.db.models.functions import Greatest
+
+    from danvan.opinion.pipeline import TZ
+
+    ids = [i.pk for i in issues]
+    if not ids:
+        return {}
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=TZ)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=TZ)
+    rows = (
+        Item.objects.visible_to(actor)
+        .filter(issue_id__in=ids, published_at__gte=lo, published_at__lt=hi, relevant=True)
+        .values("issue_id")
+        .annotate(
+            volume=Count("id"),
+            negative=Sum(
+                Case(When(sentiment="negative", then=Value(1)), default=Value(0), output_field=IntegerField())
+            ),
+            reach=Sum(Greatest(F("reach"), F("likes") + F("shares") + F("comments_count"))),
+        )
+    )
+    out = {}
+    for r in rows:
+        out[r["issue_id"]] = {
+            "volume": r["volume"],
+            "negativity": (r["negative"] or 0) / r["volume"] if r["volume"] else None,
+            "reach": r["reach"] or 0,
+        }
+    return out

@@ -109,6 +109,53 @@ def item_correct(*, actor, item: Item, what: str, value: Any) -> Correction:
     return correction
 
 
+def _labels_needed(item: Item) -> list[tuple[str, str]]:
+    """The labels an analyst confirms on an item, with their current values (field and sentiment only when
+    the item is relevant)."""
+    out = [("relevant", "1" if item.relevant else "0")]
+    if item.relevant:
+        out += [("field", item.field or NOT_RELEVANT), ("sentiment", item.sentiment or Sentiment.NEUTRAL)]
+    return out
+
+
+@transaction.atomic
+def item_confirm(*, actor, item: Item) -> list[Correction]:
+    """The analyst confirms the item's labels as they now are (the review queue's Enter): each label not yet
+    corrected gets a correction with its current value (so a later model run keeps it), the item leaves the
+    queue and becomes a training label. Returns the corrections written (for undo)."""
+    _require(actor, "opinion.add_correction", item.unit_path)
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    done = set(Correction.objects.filter(item_id=item.pk).values_list("what", flat=True))
+    written = [
+        item_correct(actor=actor, item=item, what=what, value=value)
+        for what, value in _labels_needed(item)
+        if what not in done
+    ]
+    Item.objects.filter(pk=item.pk).update(reviewed_at=timezone.now(), corrected=True, uncertainty=0)
+    return written
+
+
+@transaction.atomic
+def item_undo(*, actor, item: Item, corrections: list[int], unconfirm: bool = False) -> Item:
+    """Undo the analyst's own last keystrokes on an item: their corrections are deleted (the label goes back
+    to the previous correction, else to the model's), and ``unconfirm`` puts the item back in the queue.
+    Corrections already used to train a model stay (they are part of that model's record)."""
+    _require(actor, "opinion.add_correction", item.unit_path)
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    rows = Correction.objects.filter(item_id=item.pk, pk__in=corrections, analyst=actor, used_in_model="")
+    if len(set(corrections)) != rows.count():
+        raise ValidationError(_("This correction can no longer be undone."))
+    rows.delete()
+    left = Correction.objects.filter(item_id=item.pk).exists()
+    update: dict[str, Any] = {"corrected": left}
+    if unconfirm:
+        update["reviewed_at"] = None
+    Item.objects.filter(pk=item.pk).update(**update)
+    pipeline.analyse_items([item.pk], force=True)
+    item.refresh_from_db()
+    return item
+
+
 # --- issues --------------------------------------------------------------------------------------------
 
 
@@ -613,10 +660,33 @@ def forecasts_make(*, on: dt.date | None = None, history_days: int = 56, horizon
                 "method": result.model,
                 "backtest_error": bt.get("mae"),
                 "backtest": bt,
+                "made_at": timezone.now(),
             },
         )
         report.made += 1
     return report
+
+
+def forecasts_refresh(*, on: dt.date | None = None) -> ForecastReport:
+    """Make again the forecasts of ``on`` (today) whose history changed since they were made: items are
+    back-dated (the cases' and meetings' flows, imports of older posts), so a forecast made in the morning
+    may predate most of its own history (audit #9). Checked on the all-fields forecast of each unit; a stale
+    unit gets all its fields made again."""
+    from danvan.opinion import selectors
+
+    on = on or timezone.localdate()
+    stale = [
+        f.unit_id
+        for f in Forecast.objects.filter(made_on=on, field="").only(
+            "unit_id", "unit_path", "field", "history"
+        )
+        if selectors.forecast_is_stale(f)
+    ]
+    if not stale:
+        return ForecastReport()
+    from danvan.structure.models import Unit
+
+    return forecasts_make(on=on, units=list(Unit.objects.filter(pk__in=stale)))
 
 
 # --- settings ------------------------------------------------------------------------------------------
@@ -658,9 +728,12 @@ def models_dir() -> Path:
 
 def analyst_records(*, exclude_version: str = "") -> list[dict[str, Any]]:
     """The analysts' labels as training records: the item's text with its final (corrected) labels."""
+    # Only items whose labels an analyst confirmed (``reviewed_at``): a single correction leaves the other
+    # labels the model's, unchecked, and they must not be learnt as the analysts' word.
     ids = Correction.objects.values_list("item_id", flat=True).distinct()
     out = []
-    for item in Item.objects.filter(pk__in=ids, purged_at__isnull=True).exclude(text=""):
+    reviewed = Item.objects.filter(pk__in=ids, reviewed_at__isnull=False, purged_at__isnull=True)
+    for item in reviewed.exclude(text=""):
         record = {
             "id": f"item-{item.pk}",
             "text": item.text,
@@ -683,51 +756,121 @@ def _base_records() -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def retrain_start(*, actor):
-    """Start the retraining job (shipped set + analysts' labels → a candidate ModelVersion)."""
+# Long jobs of the module (a retrain takes minutes, a reanalysis of every item longer) run on their own
+# procrastinate queue, so that a worker of the other queues keeps taking users' imports and exports meanwhile.
+# The deployment starts a worker for it (``procrastinate worker --queues opinion_long``) besides the worker of
+# ``default,opinion``; a worker started without --queues takes every queue.
+LONG_JOBS_QUEUE = "opinion_long"
+
+
+def _long_job_start(*, actor, kind: str, title: str, params: dict[str, Any] | None = None):
+    """``core.services.job_start`` on the long-jobs queue (the same Job row and runner, another queue)."""
+    from danvan.core import jobs
+    from danvan.core.models import Job
     from danvan.core.services import job_start
 
-    _require_global(actor, "opinion.add_modelversion")
-    return job_start(actor=actor, kind="opinion.retrain", title=_("Retrain the opinion models"), params={})
+    if getattr(settings, "DANVAN_JOBS_EAGER", False):
+        return job_start(actor=actor, kind=kind, title=title, params=params)
+    from danvan.core.tasks import run_job
+
+    jobs.handler_for(kind)
+    job = Job.objects.create(
+        kind=kind, title=title, params=params or {}, created_by=actor if actor and actor.pk else None
+    )
+    run_job.configure(queue=LONG_JOBS_QUEUE).defer(job_id=job.pk)
+    return job
 
 
-def retrain(*, actor=None, out_dir: Path | None = None, **options: Any) -> ModelVersion:
-    """Train a candidate with B's ``danvan.nlp.opinion.retrain`` and store it with its comparison."""
+def can_retrain(actor) -> bool:
+    """Retraining changes the models of the whole platform: only a province-level holder of
+    ``opinion.add_modelversion`` (the province's opinion analysts, system administrators) or a superuser may
+    start it; a commune's analyst corrects labels, which the next retrain uses."""
+    from danvan.core.scoping import user_scopes
+
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.is_superuser:
+        return True
+    return any(
+        scope.unit_path.count("/") <= 1 and scope.org_path is None  # "86/" is a province, "86/28756/" not
+        for scope in user_scopes(actor, "opinion.add_modelversion")
+    )
+
+
+def retrain_start(*, actor):
+    """Start the retraining job (shipped set + analysts' labels → a candidate ModelVersion), on the long-jobs
+    queue; province-level analysts and administrators only (``can_retrain``)."""
+    if not can_retrain(actor):
+        raise PermissionDenied(_("Only a province-level analyst or administrator may retrain the models."))
+    return _long_job_start(actor=actor, kind="opinion.retrain", title=_("Retrain the opinion models"))
+
+
+def retrain(
+    *,
+    actor=None,
+    out_dir: Path | None = None,
+    base_records: list[dict[str, Any]] | None = None,
+    **options: Any,
+) -> ModelVersion:
+    """Train a candidate with ``danvan.nlp.opinion.retrain`` and store it with its card, hold-out metrics and
+    comparison with the active version (``base_records``: the shipped set unless given, e.g. a test's slice).
+
+    The engine returns ``(bundle dir, report)``; the row is named after the bundle's own version
+    (``opinion-<hash>``), the name the items carry in ``model_version``, so an item leads back to its row."""
+    import json
+
     from danvan.nlp import opinion as nlp_opinion  # type: ignore[attr-defined]
 
-    version = timezone.now().strftime("op-%Y%m%d-%H%M%S")
-    out_dir = out_dir or models_dir() / version
+    stamp = timezone.now().strftime("op-%Y%m%d-%H%M%S")
+    out_dir = out_dir or models_dir() / stamp
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     records = analyst_records()
     active = ModelVersion.objects.filter(status=ModelStatus.ACTIVE).first()
-    current = active.path if active else str(pipeline.DEFAULT_BUNDLE)
-    import inspect
-
-    accepted = inspect.signature(nlp_opinion.retrain).parameters
-    extra = {"current": current, "current_path": current, "base_path": current}
-    kwargs = {k: v for k, v in extra.items() if k in accepted}
-    if any(p.kind == p.VAR_KEYWORD for p in accepted.values()):
-        kwargs.setdefault("current", current)
-    result = nlp_opinion.retrain(_base_records(), records, str(out_dir), **kwargs, **options)
-    get = result.get if isinstance(result, dict) else (lambda k, d=None: getattr(result, k, d))
-    candidate = ModelVersion.objects.create(
-        version=str(get("version") or version),
-        path=str(get("path") or out_dir),
-        card=get("card") or {},
-        metrics=get("metrics") or {},
-        comparison=get("comparison") or {},
-        status=ModelStatus.CANDIDATE,
-        trained_by=actor if actor is not None and getattr(actor, "pk", None) else None,
-        labels_used=len(records),
+    current = active.path if active and active.path and Path(active.path).exists() else None
+    if current is None and pipeline.DEFAULT_BUNDLE.exists():
+        current = str(pipeline.DEFAULT_BUNDLE)
+    base = _base_records() if base_records is None else list(base_records)
+    result = nlp_opinion.retrain(base, records, str(out_dir), current=current, **options)
+    if isinstance(result, tuple):
+        path, report = result
+    else:  # a mapping (an engine returning its report with the path in it)
+        report = dict(result or {})
+        path = report.get("path") or out_dir
+    report = dict(report or {})
+    path = Path(path)
+    card: dict[str, Any] = {}
+    if (path / "model_card.json").exists():
+        card = json.loads((path / "model_card.json").read_text(encoding="utf-8"))
+    card = card or dict(report.get("card") or {})
+    version = str(report.get("candidate_version") or card.get("version") or report.get("version") or stamp)
+    metrics = dict(report.get("candidate") or report.get("metrics") or {})
+    comparison = dict(report.get("comparison") or {})
+    if not comparison and ("current" in report or "delta" in report):
+        comparison = {
+            "current_version": report.get("current_version") or (active.version if active else ""),
+            "current": report.get("current"),
+            "candidate": report.get("candidate"),
+            "delta": report.get("delta"),
+            "better": report.get("better"),
+            "holdout_n": report.get("holdout_n"),
+            "train_n": report.get("train_n"),
+        }
+    fields = {"path": str(path), "card": card, "metrics": metrics, "comparison": comparison,
+              "trained_by": actor if actor is not None and getattr(actor, "pk", None) else None,
+              "labels_used": len(records)}  # fmt: skip
+    candidate, created = ModelVersion.objects.get_or_create(
+        version=version, defaults={**fields, "status": ModelStatus.CANDIDATE}
     )
+    if not created:  # the same data trained the same bundle again (same hash): refresh its figures
+        for key, value in fields.items():
+            setattr(candidate, key, value)
+        candidate.save(update_fields=list(fields))
     Correction.objects.filter(used_in_model="").update(used_in_model=candidate.version)
     return candidate
 
 
 def _reprocess_start(actor) -> None:
-    from danvan.core.services import job_start
-
-    job_start(actor=actor, kind="opinion.reprocess", title=_("Analyse every item again"), params={})
+    _long_job_start(actor=actor, kind="opinion.reprocess", title=_("Analyse every item again"))
 
 
 @transaction.atomic

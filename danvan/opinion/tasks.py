@@ -77,6 +77,15 @@ def forecasts_make(timestamp: int) -> None:
     services.forecasts_make()
 
 
+@app.periodic(cron="*/30 * * * *")
+@app.task(queue="default", name="opinion.forecasts_refresh", queueing_lock="opinion.forecasts_refresh")
+def forecasts_refresh(timestamp: int) -> None:
+    """Today's forecasts whose history changed since (back-dated items): made again."""
+    from danvan.opinion import services
+
+    services.forecasts_refresh()
+
+
 @app.periodic(cron="10 2 * * *")
 @app.task(queue="default", name="opinion.retention_purge", queueing_lock="opinion.retention_purge")
 def retention_purge(timestamp: int) -> None:
@@ -89,15 +98,21 @@ def retention_purge(timestamp: int) -> None:
 @app.task(queue="default", name="opinion.version_check", queueing_lock="opinion.version_check")
 def version_check(timestamp: int) -> None:
     """The installed default bundle changed (an upgrade) without a promotion: analyse every item again."""
-    from django.utils.translation import gettext as _
-
     from danvan.core.models import Job, JobStatus
-    from danvan.core.services import job_start
-    from danvan.opinion import pipeline
+    from danvan.opinion import pipeline, services
     from danvan.opinion.models import Item
 
     version = str(getattr(pipeline.active_analyzer(), "version", ""))
     recent = set(Item.objects.analysed().order_by("-id").values_list("model_version", flat=True)[:1000])
     running = Job.objects.filter(kind="opinion.reprocess", status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
     if recent and recent != {version} and not running.exists():
-        job_start(actor=None, kind="opinion.reprocess", title=_("Analyse every item again"), params={})
+        services._reprocess_start(None)  # on the long-jobs queue
+
+
+@app.periodic(cron="35 * * * *")
+@app.task(queue="default", name="opinion.sweep_uploads", queueing_lock="opinion.sweep_uploads")
+def sweep_uploads(timestamp: int) -> None:
+    """Uploads previewed but never imported (they hold authors' names): deleted after a few hours."""
+    from danvan.opinion import ingestion
+
+    ingestion.sweep_abandoned_uploads()

@@ -228,14 +228,17 @@ def test_a_past_periods_briefing_reports_that_periods_issues_and_no_forecast(
     assert past["issues"] == [] and past["forecast"] == [] and past["past_period"]
     text = _text(briefing.compose(past))
     assert "không kèm dự báo" in text and "Dự báo 7 ngày tới" not in text
-    # an issue of that month, resolved since, is reported for it
-    Issue.objects.filter(pk=issues[0].pk).update(
-        first_seen_at=dt.datetime(today.year - 1, 9, 10, tzinfo=dt.UTC),
-        last_seen_at=dt.datetime(today.year - 1, 9, 20, tzinfo=dt.UTC),
-        status="resolved",
-    )
+    # an issue of that month, resolved since, is reported for it (with that month's items: audit #16)
+    from danvan.opinion import pipeline
+    from tests.opinion.analysis_helpers import recent
+
+    days_ago = (today - dt.date(today.year - 1, 9, 15)).days
+    pipeline.store_items(source_a, recent(6, prefix="sep", days_ago=days_ago))
+    september_issue = Issue.objects.get(items__external_id="sep0")
+    Issue.objects.filter(pk=september_issue.pk).update(status="resolved")
     past = figures_for(user, "monthly", *september, unit=demo_world.commune_a)
-    assert [i["title"] for i in past["issues"]] == [issues[0].title]
+    assert [i["title"] for i in past["issues"]] == [september_issue.title]
+    assert past["issues"][0]["volume"] == 6
     # a period ending in the future is the period ending today
     client.force_login(user)
     r = client.get(reverse("opinion:briefing"), {"end": "2099-01-01", "unit": demo_world.commune_a.pk})
@@ -298,3 +301,97 @@ def test_preview_and_word_have_the_same_header_naming_the_issuing_body(
     assert area in body and area in _docx_text(word)
     assert " trung lập, " in body and "trung tính" not in body
     assert " trung lập, " in _docx_text(word)
+
+
+def test_briefing_masks_peoples_names_in_titles_and_quotes():
+    """Audit #3: an issue accusing a named official: the name is masked, the places stay."""
+    figures = {
+        **FIGURES,
+        "issues": [{**FIGURES["issues"][0],
+                    "title": "Cán bộ địa chính phường tên Lê Văn Hùng nhận tiền của dân Khóm Nhì mới ký hồ sơ đất",
+                    "place": "Phường Phú Khương",
+                    "quotes": ["Ông Lê Văn Hùng địa chính nhận tiền mới ký hồ sơ đất Khóm Nhì, đề nghị phường làm rõ",
+                               "bà nguyễn thị hoa ở Khóm An Thới cũng bị đòi tiền"]}],
+    }  # fmt: skip
+    b = briefing.compose(figures)
+    text = _text(b)
+    assert "Hùng" not in text and "hoa" not in text
+    assert "tên [họ tên] nhận tiền" in text and "Ông [họ tên] địa chính" in text and "bà [họ tên] ở" in text
+    assert "Khóm Nhì" in text and "Khóm An Thới" in text and "Phường Phú Khương" in text
+    assert "Hùng" not in _docx_text(briefing.to_docx(b))
+    assert "Hùng" not in briefing.to_html(b)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Ông Lê Văn Hùng nhận tiền", "Ông xxperson nhận tiền"),
+        ("chị Lan bán sạp", "chị xxperson bán sạp"),
+        ("bà nguyễn thị hoa cũng nói vậy", "bà xxperson cũng nói vậy"),
+        ("Cán bộ Trần Thị Mai ở Ấp Bến Đình", "Cán bộ xxperson ở Ấp Bến Đình"),
+        ("LÊ VĂN HÙNG nhận tiền", "xxperson nhận tiền"),
+        # places and ordinary words stay
+        ("Thu hồi đất ở Khóm An Thới, Phường Phú Khương", None),
+        ("Ngập ở đường Trần Hưng Đạo, thành phố Hồ Chí Minh", None),
+        ("anh ấy nói trần nhà dột", None),
+        ("Xã Trung Thành, tỉnh Vĩnh Long", None),
+    ],
+)
+def test_mask_names_rules(text, masked):
+    from danvan.opinion.privacy import mask_names
+
+    assert mask_names(text) == (masked or text)
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdffonts"), reason="poppler-utils")
+def test_pdf_header_is_bold_and_unbroken():
+    """Audit #11: the PDF embeds a bold face and keeps the national name and the date each on one line."""
+    b = briefing.compose({**FIGURES, "body_name": "Ban Dân vận Tỉnh ủy", "place": "Vĩnh Long"})
+    pdf = briefing.to_pdf(b)
+    fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=False).stdout.decode()
+    if not fonts:  # older pdffonts cannot read stdin
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+            fh.write(pdf)
+            fh.flush()
+            fonts = subprocess.run(["pdffonts", fh.name], capture_output=True, check=True).stdout.decode()
+    assert "Bold" in fonts
+    lines = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    text = lines.stdout.decode()
+    assert any("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in line for line in text.splitlines())
+    assert any("ngày" in line and "năm 20" in line for line in text.splitlines())
+
+
+@pytest.mark.django_db
+def test_briefing_reports_each_issues_figures_of_the_period_and_only_negative_matters(
+    demo_world, make_user, source_a, analyzer
+):
+    """Audit #16: a weekly briefing counted an issue's lifetime items and listed a compliment as emerging."""
+    from danvan.opinion import pipeline
+    from danvan.opinion.models import Issue, Item, OpinionSettings
+    from danvan.opinion.views.briefing import figures_for
+    from tests.opinion.analysis_helpers import recent
+
+    row = OpinionSettings.get()
+    row.min_group_size = 3
+    row.save()
+    pipeline.store_items(source_a, recent(6, prefix="old", days_ago=10))
+    pipeline.store_items(source_a, recent(4, prefix="new", days_ago=1))
+    praise = "Đường liên ấp mới làm xong rất đẹp, người dân cảm ơn, rất tốt, rất vui"
+    pipeline.store_items(source_a, recent(5, text=praise, prefix="ok", days_ago=1))
+    road = Issue.objects.get(items__external_id="new0")
+    assert Item.objects.filter(issue=road).count() == 10
+    user = make_user("br_period", role="opinion_analyst", unit=demo_world.province_a)
+    today = dt.date.today()
+    figures = figures_for(user, "weekly", today - dt.timedelta(days=6), today, unit=demo_world.commune_a)
+    [row] = [i for i in figures["issues"] if i["title"] == road.title]
+    assert row["volume"] == 4 and row["total"] == 10
+    happy = (
+        Item.objects.filter(external_id__startswith="ok").exclude(issue=road).values_list("issue", flat=True)
+    )
+    assert Item.objects.filter(external_id__startswith="ok", sentiment="positive").count() == 5
+    titles = {i["title"] for i in figures["issues"]}
+    assert not titles & set(Issue.objects.filter(pk__in=happy).values_list("title", flat=True))
+    text = _text(briefing.compose(figures))
+    assert "4 ý kiến trong kỳ (tổng cộng 10 ý kiến từ ngày" in text

@@ -88,3 +88,14 @@ def test_navigation_lists_the_opinion_section(client, analyst_a):
     body = client.get(reverse("opinion:dashboard")).content.decode()
     assert reverse("opinion:issue-list") in body and reverse("opinion:alert-list") in body
     assert reverse("opinion:privacy") not in body  # the analyst may not change the settings
+
+
+def test_commune_user_gets_the_province_map(client, demo_world, make_user, source_a, analyzer):
+    """Audit #8: a commune's analyst cannot see the province row, but the map is the province's (its commune
+    coloured); it used to be blank ("province": "")."""
+    store(source_a, 6)
+    ward = make_user("dash_xa", role="opinion_analyst", unit=demo_world.commune_a)
+    client.force_login(ward)
+    r = client.get(reverse("opinion:dashboard"))
+    assert r.context["map"]["province"] == demo_world.province_a.code
+    assert set(r.context["map"]["values"]) <= {demo_world.commune_a.code}

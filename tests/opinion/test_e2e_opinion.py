@@ -51,8 +51,10 @@ def test_dashboard_issue_status_alert_acknowledge(live_server, browser_page, ana
 
 
 def test_review_queue_corrections_by_keystroke(live_server, browser_page, analyzer):  # noqa: F811
-    """The analyst's loop in the browser: the queue opens on the most uncertain item; one key corrects its
-    sentiment, the item leaves the queue and the next one is selected; another key corrects the next one's field."""
+    """The analyst's loop in the browser (audit #4): the queue opens on the most uncertain item; one key
+    corrects its sentiment and the item stays, with the new label shown; another key corrects its field;
+    Backspace undoes the last key; Enter confirms the labels, the item leaves the queue and the next one is
+    selected; Backspace brings the confirmed item back."""
     from danvan.opinion.models import Correction, Item
 
     world = build_world()
@@ -68,22 +70,26 @@ def test_review_queue_corrections_by_keystroke(live_server, browser_page, analyz
     before = Item.objects.get(pk=first)
     key, wanted = next((k, s) for k, s in (("n", "negative"), ("p", "positive")) if s != before.sentiment)
     page.keyboard.press(key)
-    page.wait_for_selector(f".review-item[data-item='{first}']", state="detached")
+    page.wait_for_selector(f".review-item[data-item='{first}'] .review-status:has-text('✓')")
     item = Item.objects.get(pk=first)
-    assert item.sentiment == wanted and item.corrected
-    assert (
-        Correction.objects.filter(
-            item_id=first, analyst__username="e2e_review", what="sentiment", new=wanted
-        ).count()
-        == 1
-    )
+    assert item.sentiment == wanted and item.reviewed_at is None
+    assert Correction.objects.filter(item_id=first, what="sentiment", new=wanted).count() == 1
+    # still the selected item: a field key corrects the same item's field
+    assert int(page.get_attribute(".review-item.active-review", "data-item")) == first
+    fields = dict(pair.split(":") for pair in page.get_attribute("#review-list", "data-fields").split(","))
+    key, code = next((k, c) for k, c in fields.items() if c != item.field and k.isalpha())
+    with page.expect_response(lambda r: "/correct/" in r.url):
+        page.keyboard.press(key)
+    assert Item.objects.get(pk=first).field == code
+    page.keyboard.press("Backspace")  # undo the field
+    page.wait_for_selector(f".review-item[data-item='{first}'] .review-status:has-text('↶')")
+    assert Item.objects.get(pk=first).field == before.field
+    assert Item.objects.get(pk=first).sentiment == wanted
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f".review-item[data-item='{first}']", state="detached")
+    assert Item.objects.get(pk=first).reviewed_at is not None
     second = int(page.get_attribute(".review-item.active-review", "data-item"))
     assert second != first
-    fields = dict(pair.split(":") for pair in page.get_attribute("#review-list", "data-fields").split(","))
-    # a letter key (every field has one: the digits run out after ten)
-    key, code = next(
-        (k, c) for k, c in fields.items() if c != Item.objects.get(pk=second).field and k.isalpha()
-    )
-    page.keyboard.press(key)
-    page.wait_for_selector(f".review-item[data-item='{second}']", state="detached")
-    assert Item.objects.get(pk=second).field == code
+    page.keyboard.press("Backspace")  # undo the confirmation
+    page.wait_for_selector(f".review-item[data-item='{first}']", state="visible")
+    assert Item.objects.get(pk=first).reviewed_at is None

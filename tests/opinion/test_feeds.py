@@ -151,3 +151,22 @@ def test_unreachable_server_is_an_error(demo_world):
     assert result.status == "error"
     source.refresh_from_db()
     assert source.failure_count == 1 and source.last_error
+
+
+def test_errors_say_what_happened_in_words(demo_world):
+    """Audit #12: no exception class name in the message, and a web page is named as such (not as a
+    security refusal)."""
+    source = _feed(demo_world, "http://127.0.0.1:9/khong-co.xml")
+    ingestion.poll_source(source)
+    source.refresh_from_db()
+    assert "Error" not in source.last_error and "ConnectionError" not in source.last_error
+    for page in (
+        b"<!DOCTYPE html><html><head></head><body>Trang</body></html>",
+        b"\n<html lang='vi'><body/>",
+    ):
+        with pytest.raises(feeds.FeedError) as info:
+            feeds.parse(page)
+        assert "RSS/Atom" in str(info.value) and "DOCTYPE" not in str(info.value)
+    with pytest.raises(feeds.FeedError) as info:
+        feeds.parse(BOMB)
+    assert "DOCTYPE" in str(info.value)

@@ -193,3 +193,33 @@ def test_forecast_chart_draws_in_a_browser(live_server, browser_page):  # noqa: 
     page.wait_for_selector("#forecast-chart canvas", timeout=10000)
     assert page.locator("#forecast-table tr[data-forecast]").count() == 7
     assert not errors, errors
+
+
+@pytest.mark.django_db
+def test_a_forecast_is_made_again_when_later_items_change_its_history(
+    client, demo_world, analyst_a, source_a, analyzer
+):
+    """Audit #9: back-dated items arriving after the morning's forecast: the page says so and when it was made,
+    and the refresh makes it again from the data the page shows."""
+    from danvan.opinion import pipeline, selectors, services
+    from danvan.opinion.models import Forecast
+    from tests.opinion.analysis_helpers import recent
+
+    for d in range(1, 15):
+        pipeline.store_items(source_a, recent(2, prefix=f"a{d}-", days_ago=d))
+    today = timezone.localdate()
+    services.forecasts_make(on=today)
+    before = Forecast.objects.get(unit=demo_world.commune_a, field="", made_on=today)
+    assert before.made_at is not None and not selectors.forecast_is_stale(before)
+    for d in range(1, 15):  # the cases' flow back-dates many more items
+        pipeline.store_items(source_a, recent(8, prefix=f"b{d}-", days_ago=d))
+    assert selectors.forecast_is_stale(before)
+    client.force_login(analyst_a)
+    body = client.get(reverse("opinion:forecast"), {"unit": demo_world.commune_a.pk}).content.decode()
+    assert 'id="forecast-stale"' in body and 'id="forecast-made"' in body
+    services.forecasts_refresh(on=today)
+    after = Forecast.objects.get(unit=demo_world.commune_a, field="", made_on=today)
+    assert not selectors.forecast_is_stale(after)
+    assert selectors.forecast_week(after)["mean"] > 2 * selectors.forecast_week(before)["mean"]
+    body = client.get(reverse("opinion:forecast"), {"unit": demo_world.commune_a.pk}).content.decode()
+    assert 'id="forecast-stale"' not in body

@@ -102,3 +102,45 @@ def test_the_items_export_writes_local_times_and_yes_no(client, source_a, analyz
     assert (
         cell.value == local.replace(tzinfo=None, microsecond=0) and cell.number_format == "DD/MM/YYYY HH:MM"
     )
+
+
+def test_collaborator_reports_are_stored_stripped_shown_redacted_and_purged(
+    client, demo_world, make_user, analyzer
+):
+    """Audit #6: the report's words and place are stored without names (also typed in lower case), phones and
+    ID numbers; the list shows "where" redacted; the retention purge blanks old reports and their history."""
+    import datetime as dt
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from danvan.opinion import ingestion
+    from danvan.opinion.models import CollaboratorReport, Item
+    from danvan.opinion.privacy import purge_old_text
+
+    ctv = make_user("ctv_p", role="commission_officer", unit=demo_world.commune_a)
+    report = ingestion.collab_report_create(
+        actor=ctv, unit=demo_world.commune_a,
+        what_people_say="Ông Nguyễn Văn Tư nói tiền điện tăng gấp đôi; số điện thoại 0912345678, CCCD 086123456789; "
+                        "bà nguyễn thị hoa cũng nói vậy",
+        where="Chợ xã, sạp của chị Lan", how_many=12, mood="negative",
+    )  # fmt: skip
+    report.refresh_from_db()
+    stored = report.what_people_say + report.where
+    for raw in ("Tư", "0912345678", "086123456789", "hoa", "Lan"):
+        assert raw not in stored
+    assert "Chợ xã" in report.where
+    events = apps.get_model("opinion", "CollaboratorReportEvent").objects.filter(pgh_obj_id=report.pk)
+    assert all("0912345678" not in e.what_people_say for e in events)
+    assert "hoa" not in Item.objects.get(pk=report.item_id).text
+    client.force_login(ctv)
+    body = client.get("/opinion/reports/").content.decode()
+    assert "Lan" not in body and "Chợ xã" in body
+    CollaboratorReport.objects.filter(pk=report.pk).update(
+        reported_at=timezone.now() - dt.timedelta(days=400)
+    )
+    events.update(reported_at=timezone.now() - dt.timedelta(days=400))
+    purge_old_text()
+    report.refresh_from_db()
+    assert report.what_people_say == "" and report.where == "" and report.how_many == 12
+    assert not events.exclude(what_people_say="").exists()

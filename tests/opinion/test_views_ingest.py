@@ -132,12 +132,15 @@ def test_review_queue_ordered_by_uncertainty_and_one_key_correction(client, anal
     assert r.json()["labels"]["relevant"] is False
     assert Correction.objects.filter(item_id=items_a[1].pk).count() == 2
     body = client.get(reverse("opinion:review")).content.decode()
-    assert f'data-item="{items_a[1].pk}"' not in body  # corrected: out of the queue
+    # corrected but not confirmed: still in the queue (audit #4), until Enter confirms its labels
+    assert f'data-item="{items_a[1].pk}"' in body
     r = client.post(
         reverse("opinion:item-correct", args=[items_a[2].pk]),
         {"what": "accept"},
         HTTP_ACCEPT="application/json",
     )
+    body = client.get(reverse("opinion:review")).content.decode()
+    assert f'data-item="{items_a[2].pk}"' not in body
     assert r.status_code == 200 and Item.objects.get(pk=items_a[2].pk).corrected
     bad = client.post(url, {"what": "field", "value": "nope"}, HTTP_ACCEPT="application/json")
     assert bad.status_code == 400

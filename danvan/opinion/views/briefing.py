@@ -91,19 +91,30 @@ def figures_for(user, kind: str, start: dt.date, end: dt.date, unit=None) -> dic
         if not r.get("suppressed"):
             by_unit.setdefault(r["unit__name"], 0)
             by_unit[r["unit__name"]] += r["volume"]
+    # The period's own figures of each issue (not its lifetime totals), and only matters that are mostly
+    # negative count as emerging: a compliment ("quán cà phê mới mở đẹp quá") is no issue to report.
+    candidates = selectors.top_issues(user, limit=30, unit_path=path, seen_between=(start, end))
+    period = selectors.issue_period_figures(user, candidates, start=start, end=end)
     issues = []
-    for i in selectors.top_issues(user, limit=5, unit_path=path, seen_between=(start, end)):
+    for i in candidates:
+        p = period.get(i.pk)
+        if not p or p["volume"] < minimum or (p["negativity"] or 0) < 0.5:
+            continue
         issues.append(
             {
                 "title": i.title,
                 "place": i.unit.name,
-                "volume": i.volume,
-                "negativity": i.negativity,
-                "reach": i.reach,
+                "volume": p["volume"],
+                "negativity": p["negativity"],
+                "reach": p["reach"],
+                "total": i.volume,
+                "first_seen": timezone.localtime(i.first_seen_at).date() if i.first_seen_at else None,
                 "status": i.get_status_display(),
                 "quotes": selectors.representative_quotes(user, i, limit=2),
             }
         )
+    issues.sort(key=lambda r: (-r["volume"], -(r["negativity"] or 0)))
+    issues = issues[:5]
     return {
         "kind": kind,
         "start": start,

@@ -66,13 +66,9 @@ class DashboardView(LoginRequiredMixin, View):
             "neutral": [r.get("neutral") for r in series],
             "positive": [r.get("positive") for r in series],
         }
-        from danvan.structure.models import Unit
-
-        # the map of the chosen unit's province (a path's first segment), else of the first one in scope
-        provinces = Unit.objects.visible_to(request.user).filter(level="province").order_by("path")
-        province = (
-            provinces.filter(path=path.split("/")[0] + "/").first() if path else None
-        ) or provinces.first()
+        # the map of the chosen unit's province, else of the user's own (a commune's user sees its province's
+        # map with its commune coloured: selectors.map_province_code)
+        province_code = selectors.map_province_code(request.user, unit_path=path)
         map_values = {
             r["unit__code"]: r["volume"]
             for r in selectors.commune_figures(request.user, **kw)
@@ -80,7 +76,7 @@ class DashboardView(LoginRequiredMixin, View):
         }
         context = {
             "page_title": _("Public opinion overview"),
-            "map": {"province": province.code if province else "", "values": map_values},
+            "map": {"province": province_code, "values": map_values},
             "start": start,
             "end": end,
             "totals": totals,
@@ -176,6 +172,8 @@ class ForecastView(LoginRequiredMixin, View):
             )
         return {
             "forecast": forecast,
+            # items of its days that arrived after it was made (it is made again within half an hour)
+            "stale": bool(forecast) and selectors.forecast_is_stale(forecast),
             "week": week,
             "suppressed": suppressed,
             "rows": rows,

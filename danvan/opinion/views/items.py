@@ -31,6 +31,7 @@ class ItemListView(ScopedListView):
     filterset_class = ItemFilter
     page_title = gettext_lazy("Opinion items")
     export_name = "y-kien-du-luan"
+    view_permission = "opinion.view_item"  # a collaborator gets 403, not an empty list and its export
     template_name = "opinion/items/list.html"
     paginate_by = None
     table_pagination = {"per_page": 50}
@@ -103,13 +104,8 @@ class ItemCorrectView(LoginRequiredMixin, View):
         value = request.POST.get("value", "")
         wants_json = request.headers.get("Accept", "").startswith("application/json") or request.htmx
         try:
-            if what == "accept":
-                corrections = [
-                    services.item_correct(actor=request.user, item=item, what=w, value=v)
-                    for w, v in (("relevant", "1" if item.relevant else "0"), ("field", item.field or "not_relevant"),
-                                 ("sentiment", item.sentiment or "neutral"))
-                    if w == "relevant" or item.relevant
-                ]  # fmt: skip
+            if what == "accept":  # the labels as they now are are right: the item leaves the queue
+                corrections = services.item_confirm(actor=request.user, item=item)
             else:
                 if what == "relevant" and value == "toggle":
                     value = "0" if item.relevant else "1"
@@ -127,11 +123,49 @@ class ItemCorrectView(LoginRequiredMixin, View):
         if wants_json:
             return JsonResponse({
                 "ok": True, "item": item.pk, "corrections": [c.pk for c in corrections],
-                "labels": {"field": item.field, "sentiment": item.sentiment, "relevant": item.relevant,
-                           "unit": item.unit_id},
+                "confirmed": item.reviewed_at is not None,
+                "labels": _labels_json(item),
             })  # fmt: skip
         messages.success(request, _("Correction saved."))
         return redirect(request.POST.get("next") or item.get_absolute_url())
+
+
+def _labels_json(item) -> dict:
+    from danvan.opinion.selectors import field_names
+
+    return {
+        "field": item.field,
+        "field_label": field_names().get(item.field, item.field or "—"),
+        "sentiment": item.sentiment,
+        "sentiment_label": str(item.get_sentiment_display() or "—"),
+        "relevant": item.relevant,
+        "unit": item.unit_id,
+    }
+
+
+class ItemUndoView(LoginRequiredMixin, View):
+    """POST corrections=1,2&unconfirm=1 → the review queue's undo of the analyst's last keystroke (JSON)."""
+
+    model = Item  # the scope matrix's record for the pk (the item is read through _item, visible_to)
+
+    def post(self, request, pk):
+        item = _item(request, pk)
+        try:
+            ids = [int(x) for x in request.POST.get("corrections", "").split(",") if x.strip()]
+        except ValueError:
+            return JsonResponse(
+                {"ok": False, "error": _("This correction can no longer be undone.")}, status=400
+            )
+        try:
+            item = services.item_undo(
+                actor=request.user, item=item, corrections=ids, unconfirm=request.POST.get("unconfirm") == "1"
+            )
+        except PermissionDenied as exc:
+            return JsonResponse({"ok": False, "error": str(exc)}, status=403)
+        except ValidationError as exc:
+            return JsonResponse({"ok": False, "error": " ".join(exc.messages)}, status=400)
+        return JsonResponse({"ok": True, "item": item.pk, "confirmed": item.reviewed_at is not None,
+                             "labels": _labels_json(item)})  # fmt: skip
 
 
 # --- collaborators' reports ----------------------------------------------------------------------------
@@ -188,6 +222,7 @@ urlpatterns = [
     path("items/", ItemListView.as_view(), name="item-list"),
     path("items/<int:pk>/", ItemDetailView.as_view(), name="item-detail"),
     path("items/<int:pk>/correct/", ItemCorrectView.as_view(), name="item-correct"),
+    path("items/<int:pk>/undo/", ItemUndoView.as_view(), name="item-undo"),
     path("reports/", CollabReportListView.as_view(), name="collab-report-list"),
     path("reports/new/", CollabReportCreateView.as_view(), name="collab-report-create"),
 ]

@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views import View
 
-from danvan.opinion import services
+from danvan.opinion import selectors, services
 from danvan.opinion.forms import PrivacyForm
 from danvan.opinion.models import ModelStatus, ModelVersion, OpinionSettings
 
@@ -27,8 +27,9 @@ class ModelListView(LoginRequiredMixin, View):
         context = {
             "versions": ModelVersion.objects.order_by("-trained_at", "-id")[:100],
             "active": ModelVersion.objects.filter(status=ModelStatus.ACTIVE).first(),
-            "can_retrain": request.user.has_perm("opinion.add_modelversion"),
+            "can_retrain": services.can_retrain(request.user),
             "can_promote": request.user.has_perm("opinion.promote_modelversion"),
+            "default": selectors.default_model_card(),
             "page_title": _("Model versions"),
         }
         return render(request, "opinion/models/list.html", context)
@@ -49,6 +50,10 @@ class ModelDetailView(LoginRequiredMixin, View):
             "comparison_items": sorted((version.comparison or {}).items())
             if isinstance(version.comparison, dict)
             else [],
+            "comparison_rows": selectors.comparison_rows(version),
+            "better": (version.comparison or {}).get("better")
+            if isinstance(version.comparison, dict)
+            else None,
         }
         return render(request, "opinion/models/detail.html", context)
 

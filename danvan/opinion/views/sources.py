@@ -25,7 +25,7 @@ from danvan.opinion.selectors import visible_or_404
 from danvan.opinion.tables import SourceTable
 from danvan.structure.forms import service_errors
 
-TMP_DIR = "opinion/imports/tmp"
+TMP_DIR = ingestion.UPLOAD_TMP_DIR  # swept hourly (ingestion.sweep_abandoned_uploads)
 
 
 def _source(request, pk: int, action: str = "view") -> Source:
@@ -38,6 +38,7 @@ class SourceListView(ScopedListView):
     filterset_class = SourceFilter
     page_title = gettext_lazy("Opinion sources")
     export_name = "nguon-du-luan"
+    view_permission = "opinion.view_source"  # a collaborator gets 403, not an empty list and its export
     create_url_name = "opinion:source-create"
     paginate_by = None
     table_pagination = {"per_page": 50}
