@@ -6,10 +6,11 @@ import math
 import re
 
 from django import forms
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from danvan.accounts.models import Role
@@ -105,7 +106,17 @@ class TokenForm(StyledForm):
         return token
 
 
-class _ServiceSetPasswordMixin:
+class _NewPasswordErrorsMixin:
+    """The rules' errors ("too short", "too common") under the new password, where it was typed: Django's
+    SetPasswordForm puts them under the confirmation field."""
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return self.cleaned_data
+
+
+class _ServiceSetPasswordMixin(_NewPasswordErrorsMixin):
     """Save through the service (validation, lock cleared) instead of writing the user directly."""
 
     def __init__(self, *args, **kwargs):
@@ -136,12 +147,32 @@ class OwnPasswordChangeForm(_ServiceSetPasswordMixin, PasswordChangeForm):
     """Changing one's own password (the current one is asked for)."""
 
 
-class AdminSetPasswordForm(SetPasswordForm):
+def password_rules_help() -> str:
+    """The password rules for an administrator who sets someone else's password: Django's own words speak to
+    the account's owner ("Your password can't be…"). A rule the project does not know keeps Django's words."""
+    rules = []
+    for validator in password_validation.get_default_password_validators():
+        kind = type(validator).__name__
+        if kind == "MinimumLengthValidator":
+            rules.append(_("At least %(count)s characters.") % {"count": validator.min_length})
+        elif kind == "UserAttributeSimilarityValidator":
+            rules.append(_("Not too similar to the person's name, username or e-mail address."))
+        elif kind == "CommonPasswordValidator":
+            rules.append(_("Not a commonly used password."))
+        elif kind == "NumericPasswordValidator":
+            rules.append(_("Not only digits."))
+        else:
+            rules.append(validator.get_help_text())
+    return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((r,) for r in rules)))
+
+
+class AdminSetPasswordForm(_NewPasswordErrorsMixin, SetPasswordForm):
     """An administrator sets someone's password; the view saves it through the service."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_fields(self.fields)
+        self.fields["new_password1"].help_text = password_rules_help()
 
     def save(self, commit=True):  # pragma: no cover - the view calls the service
         raise NotImplementedError

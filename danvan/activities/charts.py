@@ -12,8 +12,9 @@ def monthly(series: list[dict]) -> dict:
     return {
         "color": PALETTE,
         "tooltip": {"trigger": "axis"},
-        "legend": {"top": 0},
-        "grid": {"left": 48, "right": 48, "top": 36, "bottom": 28},
+        # the legend below the plot: at the top it sits on the two axes' names on a phone
+        "legend": {"bottom": 0, "type": "scroll"},
+        "grid": {"left": 48, "right": 48, "top": 36, "bottom": 56},
         "xAxis": {"type": "category", "data": [s["month"] for s in series]},
         "yAxis": [
             {"type": "value", "name": _("Meetings"), "minInterval": 1},
@@ -40,7 +41,7 @@ def by_unit(rows, threshold_pct: int) -> dict:
     return {
         "color": PALETTE,
         "tooltip": {"trigger": "axis"},
-        "legend": {"top": 0},
+        "legend": {"top": 0, "type": "scroll"},  # one line, also on a phone (no axis name up there)
         "grid": {"left": 48, "right": 24, "top": 36, "bottom": 100},
         "dataZoom": [{"type": "slider", "bottom": 0, "height": 16}] if len(labels) > 25 else [],
         "xAxis": {"type": "category", "data": labels, "axisLabel": {"rotate": 50, "fontSize": 10}},

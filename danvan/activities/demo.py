@@ -33,6 +33,7 @@ from danvan.activities.models import (
     level_of,
 )
 from danvan.activities.periods import PeriodKind, add_months, month_start
+from danvan.activities.services import issue_search_name
 from danvan.core.text import fold
 from danvan.structure.models import Branch, Organisation, OrgType, Unit, UnitLevel
 
@@ -200,6 +201,7 @@ ISSUE_COLUMNS = [
     "summary",
     "details",
     "raised_by",
+    "search_name",
     "status",
     "answer",
     "case_id",
@@ -464,6 +466,7 @@ def generate(
                     summary,
                     "",
                     raised_by,
+                    issue_search_name(summary, "", raised_by),
                     IssueStatus.RESOLVED if answered else IssueStatus.RECORDED,
                     "Đã được UBND xã trả lời tại buổi sinh hoạt tháng sau." if answered else "",
                     None,

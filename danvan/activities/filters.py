@@ -17,7 +17,8 @@ from danvan.activities.models import (
     TrainingCourse,
 )
 from danvan.activities.periods import PeriodKind
-from danvan.core.filters import FoldedSearchFilter, StyledFilterSet
+from danvan.core.filters import FoldedSearchFilter, StyledFilterSet, folded_word
+from danvan.core.text import fold
 from danvan.structure.models import OrgType
 
 SEARCH = forms.TextInput(attrs={"type": "search"})
@@ -105,12 +106,18 @@ class CadreFilter(StyledFilterSet):
 
 
 class IssueFilter(StyledFilterSet):
-    q = FoldedSearchFilter(field_name="meeting__search_name", widget=SEARCH)
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q", widget=SEARCH)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=IssueStatus.choices)
 
     class Meta:
         model = MeetingIssue
         fields = ["q", "status"]
+
+    def filter_q(self, qs, name, value):
+        """Every word in the issue itself (summary, details, who raised it) or in its meeting (branch, topics)."""
+        for word in fold(value).split():
+            qs = qs.filter(folded_word("search_name", word) | folded_word("meeting__search_name", word))
+        return qs
 
 
 class QuotaRuleFilter(StyledFilterSet):

@@ -223,6 +223,8 @@ class ParticipantForm(StyledForm):
 
     def __init__(self, *args, actor, course=None, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if course is not None and course.starts_on > timezone.localdate():
+            self.fields["attended"].initial = False  # registered in advance: attended once it has begun
         if editing:
             for name in ("cadre", "full_name", "organisation", "position"):
                 del self.fields[name]

@@ -210,7 +210,12 @@ class Meeting(ScopedModel):
     search_name = models.CharField(max_length=400, editable=False)
     cadre_count = models.PositiveIntegerField(_("cadres attending"), default=0, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -289,7 +294,12 @@ class Attendance(ScopedModel):
     contribution = models.TextField(_("contribution"), blank=True)
     undertakings = models.TextField(_("undertook to solve"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -336,6 +346,9 @@ class MeetingIssue(ScopedModel):
     summary = models.CharField(_("issue"), max_length=500)
     details = models.TextField(_("details"), blank=True)
     raised_by = models.CharField(_("raised by"), max_length=200, blank=True)
+    # the summary, details and raised-by text folded (core.text.fold): what the list's search box matches,
+    # with the meeting's own search_name (branch, topics)
+    search_name = models.TextField(editable=False, default="")
     status = models.CharField(
         _("status"), max_length=20, choices=IssueStatus.choices, default=IssueStatus.RECORDED
     )
@@ -344,10 +357,20 @@ class MeetingIssue(ScopedModel):
     case_reference = models.CharField(_("case reference"), max_length=50, blank=True, editable=False)
     forwarded_at = models.DateTimeField(_("sent on"), null=True, blank=True, editable=False)
     forwarded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent on by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -355,7 +378,10 @@ class MeetingIssue(ScopedModel):
         verbose_name = _("issue raised at a meeting")
         verbose_name_plural = _("issues raised at meetings")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status"], name="issue_status")]
+        indexes = [
+            models.Index(fields=["status"], name="issue_status"),
+            GinIndex(fields=["search_name"], name="issue_search_trgm", opclasses=["gin_trgm_ops"]),
+        ]
 
     def __str__(self) -> str:
         return self.summary
@@ -537,7 +563,12 @@ class TrainingCourse(ScopedModel):
     location = models.CharField(_("location"), max_length=255, blank=True)
     description = models.TextField(_("content"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

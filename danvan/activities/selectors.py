@@ -645,3 +645,21 @@ def dashboard(*, actor, unit: Unit, today: date | None = None) -> dict:
 
 def quota_periods() -> list[str]:
     return sorted(set(QuotaRule.objects.values_list("period", flat=True)), key=lambda k: MONTHS_IN[k])
+
+
+def issue_cases(user, issues: Iterable[MeetingIssue]) -> dict[int, tuple[bool, str]]:
+    """For the issues sent on as citizens' cases: case id → (the user may open the case, the name of the body
+    that handles it). The case belongs to the commune's receiving body, so the officer who sent the issue on
+    often cannot open it: she is told where it went instead of being given a link that answers 404.
+
+    The cases module is looked up by name (activities imports no module that depends on it); the handling
+    body's name is no personal data, so it is read outside the user's scope, as the case reference is kept."""
+    from django.apps import apps
+
+    ids = {i.case_id for i in issues if i.case_id}
+    if not ids or not apps.is_installed("danvan.cases"):
+        return {}
+    case_model = apps.get_model("cases", "Case")
+    openable = set(case_model.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    bodies = dict(case_model._base_manager.filter(pk__in=ids).values_list("pk", "handling_org__name"))
+    return {pk: (pk in openable, bodies.get(pk) or "") for pk in ids}

@@ -439,6 +439,11 @@ def cases_available() -> bool:
     return bool(ISSUE_FORWARDERS)
 
 
+def issue_search_name(summary: str, details: str, raised_by: str) -> str:
+    """What an issue's search matches (with its meeting's search_name): its own words, folded."""
+    return fold(f"{summary} {details} {raised_by}")
+
+
 @transaction.atomic
 def issue_add(
     *, actor, meeting: Meeting, summary: str, details: str = "", raised_by: str = ""
@@ -454,6 +459,7 @@ def issue_add(
         summary=summary[:500],
         details=_text(details),
         raised_by=clean(raised_by),
+        search_name=issue_search_name(summary, _text(details), clean(raised_by)),
         recorded_by=_actor_or_none(actor),
     )
 
@@ -854,6 +860,17 @@ def _check_participant(*, course, cadre, full_name, attended, hours_attended, re
         errors["result"] = _("Choose a result from the list.")
     if not attended and result not in ("", ParticipantResult.FAILED):
         errors["result"] = _("Someone who did not attend cannot have passed.")
+    if course.starts_on > timezone.localdate() and (attended or hours_attended or result):
+        # registered in advance, yes; attended, hours and results only once the course has begun (as a
+        # meeting is recorded only once held), else the training figures count a course not yet given
+        errors.setdefault(
+            "attended",
+            _(
+                "The course starts on %(day)s: attendance, hours and results are recorded from that day. "
+                "Untick “Attended” to register the participant in advance."
+            )
+            % {"day": course.starts_on.strftime("%d/%m/%Y")},
+        )
     if errors:
         raise ValidationError(errors)
     return name

@@ -32,6 +32,7 @@ from danvan.activities.filters import (
 from danvan.activities.models import (
     Attendance,
     Cadre,
+    IssueStatus,
     Level,
     Meeting,
     MeetingIssue,
@@ -326,6 +327,7 @@ class UnderUnitMixin:
 
 class MeetingListView(UnderUnitMixin, ScopedListView):
     model = Meeting
+    view_permission = "activities.view_meeting"
     table_class = MeetingTable
     filterset_class = MeetingFilter
     page_title = gettext_lazy("Branch meetings")
@@ -353,9 +355,11 @@ class MeetingDetailView(ScopedDetailView):
             .select_related("cadre", "organisation")
             .order_by("level", "id")
         )
-        context["issues"] = (
-            MeetingIssue.objects.visible_to(user).filter(meeting=meeting).order_by("created_at")
-        )
+        issues = list(MeetingIssue.objects.visible_to(user).filter(meeting=meeting).order_by("created_at"))
+        cases = selectors.issue_cases(user, issues)
+        for issue in issues:  # a link only to a case the user may open; else where the issue went
+            issue.case_openable, issue.case_body = cases.get(issue.case_id, (False, ""))
+        context["issues"] = issues
         context["branch_visible"] = Branch.objects.visible_to(user).filter(pk=meeting.branch_id).exists()
         context["can"] = {
             "change": has_scope_permission(
@@ -677,6 +681,7 @@ class AttendanceDeleteView(PostActionView):
 
 class AttendanceListView(ScopedListView):
     model = Attendance
+    view_permission = "activities.view_attendance"
     table_class = AttendanceTable
     filterset_class = AttendanceFilter
     page_title = gettext_lazy("Cadre attendances")
@@ -769,6 +774,13 @@ class IssueAnswerView(ScopedObjectMixin, ActivitiesFormMixin, FormView):
             (str(meeting), meeting.get_absolute_url()),
         )
 
+    def object_response(self, request):
+        """An issue sent on as a case is answered there: say so before the answer is typed, not after."""
+        if self.object.status == IssueStatus.FORWARDED:
+            messages.warning(request, _("This issue was sent on as a citizens' case: it is answered there."))
+            return redirect(self.object.get_absolute_url())
+        return None
+
     def get_initial(self):
         return {"answer": self.object.answer}
 
@@ -786,6 +798,7 @@ class IssueAnswerView(ScopedObjectMixin, ActivitiesFormMixin, FormView):
 
 class IssueListView(ScopedListView):
     model = MeetingIssue
+    view_permission = "activities.view_meetingissue"
     table_class = IssueTable
     filterset_class = IssueFilter
     page_title = gettext_lazy("Issues raised at meetings")
@@ -800,6 +813,7 @@ class IssueListView(ScopedListView):
 
 class CadreListView(UnderUnitMixin, ScopedListView):
     model = Cadre
+    view_permission = "activities.view_cadre"
     table_class = CadreTable
     filterset_class = CadreFilter
     page_title = gettext_lazy("Cadres")
@@ -955,6 +969,7 @@ class CadreUpdateView(ScopedObjectMixin, CadreFormMixin, FormView):
 
 class QuotaRuleListView(ScopedListView):
     model = QuotaRule
+    view_permission = "activities.view_quotarule"
     table_class = QuotaRuleTable
     filterset_class = QuotaRuleFilter
     page_title = gettext_lazy("Attendance quotas")
@@ -1104,6 +1119,7 @@ class QuotaRuleDeleteView(PostActionView):
 
 class ReminderListView(ScopedListView):
     model = QuotaReminder
+    view_permission = "activities.view_quotareminder"
     table_class = ReminderTable
     filterset_class = ReminderFilter
     page_title = gettext_lazy("Quota reminders")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
@@ -10,6 +11,8 @@ from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -107,18 +110,55 @@ def _field(model, name: str):
         return None
 
 
-def describe_change(model, name: str, change) -> str | None:
-    """ "name: before → after" with the field's Vietnamese name and its choices' labels; None for the columns
-    derived from others (not editable: search keys, paths), whose change the editable fields already show."""
+def _related_model(field):
+    """The model a foreign key (or one-to-one) of a history row points to; None for other fields."""
+    if field is None or not getattr(field, "many_to_one", False) and not getattr(field, "one_to_one", False):
+        return None
+    return field.related_model
+
+
+def _value_text(field, value, names: dict | None = None) -> str:
+    """One value of a history row as an official reads it: a record by its name (``names``: (model label,
+    str(id)) → name, read per page by ``EventTable``), a time in local time, a date dd/mm/yyyy, yes/no in
+    words, a choice by its label; a value of an unknown column, or a JSON column's, as it is."""
+    if value is None or value == "":
+        return "—"
+    if field is None:
+        return str(value)
+    related = _related_model(field)
+    if related is not None:
+        name = (names or {}).get((related._meta.label, str(value)))
+        return name or f"#{value}"
+    if isinstance(value, bool):
+        return str(pgettext_lazy("change history", "Yes") if value else pgettext_lazy("change history", "No"))
+    if field.choices and isinstance(value, (str, int)):
+        return str(dict(field.flatchoices).get(value, value))
+    kind = field.get_internal_type()
+    if kind == "DateTimeField" and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, dt.UTC)
+            return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+    if kind == "DateField" and isinstance(value, str):
+        day = parse_date(value[:10])
+        if day is not None:
+            return day.strftime("%d/%m/%Y")
+    if isinstance(value, (int, float)) and kind not in ("JSONField", "ArrayField"):
+        return formats.number_format(value, force_grouping=True)
+    return str(value)
+
+
+def describe_change(model, name: str, change, names: dict | None = None) -> str | None:
+    """ "name: before → after" with the field's Vietnamese name and its values as an official reads them
+    (``_value_text``); None for the columns derived from others (not editable: search keys, paths), whose
+    change the editable fields already show."""
     field = _field(model, name)
     if field is not None and not field.editable:
         return None
     label = str(field.verbose_name) if field is not None else name
-    labels = dict(field.flatchoices) if field is not None and field.choices else {}
-    before, after = (
-        "—" if v is None else labels.get(v, v) if isinstance(v, (str, int)) else v for v in change
-    )  # a JSON column's value (a list, an object) is shown as it is
-    return f"{label}: {before!s:.40} → {after!s:.40}"
+    before, after = (_value_text(field, v, names) for v in change)
+    return f"{label}: {before:.40} → {after:.40}"
 
 
 class EventTable(tables.Table):
@@ -145,15 +185,49 @@ class EventTable(tables.Table):
         return self._user_names().get(value, value)
 
     def _user_names(self) -> dict:
-        """The users of the rows shown (the page, or every row of an export), read in one query."""
+        """The users of the rows shown (the page, or every row of an export), those who made the changes and
+        those a changed field names ("người xử lý: 4 → 11"), read in one query."""
         if getattr(self, "_names", None) is None:
             from danvan.accounts.models import User
 
             ids = {(r.pgh_context or {}).get("user") for r in self._records() if r.pgh_context} - {None}
+            ids |= {int(i) for i in self._foreign_ids().get(User, set()) if str(i).isdigit()}
             self._names = {
                 u.pk: str(u) for u in User.objects.filter(pk__in=ids).only("username", "full_name")
             }
         return self._names
+
+    def _foreign_ids(self) -> dict:
+        """model → the ids the changed foreign keys of the rows shown hold (before or after)."""
+        if getattr(self, "_fk_ids", None) is None:
+            self._fk_ids = {}
+            for r in self._records():
+                model = _model(r.pgh_obj_model) if r.pgh_obj_model else None
+                for key, change in (r.pgh_diff or {}).items():
+                    related = _related_model(_field(model, key))
+                    if related is not None and isinstance(change, list):
+                        self._fk_ids.setdefault(related, set()).update(
+                            v for v in change if isinstance(v, (int, str)) and not isinstance(v, bool)
+                        )
+        return self._fk_ids
+
+    def _related_names(self) -> dict:
+        """The names of the records the changed foreign keys point to, (model label, str(id)) → name: one
+        query per model pointed to for the whole page, not one per row."""
+        from danvan.accounts.models import User
+
+        if getattr(self, "_related", None) is None:
+            self._related = {}
+            for related, ids in self._foreign_ids().items():
+                label = related._meta.label
+                if related is User:
+                    self._related.update({(label, str(pk)): name for pk, name in self._user_names().items()})
+                elif label.lower() not in UNNAMED_MODELS:  # personal data: by number, as the record column
+                    # As in _objects(): the names of the records that the auditor's scope's changes name.
+                    # select_related(): a name made of a related record's (a meeting's branch) costs no query
+                    for obj in related._base_manager.filter(pk__in=ids).select_related():
+                        self._related[(label, str(obj.pk))] = str(obj)
+        return self._related
 
     def _records(self) -> list:
         page = getattr(self, "page", None)
@@ -174,7 +248,7 @@ class EventTable(tables.Table):
                 # Not through visible_to(): the events shown are already those of the auditor's scope
                 # (events_visible_to), an auditor need not hold the module's own rights, and the records
                 # whose name is personal data are shown by number only (UNNAMED_MODELS).
-                for obj in model._base_manager.filter(pk__in=ids):
+                for obj in model._base_manager.filter(pk__in=ids).select_related():
                     self._objs[(label, str(obj.pk))] = obj
         return self._objs
 
@@ -198,8 +272,11 @@ class EventTable(tables.Table):
         if not value:
             return "—"
         model = _model(record.pgh_obj_model)
+        names = self._related_names()
         parts = [
-            describe_change(model, k, v) for k, v in value.items() if isinstance(v, list) and len(v) == 2
+            describe_change(model, k, v, names)
+            for k, v in value.items()
+            if isinstance(v, list) and len(v) == 2
         ]
         return "; ".join([p for p in parts if p][:6]) or "—"
 

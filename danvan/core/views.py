@@ -166,6 +166,13 @@ class JobDetailView(LoginRequiredMixin, DetailView):
             return ["core/_job_progress.html"]
         return [self.template_name]
 
+    def get_context_data(self, **kwargs):
+        from danvan.core import selectors
+
+        context = super().get_context_data(**kwargs)
+        context["delayed"] = selectors.job_delayed(self.object)
+        return context
+
 
 def job_result_download(request, pk: int):
     from django.http import FileResponse

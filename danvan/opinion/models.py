@@ -20,9 +20,12 @@ Storage (ADR 0008):
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -193,7 +196,56 @@ class ModelVersion(models.Model):
 # --- sources and items ---------------------------------------------------------------------------------
 
 
-@tracked
+# Machine bookkeeping of a source, rewritten by every poll or ingestion run: not a person's change, so not in
+# its history (the audit page drowned in them). Excluded from the tracked snapshot, so a change of these alone
+# writes no row.
+SOURCE_BOOKKEEPING = [
+    "etag",
+    "last_modified",
+    "last_polled_at",
+    "next_poll_at",
+    "last_success_at",
+    "failure_count",
+    "last_error",
+    "updated_at",
+]
+# The cases and meetings flows keep their read cursor in column_mapping ({"cursor": id}) and move it on every
+# run (ingestion._flow_done): there column_mapping is bookkeeping too; on a file source it is the column mapping
+# a person chose, a tracked change.
+_SOURCE_FLOW_KINDS = ["cases", "meetings"]
+_SOURCE_TRACKED = [
+    "name",
+    "kind",
+    "unit",
+    "unit_path",
+    "url",
+    "description",
+    "poll_interval_minutes",
+    "is_active",
+    "flagged",
+    "flagged_at",
+    "token_hash",
+    "created_by",
+    "created_at",
+]
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(
+        # a row only when a tracked field changed, or the column mapping of a source that is not a flow
+        condition=functools.reduce(
+            operator.or_,
+            [pgtrigger.Q(**{f"old__{f}__df": pgtrigger.F(f"new__{f}")}) for f in _SOURCE_TRACKED],
+        )
+        | (
+            pgtrigger.Q(old__column_mapping__df=pgtrigger.F("new__column_mapping"))
+            & ~pgtrigger.Q(new__kind__in=_SOURCE_FLOW_KINDS)
+        )
+    ),
+    pghistory.DeleteEvent(),
+    exclude=SOURCE_BOOKKEEPING,
+)
 class Source(ScopedModel):
     """Where items come from: a feed, a file import, an API client, collaborators, cases, meetings.
 

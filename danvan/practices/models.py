@@ -127,7 +127,12 @@ class Practice(ScopedModel):
     )
     registered_on = models.DateField(_("registered on"))
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     assessed_on = models.DateField(_("assessed on"), null=True, blank=True, editable=False)
     recognised_on = models.DateField(_("recognised on"), null=True, blank=True, editable=False)
@@ -192,7 +197,7 @@ class PracticeResult(models.Model):
     measure = models.CharField(_("unit of measure"), max_length=50, blank=True)
     before = models.DecimalField(_("before"), max_digits=14, decimal_places=2, null=True, blank=True)
     after = models.DecimalField(_("after"), max_digits=14, decimal_places=2, null=True, blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("result")
@@ -231,7 +236,12 @@ class Evidence(ScopedModel):
     content_type = models.CharField(max_length=100, blank=True, editable=False)
     size = models.PositiveIntegerField(default=0, editable=False)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
@@ -281,12 +291,14 @@ class AssessmentScheme(models.Model):
 
 @tracked
 class Criterion(models.Model):
-    scheme = models.ForeignKey(AssessmentScheme, on_delete=models.CASCADE, related_name="criteria")
+    scheme = models.ForeignKey(
+        AssessmentScheme, verbose_name=_("criteria"), on_delete=models.CASCADE, related_name="criteria"
+    )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("criterion"), max_length=255)
     description = models.TextField(_("what the council looks at"), blank=True)
     max_score = models.PositiveSmallIntegerField(_("maximum score"))
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("criterion")
@@ -319,7 +331,12 @@ class Assessment(ScopedModel):
     passed = models.BooleanField(_("passed"))
     conclusion = models.TextField(_("conclusion"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -432,7 +449,12 @@ class Award(ScopedModel):
     note = models.TextField(_("note"), blank=True)
     search_name = models.CharField(max_length=600, editable=False, default="")
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

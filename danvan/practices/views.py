@@ -59,6 +59,7 @@ class PracticeFormMixin(FormPageMixin):
 
 class PracticeListView(ScopedListView):
     model = Practice
+    view_permission = "practices.view_practice"
     table_class = PracticeTable
     filterset_class = PracticeFilter
     page_title = gettext_lazy("Catalogue of “Dân vận khéo” models")
@@ -516,6 +517,7 @@ class EvidenceDeleteView(ScopedObjectMixin, TemplateView):
 
 class AwardListView(ScopedListView):
     model = Award
+    view_permission = "practices.view_award"
     table_class = AwardTable
     filterset_class = AwardFilter
     page_title = gettext_lazy("Awards")

@@ -238,7 +238,8 @@ class BranchOrganisationForm(StyledForm):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].limit(
-            selectors.organisation_choices(actor=actor), choices_url("organisation")
+            selectors.organisation_choices(actor=actor, with_branches=True),
+            choices_url("organisation", branches=1),
         )
 
 

@@ -61,7 +61,7 @@ class Unit(ScopedModel):
         related_name="children",
     )
     path = models.CharField(_("path"), max_length=255, unique=True)
-    depth = models.PositiveSmallIntegerField(default=1)
+    depth = models.PositiveSmallIntegerField(_("depth in the tree"), default=1)
     search_name = models.CharField(max_length=200, db_index=True, editable=False)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid until"), null=True, blank=True)
@@ -75,8 +75,12 @@ class Unit(ScopedModel):
     )
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     area_km2 = models.DecimalField(_("area (km²)"), max_digits=10, decimal_places=2, null=True, blank=True)
-    center_lon = models.DecimalField(max_digits=9, decimal_places=5, null=True, blank=True)
-    center_lat = models.DecimalField(max_digits=9, decimal_places=5, null=True, blank=True)
+    center_lon = models.DecimalField(
+        _("longitude of its centre"), max_digits=9, decimal_places=5, null=True, blank=True
+    )
+    center_lat = models.DecimalField(
+        _("latitude of its centre"), max_digits=9, decimal_places=5, null=True, blank=True
+    )
     source = models.CharField(_("source"), max_length=200, blank=True)
 
     # ScopedModel declares unit_path; for units the path itself is the scope.
@@ -181,6 +185,16 @@ class OrgType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_branches(self) -> bool:
+        """Whether its organisations have branches (chi hội, chi đoàn…): a type with members, or one that names
+        its branches (the Front's "Ban công tác Mặt trận"). A People's Committee or a commission has none."""
+        return self.has_members or bool(self.branch_label)
+
+
+# The organisation types with branches (OrgType.has_branches), as a condition on an organisation's type.
+HAS_BRANCHES = models.Q(type__has_members=True) | ~models.Q(type__branch_label="")
 
 
 @tracked

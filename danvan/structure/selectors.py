@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 
 from danvan.core.scoping import user_scopes
 from danvan.core.text import fold
-from danvan.structure.models import Branch, Organisation, OrgType, Unit, UnitLevel
+from danvan.structure.models import HAS_BRANCHES, Branch, Organisation, OrgType, Unit, UnitLevel
 
 
 def units_visible(*, actor, action: str = "view"):
@@ -275,10 +275,15 @@ def organisation_counts(*, actor, organisation: Organisation) -> dict[str, int]:
     }
 
 
-def organisation_choices(*, actor, active: bool = True, within: str | None = None):
+def organisation_choices(
+    *, actor, active: bool = True, within: str | None = None, with_branches: bool = False
+):
+    """``with_branches``: only organisations whose type has branches (where a branch can be added)."""
     qs = Organisation.objects.visible_to(actor).select_related("unit", "type")
     if active:
         qs = qs.filter(is_active=True)
+    if with_branches:
+        qs = qs.filter(HAS_BRANCHES)
     if within:
         qs = qs.filter(path__startswith=within)
     return qs.order_by("depth", "type__sort_order", "search_name")

@@ -352,6 +352,18 @@ def organisation_set_active(*, actor, organisation: Organisation, active: bool) 
     return organisation
 
 
+def _check_branch_organisation(organisation: Organisation) -> None:
+    if not organisation.type.has_branches:
+        raise ValidationError(
+            {
+                "organisation": _(
+                    "An organisation of the type “%(type)s” has no branches: choose a mass organisation or the Front."
+                )
+                % {"type": organisation.type.name}
+            }
+        )
+
+
 def _check_branch_place(organisation: Organisation, unit: Unit) -> None:
     if not unit.path.startswith(organisation.unit_path) or unit.level not in (
         UnitLevel.COMMUNE,
@@ -377,6 +389,7 @@ def branch_create(
     leader_phone: str = "",
     founded_on: date | None = None,
 ) -> Branch:
+    _check_branch_organisation(organisation)
     _check_branch_place(organisation, unit)
     if parent is not None and parent.organisation_id != organisation.pk:
         raise ValidationError({"parent": _("The parent branch must belong to the same organisation.")})
@@ -614,6 +627,7 @@ def branches_import_check(*, actor, items: list[BranchItem]) -> RowErrors:
         if not organisation.is_active:
             reject(item, _("This organisation is no longer active."))
         try:
+            _check_branch_organisation(organisation)
             _check_branch_place(organisation, item.unit)
         except ValidationError as exc:
             for message in _messages(exc):

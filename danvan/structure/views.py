@@ -147,6 +147,7 @@ def _branch_crumbs(user, branch: Branch, *, include_self: bool = True) -> list[t
 
 class UnitListView(ScopedListView):
     model = Unit
+    view_permission = "structure.view_unit"
     table_class = UnitTable
     filterset_class = UnitFilter
     page_title = gettext_lazy("Administrative units")
@@ -164,6 +165,7 @@ class UnitListView(ScopedListView):
 
 class OrganisationListView(ScopedListView):
     model = Organisation
+    view_permission = "structure.view_organisation"
     table_class = OrganisationTable
     filterset_class = OrganisationFilter
     page_title = gettext_lazy("Organisations")
@@ -177,6 +179,7 @@ class OrganisationListView(ScopedListView):
 
 class BranchListView(ScopedListView):
     model = Branch
+    view_permission = "structure.view_branch"
     table_class = BranchTable
     filterset_class = BranchFilter
     page_title = gettext_lazy("Branches")
@@ -350,6 +353,7 @@ class OrganisationDetailView(ScopedDetailView):
                 actor=user, perm="structure.add_organisation", unit_path=org.unit_path, org_path=org.path
             ),
             "add_branch": org.is_active
+            and org.type.has_branches
             and selectors.may_act_within(
                 actor=user, perm="structure.add_branch", unit_path=org.unit_path, org_path=org.path
             ),
@@ -721,6 +725,15 @@ class BranchCreateView(PermissionGateMixin, FormPageMixin, FormView):
             )
             if self.organisation is None:
                 raise Http404
+            if not self.organisation.type.has_branches:
+                messages.error(
+                    request,
+                    _(
+                        "An organisation of the type “%(type)s” has no branches: choose a mass organisation or the Front."
+                    )
+                    % {"type": self.organisation.type.name},
+                )
+                return redirect(self.organisation)
             parent_pk = _int(request.GET.get("parent"))
             if parent_pk:
                 self.parent = (
@@ -1016,7 +1029,9 @@ class OrganisationChoicesView(ChoicesView):
     label = staticmethod(forms.organisation_label)
 
     def get_queryset(self):
-        return selectors.organisation_choices(actor=self.request.user)
+        return selectors.organisation_choices(
+            actor=self.request.user, with_branches=self.request.GET.get("branches") == "1"
+        )
 
 
 class BranchChoicesView(ChoicesView):
