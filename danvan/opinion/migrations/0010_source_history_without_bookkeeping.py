@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('opinion', '0006_grouping_similarity_035'),
+        ('opinion', '0009_forecast_made_at'),
     ]
 
     operations = [
