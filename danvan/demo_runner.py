@@ -1,5 +1,6 @@
 """`make demo`: migrate, load the reference data and the demo province (once), then run the web server and
-one procrastinate worker until Ctrl-C, which stops all three (web, worker, embedded PostgreSQL)."""
+two procrastinate workers (the users' jobs and the pipeline; the long jobs) until Ctrl-C, which stops them all
+with the embedded PostgreSQL."""
 
 from __future__ import annotations
 
@@ -54,8 +55,33 @@ def main() -> int:
         cwd=BASE_DIR,
         env=env,
     )
+    # one worker for the users' jobs and the pipeline, one for the jobs of many minutes (retraining), so that an
+    # import never waits behind a retrain (core.jobs.LONG_QUEUE)
     worker = subprocess.Popen(
-        [PY, str(BASE_DIR / "manage.py"), "procrastinate", "worker", "--concurrency", "1"],
+        [
+            PY,
+            str(BASE_DIR / "manage.py"),
+            "procrastinate",
+            "worker",
+            "--concurrency",
+            "1",
+            "--queues",
+            "default,opinion",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    long_worker = subprocess.Popen(
+        [
+            PY,
+            str(BASE_DIR / "manage.py"),
+            "procrastinate",
+            "worker",
+            "--concurrency",
+            "1",
+            "--queues",
+            "long",
+        ],
         cwd=BASE_DIR,
         env=env,
     )
@@ -69,10 +95,10 @@ def main() -> int:
             return
         stopping = True
         print("\n» Đang dừng máy chủ web, tiến trình nền và cơ sở dữ liệu…", flush=True)
-        for proc in (web, worker):
+        for proc in (web, worker, long_worker):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for proc in (web, worker):
+        for proc in (web, worker, long_worker):
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -87,7 +113,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         while not stopping:
-            if web.poll() is not None or worker.poll() is not None:
+            if any(proc.poll() is not None for proc in (web, worker, long_worker)):
                 print("» Một tiến trình đã dừng bất thường.", file=sys.stderr, flush=True)
                 stop()
                 return 1

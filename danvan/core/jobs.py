@@ -17,6 +17,10 @@ from django.utils.translation import gettext as _
 
 from danvan.core.models import Job, JobStatus
 
+# The queue of the jobs that take many minutes (retraining, reanalysing every item): its own worker runs them
+# (danvan.demo_runner, deploy/danvan-worker-long.service), so that they never hold up the users' jobs.
+LONG_QUEUE = "long"
+
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[Job, "JobContext"], dict[str, Any] | None]

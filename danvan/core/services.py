@@ -42,8 +42,18 @@ def access_log_record(
 
 
 @transaction.atomic
-def job_start(*, actor, kind: str, title: str, params: dict[str, Any] | None = None, input_file=None) -> Job:
-    """Create a Job and enqueue it in the same transaction: it runs only if the caller's data commits."""
+def job_start(
+    *,
+    actor,
+    kind: str,
+    title: str,
+    params: dict[str, Any] | None = None,
+    input_file=None,
+    queue: str = "default",
+) -> Job:
+    """Create a Job and enqueue it in the same transaction: it runs only if the caller's data commits.
+    ``queue="long"`` (``jobs.LONG_QUEUE``) is for jobs of many minutes (a retrain, a reanalysis of everything),
+    run by their own worker so that the users' imports and exports do not wait behind them."""
     from danvan.core import jobs
 
     jobs.handler_for(kind)  # unknown kinds fail here, not in the worker
@@ -59,7 +69,7 @@ def job_start(*, actor, kind: str, title: str, params: dict[str, Any] | None = N
     else:
         from danvan.core.tasks import run_job
 
-        run_job.defer(job_id=job.pk)
+        run_job.configure(queue=queue).defer(job_id=job.pk)
     return job
 
 

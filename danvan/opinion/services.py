@@ -20,7 +20,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from danvan.core.jobs import LONG_QUEUE
 from danvan.core.scoping import has_scope_permission
+from danvan.core.services import job_start
 from danvan.core.text import clean
 from danvan.opinion import pipeline
 from danvan.opinion.models import (
@@ -760,27 +762,6 @@ def _base_records() -> list[dict[str, Any]]:
 # procrastinate queue, so that a worker of the other queues keeps taking users' imports and exports meanwhile.
 # The deployment starts a worker for it (``procrastinate worker --queues opinion_long``) besides the worker of
 # ``default,opinion``; a worker started without --queues takes every queue.
-LONG_JOBS_QUEUE = "opinion_long"
-
-
-def _long_job_start(*, actor, kind: str, title: str, params: dict[str, Any] | None = None):
-    """``core.services.job_start`` on the long-jobs queue (the same Job row and runner, another queue)."""
-    from danvan.core import jobs
-    from danvan.core.models import Job
-    from danvan.core.services import job_start
-
-    if getattr(settings, "DANVAN_JOBS_EAGER", False):
-        return job_start(actor=actor, kind=kind, title=title, params=params)
-    from danvan.core.tasks import run_job
-
-    jobs.handler_for(kind)
-    job = Job.objects.create(
-        kind=kind, title=title, params=params or {}, created_by=actor if actor and actor.pk else None
-    )
-    run_job.configure(queue=LONG_JOBS_QUEUE).defer(job_id=job.pk)
-    return job
-
-
 def can_retrain(actor) -> bool:
     """Retraining changes the models of the whole platform: only a province-level holder of
     ``opinion.add_modelversion`` (the province's opinion analysts, system administrators) or a superuser may
@@ -802,7 +783,9 @@ def retrain_start(*, actor):
     queue; province-level analysts and administrators only (``can_retrain``)."""
     if not can_retrain(actor):
         raise PermissionDenied(_("Only a province-level analyst or administrator may retrain the models."))
-    return _long_job_start(actor=actor, kind="opinion.retrain", title=_("Retrain the opinion models"))
+    return job_start(
+        queue=LONG_QUEUE, actor=actor, kind="opinion.retrain", title=_("Retrain the opinion models")
+    )
 
 
 def retrain(
@@ -870,7 +853,7 @@ def retrain(
 
 
 def _reprocess_start(actor) -> None:
-    _long_job_start(actor=actor, kind="opinion.reprocess", title=_("Analyse every item again"))
+    job_start(queue=LONG_QUEUE, actor=actor, kind="opinion.reprocess", title=_("Analyse every item again"))
 
 
 @transaction.atomic

@@ -128,7 +128,9 @@ def test_queued_job_is_deferred_to_procrastinate(settings, demo_world):
     job = job_start(actor=demo_world.users["admin_a"], kind="tests.count", title="Hàng đợi", params={"n": 2})
     assert job.status == JobStatus.QUEUED
     queued = ProcrastinateJob.objects.filter(task_name="core.run_job").order_by("-id").first()
-    assert queued is not None and queued.args == {"job_id": job.pk}
+    assert queued is not None and queued.args == {"job_id": job.pk} and queued.queue_name == "default"
+    long = job_start(actor=None, kind="tests.count", title="Dài", params={"n": 1}, queue=jobs.LONG_QUEUE)
+    assert ProcrastinateJob.objects.get(args={"job_id": long.pk}).queue_name == "long"  # its own worker's
     jobs.run(job.pk)  # what the worker does
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED

@@ -121,6 +121,7 @@ def test_only_province_level_analysts_and_admins_may_retrain(demo_world, analyze
 def test_long_jobs_go_to_their_own_queue(demo_world, settings, monkeypatch):
     """Audit #10: retrain and reanalysis are deferred on the long-jobs queue, not the users' default queue."""
     from danvan.core import tasks as core_tasks
+    from danvan.core.jobs import LONG_QUEUE
     from danvan.core.models import Job
 
     settings.DANVAN_JOBS_EAGER = False
@@ -137,8 +138,8 @@ def test_long_jobs_go_to_their_own_queue(demo_world, settings, monkeypatch):
     job = services.retrain_start(actor=make_user("pt_t2", "opinion_analyst", demo_world.province_a))
     services._reprocess_start(None)
     reprocess = Job.objects.get(kind="opinion.reprocess")
-    assert deferred == [(services.LONG_JOBS_QUEUE, job.pk), (services.LONG_JOBS_QUEUE, reprocess.pk)]
-    assert services.LONG_JOBS_QUEUE != "default"
+    assert deferred == [(LONG_QUEUE, job.pk), (LONG_QUEUE, reprocess.pk)]
+    assert LONG_QUEUE != "default"
 
 
 def test_model_pages_confirm_and_list_the_default_card(client, demo_world):

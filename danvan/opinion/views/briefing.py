@@ -62,7 +62,7 @@ def forecast_figures(user, unit, *, minimum: int) -> list[dict]:
 
 def issuer_header(user, unit) -> dict[str, str]:
     """Who issues the briefing and where, as the cases module's reports name them (``cases.reports.issuer``,
-    ``letters.issuing_body``, ``letters.place_name``): the body of the user's widest role (for a role held for
+    ``letters.issuing_body``, ``letters.document_place``): the body of the user's widest role (for a role held for
     a whole unit, its commission), the body above it, the province; without a role, the unit reported on."""
     from danvan.cases import letters
     from danvan.cases.reports import issuer
@@ -70,7 +70,7 @@ def issuer_header(user, unit) -> dict[str, str]:
     body, home = issuer(user, unit_body=selectors.commission_of)
     home = home or unit
     parent_body, body_name = letters.issuing_body(body, home)
-    return {"parent_body": parent_body, "body_name": body_name, "place": letters.place_name(home)}
+    return {"parent_body": parent_body, "body_name": body_name, "place": letters.document_place(home)}
 
 
 def figures_for(user, kind: str, start: dt.date, end: dt.date, unit=None) -> dict:
