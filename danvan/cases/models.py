@@ -221,7 +221,12 @@ class DeadlineRule(models.Model):
     is_active = models.BooleanField(_("in force"), default=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -258,7 +263,12 @@ class CalendarDay(models.Model):
     name = models.CharField(_("name"), max_length=200)
     source = models.CharField(_("source"), max_length=20, default="data", editable=False)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -364,7 +374,7 @@ class Case(ScopedModel):
         on_delete=models.PROTECT,
         related_name="handled_cases",
     )
-    assigned_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     refusal_reason = models.CharField(
         _("reason for not accepting"), max_length=30, choices=RefusalReason.choices, blank=True
     )
@@ -390,13 +400,23 @@ class Case(ScopedModel):
         related_name="duplicates",
     )
     transferred_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="transferred_copies"
+        "self",
+        verbose_name=_("transferred from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="transferred_copies",
     )
     transferred_to_name = models.CharField(_("transferred to"), max_length=255, blank=True)
     transferred_from_name = models.CharField(_("transferred from"), max_length=255, blank=True)
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -689,7 +709,12 @@ class LetterTemplate(models.Model):
     file = models.FileField(_("Word template"), upload_to="cases/templates/")
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -778,7 +803,12 @@ class Dialogue(ScopedModel):
     minutes = models.TextField(_("minutes"), blank=True)
     search_text = models.TextField(editable=False, default="")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

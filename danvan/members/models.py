@@ -179,6 +179,7 @@ class Person(ScopedModel):
     notes = models.TextField(_("notes"), blank=True)
     import_batch = models.ForeignKey(
         "ImportBatch",
+        verbose_name=_("import"),
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,
@@ -304,6 +305,7 @@ class Membership(ScopedModel):
     ethnicity = models.CharField(max_length=2, editable=False)
     import_batch = models.ForeignKey(
         "ImportBatch",
+        verbose_name=_("import"),
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,
@@ -409,6 +411,7 @@ class Movement(ScopedModel):
     recorded_at = models.DateTimeField(auto_now_add=True)
     import_batch = models.ForeignKey(
         "ImportBatch",
+        verbose_name=_("import"),
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,

@@ -126,7 +126,12 @@ class OpinionSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -272,7 +277,12 @@ class Source(ScopedModel):
     column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     token_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -528,8 +538,10 @@ class Issue(ScopedModel):
     negativity = models.FloatField(_("share negative"), default=0.0)
     growth = models.FloatField(_("growth"), default=0.0)
     score = models.FloatField(_("score"), default=0.0, db_index=True)
-    place_unit_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
-    fields = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    place_unit_ids = ArrayField(
+        models.BigIntegerField(), verbose_name=_("places mentioned"), default=list, blank=True
+    )
+    fields = ArrayField(models.CharField(max_length=40), verbose_name=_("fields"), default=list, blank=True)
     signature = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
     keywords = models.JSONField(default=dict, blank=True, editable=False)
     representative_item_id = models.BigIntegerField(null=True, blank=True, editable=False)
@@ -620,7 +632,12 @@ class AlertRule(ScopedModel):
     notify_email = models.BooleanField(_("send e-mail"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
