@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from danvan.activities.access import CountsQuerySet, RulesQuerySet, TwoSidedQuerySet
 from danvan.activities.periods import PeriodKind
+from danvan.core.models import user_link
 from danvan.core.scoping import ScopedModel, tracked
 
 
@@ -209,14 +210,7 @@ class Meeting(ScopedModel):
     notes = models.TextField(_("notes"), blank=True)
     search_name = models.CharField(max_length=400, editable=False)
     cadre_count = models.PositiveIntegerField(_("cadres attending"), default=0, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_link(_("created by"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -293,14 +287,7 @@ class Attendance(ScopedModel):
     cadre_org_path = models.CharField(max_length=255, editable=False)
     contribution = models.TextField(_("contribution"), blank=True)
     undertakings = models.TextField(_("undertook to solve"), blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    recorded_by = user_link(_("recorded by"))
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = TwoSidedQuerySet.as_manager()
@@ -356,22 +343,8 @@ class MeetingIssue(ScopedModel):
     case_id = models.BigIntegerField(_("citizens' case"), null=True, blank=True, editable=False)
     case_reference = models.CharField(_("case reference"), max_length=50, blank=True, editable=False)
     forwarded_at = models.DateTimeField(_("sent on"), null=True, blank=True, editable=False)
-    forwarded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("sent on by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    forwarded_by = user_link(_("sent on by"))
+    recorded_by = user_link(_("recorded by"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -562,14 +535,7 @@ class TrainingCourse(ScopedModel):
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
     location = models.CharField(_("location"), max_length=255, blank=True)
     description = models.TextField(_("content"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_link(_("created by"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from danvan.core.models import user_link
 from danvan.core.scoping import ScopedModel, ScopedQuerySet, tracked
 
 # --- vocabularies --------------------------------------------------------------------------------------
@@ -220,14 +221,7 @@ class DeadlineRule(models.Model):
     legal_basis = models.TextField(_("legal basis"))
     is_active = models.BooleanField(_("in force"), default=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    updated_by = user_link(_("updated by"))
 
     class Meta:
         verbose_name = _("deadline rule")
@@ -262,14 +256,7 @@ class CalendarDay(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=CalendarKind.choices)
     name = models.CharField(_("name"), max_length=200)
     source = models.CharField(_("source"), max_length=20, default="data", editable=False)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    updated_by = user_link(_("updated by"))
 
     class Meta:
         verbose_name = _("calendar day")
@@ -410,14 +397,7 @@ class Case(ScopedModel):
     transferred_to_name = models.CharField(_("transferred to"), max_length=255, blank=True)
     transferred_from_name = models.CharField(_("transferred from"), max_length=255, blank=True)
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_link(_("created by"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -708,14 +688,7 @@ class LetterTemplate(models.Model):
     kind = models.CharField(_("letter"), max_length=20, choices=LetterKind.choices, unique=True)
     file = models.FileField(_("Word template"), upload_to="cases/templates/")
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    updated_by = user_link(_("updated by"))
 
     class Meta:
         verbose_name = _("letter template")
@@ -802,14 +775,7 @@ class Dialogue(ScopedModel):
     )
     minutes = models.TextField(_("minutes"), blank=True)
     search_text = models.TextField(editable=False, default="")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_link(_("created by"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,6 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def user_link(verbose_name) -> models.ForeignKey:
+    """Who created, updated or recorded a row: kept as empty when the account is deleted, no reverse accessor."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
 class AccessLogQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = "view"):
         """Auditors see the reads of records in their unit subtree; superusers see all."""

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from danvan.core.models import user_link
 from danvan.core.scoping import ScopedModel, ScopedQuerySet, tracked
 
 # --- vocabularies --------------------------------------------------------------------------------------
@@ -125,14 +126,7 @@ class OpinionSettings(models.Model):
         help_text=_("Items whose uncertainty reaches this are listed in the review queue first."),
     )
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    updated_by = user_link(_("updated by"))
 
     class Meta:
         verbose_name = _("opinion settings")
@@ -163,22 +157,8 @@ class ModelVersion(models.Model):
         _("status"), max_length=20, choices=ModelStatus.choices, default=ModelStatus.CANDIDATE
     )
     trained_at = models.DateTimeField(_("trained"), default=timezone.now)
-    trained_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("trained by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    promoted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("promoted by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    trained_by = user_link(_("trained by"))
+    promoted_by = user_link(_("promoted by"))
     promoted_at = models.DateTimeField(_("promoted"), null=True, blank=True)
     labels_used = models.PositiveIntegerField(_("analysts' labels used"), default=0)
     notes = models.TextField(_("notes"), blank=True)
@@ -276,14 +256,7 @@ class Source(ScopedModel):
     flagged_at = models.DateTimeField(_("flagged"), null=True, blank=True)
     column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     token_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_link(_("created by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -631,14 +604,7 @@ class AlertRule(ScopedModel):
     negative_only = models.BooleanField(_("negative items only"), default=False)
     notify_email = models.BooleanField(_("send e-mail"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_link(_("created by"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -675,14 +641,7 @@ class Alert(ScopedModel):
     baseline = models.FloatField(_("baseline"))
     threshold = models.FloatField(_("threshold"))
     reason = models.TextField(_("reason"))
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("acknowledged by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    acknowledged_by = user_link(_("acknowledged by"))
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
 

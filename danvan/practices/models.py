@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from danvan.core.models import user_link
 from danvan.core.scoping import ScopedModel, ScopedQuerySet, tracked, user_scopes
 
 
@@ -126,14 +127,7 @@ class Practice(ScopedModel):
         related_name="replicas",
     )
     registered_on = models.DateField(_("registered on"))
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("registered by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    registered_by = user_link(_("registered by"))
     assessed_on = models.DateField(_("assessed on"), null=True, blank=True, editable=False)
     recognised_on = models.DateField(_("recognised on"), null=True, blank=True, editable=False)
     recognition_no = models.CharField(_("decision number"), max_length=100, blank=True, editable=False)
@@ -235,14 +229,7 @@ class Evidence(ScopedModel):
     file_name = models.CharField(_("file name"), max_length=255, blank=True, default="", editable=False)
     content_type = models.CharField(max_length=100, blank=True, editable=False)
     size = models.PositiveIntegerField(default=0, editable=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    uploaded_by = user_link(_("uploaded by"))
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrgOptionalQuerySet.as_manager()
@@ -330,14 +317,7 @@ class Assessment(ScopedModel):
     max_total = models.DecimalField(_("maximum"), max_digits=7, decimal_places=2)
     passed = models.BooleanField(_("passed"))
     conclusion = models.TextField(_("conclusion"), blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    recorded_by = user_link(_("recorded by"))
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrgOptionalQuerySet.as_manager()
@@ -448,14 +428,7 @@ class Award(ScopedModel):
     issuer = models.CharField(_("awarded by"), max_length=255, blank=True)
     note = models.TextField(_("note"), blank=True)
     search_name = models.CharField(max_length=600, editable=False, default="")
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    recorded_by = user_link(_("recorded by"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrgOptionalQuerySet.as_manager()
