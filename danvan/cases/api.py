@@ -16,6 +16,7 @@ class CaseSerializer(serializers.ModelSerializer):
     field_code = serializers.CharField(source="field.code", read_only=True, default=None)
     days_left = serializers.IntegerField(read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    is_answer_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Case
@@ -48,6 +49,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "due_on",
             "days_left",
             "is_overdue",
+            "is_answer_overdue",
             "extension_count",
             "parent",
             "duplicate_of",

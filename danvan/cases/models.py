@@ -488,8 +488,17 @@ class Case(ScopedModel):
 
     @property
     def is_overdue(self) -> bool:
+        """Past its deadline while still being resolved (not concluded): what the overdue list, the dashboard and
+        the figures count."""
         left = self.days_left
-        return left is not None and left < 0
+        return left is not None and left < 0 and self.concluded_on is None
+
+    @property
+    def is_answer_overdue(self) -> bool:
+        """Concluded, its answer or decision not sent, and the deadline passed ("quá hạn gửi trả lời"): counted
+        apart, under "Đã có kết luận, chưa gửi trả lời"."""
+        left = self.days_left
+        return left is not None and left < 0 and self.concluded_on is not None
 
 
 class DenouncerIdentity(models.Model):

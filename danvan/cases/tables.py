@@ -72,7 +72,11 @@ class CaseTable(tables.Table):
         )
         attrs = TABLE_ATTRS
         order_by = ("-received_on",)
-        row_attrs = {"class": lambda record: "table-danger-soft" if record.is_overdue else ""}
+        row_attrs = {
+            "class": lambda record: (
+                "table-danger-soft" if record.is_overdue or record.is_answer_overdue else ""
+            )
+        }
 
     def render_title(self, value, record):
         from django.utils.html import format_html, format_html_join

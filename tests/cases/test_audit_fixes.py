@@ -128,6 +128,16 @@ def test_a_concluded_case_not_yet_answered_is_counted_apart_everywhere(client, c
         assert (
             concluded.reference in listed and "quá hạn gửi trả lời" in listed and late.reference not in listed
         )
+        # the API says the same: overdue while being resolved, or late with the answer only
+        rows = {r["reference"]: r for r in client.get("/api/cases/").json()["results"]}
+        assert (rows[late.reference]["is_overdue"], rows[late.reference]["is_answer_overdue"]) == (
+            True,
+            False,
+        )
+        assert (rows[concluded.reference]["is_overdue"], rows[concluded.reference]["is_answer_overdue"]) == (
+            False,
+            True,
+        )
 
 
 # --- 9, 10, 17b: the dialogue page's forms are labelled and keep what was typed; the head-count's name ---
