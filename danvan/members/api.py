@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import django_filters
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -23,8 +24,19 @@ from danvan.structure.models import OrgType
 
 
 class PersonSerializer(serializers.ModelSerializer):
+    """A person; her phone and street address only for the users who may act on her record (where she lives or
+    is a member now): a former branch reads her history, not how to reach her (null)."""
+
     citizen_id = serializers.CharField(source="citizen_id_masked", read_only=True)
     unit_code = serializers.CharField(source="unit.code", read_only=True)
+    phone = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+
+    def get_phone(self, person) -> str | None:
+        return person.phone if getattr(person, "in_care", True) else None
+
+    def get_address(self, person) -> str | None:
+        return person.address if getattr(person, "in_care", True) else None
 
     class Meta:
         model = Person
@@ -88,7 +100,9 @@ class PersonViewSet(ScopedReadOnlyViewSet):
     filterset_class = PersonApiFilter
 
     def get_queryset(self):
-        return super().get_queryset().select_related("unit").order_by("id")
+        # whether the caller may act on each person (checked for the rows returned only): contact details
+        in_care = Person.objects.visible_to(self.request.user, "change").filter(pk=OuterRef("pk"))
+        return super().get_queryset().select_related("unit").annotate(in_care=Exists(in_care)).order_by("id")
 
     @extend_schema(
         request={"application/json": {"type": "object", "properties": {"citizen_id": {"type": "string"}}}},

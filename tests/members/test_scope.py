@@ -45,11 +45,21 @@ def test_a_former_branch_reads_the_history_only(moved, client_for):
         text = page.content.decode()
         assert "Chuyển đi" in text  # the history is there
         assert "Xem đầy đủ" not in text and reverse("members:person-update", args=[person.pk]) not in text
+        assert "0912000111" not in text and "Chỉ hiển thị ở nơi cư trú" in text  # no contact details
     for name in PERSON_ACT_URLS:
         url = reverse(name, args=[person.pk])
         assert client.get(url).status_code in (403, 405), name
         assert client.post(url, {"purpose": "Kiểm tra", "full_name": "X"}).status_code == 403, name
     assert not AccessLog.objects.filter(object_pk=str(person.pk)).exists()
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=officer).key}")
+    row = api.get(f"/api/persons/{person.pk}/").json()
+    assert row["full_name"] == "Danh Ngọc Nga" and (row["phone"], row["address"]) == (None, None)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=superuser()).key}")
+    assert api.get(f"/api/persons/{person.pk}/").json()["phone"] == "0912000111"  # where she is in care
     person.refresh_from_db()
     assert person.phone == "0912000111" and person.unit_path == w.village_a2.path
 
