@@ -57,6 +57,18 @@ def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
+def _show_refusal(form, exc: ValidationError | PermissionDenied, *, on_fields: bool = False) -> None:
+    """A service's refusal shown on the form that keeps what was typed: a PermissionDenied's reason, a
+    ValidationError's messages on top (on their own fields with ``on_fields``, when the form has them all)."""
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc) or _("Not allowed."))
+    elif on_fields and hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
+        form.add_error(None, exc)
+    else:
+        for message in _errors(exc):
+            form.add_error(None, message)
+
+
 class ObjectMixin(LoginRequiredMixin):
     """``self.object`` from ``model.objects.visible_to(user, "view")``: out of scope → 404, before anything
     else (also before a wrong method is refused). The permission to act is checked after, and by the
@@ -1061,11 +1073,8 @@ class DialogueQuestionAddView(ObjectMixin, View):
         if form.is_valid():
             try:
                 services.dialogue_question_add(actor=request.user, dialogue=self.object, **form.cleaned_data)
-            except ValidationError as exc:
-                for message in _errors(exc):
-                    form.add_error(None, message)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc) or _("Not allowed."))
+            except (ValidationError, PermissionDenied) as exc:
+                _show_refusal(form, exc)
             else:
                 messages.success(request, _("The question was added."))
                 return redirect(self.object.get_absolute_url())
@@ -1099,14 +1108,8 @@ class DialogueCommitmentAddView(ObjectMixin, View):
                     due_on=d["due_on"],
                     question=question,
                 )
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
-                    form.add_error(None, exc)  # on its field ("due_on")
-                else:
-                    for message in _errors(exc):
-                        form.add_error(None, message)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc) or _("Not allowed."))
+            except (ValidationError, PermissionDenied) as exc:
+                _show_refusal(form, exc, on_fields=True)  # "due_on" on its field
             else:
                 messages.success(request, _("The commitment was added."))
                 return redirect(self.object.get_absolute_url())
